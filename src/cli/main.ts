@@ -1,0 +1,39 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { isTimError, oneLine, TimError } from '../core/errors';
+import { setLogLevel } from '../core/log';
+import { COMMANDS } from './commands';
+
+export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  let cli = yargs(argv)
+    .scriptName('tim')
+    .usage('$0 <command> [options]\n\nFine-tune, evaluate and explain painting-artist classifiers on TensorFlow.js.')
+    .option('verbose', { type: 'boolean', default: false, global: true, describe: 'more logging; stack traces on errors' })
+    .option('quiet', { type: 'boolean', default: false, global: true, describe: 'only results and errors' })
+    .middleware((a) => setLogLevel(a.verbose ? 'verbose' : a.quiet ? 'quiet' : 'info'))
+    .demandCommand(1, 'name a command (tim --help lists them)')
+    .strict()
+    .recommendCommands()
+    .help()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new TimError(msg);
+    });
+  for (const c of COMMANDS) cli = cli.command(c);
+  try {
+    await cli.parseAsync();
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    process.stderr.write(`tim: ${oneLine(e)}\n`);
+    if (verbose && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+    return isTimError(e) ? e.exitCode : 1;
+  }
+}
+
+if (require.main === module || process.argv[1]?.endsWith('tim.js')) {
+  void main(hideBin(process.argv)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/**
+ * The training configuration. Every key is snake_case as written in the YAML files; objects
+ * are strict so that a typo is an error rather than a silently ignored setting.
+ */
+const triple = z.tuple([z.number(), z.number(), z.number()]);
+
+export const RESIZE_MODES = ['letterbox', 'stretch'] as const;
+export type ResizeMode = (typeof RESIZE_MODES)[number];
+
+export const BACKEND_CHOICES = ['auto', 'gpu', 'node', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+export const dataSchema = z.strictObject({
+  root: z.string().min(1),
+  image_size: z.number().int().min(16).max(1024).default(224),
+  resize: z.enum(RESIZE_MODES).default('letterbox'),
+  val_fraction: z.number().gt(0).lt(1).default(0.2),
+  cache: z.boolean().default(true),
+  /** Where decoded images are cached; defaults to `<root>/.tim-cache`. */
+  cache_dir: z.string().optional(),
+});
+
+export const normalizeSchema = z.strictObject({
+  mean: triple.default([0.485, 0.456, 0.406]),
+  std: triple.default([0.229, 0.224, 0.225]),
+});
+
+export const augmentSchema = z.strictObject({
+  hflip: z.number().min(0).max(1).default(0.5),
+  rotate_degrees: z.number().min(0).max(180).default(10),
+  color_jitter: triple.default([0.1, 0.1, 0.1]),
+  normalize: normalizeSchema.default({ mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }),
+});
+
+export const modelSchema = z.strictObject({
+  arch: z.string().min(1),
+  /** A weight file (.pth, .pt, .safetensors, model.json) or `none`. */
+  pretrained: z.string().default('none'),
+  freeze_backbone: z.boolean().default(false),
+  /**
+   * The reference never trained the ResNet stem (it was in no group); Tim puts the stem in
+   * the `early` group by default, and `frozen` reproduces the reference.
+   */
+  stem: z.enum(['early', 'frozen']).default('early'),
+});
+
+export const earlyStoppingSchema = z.strictObject({
+  monitor: z.enum(['val_acc', 'val_loss']).default('val_acc'),
+  patience: z.number().int().min(1).default(5),
+  min_delta: z.number().min(0).default(0),
+});
+
+export const plateauSchema = z.strictObject({
+  monitor: z.enum(['val_acc', 'val_loss']).default('val_loss'),
+  factor: z.number().gt(0).lt(1).default(0.1),
+  patience: z.number().int().min(0).default(2),
+  min_lr: z.number().min(0).default(0),
+});
+
+export const scheduleSchema = z.strictObject({
+  type: z.enum(['constant', 'cosine']).default('constant'),
+  warmup_epochs: z.number().min(0).default(0),
+  min_factor: z.number().min(0).max(1).default(0),
+});
+
+export const lrGroupsSchema = z.strictObject({
+  early: z.number().min(0).default(1e-6),
+  middle: z.number().min(0).default(1e-5),
+  head: z.number().min(0).default(1e-3),
+});
+
+export const trainSchema = z.strictObject({
+  epochs: z.number().int().min(1).default(20),
+  batch_size: z.number().int().min(1).default(32),
+  /** Gradient accumulation: images per forward/backward pass; omitted means chosen for the backend. */
+  micro_batch: z.number().int().min(1).optional(),
+  lr_groups: lrGroupsSchema.default({ early: 1e-6, middle: 1e-5, head: 1e-3 }),
+  adam_epsilon: z.number().gt(0).default(1e-8),
+  early_stopping: earlyStoppingSchema.default({ monitor: 'val_acc', patience: 5, min_delta: 0 }),
+  reduce_lr_on_plateau: plateauSchema.optional(),
+  schedule: scheduleSchema.default({ type: 'constant', warmup_epochs: 0, min_factor: 0 }),
+  label_smoothing: z.number().min(0).lt(1).default(0),
+  class_weights: z.enum(['none', 'balanced']).default('none'),
+  /** Caps the images per epoch (training and validation), for smoke runs and tests. */
+  max_batches_per_epoch: z.number().int().min(1).optional(),
+});
+
+export const runtimeSchema = z.strictObject({
+  backend: z.enum(BACKEND_CHOICES).default('auto'),
+  threads: z.number().int().min(1).optional(),
+});
+
+export const configSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
+  seed: z.number().int().default(42),
+  data: dataSchema,
+  augment: augmentSchema.default({
+    hflip: 0.5,
+    rotate_degrees: 10,
+    color_jitter: [0.1, 0.1, 0.1],
+    normalize: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+  }),
+  model: modelSchema,
+  train: trainSchema.default(trainSchema.parse({})),
+  runtime: runtimeSchema.default({ backend: 'auto' }),
+});
+
+export type TimConfig = z.infer<typeof configSchema>;
+export type DataConfig = TimConfig['data'];
+export type AugmentConfig = TimConfig['augment'];
+export type ModelConfig = TimConfig['model'];
+export type TrainConfig = TimConfig['train'];

@@ -1,0 +1,30 @@
+/**
+ * Errors a user can act on. The CLI prints their message as one line and exits with
+ * `exitCode`; anything else is a bug and is reported with its stack under `--verbose`.
+ */
+export class TimError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.name = 'TimError';
+    this.exitCode = exitCode;
+  }
+}
+
+/** A command whose implementation has not landed yet; exit code 2 so scripts can tell. */
+export class NotAvailableError extends TimError {
+  constructor(what: string) {
+    super(`${what} is not available yet in this version of Tim`, 2);
+    this.name = 'NotAvailableError';
+  }
+}
+
+export function isTimError(e: unknown): e is TimError {
+  return e instanceof TimError;
+}
+
+/** The message of any thrown value, on one line. */
+export function oneLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.replace(/\s*\n\s*/g, ' ').trim();
+}

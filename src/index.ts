@@ -1,0 +1,10 @@
+/**
+ * Tim's public API. Importing it registers every custom layer class, so saved models load.
+ */
+export * from './core/errors';
+export * from './config/schema';
+export * from './config/load';
+export * from './runtime/backend';
+export * from './io/model-io';
+export * from './io/run-folder';
+export * from './models';

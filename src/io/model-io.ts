@@ -1,0 +1,101 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { TimError } from '../core/errors';
+import { replaceDirAtomic } from './atomic';
+
+export const MODEL_JSON = 'model.json';
+export const WEIGHTS_BIN = 'weights.bin';
+
+export interface SaveOptions {
+  /** Extra files written into the same folder in the same atomic swap (optimizer state, metadata). */
+  extraFiles?: Record<string, string | Uint8Array>;
+  /** Stored under `userDefinedMetadata` in model.json. */
+  metadata?: Record<string, unknown>;
+}
+
+function joinWeightData(data: tf.io.WeightData | undefined): ArrayBuffer {
+  if (data === undefined) return new ArrayBuffer(0);
+  return tf.io.CompositeArrayBuffer.join(data);
+}
+
+/**
+ * Saves a LayersModel as `model.json` + `weights.bin` (the tfjs layers format, readable by
+ * tf.loadLayersModel anywhere), without needing tfjs-node's file:// handler.
+ */
+export async function saveModel(model: tf.LayersModel, dir: string, opts: SaveOptions = {}): Promise<void> {
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  if (!artifacts) throw new TimError(`saving ${dir}: the model produced no artifacts`);
+  const a = artifacts;
+  const weights = new Uint8Array(joinWeightData(a.weightData));
+  const modelJson = {
+    format: 'layers-model',
+    generatedBy: a.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version_layers}`,
+    convertedBy: a.convertedBy ?? null,
+    modelTopology: a.modelTopology,
+    weightsManifest: [{ paths: [WEIGHTS_BIN], weights: a.weightSpecs ?? [] }],
+    ...(opts.metadata ? { userDefinedMetadata: opts.metadata } : {}),
+  };
+  await replaceDirAtomic(dir, (tmp) => {
+    fs.writeFileSync(path.join(tmp, WEIGHTS_BIN), weights);
+    fs.writeFileSync(path.join(tmp, MODEL_JSON), JSON.stringify(modelJson));
+    for (const [name, content] of Object.entries(opts.extraFiles ?? {})) {
+      fs.writeFileSync(path.join(tmp, name), content);
+    }
+  });
+}
+
+interface ModelJson {
+  modelTopology?: unknown;
+  weightsManifest?: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
+  userDefinedMetadata?: Record<string, unknown>;
+  format?: string;
+}
+
+/** Reads a model folder (or a model.json path) into artifacts without any IO handler. */
+export function readModelArtifacts(dirOrJson: string): { artifacts: tf.io.ModelArtifacts; metadata?: Record<string, unknown> } {
+  const jsonPath = dirOrJson.endsWith('.json') ? dirOrJson : path.join(dirOrJson, MODEL_JSON);
+  if (!fs.existsSync(jsonPath)) throw new TimError(`${jsonPath}: model file not found`);
+  let parsed: ModelJson;
+  try {
+    parsed = JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as ModelJson;
+  } catch (e) {
+    throw new TimError(`${jsonPath}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (!parsed.modelTopology || !Array.isArray(parsed.weightsManifest)) {
+    throw new TimError(`${jsonPath}: expected a tfjs layers model (modelTopology and weightsManifest)`);
+  }
+  const base = path.dirname(jsonPath);
+  const weightSpecs: tf.io.WeightsManifestEntry[] = [];
+  const buffers: Buffer[] = [];
+  for (const group of parsed.weightsManifest) {
+    weightSpecs.push(...group.weights);
+    for (const p of group.paths) {
+      const f = path.join(base, p);
+      if (!fs.existsSync(f)) throw new TimError(`${f}: weight file named in ${jsonPath} is missing`);
+      buffers.push(fs.readFileSync(f));
+    }
+  }
+  const all = Buffer.concat(buffers);
+  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
+  return {
+    artifacts: { modelTopology: parsed.modelTopology as tf.io.ModelArtifacts['modelTopology'], weightSpecs, weightData, format: parsed.format },
+    metadata: parsed.userDefinedMetadata,
+  };
+}
+
+/** Loads a model folder saved by saveModel, by tfjs-node, or by tensorflowjs_converter. */
+export async function loadModel(dirOrJson: string): Promise<tf.LayersModel> {
+  const { artifacts } = readModelArtifacts(dirOrJson);
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  } catch (e) {
+    throw new TimError(`${dirOrJson}: cannot build the model (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+  }
+}

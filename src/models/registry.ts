@@ -1,0 +1,28 @@
+import { TimError } from '../core/errors';
+import { unknownNameMessage } from '../core/suggest';
+import { tinyCnn } from './tiny-cnn';
+import type { ArchSpec, BuildOptions, TimModel } from './types';
+
+const REGISTRY = new Map<string, ArchSpec>();
+
+export function registerArch(spec: ArchSpec): void {
+  REGISTRY.set(spec.name, spec);
+}
+
+registerArch(tinyCnn);
+
+export function archNames(): string[] {
+  return [...REGISTRY.keys()].sort();
+}
+
+export function getArchSpec(arch: string): ArchSpec {
+  const spec = REGISTRY.get(arch);
+  if (!spec) throw new TimError(unknownNameMessage('architecture', arch, archNames()));
+  return spec;
+}
+
+/** Builds a freshly initialised model of a registered architecture. */
+export function createModel(arch: string, opts: BuildOptions): TimModel {
+  const spec = getArchSpec(arch);
+  return { spec, model: spec.build(opts), numClasses: opts.numClasses };
+}

@@ -1,0 +1,50 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/** Learning-rate groups, as in the reference (early 1e-6, middle 1e-5, head 1e-3). */
+export const GROUP_NAMES = ['early', 'middle', 'head'] as const;
+export type GroupName = (typeof GROUP_NAMES)[number];
+/** `stem` is what the reference left out of every group (the ResNet stem); config decides. */
+export type LayerGroup = GroupName | 'stem';
+
+/** What a pretrained checkpoint expects, timm-style: drives weight loading and preprocessing. */
+export interface PretrainedConfig {
+  inputSize: number;
+  mean: [number, number, number];
+  std: [number, number, number];
+  /** torchvision name of the first convolution and of the classifier (for head swaps). */
+  firstConv: string;
+  classifier: string;
+  numClasses: number;
+}
+
+export interface BuildOptions {
+  numClasses: number;
+  /** Square input size in pixels; the models are fully convolutional up to global pooling. */
+  inputSize?: number;
+  /** Seed for the initialisers, so that two builds with the same seed are identical. */
+  seed?: number;
+}
+
+/**
+ * Static facts about one architecture. Everything is keyed by layer name, so the same spec
+ * serves a freshly built model and one loaded back from a run folder.
+ */
+export interface ArchSpec {
+  name: string;
+  /** Builds the model: NHWC float input normalised by the config's mean/std, logits out. */
+  build(opts: BuildOptions): tf.LayersModel;
+  /** The learning-rate group of a layer. */
+  groupOfLayer(layerName: string): LayerGroup;
+  /** Name of the layer whose output Grad-CAM uses by default. */
+  camTargetLayer: string;
+  /** Names of the layers replaceHead swaps for freshly initialised ones. */
+  headLayerNames: readonly string[];
+  pretrained: PretrainedConfig;
+}
+
+/** A built or loaded model together with its architecture's facts. */
+export interface TimModel {
+  spec: ArchSpec;
+  model: tf.LayersModel;
+  numClasses: number;
+}

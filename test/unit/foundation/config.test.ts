@@ -1,0 +1,81 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { applyOverride, CONFIG_DIR, loadConfig, parseConfig } from '../../../src/config/load';
+import { TimError } from '../../../src/core/errors';
+import { tmpDir } from '../../support/tmp';
+
+const minimal = { name: 'x', data: { root: 'd' }, model: { arch: 'tiny_cnn' } };
+
+describe('config', () => {
+  it('loads every shipped config by bare name, with and without .yaml', () => {
+    const names = fs.readdirSync(CONFIG_DIR).filter((f) => f.endsWith('.yaml'));
+    expect(names).toEqual(expect.arrayContaining(['resnet50_baseline.yaml', 'resnet50.yaml', 'efficientnet_b0.yaml', 'convnext_tiny.yaml', 'quickstart.yaml']));
+    expect(names.length).toBeGreaterThanOrEqual(8);
+    for (const n of names) {
+      const { config } = loadConfig(n);
+      expect(config.name).toMatch(/\S/);
+      expect(loadConfig(n.replace(/\.yaml$/, '')).config).toEqual(config);
+    }
+    const cnx = loadConfig('convnext_tiny.yaml').config;
+    expect(cnx.train.lr_groups).toEqual({ early: 1e-6, middle: 1e-5, head: 1e-3 });
+    expect(cnx.train.early_stopping.patience).toBe(5);
+    expect(cnx.data.resize).toBe('letterbox');
+    expect(loadConfig('resnet50_baseline').config.model.freeze_backbone).toBe(true);
+    expect(loadConfig('efficientnet_b0_batch48_no_padding').config.train.batch_size).toBe(48);
+  });
+
+  it('fills defaults', () => {
+    const c = parseConfig(minimal);
+    expect(c.seed).toBe(42);
+    expect(c.data.val_fraction).toBe(0.2);
+    expect(c.augment.normalize.std).toEqual([0.229, 0.224, 0.225]);
+    expect(c.train.adam_epsilon).toBe(1e-8);
+    expect(c.runtime.backend).toBe('auto');
+  });
+
+  it('names an unknown key and suggests the nearest valid one', () => {
+    expect(() => parseConfig({ ...minimal, train: { epocs: 3 } })).toThrow(/unknown key 'train\.epocs'; did you mean 'train\.epochs'\?/);
+    expect(() => parseConfig({ ...minimal, sead: 1 })).toThrow(/unknown key 'sead'; did you mean 'seed'/);
+  });
+
+  it('names a bad value and a missing key', () => {
+    expect(() => parseConfig({ ...minimal, data: { root: 'd', resize: 'pad' } })).toThrow(/key 'data\.resize'/);
+    expect(() => parseConfig({ ...minimal, data: { root: 'd', val_fraction: 1.5 } })).toThrow(/data\.val_fraction/);
+    expect(() => parseConfig({ name: 'x', data: { root: 'd' } })).toThrow(/missing key 'model'/);
+  });
+
+  it('errors are one line', () => {
+    try {
+      parseConfig({ ...minimal, train: { epochs: 'many' } });
+      throw new Error('expected a failure');
+    } catch (e) {
+      expect(e).toBeInstanceOf(TimError);
+      expect((e as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('applies --set overrides with YAML values', () => {
+    const raw: Record<string, unknown> = { train: { epochs: 3 } };
+    applyOverride(raw, 'train.epochs=7');
+    applyOverride(raw, 'augment.color_jitter=[0.2, 0.2, 0.2]');
+    applyOverride(raw, 'data.cache=false');
+    expect(raw).toEqual({ train: { epochs: 7 }, augment: { color_jitter: [0.2, 0.2, 0.2] }, data: { cache: false } });
+    expect(() => applyOverride(raw, 'novalue')).toThrow(/expected key\.path=value/);
+    expect(() => applyOverride(raw, 'train.epochs.x=1')).toThrow(/not a section/);
+  });
+
+  it('a missing config suggests a close name; invalid YAML names the file', () => {
+    expect(() => loadConfig('convnext_tiyn.yaml')).toThrow(/did you mean 'convnext_tiny\.yaml'/);
+    const t = tmpDir();
+    try {
+      const bad = path.join(t.dir, 'bad.yaml');
+      fs.writeFileSync(bad, 'name: [unclosed');
+      expect(() => loadConfig(bad)).toThrow(/bad\.yaml: not valid YAML/);
+      const list = path.join(t.dir, 'list.yaml');
+      fs.writeFileSync(list, '- a\n- b\n');
+      expect(() => loadConfig(list)).toThrow(/expected a mapping/);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
