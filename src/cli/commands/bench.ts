@@ -1,0 +1,3 @@
+import { notYet } from './stubs';
+
+export const benchCommand = notYet('bench', 'benchmarks');

@@ -1,0 +1,3 @@
+import { notYet } from './stubs';
+
+export const demoCommand = notYet('demo', 'interactive demo page');

@@ -1,0 +1,3 @@
+import { notYet } from './stubs';
+
+export const explainCommand = notYet('explain', 'Grad-CAM explanations for images');

@@ -1,0 +1,3 @@
+import { notYet } from './stubs';
+
+export const modelCommand = notYet('model', 'model structure summaries');

@@ -1,0 +1,3 @@
+import { notYet } from './stubs';
+
+export const predictCommand = notYet('predict', 'top-3 artists for images');

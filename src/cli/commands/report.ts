@@ -1,0 +1,3 @@
+import { notYet } from './stubs';
+
+export const reportCommand = notYet('report', 'HTML reports from run folders');
