@@ -1,0 +1,66 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { ResizeMode } from '../config/schema';
+
+/** One usable image of the data set, its path relative to the data root. */
+export interface DatasetItem {
+  path: string;
+  label: number;
+}
+
+/** A file that was skipped and why (zero bytes, truncated, not an image, unreadable). */
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+/** The indexed image folder: classes sorted by name, one sub-folder each. */
+export interface DatasetIndex {
+  root: string;
+  classes: string[];
+  items: DatasetItem[];
+  skipped: SkippedFile[];
+}
+
+/**
+ * `split.json` in a run folder. Paths are relative to `root`. Evaluation, explanation and
+ * reports read the held-out images from here and only from here.
+ */
+export interface SplitManifest {
+  root: string;
+  seed: number;
+  val_fraction: number;
+  classes: string[];
+  train: DatasetItem[];
+  val: DatasetItem[];
+}
+
+/** How an image becomes model input; recorded in the run folder's config. */
+export interface PreprocessSpec {
+  image_size: number;
+  resize: ResizeMode;
+  mean: [number, number, number];
+  std: [number, number, number];
+}
+
+/** Where the original picture lies inside the square input (the rest is letterbox padding). */
+export interface ContentBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** A decoded, resized image: 8-bit RGB, row-major HWC, `size`×`size`. */
+export interface PreparedImage {
+  data: Uint8Array;
+  size: number;
+  box: ContentBox;
+}
+
+/** One batch for the model: normalised NHWC float32 images and integer labels. */
+export interface Batch {
+  x: tf.Tensor4D;
+  y: tf.Tensor1D;
+  /** Paths of the images in the batch, relative to the data root. */
+  paths: string[];
+}
