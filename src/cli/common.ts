@@ -11,7 +11,7 @@ export function withBackend<T>(y: Argv<T>): Argv<T & { backend: BackendChoice | 
   return y.option('backend', {
     choices: BACKEND_CHOICES,
     describe: 'compute backend (overrides runtime.backend): auto tries gpu, node, then wasm/cpu',
-  }) as Argv<T & { backend: BackendChoice | undefined }>;
+  });
 }
 
 export function withConfig<T>(y: Argv<T>): Argv<T & { config: string; set: string[] }> {
@@ -27,5 +27,5 @@ export function withConfig<T>(y: Argv<T>): Argv<T & { config: string; set: strin
       array: true,
       default: [] as string[],
       describe: 'override a config key, e.g. --set train.epochs=3 (repeatable)',
-    }) as Argv<T & { config: string; set: string[] }>;
+    });
 }

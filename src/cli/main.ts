@@ -21,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
       if (err) throw err;
       throw new TimError(msg);
     });
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- each command types its own arguments
   for (const c of COMMANDS) cli = cli.command(c);
   try {
     await cli.parseAsync();

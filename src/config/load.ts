@@ -62,7 +62,7 @@ function shapeAt(schema: z.ZodType, keys: readonly PropertyKey[]): Record<string
       else break;
     }
     if (!(s instanceof z.ZodObject)) return undefined;
-    if (k === undefined) return s.shape as Record<string, z.ZodType>;
+    if (k === undefined) return s.shape;
     const child = (s.shape as Record<string, z.ZodType>)[String(k)];
     if (!child) return undefined;
     s = child;

@@ -85,7 +85,7 @@ export function readModelArtifacts(dirOrJson: string): { artifacts: tf.io.ModelA
   const all = Buffer.concat(buffers);
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
   return {
-    artifacts: { modelTopology: parsed.modelTopology as tf.io.ModelArtifacts['modelTopology'], weightSpecs, weightData, format: parsed.format },
+    artifacts: { modelTopology: parsed.modelTopology, weightSpecs, weightData, format: parsed.format },
     metadata: parsed.userDefinedMetadata,
   };
 }
