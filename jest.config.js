@@ -7,6 +7,7 @@ const common = {
   testEnvironment: 'node',
   transform,
   moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['<rootDir>/test/support/setup.ts'],
 };
 module.exports = {
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],

@@ -4,6 +4,9 @@ import { log } from '../core/log';
 import type { BackendChoice } from '../config/schema';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 
+// Production mode: no debug checks, and no banner urging tfjs-node on every run (doctor says it).
+tf.env().set('PROD', true);
+
 /** How a native package failed to load, in words a user can act on. */
 export interface BackendProbe {
   backend: 'gpu' | 'node' | 'wasm' | 'cpu';
