@@ -1,0 +1,3 @@
+export * from './metrics';
+export * from './bootstrap';
+export * from './confusions';
