@@ -8,3 +8,4 @@ export * from './runtime/backend';
 export * from './io/model-io';
 export * from './io/run-folder';
 export * from './models';
+export * from './evaluate';
