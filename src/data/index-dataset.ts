@@ -1,0 +1,204 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { oneLine, TimError } from '../core/errors';
+import { log } from '../core/log';
+import { decodeConcurrency, mapConcurrent } from './concurrency';
+import { readHead, sniffFormat, type ImageFormat } from './formats';
+import { openImage, orientedSize } from './preprocess';
+import type { DatasetIndex, DatasetItem, SkippedFile } from './types';
+
+/** A file under a class folder, as found on disk. */
+export interface FoundFile {
+  /** Relative to the data root, with `/` separators. */
+  path: string;
+  label: number;
+  size: number;
+  mtimeMs: number;
+}
+
+/** What decoding a file found out: its format and oriented size, or why it is unusable. */
+export interface FileCheck {
+  size: number;
+  mtimeMs: number;
+  format?: ImageFormat;
+  width?: number;
+  height?: number;
+  error?: string;
+}
+
+export interface IndexOptions {
+  /** Fully decode each file to catch truncation (default true). */
+  verify?: boolean;
+  /** Where the record of already-checked files is kept (default `<root>/.tim-cache`). */
+  cacheDir?: string;
+  /** Warn about each skipped file (default true). */
+  warn?: boolean;
+}
+
+export interface DetailedIndex extends DatasetIndex {
+  /** Format and size of every usable item, by path. */
+  details: Map<string, FileCheck>;
+}
+
+const CHECKS_FILE = 'checked-files.json';
+const CHECKS_VERSION = 1;
+
+function isHidden(name: string): boolean {
+  return name.startsWith('.');
+}
+
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Class folders (sorted by name) and every non-hidden file below each of them. */
+export function listDataset(root: string): { classes: string[]; files: FoundFile[] } {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(root);
+  } catch {
+    throw new TimError(`data root '${root}' does not exist`);
+  }
+  if (!stat.isDirectory()) throw new TimError(`data root '${root}' is not a folder`);
+  const classes = fs
+    .readdirSync(root, { withFileTypes: true })
+    .filter((d) => !isHidden(d.name) && (d.isDirectory() || (d.isSymbolicLink() && isDir(path.join(root, d.name)))))
+    .map((d) => d.name)
+    .sort(byName);
+  const files: FoundFile[] = [];
+  classes.forEach((cls, label) => {
+    const walk = (rel: string): void => {
+      const entries = fs.readdirSync(path.join(root, rel), { withFileTypes: true }).sort((a, b) => byName(a.name, b.name));
+      for (const e of entries) {
+        if (isHidden(e.name)) continue;
+        const childRel = `${rel}/${e.name}`;
+        const full = path.join(root, childRel);
+        let st: fs.Stats;
+        try {
+          st = fs.statSync(full);
+        } catch {
+          files.push({ path: childRel, label, size: -1, mtimeMs: 0 });
+          continue;
+        }
+        if (st.isDirectory()) walk(childRel);
+        else if (st.isFile()) files.push({ path: childRel, label, size: st.size, mtimeMs: st.mtimeMs });
+      }
+    };
+    walk(cls);
+  });
+  return { classes, files };
+}
+
+function isDir(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Checks one file: readable, an image by content, and (when `verify`) decodable to the end. */
+export async function checkFile(file: string, found: { size: number; mtimeMs: number }, verify: boolean): Promise<FileCheck> {
+  const base = { size: found.size, mtimeMs: found.mtimeMs };
+  if (found.size < 0) return { ...base, error: 'unreadable' };
+  if (found.size === 0) return { ...base, error: 'zero bytes' };
+  let head: Uint8Array;
+  try {
+    head = readHead(file);
+  } catch (e) {
+    return { ...base, error: `unreadable (${oneLine(e)})` };
+  }
+  const format = sniffFormat(head);
+  if (!format) return { ...base, error: 'not an image' };
+  try {
+    const { width, height } = await orientedSize(file);
+    if (verify) {
+      // A small decode reads the whole entropy-coded stream (JPEG shrink-on-load keeps it cheap)
+      // and so catches truncated and corrupt files that the header alone does not reveal.
+      await openImage(file).resize(16, 16, { fit: 'fill' }).raw().toBuffer();
+    }
+    return { ...base, format, width, height };
+  } catch (e) {
+    const msg = oneLine(e);
+    const truncated = /premature|truncat|end of (file|data)|EOF|unexpected end|read error|short/i.test(msg);
+    return { ...base, format, error: `${truncated ? 'truncated or corrupt' : 'cannot decode'} ${format} (${msg})` };
+  }
+}
+
+interface ChecksFile {
+  version: number;
+  files: Record<string, FileCheck>;
+}
+
+function readChecks(file: string): Record<string, FileCheck> {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as ChecksFile;
+    return parsed.version === CHECKS_VERSION && parsed.files && typeof parsed.files === 'object' ? parsed.files : {};
+  } catch {
+    return {};
+  }
+}
+
+function writeChecks(file: string, files: Record<string, FileCheck>): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify({ version: CHECKS_VERSION, files } satisfies ChecksFile));
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    // A read-only data folder only costs a re-check next time.
+    log.verbose(`could not record checked files in ${file}: ${oneLine(e)}`);
+  }
+}
+
+/**
+ * Indexes an image folder with one sub-folder per class. Files are recognised by content;
+ * broken ones are skipped with one warning each and listed in `skipped`. Checked files are
+ * remembered by path, size and modification time so that a second run decodes nothing.
+ */
+export async function indexDatasetDetailed(root: string, opts: IndexOptions = {}): Promise<DetailedIndex> {
+  const verify = opts.verify ?? true;
+  const { classes, files } = listDataset(root);
+  if (classes.length < 2) {
+    throw new TimError(`data root '${root}' must hold one sub-folder per class and at least two classes (found ${classes.length})`);
+  }
+  const checksPath = path.join(opts.cacheDir ?? path.join(root, '.tim-cache'), CHECKS_FILE);
+  const known = verify ? readChecks(checksPath) : {};
+  let changed = false;
+  const checks = await mapConcurrent(files, decodeConcurrency(), async (f) => {
+    const prior = known[f.path];
+    if (prior && prior.size === f.size && prior.mtimeMs === f.mtimeMs && f.size > 0) return prior;
+    changed = true;
+    return checkFile(path.join(root, f.path), f, verify);
+  });
+  const items: DatasetItem[] = [];
+  const skipped: SkippedFile[] = [];
+  const details = new Map<string, FileCheck>();
+  const record: Record<string, FileCheck> = {};
+  files.forEach((f, i) => {
+    const c = checks[i] as FileCheck;
+    if (f.size >= 0) record[f.path] = c;
+    if (c.error) {
+      skipped.push({ path: f.path, reason: c.error });
+      if (opts.warn ?? true) log.warn(`skipping ${path.join(root, f.path)}: ${c.error}`);
+    } else {
+      items.push({ path: f.path, label: f.label });
+      details.set(f.path, c);
+    }
+  });
+  if (verify && (changed || Object.keys(known).length !== Object.keys(record).length)) writeChecks(checksPath, record);
+  const counts = new Array<number>(classes.length).fill(0);
+  for (const it of items) counts[it.label] = (counts[it.label] ?? 0) + 1;
+  const empty = classes.filter((_, i) => counts[i] === 0);
+  if (empty.length) {
+    throw new TimError(`class folder${empty.length > 1 ? 's' : ''} ${empty.map((c) => `'${c}'`).join(', ')} in '${root}' hold${empty.length > 1 ? '' : 's'} no usable image`);
+  }
+  if (skipped.length) log.info(`${root}: ${items.length} images in ${classes.length} classes; skipped ${skipped.length} broken file(s)`);
+  return { root, classes, items, skipped, details };
+}
+
+/** `indexDatasetDetailed` without the per-file details. */
+export async function indexDataset(root: string, opts: IndexOptions = {}): Promise<DatasetIndex> {
+  const { details: _details, ...index } = await indexDatasetDetailed(root, opts);
+  return index;
+}

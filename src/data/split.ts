@@ -1,0 +1,102 @@
+import * as fs from 'fs';
+import seedrandom from 'seedrandom';
+import { TimError } from '../core/errors';
+import { writeJsonAtomic } from '../io/atomic';
+import type { DatasetIndex, DatasetItem, SplitManifest } from './types';
+
+/** Fisher–Yates with a seeded generator: the same seed always gives the same order. */
+export function seededShuffle<T>(items: readonly T[], seed: string): T[] {
+  const rng = seedrandom(seed);
+  const out = items.slice();
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    const tmp = out[i] as T;
+    out[i] = out[j] as T;
+    out[j] = tmp;
+  }
+  return out;
+}
+
+/** How many of a class's `n` images go to validation: its share, rounded, keeping one of each side. */
+export function valCountOf(n: number, valFraction: number): number {
+  if (n < 2) return 0;
+  return Math.min(n - 1, Math.max(1, Math.round(n * valFraction)));
+}
+
+/**
+ * A stratified, seeded train/validation split: every class gives `valFraction` of its images
+ * (rounded, at least one when it has two or more) to validation. The result depends only on
+ * the set of paths, their labels and the seed, not on the order they were listed in.
+ */
+export function stratifiedSplit(index: DatasetIndex, opts: { valFraction: number; seed: number }): SplitManifest {
+  if (!(opts.valFraction > 0 && opts.valFraction < 1)) {
+    throw new TimError(`val_fraction must be between 0 and 1 (got ${opts.valFraction})`);
+  }
+  const train: DatasetItem[] = [];
+  const val: DatasetItem[] = [];
+  index.classes.forEach((cls, label) => {
+    const paths = index.items.filter((it) => it.label === label).map((it) => it.path).sort();
+    const shuffled = seededShuffle(paths, `${opts.seed}:split:${cls}`);
+    const nVal = valCountOf(shuffled.length, opts.valFraction);
+    shuffled.forEach((p, i) => (i < nVal ? val : train).push({ path: p, label }));
+  });
+  const byPath = (a: DatasetItem, b: DatasetItem): number => a.label - b.label || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  return {
+    root: index.root,
+    seed: opts.seed,
+    val_fraction: opts.valFraction,
+    classes: [...index.classes],
+    train: train.sort(byPath),
+    val: val.sort(byPath),
+  };
+}
+
+export function writeSplit(file: string, split: SplitManifest): void {
+  writeJsonAtomic(file, split);
+}
+
+function isItemList(v: unknown, nClasses: number): v is DatasetItem[] {
+  return (
+    Array.isArray(v) &&
+    v.every(
+      (it) =>
+        typeof it === 'object' &&
+        it !== null &&
+        typeof (it as DatasetItem).path === 'string' &&
+        Number.isInteger((it as DatasetItem).label) &&
+        (it as DatasetItem).label >= 0 &&
+        (it as DatasetItem).label < nClasses,
+    )
+  );
+}
+
+/** Reads and checks a `split.json`. */
+export function readSplit(file: string): SplitManifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'not valid JSON';
+    throw new TimError(`${file}: ${why}; expected a split manifest (split.json)`);
+  }
+  const s = raw as Partial<SplitManifest>;
+  const classes = s.classes;
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    typeof s.root !== 'string' ||
+    typeof s.seed !== 'number' ||
+    typeof s.val_fraction !== 'number' ||
+    !Array.isArray(classes) ||
+    !classes.every((c) => typeof c === 'string')
+  ) {
+    throw new TimError(`${file}: expected a split manifest with root, seed, val_fraction and classes`);
+  }
+  if (!isItemList(s.train, classes.length) || !isItemList(s.val, classes.length)) {
+    throw new TimError(`${file}: 'train' and 'val' must be lists of {path, label} with labels below ${classes.length}`);
+  }
+  const trainPaths = new Set(s.train.map((it) => it.path));
+  const leak = s.val.find((it) => trainPaths.has(it.path));
+  if (leak) throw new TimError(`${file}: '${leak.path}' is in both train and val`);
+  return { root: s.root, seed: s.seed, val_fraction: s.val_fraction, classes, train: s.train, val: s.val };
+}

@@ -1,0 +1,140 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import sharp from 'sharp';
+import { TimError } from '../../../src/core/errors';
+import { indexDataset } from '../../../src/data';
+import { tmpDir } from '../../support/tmp';
+import { solidRgb, writeNoise } from './images';
+
+function captureStderr(): { lines: () => string[]; restore: () => void } {
+  const chunks: string[] = [];
+  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {
+    chunks.push(String(c));
+    return true;
+  });
+  return { lines: () => chunks.join('').split('\n').filter(Boolean), restore: () => spy.mockRestore() };
+}
+
+describe('indexDataset', () => {
+  let root: string;
+  let cleanup: () => void;
+
+  beforeAll(async () => {
+    ({ dir: root, cleanup } = tmpDir());
+    // Good files of every format, with extensions in any case (or none at all).
+    await writeNoise(path.join(root, 'b_monet', 'one.JPG'), 30, 20, 'jpeg');
+    await writeNoise(path.join(root, 'b_monet', 'two.JpEg'), 20, 30, 'jpeg');
+    await writeNoise(path.join(root, 'b_monet', 'three.png'), 20, 20, 'png');
+    await writeNoise(path.join(root, 'b_monet', 'nested', 'four.webp'), 24, 16, 'webp');
+    await writeNoise(path.join(root, 'a_degas', 'five.TIFF'), 16, 24, 'tiff');
+    await writeNoise(path.join(root, 'a_degas', 'six'), 16, 16, 'png');
+    // An animated GIF: the first frame is red, the second blue.
+    const frames = Buffer.concat([solidRgb(12, 12, [255, 0, 0]), solidRgb(12, 12, [0, 0, 255])]);
+    fs.mkdirSync(path.join(root, 'a_degas'), { recursive: true });
+    await sharp(frames, { raw: { width: 12, height: 24, channels: 3, pageHeight: 12 } })
+      .gif()
+      .toFile(path.join(root, 'a_degas', 'anim.gif'));
+    // Broken files, one of each kind.
+    fs.writeFileSync(path.join(root, 'a_degas', 'empty.jpg'), '');
+    const jpeg = fs.readFileSync(path.join(root, 'b_monet', 'one.JPG'));
+    fs.writeFileSync(path.join(root, 'a_degas', 'cut.jpg'), jpeg.subarray(0, Math.floor(jpeg.length / 2)));
+    fs.writeFileSync(path.join(root, 'b_monet', 'notes.jpg'), 'these are not pixels');
+    fs.symlinkSync(path.join(root, 'nowhere.png'), path.join(root, 'b_monet', 'gone.png'));
+    // Hidden files and folders are not part of the data set at all.
+    fs.writeFileSync(path.join(root, 'b_monet', '.DS_Store'), 'junk');
+    await writeNoise(path.join(root, 'b_monet', '.hidden', 'seven.png'), 10, 10);
+    await writeNoise(path.join(root, '.trash', 'eight.png'), 10, 10);
+    fs.writeFileSync(path.join(root, 'README.txt'), 'not a class');
+  });
+  afterAll(() => cleanup());
+
+  it('finds classes sorted by name, images by content, and skips broken files with one warning each', async () => {
+    const err = captureStderr();
+    let index;
+    try {
+      index = await indexDataset(root);
+    } finally {
+      err.restore();
+    }
+    expect(index.classes).toEqual(['a_degas', 'b_monet']);
+    expect(index.items).toEqual([
+      { path: 'a_degas/anim.gif', label: 0 },
+      { path: 'a_degas/five.TIFF', label: 0 },
+      { path: 'a_degas/six', label: 0 },
+      { path: 'b_monet/nested/four.webp', label: 1 },
+      { path: 'b_monet/one.JPG', label: 1 },
+      { path: 'b_monet/three.png', label: 1 },
+      { path: 'b_monet/two.JpEg', label: 1 },
+    ]);
+    const reasons = Object.fromEntries(index.skipped.map((s) => [s.path, s.reason]));
+    expect(Object.keys(reasons).sort()).toEqual(['a_degas/cut.jpg', 'a_degas/empty.jpg', 'b_monet/gone.png', 'b_monet/notes.jpg']);
+    expect(reasons['a_degas/empty.jpg']).toBe('zero bytes');
+    expect(reasons['a_degas/cut.jpg']).toMatch(/truncated|corrupt/);
+    expect(reasons['b_monet/notes.jpg']).toBe('not an image');
+    expect(reasons['b_monet/gone.png']).toMatch(/unreadable/);
+    const warnings = err.lines().filter((l) => l.startsWith('warning:'));
+    expect(warnings).toHaveLength(4);
+    for (const s of index.skipped) expect(warnings.some((w) => w.includes(s.path))).toBe(true);
+  });
+
+  it('notices a file that changed since it was last checked', async () => {
+    const { dir, cleanup: done } = tmpDir();
+    try {
+      await writeNoise(path.join(dir, 'a', 'x.jpg'), 40, 30, 'jpeg');
+      await writeNoise(path.join(dir, 'a', 'y.jpg'), 40, 30, 'jpeg');
+      await writeNoise(path.join(dir, 'b', 'z.jpg'), 40, 30, 'jpeg');
+      expect((await indexDataset(dir)).items).toHaveLength(3);
+      const file = path.join(dir, 'a', 'y.jpg');
+      const bytes = fs.readFileSync(file);
+      fs.writeFileSync(file, bytes.subarray(0, bytes.length - 200));
+      const err = captureStderr();
+      try {
+        const again = await indexDataset(dir);
+        expect(again.items.map((i) => i.path)).toEqual(['a/x.jpg', 'b/z.jpg']);
+        expect(again.skipped.map((s) => s.path)).toEqual(['a/y.jpg']);
+      } finally {
+        err.restore();
+      }
+    } finally {
+      done();
+    }
+  });
+
+  it('rejects a missing root, a single class and a class without usable images', async () => {
+    const { dir, cleanup: done } = tmpDir();
+    try {
+      await expect(indexDataset(path.join(dir, 'missing'))).rejects.toThrow(/does not exist/);
+      await writeNoise(path.join(dir, 'only', 'a.png'), 8, 8);
+      await expect(indexDataset(dir)).rejects.toThrow(/at least two classes/);
+      fs.mkdirSync(path.join(dir, 'void'));
+      fs.writeFileSync(path.join(dir, 'void', 'bad.png'), '');
+      const err = captureStderr();
+      try {
+        await expect(indexDataset(dir)).rejects.toThrow(TimError);
+        await expect(indexDataset(dir)).rejects.toThrow(/'void'.*no usable image/);
+      } finally {
+        err.restore();
+      }
+    } finally {
+      done();
+    }
+  });
+});
+
+describe('GIF', () => {
+  it('uses the first frame of an animation', async () => {
+    const { dir, cleanup } = tmpDir();
+    try {
+      const frames = Buffer.concat([solidRgb(10, 10, [250, 10, 10]), solidRgb(10, 10, [10, 10, 250])]);
+      const file = path.join(dir, 'anim.gif');
+      await sharp(frames, { raw: { width: 10, height: 20, channels: 3, pageHeight: 10 } }).gif().toFile(file);
+      const { prepareImage } = await import('../../../src/data');
+      const p = await prepareImage(file, { image_size: 8, resize: 'letterbox' });
+      expect(p.box).toEqual({ x: 0, y: 0, width: 8, height: 8 });
+      expect(p.data[0]).toBeGreaterThan(200);
+      expect(p.data[2]).toBeLessThan(60);
+    } finally {
+      cleanup();
+    }
+  });
+});
