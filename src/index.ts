@@ -9,3 +9,4 @@ export * from './io/model-io';
 export * from './io/run-folder';
 export * from './models';
 export * from './evaluate';
+export * from './data';
