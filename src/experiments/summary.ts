@@ -1,0 +1,153 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { TimError } from '../core/errors';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
+import { toCsv } from './csv';
+import { HEADLINE_KEYS, intervalOf, isFinishedRun, listRunDirs, readRunData, summaryNumber, type RunData } from './run-data';
+import type { GridAxis, GridValue, SweepSpec } from './sweep-spec';
+
+/** `DIR/sweep.json`: what the sweep varies, so summaries and reports need no sweep file. */
+export const SWEEP_MANIFEST = 'sweep.json';
+export const SUMMARY_CSV = 'summary.csv';
+export const SUMMARY_MD = 'summary.md';
+
+export interface SweepManifest {
+  name: string;
+  base: string;
+  fixed: Record<string, GridValue>;
+  grid: { key: string; label: string; values: GridValue[] }[];
+  runs: { name: string; values: Record<string, GridValue> }[];
+}
+
+export function manifestOf(spec: SweepSpec, runs: { name: string; values: Record<string, GridValue> }[]): SweepManifest {
+  return {
+    name: spec.name,
+    base: spec.basePath,
+    fixed: spec.fixed,
+    grid: spec.grid.map((a) => ({ key: a.key, label: a.label, values: a.values })),
+    runs: runs.map((r) => ({ name: r.name, values: r.values })),
+  };
+}
+
+export function writeManifest(dir: string, manifest: SweepManifest): void {
+  writeJsonAtomic(path.join(dir, SWEEP_MANIFEST), manifest);
+}
+
+export function readManifest(dir: string): SweepManifest | undefined {
+  const f = path.join(dir, SWEEP_MANIFEST);
+  if (!fs.existsSync(f)) return undefined;
+  try {
+    return JSON.parse(fs.readFileSync(f, 'utf8')) as SweepManifest;
+  } catch (e) {
+    throw new TimError(`${f}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+/** One finished run of a sweep with its grid values. */
+export interface SweepRow {
+  run: RunData;
+  values: Record<string, GridValue>;
+}
+
+/** Finished runs of a sweep folder, in run-name order, with the values that made them. */
+export function finishedSweepRows(dir: string): { manifest?: SweepManifest; rows: SweepRow[] } {
+  const manifest = readManifest(dir);
+  const byName = new Map((manifest?.runs ?? []).map((r) => [r.name, r.values]));
+  const rows = listRunDirs(dir)
+    .filter(isFinishedRun)
+    .map((d) => {
+      const run = readRunData(d);
+      return { run, values: byName.get(run.name) ?? {} };
+    });
+  return { manifest, rows };
+}
+
+function fixed(v: number | undefined, digits = 3): string {
+  return v === undefined ? '' : v.toFixed(digits);
+}
+
+/** `0.806 [0.781, 0.829]`, or the bare value when there is no interval. */
+export function withInterval(run: RunData, key: string): string {
+  const v = run.metrics?.[key];
+  const value = typeof v === 'number' ? v : undefined;
+  const ci = intervalOf(run.metrics, key);
+  if (value === undefined) return '–';
+  return ci ? `${value.toFixed(3)} [${ci.lo.toFixed(3)}, ${ci.hi.toFixed(3)}]` : value.toFixed(3);
+}
+
+function gridAxes(manifest: SweepManifest | undefined): Pick<GridAxis, 'key' | 'label'>[] {
+  return manifest?.grid ?? [];
+}
+
+export function summaryCsv(manifest: SweepManifest | undefined, rows: SweepRow[]): string {
+  const axes = gridAxes(manifest);
+  const header = [
+    'run',
+    ...axes.map((a) => a.key),
+    'arch',
+    'best_epoch',
+    'stopped_epoch',
+    'train_seconds',
+    ...HEADLINE_KEYS.flatMap((k) => [k, `${k}_lo`, `${k}_hi`]),
+    'top3_accuracy',
+    'ece',
+  ];
+  const body = rows.map(({ run, values }) => [
+    run.name,
+    ...axes.map((a) => values[a.key] ?? ''),
+    run.config?.model.arch ?? '',
+    summaryNumber(run, 'best_epoch') ?? '',
+    summaryNumber(run, 'stopped_epoch') ?? '',
+    fixed(summaryNumber(run, 'total_seconds', 'seconds'), 1),
+    ...HEADLINE_KEYS.flatMap((k) => {
+      const ci = intervalOf(run.metrics, k);
+      const v = run.metrics?.[k];
+      return [typeof v === 'number' ? v : '', ci?.lo ?? '', ci?.hi ?? ''];
+    }),
+    typeof run.metrics?.top3_accuracy === 'number' ? run.metrics.top3_accuracy : '',
+    typeof run.metrics?.ece === 'number' ? run.metrics.ece : '',
+  ]);
+  return toCsv([header, ...body]);
+}
+
+function mdCell(s: string): string {
+  return s.replace(/\|/g, '\\|');
+}
+
+export function summaryMarkdown(manifest: SweepManifest | undefined, rows: SweepRow[], total?: number): string {
+  const axes = gridAxes(manifest);
+  const header = ['run', ...axes.map((a) => a.key), 'best epoch', 'accuracy [95% CI]', 'F1 macro [95% CI]', 'F1 weighted [95% CI]', 'top-3', 'ECE'];
+  const lines = [
+    `# Sweep ${manifest?.name ?? ''}`.trimEnd(),
+    '',
+    `${rows.length}${total !== undefined ? ` of ${total}` : ''} runs finished. Metrics on each run's held-out split; intervals are bootstrap 95% intervals.`,
+    '',
+    `| ${header.join(' | ')} |`,
+    `| ${header.map((_, i) => (i === 0 || i <= axes.length ? '---' : '---:')).join(' | ')} |`,
+  ];
+  for (const { run, values } of rows) {
+    const cells = [
+      run.name,
+      ...axes.map((a) => String(values[a.key] ?? '')),
+      String(summaryNumber(run, 'best_epoch') ?? '–'),
+      withInterval(run, 'accuracy'),
+      withInterval(run, 'f1_macro'),
+      withInterval(run, 'f1_weighted'),
+      typeof run.metrics?.top3_accuracy === 'number' ? run.metrics.top3_accuracy.toFixed(3) : '–',
+      typeof run.metrics?.ece === 'number' ? run.metrics.ece.toFixed(3) : '–',
+    ];
+    lines.push(`| ${cells.map(mdCell).join(' | ')} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Writes `summary.csv` and `summary.md` for every finished run in a sweep folder. */
+export function writeSweepSummary(dir: string): { csv: string; md: string; finished: number } {
+  if (!fs.existsSync(dir)) throw new TimError(`sweep folder ${dir} does not exist`);
+  const { manifest, rows } = finishedSweepRows(dir);
+  const csv = path.join(dir, SUMMARY_CSV);
+  const md = path.join(dir, SUMMARY_MD);
+  writeFileAtomic(csv, summaryCsv(manifest, rows));
+  writeFileAtomic(md, summaryMarkdown(manifest, rows, manifest?.runs.length));
+  return { csv, md, finished: rows.length };
+}

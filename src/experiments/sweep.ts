@@ -1,0 +1,103 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { oneLine, TimError } from '../core/errors';
+import { log } from '../core/log';
+import { RUN_FILES } from '../io/run-folder';
+import { isFinishedRun, isTrainedRun } from './run-data';
+import { selectShard, type Shard } from './shard';
+import { defaultRunSteps, type RunSteps } from './steps';
+import { manifestOf, writeManifest, writeSweepSummary } from './summary';
+import { expandSweep, type SweepRun, type SweepSpec } from './sweep-spec';
+
+export type RunStatus = 'finished' | 'trained' | 'interrupted' | 'pending';
+
+export interface PlannedRun extends SweepRun {
+  dir: string;
+  status: RunStatus;
+}
+
+export interface SweepOptions {
+  /** The sweep folder; default `spec.out`, else `checkpoints/sweeps/<name>`. */
+  out?: string;
+  shard?: Shard;
+  steps?: RunSteps;
+}
+
+export interface SweepResult {
+  out: string;
+  planned: PlannedRun[];
+  ran: string[];
+  skipped: string[];
+  failed: { name: string; error: string }[];
+  summary: { csv: string; md: string; finished: number };
+}
+
+export function sweepOutDir(spec: SweepSpec, out?: string): string {
+  return out ?? spec.out ?? path.join('checkpoints', 'sweeps', spec.name);
+}
+
+/** Where a run stands: finished runs are skipped, trained ones only evaluated, interrupted ones resumed. */
+export function runStatus(dir: string): RunStatus {
+  if (isFinishedRun(dir)) return 'finished';
+  if (isTrainedRun(dir)) return 'trained';
+  if (fs.existsSync(path.join(dir, RUN_FILES.last, 'model.json'))) return 'interrupted';
+  return 'pending';
+}
+
+/** The runs of this shard and where each stands, without running anything. */
+export function planSweep(spec: SweepSpec, opts: Pick<SweepOptions, 'out' | 'shard'> = {}): { out: string; all: SweepRun[]; planned: PlannedRun[] } {
+  const out = sweepOutDir(spec, opts.out);
+  const all = expandSweep(spec);
+  const planned = selectShard(all, opts.shard).map((r) => {
+    const dir = path.join(out, r.name);
+    return { ...r, dir, status: runStatus(dir) };
+  });
+  return { out, all, planned };
+}
+
+/**
+ * Runs this shard's part of a sweep: each run is trained and then evaluated into its own
+ * folder under `out`. A failed run is reported and the others go on; the summary is written
+ * either way, and the sweep then fails naming the runs that did.
+ */
+export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promise<SweepResult> {
+  const steps = opts.steps ?? defaultRunSteps();
+  const { out, all, planned } = planSweep(spec, opts);
+  fs.mkdirSync(out, { recursive: true });
+  writeManifest(out, manifestOf(spec, all));
+  const shardText = opts.shard ? ` (shard ${opts.shard.index}/${opts.shard.count})` : '';
+  log.info(`sweep ${spec.name}: ${planned.length} of ${all.length} runs${shardText} in ${out}`);
+
+  const ran: string[] = [];
+  const skipped: string[] = [];
+  const failed: { name: string; error: string }[] = [];
+  for (const [i, run] of planned.entries()) {
+    const tag = `[${i + 1}/${planned.length}] ${run.name}`;
+    if (run.status === 'finished') {
+      log.info(`${tag}: finished earlier, skipped`);
+      skipped.push(run.name);
+      continue;
+    }
+    try {
+      if (run.status === 'pending') {
+        log.info(`${tag}: training`);
+        // A folder without a checkpoint holds nothing worth keeping (a run that died at start).
+        await steps.train(run.config, { out: run.dir, force: true });
+      } else if (run.status === 'interrupted') {
+        log.info(`${tag}: resuming from ${path.join(run.dir, RUN_FILES.last)}`);
+        await steps.train(run.config, { out: run.dir, resume: run.dir });
+      }
+      if (!isTrainedRun(run.dir)) throw new TimError(`training ended without a finished ${RUN_FILES.summary} in ${run.dir}`);
+      log.info(`${tag}: evaluating`);
+      await steps.evaluate(run.dir, spec.evaluate);
+      if (!isFinishedRun(run.dir)) throw new TimError(`evaluation wrote no ${RUN_FILES.metrics} in ${run.dir}`);
+      ran.push(run.name);
+    } catch (e) {
+      log.warn(`${tag} failed: ${oneLine(e)}`);
+      failed.push({ name: run.name, error: oneLine(e) });
+    }
+  }
+  const summary = writeSweepSummary(out);
+  log.info(`sweep ${spec.name}: ${summary.finished} of ${all.length} runs finished; summary in ${summary.md}`);
+  return { out, planned, ran, skipped, failed, summary };
+}

@@ -1,0 +1,144 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { configToYaml, parseConfig } from '../../../src/config/load';
+import type { TimConfig } from '../../../src/config/schema';
+import { toCsv } from '../../../src/experiments/csv';
+
+/**
+ * Small run folders in the run-folder file formats (history.jsonl, summary.json,
+ * metrics.json, confusion.csv, labels.json, config.yaml, split.json), for tests of sweeps
+ * and reports that must not wait for real training.
+ */
+
+export const FAKE_CLASSES = ['Claude_Monet', 'Pablo_Picasso', 'Rembrandt', 'Vincent_van_Gogh'];
+
+function lcg(seed: number): () => number {
+  let s = (seed * 2654435761) >>> 0 || 1;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+export interface FakeTrainOptions {
+  epochs?: number;
+  classes?: string[];
+  /** Files per class in split.json (train gets four times as many as val). */
+  perClass?: number;
+}
+
+export function fakeConfig(overrides: Record<string, unknown> = {}): TimConfig {
+  return parseConfig({ name: 'fake', data: { root: 'data/none' }, model: { arch: 'tiny_cnn' }, ...overrides });
+}
+
+/** What training leaves: config.yaml, labels.json, split.json, history.jsonl, summary.json. */
+export function writeFakeTraining(dir: string, config: TimConfig, opts: FakeTrainOptions = {}): void {
+  const classes = opts.classes ?? FAKE_CLASSES;
+  const epochs = opts.epochs ?? 5;
+  const rand = lcg(config.seed + config.train.batch_size + (config.data.resize === 'stretch' ? 7 : 0));
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'config.yaml'), configToYaml(config));
+  fs.writeFileSync(path.join(dir, 'labels.json'), JSON.stringify(classes));
+  const per = opts.perClass ?? 5;
+  const items = (k: number, n: number) =>
+    Array.from({ length: n }, (_, i) => ({ path: `${classes[k]}/${classes[k]}_${i + 1}.${i % 3 === 0 ? 'png' : 'jpg'}`, label: k }));
+  const train = classes.flatMap((_, k) => items(k, per * 4 + k));
+  const val = classes.flatMap((_, k) => items(k, per + (k % 2)).map((it) => ({ ...it, path: it.path.replace(/_(\d+)\./, '_v$1.') })));
+  fs.writeFileSync(path.join(dir, 'split.json'), JSON.stringify({ root: config.data.root, seed: config.seed, val_fraction: config.data.val_fraction, classes, train, val }));
+  const lines: string[] = [];
+  let best = { epoch: 1, value: -1 };
+  for (let e = 1; e <= epochs; e++) {
+    const trainAcc = Math.min(0.98, 0.3 + 0.6 * (1 - Math.exp(-e / 2)) + 0.03 * rand());
+    const valAcc = Math.min(0.95, 0.25 + 0.5 * (1 - Math.exp(-e / 2)) + 0.05 * rand());
+    if (valAcc > best.value) best = { epoch: e, value: valAcc };
+    lines.push(
+      JSON.stringify({
+        epoch: e,
+        train_loss: 1.4 * Math.exp(-e / 3) + 0.1 * rand(),
+        train_acc: trainAcc,
+        val_loss: 1.5 * Math.exp(-e / 4) + 0.2 + 0.1 * rand(),
+        val_acc: valAcc,
+        lr: { early: 1e-6, middle: 1e-5, head: 1e-3 },
+        update_ratio: { early: 1e-4, middle: 1e-3, head: 0.1 },
+        seconds: 10 + rand(),
+        images_per_sec: 8 + rand(),
+        num_tensors: 120,
+        rss_mb: 800,
+      }),
+    );
+  }
+  fs.writeFileSync(path.join(dir, 'history.jsonl'), `${lines.join('\n')}\n`);
+  fs.writeFileSync(
+    path.join(dir, 'summary.json'),
+    JSON.stringify({
+      run_dir: dir,
+      name: config.name,
+      arch: config.model.arch,
+      monitor: 'val_acc',
+      best_epoch: best.epoch,
+      best_value: best.value,
+      stopped_epoch: epochs,
+      stopped_early: false,
+      interrupted: false,
+      epochs_planned: epochs,
+      backend: 'cpu',
+      total_seconds: 12.5 * epochs,
+      train_images: train.length,
+      val_images: val.length,
+      num_classes: classes.length,
+    }),
+  );
+}
+
+/** What evaluation leaves: metrics.json (with bootstrap intervals) and confusion.csv. */
+export function writeFakeEvaluation(dir: string): void {
+  const classes = JSON.parse(fs.readFileSync(path.join(dir, 'labels.json'), 'utf8')) as string[];
+  const split = JSON.parse(fs.readFileSync(path.join(dir, 'split.json'), 'utf8')) as { val: { label: number }[] };
+  const rand = lcg(split.val.length + classes.length + dir.length);
+  const n = classes.length;
+  const confusion = classes.map(() => new Array<number>(n).fill(0));
+  for (const item of split.val) {
+    const pred = rand() < 0.7 ? item.label : Math.floor(rand() * n);
+    (confusion[item.label] as number[])[pred] = ((confusion[item.label] as number[])[pred] ?? 0) + 1;
+  }
+  const total = split.val.length;
+  const correct = confusion.reduce((s, row, i) => s + (row[i] ?? 0), 0);
+  const perClass = classes.map((name, i) => {
+    const tp = confusion[i]?.[i] ?? 0;
+    const support = (confusion[i] ?? []).reduce((a, b) => a + b, 0);
+    const predicted = confusion.reduce((s, row) => s + (row[i] ?? 0), 0);
+    const precision = predicted ? tp / predicted : 0;
+    const recall = support ? tp / support : 0;
+    const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
+    return { class: name, precision, recall, f1, support };
+  });
+  const macro = (k: 'precision' | 'recall' | 'f1') => perClass.reduce((s, c) => s + c[k], 0) / n;
+  const weighted = (k: 'precision' | 'recall' | 'f1') => perClass.reduce((s, c) => s + c[k] * c.support, 0) / total;
+  const headline = {
+    accuracy: correct / total,
+    precision_weighted: weighted('precision'),
+    recall_weighted: weighted('recall'),
+    f1_weighted: weighted('f1'),
+    precision_macro: macro('precision'),
+    recall_macro: macro('recall'),
+    f1_macro: macro('f1'),
+  };
+  const intervals = Object.fromEntries(Object.entries(headline).map(([k, v]) => [k, { mean: v, lo: Math.max(0, v - 0.08), hi: Math.min(1, v + 0.07) }]));
+  const metrics = {
+    ...headline,
+    top3_accuracy: Math.min(1, headline.accuracy + 0.2),
+    ece: 0.05,
+    per_class: perClass,
+    bootstrap: { resamples: 200, seed: 0, sample_fraction: 1, sample_size: total, confidence: 0.95, method: 'percentile', metrics: intervals },
+    confusions: [{ true: classes[0], pred: classes[1], count: 2, examples: [`${classes[0]}/x.jpg`] }],
+  };
+  fs.writeFileSync(path.join(dir, 'metrics.json'), JSON.stringify(metrics));
+  fs.writeFileSync(path.join(dir, 'confusion.csv'), toCsv([['true\\pred', ...classes], ...classes.map((c, i) => [c, ...(confusion[i] ?? [])])]));
+}
+
+/** A finished, evaluated fake run. */
+export function writeFakeRun(dir: string, config: TimConfig = fakeConfig(), opts: FakeTrainOptions = {}): string {
+  writeFakeTraining(dir, config, opts);
+  writeFakeEvaluation(dir);
+  return dir;
+}
