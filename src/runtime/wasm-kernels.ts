@@ -1,12 +1,46 @@
+import * as tf from '@tensorflow/tfjs';
+import { captureStockKernel, type KernelImpl } from './wasm/access';
+import { conv2DBackpropFilter, conv2DBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from './wasm/conv-grads';
+import { batchMatMul, tile } from './wasm/matmul-tile';
+
+/** Kernels Tim provides for the wasm backend: the missing gradients, and faster replacements. */
+const TIM_WASM_KERNELS: Record<string, KernelImpl> = {
+  Conv2DBackpropFilter: conv2DBackpropFilter,
+  Conv2DBackpropInput: conv2DBackpropInput,
+  DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
+  BatchMatMul: batchMatMul,
+  Tile: tile,
+};
+
+/** Stock kernels the implementations call; captured before any replacement. */
+const STOCK_USED = ['Conv2D', 'DepthwiseConv2dNative', 'BatchMatMul', 'Reshape', 'Slice', 'Add', 'Sum', 'Tile'];
+
+let registered = false;
+
 /**
- * Gradient kernels the stock wasm backend lacks. Until they are registered the wasm backend
- * can run inference but cannot train convolutional networks.
+ * Registers the gradient kernels the stock wasm backend lacks (and faster versions of its slow
+ * ones). Must run after `@tensorflow/tfjs-backend-wasm` is loaded; safe to call again.
  */
 export function registerWasmTrainingKernels(): void {
-  // Filled in by the wasm training work; see wasmCanTrainConvNets.
+  if (registered) return;
+  for (const name of STOCK_USED) captureStockKernel(name);
+  for (const [kernelName, kernelFunc] of Object.entries(TIM_WASM_KERNELS)) {
+    const existing = tf.getKernel(kernelName, 'wasm');
+    if (existing) tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel({
+      kernelName,
+      backendName: 'wasm',
+      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+      // The stock kernel's setup (binding its C function) must still run when the backend starts,
+      // because the replacement calls it for the cases it does not handle itself.
+      ...(existing?.setupFunc ? { setupFunc: existing.setupFunc } : {}),
+    });
+  }
+  registered = true;
 }
 
 /** Whether conv nets can be trained on wasm (all their gradient kernels exist). */
 export function wasmCanTrainConvNets(): boolean {
-  return false;
+  return registered;
 }

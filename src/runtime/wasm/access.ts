@@ -1,0 +1,53 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** What Tim's kernels use of the wasm backend: its heap, its outputs and its reference counts. */
+export interface WasmBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  disposeData(dataId: tf.DataId, force?: boolean): boolean;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+export type KernelImpl = (args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }) => tf.TensorInfo | tf.TensorInfo[];
+
+/** The stock wasm kernels Tim composes from, captured before any of them is replaced. */
+const stock = new Map<string, KernelImpl>();
+
+export function captureStockKernel(name: string): void {
+  if (stock.has(name)) return;
+  const config = tf.getKernel(name, 'wasm');
+  if (!config) throw new Error(`wasm kernel ${name} is not registered`);
+  stock.set(name, config.kernelFunc);
+}
+
+/** Runs a stock wasm kernel directly (no tape, no engine bookkeeping); the caller owns the result. */
+export function runStock(name: string, backend: WasmBackend, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
+  captureStockKernel(name);
+  const fn = stock.get(name) as KernelImpl;
+  return fn({ inputs, backend, attrs }) as tf.TensorInfo;
+}
+
+/** A float32 view of a tensor on the wasm heap; take it after the last allocation (the heap may grow). */
+export function f32(backend: WasmBackend, info: tf.TensorInfo): Float32Array {
+  if (info.dtype !== 'float32') throw new Error(`expected float32, got ${info.dtype}`);
+  return backend.typedArrayFromHeap(info) as Float32Array;
+}
+
+/** A new float32 tensor on the wasm heap, filled with zeros. */
+export function zerosOutput(backend: WasmBackend, shape: number[]): tf.TensorInfo {
+  const out = backend.makeOutput(shape, 'float32');
+  f32(backend, out).fill(0);
+  return out;
+}
+
+export function release(backend: WasmBackend, ...infos: tf.TensorInfo[]): void {
+  for (const info of infos) backend.disposeData(info.dataId);
+}
+
+export function reshapeInfo(backend: WasmBackend, x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
+  return runStock('Reshape', backend, { x }, { shape });
+}
+
+export function dims4(shape: readonly number[]): [number, number, number, number] {
+  if (shape.length !== 4) throw new Error(`expected a rank-4 shape, got [${shape.join(',')}]`);
+  return shape as [number, number, number, number];
+}

@@ -1,0 +1,261 @@
+import * as tf from '@tensorflow/tfjs';
+import { dims4, f32, release, reshapeInfo, runStock, type WasmBackend } from './access';
+import { flipFilter, scatterSpatial, transpose2d } from './layout';
+
+type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+
+interface ConvGradAttrs {
+  strides: number | [number, number];
+  pad: Pad;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dilations?: number | [number, number];
+}
+
+function convInfoOf(inShape: number[], filterShape: number[], attrs: ConvGradAttrs, depthwise: boolean): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    dims4(inShape),
+    dims4(filterShape),
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    depthwise,
+    'channelsLast',
+  );
+}
+
+/**
+ * The input gradient of a convolution is a stride-1 convolution of the output gradient, spread
+ * by the stride (zeros in between) and padded, with the flipped filter. Returns the spread and
+ * padded gradient (or `dy` itself when nothing needs to move) and the pads XNNPACK must add.
+ */
+function spreadForInputGrad(
+  backend: WasmBackend,
+  dy: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): { input: tf.TensorInfo; owned: boolean; pads: [[number, number], [number, number]] } {
+  const [n, ho, wo, c] = dims4(dy.shape);
+  const effH = info.effectiveFilterHeight;
+  const effW = info.effectiveFilterWidth;
+  const top = effH - 1 - info.padInfo.top;
+  const left = effW - 1 - info.padInfo.left;
+  const spreadH = (ho - 1) * info.strideHeight + 1;
+  const spreadW = (wo - 1) * info.strideWidth + 1;
+  const bottom = info.inHeight - spreadH - top + effH - 1;
+  const right = info.inWidth - spreadW - left + effW - 1;
+  if (info.strideHeight === 1 && info.strideWidth === 1 && top >= 0 && left >= 0 && bottom >= 0 && right >= 0) {
+    return { input: dy, owned: false, pads: [[top, bottom], [left, right]] };
+  }
+  const outH = info.inHeight + effH - 1;
+  const outW = info.inWidth + effW - 1;
+  const spread = backend.makeOutput([n, outH, outW, c], 'float32');
+  scatterSpatial(f32(backend, dy), f32(backend, spread), n, ho, wo, c, {
+    outH,
+    outW,
+    offH: top,
+    offW: left,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+  });
+  return { input: spread, owned: true, pads: [[0, 0], [0, 0]] };
+}
+
+function explicit(pads: [[number, number], [number, number]]): tf.backend_util.ExplicitPadding {
+  return [[0, 0], pads[0], pads[1], [0, 0]];
+}
+
+/** dx of conv2d: XNNPACK convolution of the spread dy with the flipped, in/out-swapped filter. */
+export function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  const backend = args.backend;
+  const attrs = args.attrs as unknown as ConvGradAttrs & { inputShape: number[]; dataFormat?: string };
+  if (attrs.dataFormat === 'NCHW') throw new Error('wasm Conv2DBackpropInput supports NHWC only');
+  const info = convInfoOf(attrs.inputShape, filter.shape, { ...attrs, dilations: 1 }, false);
+  const [kh, kw, ci, co] = dims4(filter.shape);
+  const flipped = backend.makeOutput([kh, kw, co, ci], 'float32');
+  flipFilter(f32(backend, filter), f32(backend, flipped), kh, kw, ci, co, true);
+
+  const pointwiseStrided =
+    kh === 1 && kw === 1 && info.padInfo.top === 0 && info.padInfo.left === 0 && (info.strideHeight > 1 || info.strideWidth > 1);
+  if (pointwiseStrided) {
+    // A strided 1×1 convolution only touches every s-th pixel: multiply at low resolution, then spread.
+    const low = runStock('Conv2D', backend, { x: dy, filter: flipped }, { strides: 1, pad: 'valid', dilations: 1, dataFormat: 'NHWC' });
+    release(backend, flipped);
+    const [n, ho, wo] = dims4(dy.shape);
+    const out = backend.makeOutput(attrs.inputShape, 'float32');
+    scatterSpatial(f32(backend, low), f32(backend, out), n, ho, wo, ci, {
+      outH: info.inHeight,
+      outW: info.inWidth,
+      offH: 0,
+      offW: 0,
+      strideH: info.strideHeight,
+      strideW: info.strideWidth,
+    });
+    release(backend, low);
+    return out;
+  }
+  const { input, owned, pads } = spreadForInputGrad(backend, dy, info);
+  const out = runStock('Conv2D', backend, { x: input, filter: flipped }, { strides: 1, pad: explicit(pads), dilations: 1, dataFormat: 'NHWC' });
+  release(backend, flipped);
+  if (owned) release(backend, input);
+  return out;
+}
+
+/** Most floats the patch matrix of one filter-gradient chunk may hold (64M = 256 MiB). */
+const PATCH_BUDGET = 64 * 1024 * 1024;
+
+/**
+ * dW of conv2d = patchesᵀ · dy, one XNNPACK matmul. The transposed patch matrix
+ * [kh·kw·ci, n·ho·wo] is gathered from a channel-major copy of x, so every row is a run of
+ * contiguous (or strided) reads; large batches are done in chunks that are summed.
+ */
+export function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const backend = args.backend;
+  const attrs = args.attrs as unknown as ConvGradAttrs & { filterShape: number[]; dataFormat?: string };
+  if (attrs.dataFormat === 'NCHW') throw new Error('wasm Conv2DBackpropFilter supports NHWC only');
+  const info = convInfoOf(x.shape, attrs.filterShape, { ...attrs, dilations: 1 }, false);
+  const [n, h, w, ci] = dims4(x.shape);
+  const [, ho, wo, co] = dims4(dy.shape);
+  const [kh, kw] = dims4(attrs.filterShape);
+  const taps = kh * kw;
+  const perImage = taps * ci * ho * wo;
+  const chunk = Math.max(1, Math.min(n, Math.floor(PATCH_BUDGET / Math.max(1, perImage))));
+  let total: tf.TensorInfo | undefined;
+  for (let b0 = 0; b0 < n; b0 += chunk) {
+    const nb = Math.min(chunk, n - b0);
+    const rows = nb * ho * wo;
+    // Channel-major copy of this chunk of x: [ci, nb*h*w].
+    const xT = backend.makeOutput([ci, nb * h * w], 'float32');
+    transpose2d(f32(backend, x).subarray(b0 * h * w * ci, (b0 + nb) * h * w * ci), f32(backend, xT), nb * h * w, ci);
+    const patches = backend.makeOutput([taps * ci, rows], 'float32');
+    const src = f32(backend, xT);
+    const dst = f32(backend, patches);
+    const sh = info.strideHeight;
+    const sw = info.strideWidth;
+    for (let a = 0; a < kh; a++) {
+      for (let bb = 0; bb < kw; bb++) {
+        for (let c = 0; c < ci; c++) {
+          const rowOff = ((a * kw + bb) * ci + c) * rows;
+          for (let img = 0; img < nb; img++) {
+            const plane = (c * nb + img) * h * w;
+            for (let p = 0; p < ho; p++) {
+              const hi = p * sh + a - info.padInfo.top;
+              const o = rowOff + (img * ho + p) * wo;
+              if (hi < 0 || hi >= h) {
+                dst.fill(0, o, o + wo);
+                continue;
+              }
+              const line = plane + hi * w;
+              const w0 = bb - info.padInfo.left;
+              if (sw === 1 && w0 >= 0 && w0 + wo <= w) {
+                dst.set(src.subarray(line + w0, line + w0 + wo), o);
+                continue;
+              }
+              for (let q = 0; q < wo; q++) {
+                const wi = q * sw + w0;
+                dst[o + q] = wi >= 0 && wi < w ? (src[line + wi] as number) : 0;
+              }
+            }
+          }
+        }
+      }
+    }
+    release(backend, xT);
+    const dy2d = reshapeInfo(backend, dy, [n * ho * wo, co]);
+    let dyChunk = dy2d;
+    if (nb !== n) {
+      dyChunk = runStock('Slice', backend, { x: dy2d }, { begin: [b0 * ho * wo, 0], size: [rows, co] });
+      release(backend, dy2d);
+    }
+    const part = runStock('BatchMatMul', backend, { a: patches, b: dyChunk }, { transposeA: false, transposeB: false });
+    release(backend, patches, dyChunk);
+    if (total === undefined) {
+      total = part;
+    } else {
+      const sum = runStock('Add', backend, { a: total, b: part });
+      release(backend, total, part);
+      total = sum;
+    }
+  }
+  const result = reshapeInfo(backend, total as tf.TensorInfo, attrs.filterShape);
+  release(backend, total as tf.TensorInfo);
+  return result;
+}
+
+/** dx of a depthwise convolution: a depthwise convolution of the spread dy with the flipped filter. */
+export function depthwiseBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  const backend = args.backend;
+  const attrs = args.attrs as unknown as ConvGradAttrs & { inputShape: number[] };
+  const info = convInfoOf(attrs.inputShape, filter.shape, attrs, true);
+  const [kh, kw, c, m] = dims4(filter.shape);
+  // Each of the c·m output channels gets its own flipped 1-multiplier filter.
+  const flipped = backend.makeOutput([kh, kw, c * m, 1], 'float32');
+  flipFilter(f32(backend, filter), f32(backend, flipped), kh, kw, c * m, 1, false);
+  const { input, owned, pads } = spreadForInputGrad(backend, dy, info);
+  const perChannel = runStock(
+    'DepthwiseConv2dNative',
+    backend,
+    { x: input, filter: flipped },
+    { strides: 1, pad: explicit(pads), dilations: [info.dilationHeight, info.dilationWidth] },
+  );
+  release(backend, flipped);
+  if (owned) release(backend, input);
+  if (m === 1) return perChannel;
+  const [n, h, w] = dims4(attrs.inputShape);
+  const grouped = reshapeInfo(backend, perChannel, [n, h, w, c, m]);
+  const out = runStock('Sum', backend, { x: grouped }, { axis: [4], keepDims: false });
+  release(backend, perChannel, grouped);
+  return out;
+}
+
+/**
+ * dW of a depthwise convolution: for every tap, the per-channel dot product of the shifted input
+ * with dy over batch and positions. A tight loop over channels; accumulated in float64.
+ */
+export function depthwiseBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const backend = args.backend;
+  const attrs = args.attrs as unknown as ConvGradAttrs & { filterShape: number[] };
+  const info = convInfoOf(x.shape, attrs.filterShape, attrs, true);
+  const [n, h, w, c] = dims4(x.shape);
+  const [, ho, wo, cm] = dims4(dy.shape);
+  const [kh, kw, , m] = dims4(attrs.filterShape);
+  const acc = new Float64Array(kh * kw * cm);
+  const xs = f32(backend, x);
+  const ys = f32(backend, dy);
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  for (let b = 0; b < n; b++) {
+    for (let p = 0; p < ho; p++) {
+      for (let a = 0; a < kh; a++) {
+        const hi = p * sh + a * dh - top;
+        if (hi < 0 || hi >= h) continue;
+        const xRow = (b * h + hi) * w;
+        for (let q = 0; q < wo; q++) {
+          const yo = ((b * ho + p) * wo + q) * cm;
+          for (let t = 0; t < kw; t++) {
+            const wi = q * sw + t * dw - left;
+            if (wi < 0 || wi >= w) continue;
+            const xo = (xRow + wi) * c;
+            const ao = (a * kw + t) * cm;
+            if (m === 1) {
+              for (let k = 0; k < c; k++) acc[ao + k] = (acc[ao + k] as number) + (xs[xo + k] as number) * (ys[yo + k] as number);
+            } else {
+              for (let k = 0; k < c; k++) {
+                const xv = xs[xo + k] as number;
+                const base = k * m;
+                for (let j = 0; j < m; j++) acc[ao + base + j] = (acc[ao + base + j] as number) + xv * (ys[yo + base + j] as number);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  const out = backend.makeOutput(attrs.filterShape, 'float32');
+  f32(backend, out).set(acc);
+  return out;
+}
