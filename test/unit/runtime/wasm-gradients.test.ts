@@ -1,0 +1,213 @@
+import * as tf from '@tensorflow/tfjs';
+import { loadWasm } from '../../../src/runtime/backend';
+import { wasmCanTrainConvNets } from '../../../src/runtime/wasm-kernels';
+
+/**
+ * Every kernel Tim registers for the wasm backend is checked against the cpu backend's own
+ * gradients on the same numbers: strides 1–2, kernels 1–7, same/valid padding, odd and even
+ * sizes, depth multipliers 1–2, and dilations where the kernel takes them.
+ */
+
+type Nested = number | Nested[];
+
+function flat(v: Nested): number[] {
+  return Array.isArray(v) ? v.flatMap(flat) : [v];
+}
+
+/** max |a − b| / max |b|: the error relative to the gradient's scale. */
+function relativeError(actual: Nested, expected: Nested): number {
+  const a = flat(actual);
+  const b = flat(expected);
+  expect(a.length).toBe(b.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
+    scale = Math.max(scale, Math.abs(b[i] as number));
+  }
+  return diff / (scale || 1);
+}
+
+/** Runs `fn` on a backend with fresh copies of the inputs and returns plain arrays. */
+async function on(backend: string, inputs: Nested[], shapes: number[][], fn: (...xs: tf.Tensor[]) => tf.Tensor[]): Promise<Nested[]> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const xs = inputs.map((v, i) => tf.tensor(flat(v), shapes[i]));
+    return fn(...xs).map((t) => t.arraySync() as Nested);
+  });
+}
+
+async function compare(shapes: number[][], fn: (...xs: tf.Tensor[]) => tf.Tensor[]): Promise<number> {
+  await tf.setBackend('cpu');
+  const values = shapes.map((s) => tf.tidy(() => tf.randomNormal(s, 0, 1, 'float32', 7).arraySync() as Nested));
+  const expected = await on('cpu', values, shapes, fn);
+  const actual = await on('wasm', values, shapes, fn);
+  return Math.max(...actual.map((a, i) => relativeError(a, expected[i] as Nested)));
+}
+
+/** Loss whose gradient (dy = 2·y·r) is not uniform, so every tap and channel is exercised. */
+function lossOf(y: tf.Tensor): tf.Scalar {
+  const r = tf.linspace(-1, 1, y.size).reshape(y.shape);
+  return tf.sum(tf.mul(tf.square(y), r));
+}
+
+const TOL = 1e-4;
+
+beforeAll(async () => {
+  expect(await loadWasm()).toBe(true);
+});
+
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('wasm training kernels', () => {
+  it('are registered', () => {
+    expect(wasmCanTrainConvNets()).toBe(true);
+    for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput']) {
+      expect(tf.getKernel(k, 'wasm')).toBeDefined();
+    }
+  });
+
+  const cases: { k: number; s: number; pad: 'same' | 'valid'; size: number }[] = [];
+  for (const k of [1, 2, 3, 5, 7]) {
+    for (const s of [1, 2]) {
+      for (const pad of ['same', 'valid'] as const) {
+        for (const size of [k + 4, k + 5]) cases.push({ k, s, pad, size });
+      }
+    }
+  }
+
+  it.each(cases)('conv2d gradients match cpu: kernel $k stride $s $pad size $size', async ({ k, s, pad, size }) => {
+    const err = await compare([[2, size, size + 1, 3], [k, k, 3, 4]], (x, w) =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor) => lossOf(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad)))([x, w]),
+    );
+    expect(err).toBeLessThan(TOL);
+  });
+
+  it.each(cases.flatMap((c) => [1, 2].map((m) => ({ ...c, m }))))(
+    'depthwise gradients match cpu: kernel $k stride $s $pad size $size multiplier $m',
+    async ({ k, s, pad, size, m }) => {
+      const err = await compare([[2, size, size + 1, 3], [k, k, 3, m]], (x, w) =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) => lossOf(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad)))([x, w]),
+      );
+      expect(err).toBeLessThan(TOL);
+    },
+  );
+
+  it.each([
+    { k: 3, d: 2, pad: 'same', m: 1 },
+    { k: 3, d: 2, pad: 'valid', m: 2 },
+    { k: 2, d: 3, pad: 'same', m: 2 },
+    { k: 5, d: 2, pad: 'valid', m: 1 },
+  ])('dilated depthwise backprop kernels match cpu: kernel $k dilation $d $pad multiplier $m', async ({ k, d, pad, m }) => {
+    // The cpu backend's depthwise backprop kernels ignore dilation, so the reference is the
+    // gradient of an undilated convolution whose filter has the zeros written out.
+    const inputShape = [2, 13, 12, 3];
+    const filterShape = [k, k, 3, m];
+    const span = (k - 1) * d + 1;
+    const dilate = (w: tf.Tensor): tf.Tensor4D => {
+      const spread = tf.pad(tf.reshape(w, [k, 1, k, 1, 3, m]), [[0, 0], [0, d - 1], [0, 0], [0, d - 1], [0, 0], [0, 0]]);
+      return tf.slice(tf.reshape(spread, [k * d, k * d, 3, m]), [0, 0, 0, 0], [span, span, 3, m]);
+    };
+    const outShape = tf.backend_util.computeConv2DInfo(
+      inputShape as [number, number, number, number],
+      [span, span, 3, m],
+      1,
+      1,
+      pad as 'same' | 'valid',
+      undefined,
+      true,
+    ).outShape;
+    const attrs = { strides: 1, dilations: d, pad, dimRoundingMode: undefined };
+    const shapes = [inputShape, filterShape, outShape];
+    await tf.setBackend('cpu');
+    const values = shapes.map((sh) => tf.tidy(() => tf.randomNormal(sh, 0, 1, 'float32', 11).arraySync() as Nested));
+    const expected = await on('cpu', values, shapes, (x, w, dy) =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, dilate(b), 1, pad as 'same' | 'valid'), dy)))([
+        x,
+        w,
+      ]),
+    );
+    const actual = await on('wasm', values, shapes, (x, _w, dy) => [
+      tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dy, filter: _w }, { ...attrs, inputShape }) as tf.Tensor,
+      tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: x, dy: dy }, { ...attrs, filterShape }) as tf.Tensor,
+    ]);
+    expect(relativeError(actual[0] as Nested, expected[0] as Nested)).toBeLessThan(TOL);
+    expect(relativeError(actual[1] as Nested, expected[1] as Nested)).toBeLessThan(TOL);
+  });
+
+  it('conv2dTranspose (Conv2DBackpropInput as a forward op) matches cpu', async () => {
+    for (const [k, s, pad] of [
+      [3, 2, 'same'],
+      [4, 2, 'valid'],
+      [1, 1, 'valid'],
+    ] as const) {
+      const outShape: [number, number, number, number] = pad === 'same' ? [2, 10, 10, 3] : [2, (5 - 1) * s + k, (5 - 1) * s + k, 3];
+      const err = await compare([[2, 5, 5, 4], [k, k, 3, 4]], (x, w) => [tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, outShape, s, pad)]);
+      expect(err).toBeLessThan(TOL);
+    }
+  });
+
+  it('transposed batch matmul and its gradients match cpu', async () => {
+    for (const [ta, tb] of [
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      const aShape = ta ? [3, 7, 5] : [3, 5, 7];
+      const bShape = tb ? [3, 6, 7] : [3, 7, 6];
+      const err = await compare([aShape, bShape], (a, b) => {
+        const f = (x: tf.Tensor, y: tf.Tensor): tf.Scalar => lossOf(tf.matMul(x, y, ta, tb));
+        return [tf.matMul(a, b, ta, tb), ...tf.grads(f)([a, b])];
+      });
+      expect(err).toBeLessThan(TOL);
+    }
+  });
+
+  it('tile matches cpu for float and int tensors, and batch-norm gradients through it', async () => {
+    const err = await compare([[2, 3, 4]], (x) => [tf.tile(x, [3, 1, 2]), tf.tile(x, [1, 2, 1])]);
+    expect(err).toBe(0);
+    await tf.setBackend('wasm');
+    const ints = tf.tidy(() => tf.tile(tf.tensor2d([[1, 2], [3, 4]], undefined, 'int32'), [2, 3]).arraySync());
+    expect(ints).toEqual([
+      [1, 2, 1, 2, 1, 2],
+      [3, 4, 3, 4, 3, 4],
+      [1, 2, 1, 2, 1, 2],
+      [3, 4, 3, 4, 3, 4],
+    ]);
+    const bnErr = await compare([[2, 5, 4, 6], [6], [6]], (x, g, b) =>
+      tf.grads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
+        const { mean, variance } = tf.moments(xx, [0, 1, 2]);
+        return lossOf(tf.batchNorm(xx, mean, variance, bb, gg, 1e-5));
+      })([x, g, b]),
+    );
+    expect(bnErr).toBeLessThan(TOL);
+  });
+
+  it('leaves no tensor or wasm buffer behind', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const step = (): void => {
+      tf.tidy(() => {
+        const x = tf.randomNormal([2, 9, 9, 4]);
+        const w = tf.randomNormal([3, 3, 4, 5]);
+        const dw = tf.randomNormal([5, 5, 5, 2]);
+        const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor): tf.Scalar => {
+          const y = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same');
+          const z = tf.depthwiseConv2d(y, c as tf.Tensor4D, 2, 'same');
+          const flatZ = tf.reshape(z, [2, -1]);
+          return lossOf(tf.matMul(flatZ, tf.tile(flatZ, [1, 1]), false, true));
+        };
+        tf.grads(f)([x, w, dw]).forEach((g) => g.dataSync());
+      });
+    };
+    step();
+    const tensors = tf.memory().numTensors;
+    const buffers = backend.numDataIds();
+    step();
+    step();
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(backend.numDataIds()).toBe(buffers);
+  });
+});
