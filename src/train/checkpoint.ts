@@ -1,0 +1,86 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { TimError } from '../core/errors';
+import { readModelArtifacts, saveModel } from '../io/model-io';
+import type { TimModel } from '../models/types';
+import type { EarlyStoppingState, PlateauState } from './schedule';
+import { decodeTensors, encodeTensors, type NamedTensor, readBinary } from './tensor-file';
+
+/** Files a `last/` checkpoint holds besides the model. */
+export const CHECKPOINT_FILES = {
+  state: 'train_state.json',
+  tensorsManifest: 'optimizer.json',
+  tensors: 'optimizer.bin',
+} as const;
+
+/** What a resumed run needs to continue exactly where it stopped. */
+export interface LoopState {
+  version: 1;
+  /** Epochs fully completed (validated, recorded). */
+  epoch: number;
+  /** Batches already trained in epoch `epoch + 1` (0 at an epoch boundary). */
+  step_in_epoch: number;
+  global_step: number;
+  early_stopping: EarlyStoppingState;
+  plateau: PlateauState;
+  /** Running sums of the unfinished epoch. */
+  partial: { loss_sum: number; correct: number; count: number; train_seconds: number } | null;
+  total_seconds: number;
+  /** True once the run has finished (all epochs, or stopped early): nothing left to resume. */
+  finished: boolean;
+  stopped_early: boolean;
+}
+
+export interface ModelWriter {
+  (tm: TimModel, dir: string, extraFiles?: Record<string, string | Uint8Array>): Promise<void>;
+}
+
+/** The model folder format when the models area's saveTimModel is not used. */
+export const saveModelFolder: ModelWriter = (tm, dir, extraFiles) =>
+  saveModel(tm.model, dir, { metadata: { arch: tm.spec.name, numClasses: tm.numClasses }, extraFiles });
+
+/** Writes `last/`: the model, the loop state and the optimizers' (and epoch-start) tensors, in one atomic swap. */
+export async function writeCheckpoint(
+  write: ModelWriter,
+  tm: TimModel,
+  dir: string,
+  state: LoopState,
+  tensors: NamedTensor[],
+): Promise<void> {
+  const enc = await encodeTensors(tensors);
+  await write(tm, dir, {
+    [CHECKPOINT_FILES.state]: `${JSON.stringify(state, null, 2)}\n`,
+    [CHECKPOINT_FILES.tensorsManifest]: `${JSON.stringify({ format: 'tim-train-tensors', specs: enc.specs })}\n`,
+    [CHECKPOINT_FILES.tensors]: enc.data,
+  });
+}
+
+export function readLoopState(dir: string): LoopState {
+  const f = path.join(dir, CHECKPOINT_FILES.state);
+  if (!fs.existsSync(f)) throw new TimError(`${f}: missing; cannot resume (the run has no last/ checkpoint)`);
+  const s = JSON.parse(fs.readFileSync(f, 'utf8')) as LoopState;
+  if (s.version !== 1) throw new TimError(`${f}: unknown checkpoint version ${String(s.version)}`);
+  return s;
+}
+
+/** The saved tensors, in order; the caller disposes them. */
+export function readCheckpointTensors(dir: string): NamedTensor[] {
+  const mf = path.join(dir, CHECKPOINT_FILES.tensorsManifest);
+  if (!fs.existsSync(mf)) throw new TimError(`${mf}: missing; cannot resume`);
+  const manifest = JSON.parse(fs.readFileSync(mf, 'utf8')) as { specs: tf.io.WeightsManifestEntry[] };
+  return decodeTensors(manifest.specs, readBinary(path.join(dir, CHECKPOINT_FILES.tensors)), mf);
+}
+
+/** Loads a saved model folder's weights into an already built model with the same layers. */
+export function loadWeightsInto(tm: TimModel, dir: string): void {
+  const { artifacts } = readModelArtifacts(dir);
+  const map = tf.io.decodeWeights(artifacts.weightData as ArrayBuffer, artifacts.weightSpecs ?? []);
+  try {
+    tm.model.loadWeights(map, true);
+  } catch (e) {
+    throw new TimError(`${dir}: weights do not fit the model (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+  } finally {
+    tf.dispose(Object.values(map));
+  }
+}

@@ -1,0 +1,59 @@
+import * as tf from '@tensorflow/tfjs';
+import { TimError } from '../core/errors';
+
+/**
+ * sklearn's compute_class_weight('balanced'): n_samples / (n_classes * count(class)).
+ * Every class must occur, as sklearn requires.
+ */
+export function balancedClassWeights(labels: ArrayLike<number>, numClasses: number): number[] {
+  const counts = new Array<number>(numClasses).fill(0);
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i] as number;
+    if (!Number.isInteger(l) || l < 0 || l >= numClasses) throw new TimError(`class weights: label ${l} outside 0..${numClasses - 1}`);
+    counts[l] = (counts[l] ?? 0) + 1;
+  }
+  const empty = counts.findIndex((c) => c === 0);
+  if (empty >= 0) throw new TimError(`train.class_weights: balanced needs every class in the training split; class ${empty} has no images`);
+  return counts.map((c) => labels.length / (numClasses * c));
+}
+
+export interface LossOptions {
+  numClasses: number;
+  /** PyTorch's label_smoothing: targets (1 - s) * onehot + s / C. */
+  labelSmoothing?: number;
+  /** Weight of each class; a sample counts with the weight of its true class. */
+  classWeights?: readonly number[];
+}
+
+/**
+ * Per-sample weights and their sum. The loss is sum(w_i * ce_i) / sum(w_i) over the whole
+ * batch (PyTorch's weighted mean), so micro-batches divide by the full batch's sum.
+ */
+export function sampleWeights(labels: ArrayLike<number>, classWeights?: readonly number[]): Float32Array {
+  const w = new Float32Array(labels.length);
+  for (let i = 0; i < labels.length; i++) w[i] = classWeights ? (classWeights[labels[i] as number] ?? 0) : 1;
+  return w;
+}
+
+/** Softmax cross-entropy of each sample, [B]. */
+export function perSampleCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, opts: LossOptions): tf.Tensor1D {
+  return tf.tidy(() => {
+    const c = opts.numClasses;
+    const s = opts.labelSmoothing ?? 0;
+    let target = tf.oneHot(tf.cast(labels, 'int32'), c).toFloat();
+    if (s > 0) target = tf.add(tf.mul(target, 1 - s), s / c);
+    const logp = tf.logSoftmax(logits);
+    return tf.neg(tf.sum(tf.mul(target, logp), -1)) as tf.Tensor1D;
+  });
+}
+
+/** sum(w_i * ce_i) / normaliser, a scalar. */
+export function weightedLossSum(
+  logits: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  weights: tf.Tensor1D,
+  normaliser: number,
+  opts: LossOptions,
+): tf.Scalar {
+  return tf.tidy(() => tf.div<tf.Scalar>(tf.sum(tf.mul(perSampleCrossEntropy(logits, labels, opts), weights)), normaliser));
+}

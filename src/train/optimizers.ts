@@ -1,0 +1,119 @@
+import * as tf from '@tensorflow/tfjs';
+import { TimError } from '../core/errors';
+import { GROUP_NAMES, type GroupName } from '../models/types';
+import type { GroupVariables } from './groups';
+import type { NamedTensor } from './tensor-file';
+import type { PerGroup } from './types';
+
+/** PyTorch's Adam defaults. */
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+
+/** The parts of tfjs's AdamOptimizer that checkpoints need and its typings hide. */
+interface AdamInternals {
+  learningRate: number;
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+}
+
+function internals(opt: tf.AdamOptimizer): AdamInternals {
+  const o = opt as unknown as Partial<AdamInternals>;
+  if (typeof o.learningRate !== 'number' || !(o.accBeta1 instanceof tf.Variable) || !(o.accBeta2 instanceof tf.Variable)) {
+    throw new TimError('this version of @tensorflow/tfjs has an AdamOptimizer Tim does not know (learningRate/accBeta1/accBeta2)');
+  }
+  return o as AdamInternals;
+}
+
+const SEP = '::';
+
+/**
+ * One Adam per learning-rate group. tfjs keeps an optimizer's slots by the position of each
+ * variable in the list it is given, so each group's optimizer always receives the same
+ * variables in the same order.
+ */
+export class GroupOptimizers {
+  private readonly adams: Partial<Record<GroupName, tf.AdamOptimizer>> = {};
+
+  constructor(
+    private readonly groups: GroupVariables,
+    lr: PerGroup<number>,
+    epsilon: number,
+  ) {
+    for (const g of GROUP_NAMES) {
+      if (groups[g].length > 0) this.adams[g] = tf.train.adam(lr[g], BETA1, BETA2, epsilon);
+    }
+  }
+
+  get trainedGroups(): GroupName[] {
+    return GROUP_NAMES.filter((g) => this.adams[g] !== undefined);
+  }
+
+  setLearningRates(lr: PerGroup<number>): void {
+    for (const g of this.trainedGroups) internals(this.adams[g] as tf.AdamOptimizer).learningRate = lr[g];
+  }
+
+  learningRates(): PerGroup<number> {
+    const out: PerGroup<number> = { early: 0, middle: 0, head: 0 };
+    for (const g of this.trainedGroups) out[g] = internals(this.adams[g] as tf.AdamOptimizer).learningRate;
+    return out;
+  }
+
+  /** Applies gradients keyed by variable name; every trained variable must have one. */
+  apply(grads: tf.NamedTensorMap): void {
+    for (const g of this.trainedGroups) {
+      const list = this.groups[g].map((v) => {
+        const t = grads[v.name];
+        if (!t) throw new Error(`no gradient for ${v.name}`);
+        return { name: v.name, tensor: t };
+      });
+      (this.adams[g] as tf.AdamOptimizer).applyGradients(list);
+    }
+  }
+
+  /**
+   * Each Adam's getWeights() plus its bias-correction accumulators, under `<group>::` names.
+   * The accumulators are saved because setWeights recomputes them with pow(), which can differ
+   * in the last bit from the running product and would break an exact resume. Returns the
+   * tensors to dispose after encoding.
+   */
+  async state(): Promise<{ tensors: NamedTensor[]; owned: tf.Tensor[] }> {
+    const tensors: NamedTensor[] = [];
+    const owned: tf.Tensor[] = [];
+    for (const g of this.trainedGroups) {
+      const adam = this.adams[g] as tf.AdamOptimizer;
+      const weights = await adam.getWeights();
+      const first = weights[0];
+      if (first) owned.push(first.tensor); // the iteration count is a fresh scalar
+      for (const w of weights) tensors.push({ name: `${g}${SEP}${w.name}`, tensor: w.tensor });
+      const inner = internals(adam);
+      tensors.push({ name: `${g}${SEP}#accBeta1`, tensor: inner.accBeta1 }, { name: `${g}${SEP}#accBeta2`, tensor: inner.accBeta2 });
+    }
+    return { tensors, owned };
+  }
+
+  /** Restores state() output into freshly made optimizers (same groups, same variables). */
+  async restore(tensors: NamedTensor[], source: string): Promise<void> {
+    for (const g of this.trainedGroups) {
+      const adam = this.adams[g] as tf.AdamOptimizer;
+      const mine = tensors.filter((t) => t.name.startsWith(`${g}${SEP}`)).map((t) => ({ name: t.name.slice(g.length + SEP.length), tensor: t.tensor }));
+      const slots = mine.filter((t) => !t.name.startsWith('#'));
+      const expected = 1 + 2 * (slots.length > 1 ? this.groups[g].length : 0);
+      if (slots.length !== expected) {
+        throw new TimError(`${source}: optimizer state for group '${g}' has ${slots.length} tensors, expected ${expected} (was the run made with other settings?)`);
+      }
+      await adam.setWeights(slots);
+      const inner = internals(adam);
+      const b1 = mine.find((t) => t.name === '#accBeta1');
+      const b2 = mine.find((t) => t.name === '#accBeta2');
+      if (b1 && b2) {
+        inner.accBeta1.assign(b1.tensor);
+        inner.accBeta2.assign(b2.tensor);
+      }
+    }
+    for (const t of tensors) t.tensor.dispose();
+  }
+
+  dispose(): void {
+    for (const g of this.trainedGroups) (this.adams[g] as tf.AdamOptimizer).dispose();
+  }
+}

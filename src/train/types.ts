@@ -1,0 +1,59 @@
+import type { Batch } from '../data/types';
+import type { GroupName } from '../models/types';
+
+/**
+ * Anything that yields the batches of one epoch. The data area's Loader satisfies it;
+ * `batches(epoch)` must be a pure function of the loader's seed and `epoch`, so that a resumed
+ * run sees the same shuffles and the same augmentation as an uninterrupted one.
+ */
+export interface BatchSource {
+  /** Images per epoch (after any cap). */
+  size: number;
+  numBatches: number;
+  batches(epoch: number): AsyncIterable<Batch>;
+}
+
+export type PerGroup<T> = Record<GroupName, T>;
+
+/** One line of history.jsonl. Keys are a contract read by reports and sweeps. */
+export interface HistoryRecord {
+  epoch: number;
+  train_loss: number;
+  train_acc: number;
+  val_loss: number;
+  val_acc: number;
+  /** Learning rate of each group at the epoch's first step (0 for groups that do not train). */
+  lr: PerGroup<number>;
+  /** ||w_end - w_start|| / ||w_start|| over the epoch, per group. */
+  update_ratio: PerGroup<number>;
+  seconds: number;
+  images_per_sec: number;
+  num_tensors: number;
+  rss_mb: number;
+}
+
+export type Monitor = 'val_acc' | 'val_loss';
+
+/** summary.json. */
+export interface TrainSummary {
+  run_dir: string;
+  name: string;
+  arch: string;
+  monitor: Monitor;
+  best_epoch: number;
+  best_value: number;
+  /** The last epoch that completed. */
+  stopped_epoch: number;
+  stopped_early: boolean;
+  /** True when the run was interrupted (Ctrl-C) and can be continued with --resume. */
+  interrupted: boolean;
+  epochs_planned: number;
+  backend: string;
+  total_seconds: number;
+  train_images: number;
+  val_images: number;
+  num_classes: number;
+  trained_groups: string[];
+  micro_batch: number;
+  final: { train_loss: number; train_acc: number; val_loss: number; val_acc: number } | null;
+}
