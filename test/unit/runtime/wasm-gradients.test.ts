@@ -108,7 +108,7 @@ describe('wasm training kernels', () => {
     const span = (k - 1) * d + 1;
     const dilate = (w: tf.Tensor): tf.Tensor4D => {
       const spread = tf.pad(tf.reshape(w, [k, 1, k, 1, 3, m]), [[0, 0], [0, d - 1], [0, 0], [0, d - 1], [0, 0], [0, 0]]);
-      return tf.slice(tf.reshape(spread, [k * d, k * d, 3, m]), [0, 0, 0, 0], [span, span, 3, m]);
+      return tf.slice(tf.reshape<tf.Rank.R4>(spread, [k * d, k * d, 3, m]), [0, 0, 0, 0], [span, span, 3, m]);
     };
     const outShape = tf.backend_util.computeConv2DInfo(
       inputShape as [number, number, number, number],
@@ -119,7 +119,7 @@ describe('wasm training kernels', () => {
       undefined,
       true,
     ).outShape;
-    const attrs = { strides: 1, dilations: d, pad, dimRoundingMode: undefined };
+    const attrs = { strides: 1, dilations: d, pad };
     const shapes = [inputShape, filterShape, outShape];
     await tf.setBackend('cpu');
     const values = shapes.map((sh) => tf.tidy(() => tf.randomNormal(sh, 0, 1, 'float32', 11).arraySync() as Nested));
@@ -130,8 +130,8 @@ describe('wasm training kernels', () => {
       ]),
     );
     const actual = await on('wasm', values, shapes, (x, _w, dy) => [
-      tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dy, filter: _w }, { ...attrs, inputShape }) as tf.Tensor,
-      tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: x, dy: dy }, { ...attrs, filterShape }) as tf.Tensor,
+      tf.engine().runKernel<tf.Tensor>('DepthwiseConv2dNativeBackpropInput', { dy, filter: _w }, { ...attrs, inputShape }),
+      tf.engine().runKernel<tf.Tensor>('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape }),
     ]);
     expect(relativeError(actual[0] as Nested, expected[0] as Nested)).toBeLessThan(TOL);
     expect(relativeError(actual[1] as Nested, expected[1] as Nested)).toBeLessThan(TOL);
