@@ -30,7 +30,7 @@ export interface BootstrapOptions {
   confidence?: number;
 }
 
-export interface Interval {
+export interface BootstrapInterval {
   mean: number;
   lo: number;
   hi: number;
@@ -43,7 +43,7 @@ export interface BootstrapResult {
   sample_size: number;
   confidence: number;
   method: 'percentile';
-  metrics: Record<HeadlineMetric, Interval>;
+  metrics: Record<HeadlineMetric, BootstrapInterval>;
 }
 
 /** The seven headline metrics of one label/prediction set. */
@@ -116,6 +116,6 @@ export function bootstrapMetrics(
       const mean = v.reduce((a, b) => a + b, 0) / v.length;
       return [k, { mean, lo: quantileSorted(v, alpha), hi: quantileSorted(v, 1 - alpha) }];
     }),
-  ) as Record<HeadlineMetric, Interval>;
+  ) as Record<HeadlineMetric, BootstrapInterval>;
   return { resamples, seed, sample_fraction: fraction, sample_size: size, confidence, method: 'percentile', metrics };
 }

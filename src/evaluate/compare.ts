@@ -1,0 +1,113 @@
+import * as path from 'path';
+import { TimError } from '../core/errors';
+import { openRunFolder, type RunFolder } from '../io/run-folder';
+import type { BootstrapInterval } from './bootstrap';
+import { csvText } from './csv';
+import { evaluateRun, type EvaluateOptions, type MetricsJson } from './run';
+
+/** One run's line of the comparison table. */
+export interface ComparisonRow {
+  run: string;
+  dir: string;
+  arch: string;
+  resize: string;
+  batch: number;
+  samples: number;
+  accuracy: BootstrapInterval & { value: number };
+  f1_weighted: BootstrapInterval & { value: number };
+  f1_macro: BootstrapInterval & { value: number };
+  /** Best epoch from summary.json (or history.jsonl); null when the run recorded none. */
+  best_epoch: number | null;
+}
+
+export interface Comparison {
+  markdown: string;
+  csv: string;
+  rows: ComparisonRow[];
+}
+
+function bestEpochOf(run: RunFolder): number | null {
+  if (run.has('summary')) {
+    const s = run.readJson<{ best_epoch?: unknown }>('summary');
+    if (typeof s.best_epoch === 'number') return s.best_epoch;
+  }
+  const history = run.readJsonLines<{ epoch?: number; val_acc?: number }>('history');
+  let best: { epoch: number; acc: number } | null = null;
+  for (const h of history) {
+    if (typeof h.epoch === 'number' && typeof h.val_acc === 'number' && (!best || h.val_acc > best.acc)) best = { epoch: h.epoch, acc: h.val_acc };
+  }
+  return best ? best.epoch : null;
+}
+
+function rowOf(dir: string): ComparisonRow {
+  const run = openRunFolder(dir);
+  if (!run.has('metrics')) throw new TimError(`${run.file('metrics')}: missing; evaluate the run first (tim evaluate --run ${dir})`);
+  const m = run.readJson<MetricsJson>('metrics');
+  if (typeof m.accuracy !== 'number' || !m.bootstrap?.metrics?.accuracy) {
+    throw new TimError(`${run.file('metrics')}: expected 'accuracy' and a 'bootstrap' section`);
+  }
+  const config = run.config();
+  const b = m.bootstrap.metrics;
+  return {
+    run: path.basename(path.resolve(dir)),
+    dir,
+    arch: config.model.arch,
+    resize: config.data.resize,
+    batch: config.train.batch_size,
+    samples: m.num_samples,
+    accuracy: { value: m.accuracy, ...b.accuracy },
+    f1_weighted: { value: m.f1_weighted, ...b.f1_weighted },
+    f1_macro: { value: m.f1_macro, ...b.f1_macro },
+    best_epoch: bestEpochOf(run),
+  };
+}
+
+const f3 = (v: number): string => v.toFixed(3);
+const withInterval = (i: BootstrapInterval & { value: number }): string => `${f3(i.value)} [${f3(i.lo)}, ${f3(i.hi)}]`;
+
+/** The comparison table of runs that have metrics.json, as Markdown and CSV. */
+export function compareRuns(runDirs: string[]): Comparison {
+  if (runDirs.length === 0) throw new TimError('compare: no runs given');
+  const rows = runDirs.map(rowOf);
+  const header = ['run', 'arch', 'resize', 'batch', 'val images', 'accuracy [95% CI]', 'F1 weighted [95% CI]', 'F1 macro [95% CI]', 'best epoch'];
+  const cells = rows.map((r) => [r.run, r.arch, r.resize, String(r.batch), String(r.samples), withInterval(r.accuracy), withInterval(r.f1_weighted), withInterval(r.f1_macro), r.best_epoch === null ? '—' : String(r.best_epoch)]);
+  const esc = (s: string): string => s.replace(/\|/g, '\\|');
+  const markdown = [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map((_, i) => (i >= 3 ? '---:' : '---')).join(' | ')} |`,
+    ...cells.map((c) => `| ${c.map(esc).join(' | ')} |`),
+    '',
+    'Held-out validation split of each run; intervals are 95% percentile bootstrap intervals over its predictions.',
+    '',
+  ].join('\n');
+  const csv = csvText([
+    ['run', 'arch', 'resize', 'batch', 'val_images', 'accuracy', 'accuracy_lo', 'accuracy_hi', 'f1_weighted', 'f1_weighted_lo', 'f1_weighted_hi', 'f1_macro', 'f1_macro_lo', 'f1_macro_hi', 'best_epoch'],
+    ...rows.map((r) => [
+      r.run,
+      r.arch,
+      r.resize,
+      r.batch,
+      r.samples,
+      r.accuracy.value,
+      r.accuracy.lo,
+      r.accuracy.hi,
+      r.f1_weighted.value,
+      r.f1_weighted.lo,
+      r.f1_weighted.hi,
+      r.f1_macro.value,
+      r.f1_macro.lo,
+      r.f1_macro.hi,
+      r.best_epoch ?? '',
+    ]),
+  ]);
+  return { markdown, csv, rows };
+}
+
+/** Evaluates the runs that lack metrics.json, then compares all of them. */
+export async function evaluateAndCompare(runDirs: string[], opts: EvaluateOptions = {}): Promise<Comparison> {
+  for (const dir of runDirs) {
+    const run = openRunFolder(dir);
+    if (!run.has('metrics')) await evaluateRun(dir, { ...opts, data: undefined, out: undefined });
+  }
+  return compareRuns(runDirs);
+}
