@@ -1,3 +1,40 @@
-import { notYet } from './stubs';
+import * as path from 'path';
+import type { CommandModule } from 'yargs';
+import { TimError } from '../../core/errors';
 
-export const reportCommand = notYet('report', 'HTML reports from run folders');
+interface ReportArgs {
+  runs?: string[];
+  sweep?: string;
+  out?: string;
+  data?: string;
+  title?: string;
+}
+
+export const reportCommand: CommandModule<object, ReportArgs> = {
+  command: 'report',
+  describe: 'self-contained HTML reports from run folders or a sweep folder (open offline)',
+  builder: (y) =>
+    y
+      .option('runs', { type: 'string', array: true, describe: 'run folders to report on (training results)' })
+      .option('sweep', { type: 'string', describe: 'a sweep folder (experiments report)' })
+      .option('out', { type: 'string', describe: 'HTML file (default reports/training_results.html, or reports/experiments_<name>.html)' })
+      .option('data', { type: 'string', describe: "image folder for the data-set overview (default: each run's split.json root)" })
+      .option('title', { type: 'string', describe: 'page title of the training report' })
+      .example('$0 report --runs checkpoints/convnext_tiny_finetuned checkpoints/resnet50_finetuned', 'compare two runs')
+      .example('$0 report --sweep checkpoints/sweeps/padding_batch', 'report on a sweep'),
+  handler: async (args) => {
+    const runs = args.runs ?? [];
+    if ((runs.length > 0) === (args.sweep !== undefined)) throw new TimError('give either --runs DIR... or --sweep DIR');
+    // The notebooks live outside src/ and bundle a browser script; load them only when asked.
+    let file: string;
+    if (args.sweep !== undefined) {
+      const { buildSweepReport } = require('../../../notebooks-ts/experiments') as typeof import('../../../notebooks-ts/experiments');
+      file = await buildSweepReport({ sweep: args.sweep, out: args.out, dataRoot: args.data });
+    } else {
+      const { buildTrainingReport, DEFAULT_TRAINING_REPORT } = require('../../../notebooks-ts/training-results') as typeof import('../../../notebooks-ts/training-results');
+      file = await buildTrainingReport({ runs, out: args.out ?? DEFAULT_TRAINING_REPORT, dataRoot: args.data, title: args.title });
+    }
+    const rel = path.relative(process.cwd(), file);
+    process.stdout.write(`${rel.startsWith('..') || path.isAbsolute(rel) ? file : rel}\n`);
+  },
+};

@@ -1,0 +1,80 @@
+/**
+ * Notebook: experiments. Turns a sweep folder into one HTML page: what was varied, the runs
+ * with their grid values and intervals, the average effect of each setting, the validation
+ * curves of all runs together, and each run's details.
+ *
+ *   npm run report -- --sweep checkpoints/sweeps/padding_batch
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { TimError } from '../src/core/errors';
+import { isFinishedRun, listRunDirs, readRunData, type RunData } from '../src/experiments/run-data';
+import { readManifest, type SweepManifest } from '../src/experiments/summary';
+import type { GridValue } from '../src/experiments/sweep-spec';
+import { esc, writePage } from './lib/html';
+import { reportPage } from './lib/page';
+import type { ReportChartData } from './lib/report-model';
+import { chart, comparisonTable, datasetSection, intervalPoints, runAnchor, runChartData, runSection, type LeadColumns } from './lib/sections';
+import { datasetsOf } from './training-results';
+
+function valuesOf(manifest: SweepManifest | undefined, run: RunData): Record<string, GridValue> {
+  return manifest?.runs.find((r) => r.name === run.name)?.values ?? {};
+}
+
+/** Mean accuracy (and F1 macro) over the finished runs sharing each value of each grid key. */
+function effectsTable(manifest: SweepManifest, runs: readonly RunData[]): string {
+  const rows: string[] = [];
+  for (const axis of manifest.grid) {
+    for (const value of axis.values) {
+      const with_ = runs.filter((r) => valuesOf(manifest, r)[axis.key] === value && typeof r.metrics?.accuracy === 'number');
+      const mean = (k: string) => (with_.length ? with_.reduce((s, r) => s + (r.metrics?.[k] as number), 0) / with_.length : undefined);
+      const acc = mean('accuracy');
+      const f1 = with_.every((r) => typeof r.metrics?.f1_macro === 'number') ? mean('f1_macro') : undefined;
+      rows.push(`<tr><td><code>${esc(axis.key)}</code></td><td>${esc(String(value))}</td><td class="num">${with_.length}</td><td class="num">${acc?.toFixed(3) ?? '–'}</td><td class="num">${f1?.toFixed(3) ?? '–'}</td></tr>`);
+    }
+  }
+  return `<table><thead><tr><th>setting</th><th>value</th><th class="num">finished runs</th><th class="num">mean accuracy</th><th class="num">mean F1 (macro)</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+export async function buildSweepReport(opts: { sweep: string; out?: string; dataRoot?: string }): Promise<string> {
+  const dir = opts.sweep;
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new TimError(`sweep folder ${dir} does not exist`);
+  const manifest = readManifest(dir);
+  const all = listRunDirs(dir);
+  if (all.length === 0) throw new TimError(`${dir}: no run folders in it (is it a sweep folder?)`);
+  const runs = all.map(readRunData);
+  const finished = all.filter(isFinishedRun).length;
+  const name = manifest?.name ?? path.basename(path.resolve(dir));
+  const axes = manifest?.grid ?? [];
+  const lead: LeadColumns = axes.length
+    ? { headers: axes.map((a) => a.key), cells: (run) => axes.map((a) => String(valuesOf(manifest, run)[a.key] ?? '?')) }
+    : { headers: ['architecture'], cells: (run) => [run.config?.model.arch ?? '?'] };
+  const datasets = await datasetsOf(runs, opts.dataRoot);
+  const data: ReportChartData = {
+    runs: runs.map(runChartData),
+    intervals: intervalPoints(runs),
+    datasets: datasets.map((d) => ({ classes: d.overview.classes, aspectRatios: d.overview.aspectRatios })),
+  };
+  const planned = manifest?.runs.length ?? runs.length;
+  const setup = manifest
+    ? `<p class="note">Base config <code>${esc(path.basename(manifest.base))}</code>${Object.keys(manifest.fixed).length ? `; for every run ${Object.entries(manifest.fixed).map(([k, v]) => `<code>${esc(k)}=${esc(String(v))}</code>`).join(' ')}` : ''}. Grid: ${manifest.grid.map((a) => `<code>${esc(a.key)}</code> ∈ {${a.values.map((v) => esc(String(v))).join(', ')}}`).join(' × ')}.</p>`
+    : '<p class="note">No sweep.json in this folder: grid values are not known, runs are listed by folder.</p>';
+  const overview = `<section class="card" id="overview"><h2>Runs</h2>${setup}
+<p class="note">${finished} of ${planned} runs finished. Metrics on each run's held-out split, with bootstrap 95% intervals.</p>
+${comparisonTable(runs, lead)}
+<div class="grid2">${chart('intervals', { metric: 'accuracy' }, 'Accuracy with 95% interval')}${chart('intervals', { metric: 'f1_macro' }, 'F1 (macro) with 95% interval')}</div></section>`;
+  const effects = manifest && finished > 0
+    ? `<section class="card" id="effects"><h2>Effect of each setting</h2><p class="note">Each value's mean over the finished runs that used it. With one run per combination these are averages over the other settings, not intervals; read them with the table above.</p>${effectsTable(manifest, runs)}</section>`
+    : '';
+  const curves = `<section class="card" id="curves"><h2>Validation curves</h2><div class="grid2">${chart('overlay-val_acc', {}, 'Validation accuracy')}${chart('overlay-val_loss', {}, 'Validation loss')}</div></section>`;
+  const body = [overview, effects, curves, ...datasets.map((d, i) => datasetSection(d.overview, i, d.usedBy)), ...runs.map((r, i) => runSection(r, i))].join('\n');
+  const toc = [
+    { href: '#overview', label: 'Runs' },
+    ...(effects ? [{ href: '#effects', label: 'Effects' }] : []),
+    { href: '#curves', label: 'Curves' },
+    ...datasets.map((_, i) => ({ href: `#dataset-${i + 1}`, label: 'Data set' })),
+    ...runs.map((r, i) => ({ href: `#${runAnchor(i)}`, label: r.name })),
+  ];
+  const html = reportPage({ title: `Experiments: ${name}`, subtitle: [`Sweep folder <code>${esc(dir)}</code>`], toc, body, data });
+  return writePage(opts.out ?? path.join('reports', `experiments_${name}.html`), html);
+}
