@@ -42,7 +42,7 @@ describe('training report', () => {
       expect(data.runs.map((r) => r.name)).toEqual(['letterbox', 'stretch']);
       expect(data.runs.map((r) => r.history.length)).toEqual([6, 4]);
       expect(data.runs[0]!.confusion!.labels).toEqual(FAKE_CLASSES);
-      const metrics = JSON.parse(fs.readFileSync(path.join(a, 'metrics.json'), 'utf8'));
+      const metrics = JSON.parse(fs.readFileSync(path.join(a, 'metrics.json'), 'utf8')) as { accuracy: number; bootstrap: { metrics: { accuracy: { lo: number; hi: number } } } };
       expect(data.intervals.accuracy![0]).toEqual({ name: 'letterbox', value: metrics.accuracy, lo: metrics.bootstrap.metrics.accuracy.lo, hi: metrics.bootstrap.metrics.accuracy.hi });
       expect(html).toContain(`${metrics.accuracy.toFixed(3)}<div class="ci">[${metrics.bootstrap.metrics.accuracy.lo.toFixed(3)}, ${metrics.bootstrap.metrics.accuracy.hi.toFixed(3)}]</div>`);
       for (const kind of ['loss', 'acc', 'confusion', 'intervals', 'overlay-val_acc', 'class-counts']) expect(html).toContain(`data-chart="${kind}"`);
