@@ -5,3 +5,7 @@ export { indexDataset, indexDatasetDetailed, listDataset, type IndexOptions, typ
 export * from './split';
 export { preprocessSpecOf, prepareImage } from './preprocess';
 export * from './tensor';
+export * from './augment';
+export { augmentPixels } from './augment-pixels';
+export { prepareCache, DataCache, defaultCacheDir, cacheKeyOf, type CacheSettings, type PrepareCacheOptions } from './cache';
+export { createLoader, type Loader, type LoaderOptions } from './loader';

@@ -7,9 +7,14 @@ import type { ContentBox, PreparedImage, PreprocessSpec } from './types';
  * The byte-to-float conversion happens in JavaScript so that no intermediate tensor exists.
  */
 export function bytesToUnitTensor(bytes: Uint8Array, count: number, size: number): tf.Tensor4D {
+  return tf.tensor4d(bytesToUnit(bytes), [count, size, size, 3], 'float32');
+}
+
+/** 8-bit pixels as floats in [0, 1]. */
+export function bytesToUnit(bytes: Uint8Array): Float32Array {
   const values = new Float32Array(bytes.length);
   for (let i = 0; i < bytes.length; i++) values[i] = (bytes[i] ?? 0) / 255;
-  return tf.tensor4d(values, [count, size, size, 3], 'float32');
+  return values;
 }
 
 /** `(x - mean) / std` per channel, on images in [0, 1]. */

@@ -1,0 +1,254 @@
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { ResizeMode } from '../config/schema';
+import { oneLine, TimError } from '../core/errors';
+import { log } from '../core/log';
+import { writeJsonAtomic } from '../io/atomic';
+import { decodeConcurrency, mapConcurrent, progressLine } from './concurrency';
+import { readHead, sniffFormat } from './formats';
+import { listDataset, type FoundFile } from './index-dataset';
+import { prepareImage } from './preprocess';
+import type { ContentBox, PreparedImage, SkippedFile } from './types';
+
+/**
+ * The on-disk cache of decoded images: every image of a data set, decoded and resized once,
+ * stored as raw 8-bit S×S×3 pixels one after another in `<name>.bin`, with `<name>.json`
+ * mapping paths to slots. Its name carries a hash of the data set's listing (paths, sizes,
+ * modification times) and of the preprocessing, so any change to either gives a new cache.
+ */
+
+export const CACHE_VERSION = 1;
+
+export interface CacheSettings {
+  image_size: number;
+  resize: ResizeMode;
+}
+
+interface CacheManifest {
+  version: number;
+  key: string;
+  image_size: number;
+  resize: ResizeMode;
+  count: number;
+  /** Path -> [slot, box x, y, width, height]. */
+  entries: Record<string, [number, number, number, number, number]>;
+  skipped: SkippedFile[];
+}
+
+export interface PrepareCacheOptions {
+  cacheDir?: string;
+  /** Rebuild even when a matching cache exists. */
+  force?: boolean;
+  concurrency?: number;
+  /** Show a progress line while building (default true). */
+  progress?: boolean;
+}
+
+export function defaultCacheDir(root: string): string {
+  return path.join(root, '.tim-cache');
+}
+
+/** The cache key: a hash of the settings and of every file's path, size and modification time. */
+export function cacheKeyOf(files: readonly FoundFile[], settings: CacheSettings): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ v: CACHE_VERSION, s: settings.image_size, r: settings.resize }));
+  for (const f of files) h.update(`\n${f.path}\t${f.size}\t${Math.round(f.mtimeMs)}`);
+  return h.digest('hex').slice(0, 16);
+}
+
+function baseName(settings: CacheSettings): string {
+  return `images-${settings.image_size}-${settings.resize}`;
+}
+
+/** A built cache, opened for reading. */
+export class DataCache {
+  readonly file: string;
+  readonly key: string;
+  readonly imageSize: number;
+  readonly skipped: SkippedFile[];
+  /** Whether this call built it (false: an existing one was reused). */
+  readonly built: boolean;
+  private readonly entries: Map<string, [number, number, number, number, number]>;
+  private readonly bytesPerImage: number;
+  private whole: Buffer | undefined;
+  private fd: number | undefined;
+
+  constructor(binFile: string, manifest: CacheManifest, built: boolean) {
+    this.file = binFile;
+    this.key = manifest.key;
+    this.imageSize = manifest.image_size;
+    this.skipped = manifest.skipped;
+    this.built = built;
+    this.entries = new Map(Object.entries(manifest.entries));
+    this.bytesPerImage = manifest.image_size * manifest.image_size * 3;
+    const total = fs.statSync(binFile).size;
+    // Small caches (the usual case at 64–224 px for a few thousand images) are read once.
+    if (total <= 512 * 1024 * 1024) this.whole = fs.readFileSync(binFile);
+    else this.fd = fs.openSync(binFile, 'r');
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  has(relPath: string): boolean {
+    return this.entries.has(relPath);
+  }
+
+  paths(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  private entry(relPath: string): [number, number, number, number, number] {
+    const e = this.entries.get(relPath);
+    if (!e) throw new TimError(`'${relPath}' is not in the image cache ${this.file} (broken, or added after it was built)`);
+    return e;
+  }
+
+  box(relPath: string): ContentBox {
+    const [, x, y, width, height] = this.entry(relPath);
+    return { x, y, width, height };
+  }
+
+  /** The pixels of several images, one after another, into `out` (allocated when omitted). */
+  async readInto(relPaths: readonly string[], out?: Uint8Array): Promise<Uint8Array> {
+    const n = this.bytesPerImage;
+    const dest = out ?? new Uint8Array(relPaths.length * n);
+    const reads: Promise<unknown>[] = [];
+    relPaths.forEach((p, i) => {
+      const slot = this.entry(p)[0];
+      if (this.whole) {
+        dest.set(this.whole.subarray(slot * n, slot * n + n), i * n);
+      } else {
+        const fd = this.fd as number;
+        reads.push(
+          new Promise((resolve, reject) =>
+            fs.read(fd, dest, i * n, n, slot * n, (err) => (err ? reject(err) : resolve(undefined))),
+          ),
+        );
+      }
+    });
+    await Promise.all(reads);
+    return dest;
+  }
+
+  async read(relPath: string): Promise<PreparedImage> {
+    return { data: await this.readInto([relPath]), size: this.imageSize, box: this.box(relPath) };
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+    this.whole = undefined;
+  }
+}
+
+function readManifest(file: string): CacheManifest | undefined {
+  try {
+    const m = JSON.parse(fs.readFileSync(file, 'utf8')) as CacheManifest;
+    return m.version === CACHE_VERSION ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Opens the cache of `root` for these settings, building it first when it is missing or the
+ * data set changed. Broken files are skipped with a warning and recorded in the cache.
+ */
+export async function prepareCache(root: string, settings: CacheSettings, opts: PrepareCacheOptions = {}): Promise<DataCache> {
+  const { files } = listDataset(root);
+  const dir = opts.cacheDir ?? defaultCacheDir(root);
+  const key = cacheKeyOf(files, settings);
+  const stem = path.join(dir, `${baseName(settings)}-${key}`);
+  const bin = `${stem}.bin`;
+  const json = `${stem}.json`;
+  if (!opts.force) {
+    const m = readManifest(json);
+    const bytes = settings.image_size * settings.image_size * 3;
+    if (m && m.key === key && fs.existsSync(bin) && fs.statSync(bin).size === m.count * bytes) {
+      log.verbose(`reusing image cache ${bin}`);
+      return new DataCache(bin, m, false);
+    }
+  }
+  await buildCache(root, files, settings, key, bin, json, opts);
+  removeStale(dir, settings, key);
+  const m = readManifest(json);
+  if (!m) throw new TimError(`${json}: image cache manifest missing after building it`);
+  return new DataCache(bin, m, true);
+}
+
+async function buildCache(
+  root: string,
+  files: readonly FoundFile[],
+  settings: CacheSettings,
+  key: string,
+  bin: string,
+  json: string,
+  opts: PrepareCacheOptions,
+): Promise<void> {
+  fs.mkdirSync(path.dirname(bin), { recursive: true });
+  const bytes = settings.image_size * settings.image_size * 3;
+  const tmp = `${bin}.${process.pid}.tmp`;
+  const fd = fs.openSync(tmp, 'w');
+  const entries: CacheManifest['entries'] = {};
+  const skipped: SkippedFile[] = [];
+  const bar = opts.progress === false ? undefined : progressLine(`caching ${files.length} images at ${settings.image_size} px`, files.length);
+  let next = 0;
+  const failures = new Array<string | undefined>(files.length);
+  try {
+    await mapConcurrent(
+      files,
+      opts.concurrency ?? decodeConcurrency(),
+      async (f, i): Promise<void> => {
+        const file = path.join(root, f.path);
+        const why = f.size < 0 ? 'unreadable' : f.size === 0 ? 'zero bytes' : undefined;
+        if (why) {
+          failures[i] = why;
+          return;
+        }
+        let prepared: PreparedImage;
+        try {
+          if (!sniffFormat(readHead(file))) {
+            failures[i] = 'not an image';
+            return;
+          }
+          prepared = await prepareImage(file, settings);
+        } catch (e) {
+          failures[i] = oneLine(e).replace(`${file}: `, '');
+          return;
+        }
+        // Each image goes to the next free slot as soon as it is decoded, so memory holds
+        // only the images in flight, never the whole data set.
+        const slot = next++;
+        fs.writeSync(fd, prepared.data, 0, bytes, slot * bytes);
+        const b = prepared.box;
+        entries[f.path] = [slot, b.x, b.y, b.width, b.height];
+      },
+      (done) => bar?.tick(done),
+    );
+  } finally {
+    fs.closeSync(fd);
+    bar?.end();
+  }
+  failures.forEach((why, i) => {
+    if (why === undefined) return;
+    const f = files[i] as FoundFile;
+    skipped.push({ path: f.path, reason: why });
+    log.warn(`skipping ${path.join(root, f.path)}: ${why}`);
+  });
+  fs.renameSync(tmp, bin);
+  const manifest: CacheManifest = { version: CACHE_VERSION, key, image_size: settings.image_size, resize: settings.resize, count: next, entries, skipped };
+  writeJsonAtomic(json, manifest);
+}
+
+/** Removes older caches of the same settings (the data set has changed since). */
+function removeStale(dir: string, settings: CacheSettings, key: string): void {
+  const prefix = `${baseName(settings)}-`;
+  for (const name of fs.readdirSync(dir)) {
+    if (name.startsWith(prefix) && !name.includes(key) && /\.(bin|json)$/.test(name)) {
+      fs.rmSync(path.join(dir, name), { force: true });
+    }
+  }
+}

@@ -1,0 +1,143 @@
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import seedrandom from 'seedrandom';
+import type { AugmentConfig } from '../config/schema';
+import { TimError } from '../core/errors';
+import { augmentImages, drawAugmentParams } from './augment';
+import { augmentPixels } from './augment-pixels';
+import { prepareCache, type DataCache } from './cache';
+import { decodeConcurrency, mapConcurrent } from './concurrency';
+import { prepareImage } from './preprocess';
+import { seededShuffle } from './split';
+import { bytesToUnit, bytesToUnitTensor, normalizeImages } from './tensor';
+import type { Batch, DatasetItem, PreprocessSpec } from './types';
+
+export interface LoaderOptions {
+  root: string;
+  items: DatasetItem[];
+  spec: PreprocessSpec;
+  batchSize: number;
+  shuffle: boolean;
+  seed: number;
+  /** Training only: flips, rotations and colour jitter. Omitted means the images as they are. */
+  augment?: Pick<AugmentConfig, 'hflip' | 'rotate_degrees' | 'color_jitter'>;
+  /** Read decoded images from the on-disk cache (built when missing or stale). */
+  cache?: boolean;
+  cacheDir?: string;
+  /** At most this many batches per epoch. */
+  maxBatches?: number;
+  /** Drop a last, smaller batch (default false: every image is used). */
+  dropLast?: boolean;
+  /**
+   * Where augmentation runs: on tensors, or on the pixels in JavaScript before upload.
+   * Default: pixels on the plain `cpu` backend (whose tensor ops are slow JavaScript loops),
+   * tensors elsewhere.
+   */
+  augmentOn?: 'tensors' | 'pixels';
+}
+
+export interface Loader {
+  size: number;
+  numBatches: number;
+  /**
+   * The batches of one epoch. A pure function of (seed, epoch): the order and the augmentation
+   * are drawn from generators seeded by them, so a resumed run sees exactly the same batches.
+   * The consumer disposes each batch's tensors.
+   */
+  batches(epoch: number): AsyncGenerator<Batch>;
+  dispose(): void;
+}
+
+/** Where a loader gets 8-bit S×S×3 pixels from. */
+interface PixelSource {
+  read(paths: readonly string[]): Promise<Uint8Array>;
+  close(): void;
+}
+
+function decodingSource(root: string, spec: PreprocessSpec): PixelSource {
+  const bytes = spec.image_size * spec.image_size * 3;
+  return {
+    async read(paths) {
+      const out = new Uint8Array(paths.length * bytes);
+      await mapConcurrent(paths, decodeConcurrency(), async (p, i) => {
+        out.set((await prepareImage(path.join(root, p), spec)).data, i * bytes);
+      });
+      return out;
+    },
+    close() {},
+  };
+}
+
+function cacheSource(cache: DataCache): PixelSource {
+  return { read: (paths) => cache.readInto(paths), close: () => cache.close() };
+}
+
+/**
+ * Batches of normalised images for training or evaluation. The pixels of the next batch are
+ * read (from the cache, or decoded by sharp) while the current batch is in use; tensors are
+ * created only when a batch is handed out, so the number of live tensors stays constant.
+ */
+export async function createLoader(opts: LoaderOptions): Promise<Loader> {
+  const { spec, batchSize } = opts;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new TimError(`batch size must be a positive integer (got ${batchSize})`);
+  if (opts.items.length === 0) throw new TimError(`no images to load from '${opts.root}'`);
+  let source: PixelSource;
+  if (opts.cache) {
+    const cache = await prepareCache(opts.root, spec, { cacheDir: opts.cacheDir });
+    const missing = opts.items.find((it) => !cache.has(it.path));
+    if (missing) {
+      cache.close();
+      throw new TimError(`'${path.join(opts.root, missing.path)}' is not in the image cache (unreadable or broken)`);
+    }
+    source = cacheSource(cache);
+  } else {
+    source = decodingSource(opts.root, spec);
+  }
+  const size = opts.items.length;
+  const full = opts.dropLast ? Math.floor(size / batchSize) : Math.ceil(size / batchSize);
+  const numBatches = Math.max(0, Math.min(full, opts.maxBatches ?? full));
+  const items = opts.items.slice();
+  let disposed = false;
+
+  async function* batches(epoch: number): AsyncGenerator<Batch> {
+    if (disposed) throw new TimError('the data loader was disposed');
+    const order = opts.shuffle ? seededShuffle(items, `${opts.seed}:order:${epoch}`) : items;
+    const chunk = (b: number): DatasetItem[] => order.slice(b * batchSize, (b + 1) * batchSize);
+    const load = (b: number): Promise<Uint8Array> => {
+      const p = source.read(chunk(b).map((it) => it.path));
+      p.catch(() => undefined); // surfaced when awaited; not an unhandled rejection meanwhile
+      return p;
+    };
+    let pending: Promise<Uint8Array> | undefined = numBatches > 0 ? load(0) : undefined;
+    for (let b = 0; b < numBatches; b++) {
+      const bytes = await (pending as Promise<Uint8Array>);
+      pending = b + 1 < numBatches ? load(b + 1) : undefined;
+      const batchItems = chunk(b);
+      const n = batchItems.length;
+      const params = opts.augment
+        ? drawAugmentParams(seedrandom(`${opts.seed}:augment:${epoch}:${b}`), n, opts.augment)
+        : undefined;
+      const onPixels = (opts.augmentOn ?? (tf.getBackend() === 'cpu' ? 'pixels' : 'tensors')) === 'pixels';
+      const x = tf.tidy(() => {
+        if (params && onPixels) {
+          const seen = augmentPixels(bytesToUnit(bytes), n, spec.image_size, params);
+          return normalizeImages(tf.tensor4d(seen, [n, spec.image_size, spec.image_size, 3]), spec.mean, spec.std);
+        }
+        const unit = bytesToUnitTensor(bytes, n, spec.image_size);
+        return normalizeImages(params ? augmentImages(unit, params) : unit, spec.mean, spec.std);
+      });
+      const y = tf.tensor1d(batchItems.map((it) => it.label), 'int32');
+      yield { x, y, paths: batchItems.map((it) => it.path) };
+    }
+  }
+
+  return {
+    size,
+    numBatches,
+    batches,
+    dispose() {
+      disposed = true;
+      source.close();
+    },
+  };
+}

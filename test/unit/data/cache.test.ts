@@ -1,0 +1,78 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { prepareCache, prepareImage } from '../../../src/data';
+import { tmpDir } from '../../support/tmp';
+import { writeNoise } from './images';
+
+describe('image cache', () => {
+  let root: string;
+  let cleanup: () => void;
+  const settings = { image_size: 12, resize: 'letterbox' as const };
+  const cacheFiles = (dir: string): string[] => fs.readdirSync(dir).filter((n) => n.startsWith('images-')).sort();
+
+  beforeAll(async () => {
+    ({ dir: root, cleanup } = tmpDir());
+    for (let i = 0; i < 6; i++) await writeNoise(path.join(root, i % 2 ? 'b' : 'a', `p${i}.jpg`), 20 + i * 3, 15, 'jpeg');
+    fs.writeFileSync(path.join(root, 'a', 'broken.jpg'), 'no');
+  });
+  afterAll(() => cleanup());
+
+  it('stores each image exactly as prepareImage gives it and skips broken files', async () => {
+    const warn = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const cache = await prepareCache(root, settings, { progress: false });
+      expect(cache.built).toBe(true);
+      expect(cache.size).toBe(6);
+      expect(cache.skipped).toEqual([{ path: 'a/broken.jpg', reason: 'not an image' }]);
+      for (const p of ['a/p0.jpg', 'b/p5.jpg']) {
+        const want = await prepareImage(path.join(root, p), settings);
+        const got = await cache.read(p);
+        expect(got.box).toEqual(want.box);
+        expect(Buffer.from(got.data).equals(Buffer.from(want.data))).toBe(true);
+      }
+      // Compact: exactly S×S×3 bytes per usable image.
+      expect(fs.statSync(cache.file).size).toBe(6 * 12 * 12 * 3);
+      cache.close();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('is reused while nothing changes and rebuilt when a file or the settings change', async () => {
+    const quiet = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const dir = path.join(root, '.tim-cache');
+      const first = await prepareCache(root, settings, { progress: false });
+      first.close();
+      const again = await prepareCache(root, settings, { progress: false });
+      expect(again.built).toBe(false);
+      expect(again.file).toBe(first.file);
+      again.close();
+
+      // A repainted file: new content, size and modification time.
+      await writeNoise(path.join(root, 'b', 'p3.jpg'), 40, 41, 'jpeg', 'repainted');
+      const changed = await prepareCache(root, settings, { progress: false });
+      expect(changed.built).toBe(true);
+      expect(changed.file).not.toBe(first.file);
+      expect((await changed.read('b/p3.jpg')).box).toEqual({ x: 0, y: 0, width: 12, height: 12 });
+      changed.close();
+      expect(cacheFiles(dir)).toHaveLength(2); // the stale one was removed
+
+      // A new file.
+      await writeNoise(path.join(root, 'a', 'new.png'), 10, 10, 'png');
+      const added = await prepareCache(root, settings, { progress: false });
+      expect(added.built).toBe(true);
+      expect(added.has('a/new.png')).toBe(true);
+      added.close();
+
+      // Other preprocessing settings get a cache of their own.
+      const stretched = await prepareCache(root, { image_size: 12, resize: 'stretch' }, { progress: false });
+      expect(stretched.built).toBe(true);
+      expect((await stretched.read('a/p0.jpg')).box).toEqual({ x: 0, y: 0, width: 12, height: 12 });
+      stretched.close();
+      expect(cacheFiles(dir)).toHaveLength(4);
+    } finally {
+      quiet.mockRestore();
+    }
+  });
+});
