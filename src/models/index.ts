@@ -1,2 +1,10 @@
 export * from './types';
 export * from './registry';
+export * from './layers';
+export * from './head';
+export * from './groups';
+export * from './persist';
+export { resnet50, resnetSpec, buildResNet, type ResNetConfig } from './resnet';
+export { efficientnetB0, efficientnetSpec, buildEfficientNet, EFFICIENTNET_B0, type EfficientNetConfig, type MBConvStage } from './efficientnet';
+export { convnextTiny, convnextSpec, buildConvNeXt, CONVNEXT_TINY, type ConvNeXtConfig } from './convnext';
+export { tinyCnn } from './tiny-cnn';

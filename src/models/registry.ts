@@ -1,5 +1,9 @@
 import { TimError } from '../core/errors';
 import { unknownNameMessage } from '../core/suggest';
+import { convnextTiny } from './convnext';
+import { efficientnetB0 } from './efficientnet';
+import './layers';
+import { resnet50 } from './resnet';
 import { tinyCnn } from './tiny-cnn';
 import type { ArchSpec, BuildOptions, TimModel } from './types';
 
@@ -9,7 +13,7 @@ export function registerArch(spec: ArchSpec): void {
   REGISTRY.set(spec.name, spec);
 }
 
-registerArch(tinyCnn);
+for (const spec of [tinyCnn, resnet50, efficientnetB0, convnextTiny]) registerArch(spec);
 
 export function archNames(): string[] {
   return [...REGISTRY.keys()].sort();

@@ -28,7 +28,7 @@ function build(opts: BuildOptions): tf.LayersModel {
   x = convBnRelu(x, 'features.2', 48, 2, seed + 4);
   x = convBnRelu(x, 'features.3', 64, 1, seed + 5);
   x = tf.layers.globalAveragePooling2d({ name: 'avgpool' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.dropout({ rate: 0.2, name: 'classifier.dropout', seed }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.dropout({ rate: 0.2, name: 'classifier.dropout' }).apply(x) as tf.SymbolicTensor;
   const logits = tf.layers
     .dense({ units: opts.numClasses, name: 'classifier', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 6 }) })
     .apply(x) as tf.SymbolicTensor;

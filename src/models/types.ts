@@ -23,6 +23,11 @@ export interface BuildOptions {
   inputSize?: number;
   /** Seed for the initialisers, so that two builds with the same seed are identical. */
   seed?: number;
+  /**
+   * false: start every weight at zero instead of drawing random values, for a model whose
+   * weights are loaded next (much faster to build). Default true.
+   */
+  initialize?: boolean;
 }
 
 /**
@@ -40,6 +45,17 @@ export interface ArchSpec {
   /** Names of the layers replaceHead swaps for freshly initialised ones. */
   headLayerNames: readonly string[];
   pretrained: PretrainedConfig;
+  /**
+   * Renames a timm state-dict key to the torchvision key this model's layers are named after;
+   * undefined for a key that has no counterpart. Absent when timm names equal torchvision's.
+   */
+  timmToTorchvision?: (key: string) => string | undefined;
+  /**
+   * Renames a weight of the matching Keras application (converted with tensorflowjs_converter,
+   * e.g. `convnext_tiny_stage_0_block_0_depthwise_conv/kernel`) to a torchvision key in Tim's
+   * layouts; undefined for weights Tim has no use for (Keras's preprocessing layers).
+   */
+  kerasToTorchvision?: (weightName: string) => string | undefined;
 }
 
 /** A built or loaded model together with its architecture's facts. */
