@@ -4,6 +4,7 @@ import '../models';
 import { TimError } from '../core/errors';
 import { log } from '../core/log';
 import { preprocessSpecOf, readSplit } from '../data';
+import { progressLine } from '../data/concurrency';
 import type { DatasetItem, PreprocessSpec } from '../data/types';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { loadModel } from '../io/model-io';
@@ -131,22 +132,18 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
     if (outputs !== labels.length) {
       throw new TimError(`${run.file('best')}: the model has ${String(outputs)} outputs but ${RUN_FILES.labels} lists ${labels.length} classes`);
     }
-    const total = set.items.length;
-    const every = Math.max(1, Math.ceil(total / 10));
-    let lastLogged = 0;
     const started = Date.now();
+    const progress = opts.progress === false ? undefined : progressLine(`evaluate ${path.basename(run.dir)}`, set.items.length);
     predicted = await predictItems(model, set.root, set.items, spec, {
       batchSize: opts.batchSize ?? config.train.batch_size,
       tta,
-      onProgress: (done) => {
-        if (opts.progress === false) return;
-        if (done - lastLogged >= every || done === total) {
-          lastLogged = done;
-          const secs = (Date.now() - started) / 1000;
-          log.info(`evaluate ${path.basename(run.dir)}: ${done}/${total} images (${(done / Math.max(secs, 1e-3)).toFixed(1)}/s)`);
-        }
-      },
+      onProgress: (done) => progress?.tick(done),
     });
+    progress?.end();
+    if (opts.progress !== false) {
+      const secs = (Date.now() - started) / 1000;
+      log.info(`evaluated ${set.items.length} images in ${secs.toFixed(1)} s (${(set.items.length / Math.max(secs, 1e-3)).toFixed(1)} images/s${tta === 'flip' ? ', flip TTA' : ''})`);
+    }
   } finally {
     model.dispose();
   }
