@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { captureStockKernel, type KernelImpl } from './wasm/access';
 import { conv2DBackpropFilter, conv2DBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from './wasm/conv-grads';
 import { batchMatMul, tile } from './wasm/matmul-tile';
+import { mean, sum } from './wasm/reduce';
 
 /** Kernels Tim provides for the wasm backend: the missing gradients, and faster replacements. */
 const TIM_WASM_KERNELS: Record<string, KernelImpl> = {
@@ -11,10 +12,12 @@ const TIM_WASM_KERNELS: Record<string, KernelImpl> = {
   DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
   BatchMatMul: batchMatMul,
   Tile: tile,
+  Sum: sum,
+  Mean: mean,
 };
 
 /** Stock kernels the implementations call; captured before any replacement. */
-const STOCK_USED = ['Conv2D', 'DepthwiseConv2dNative', 'BatchMatMul', 'Reshape', 'Slice', 'Add', 'Sum', 'Tile'];
+const STOCK_USED = ['Conv2D', 'DepthwiseConv2dNative', 'BatchMatMul', 'Reshape', 'Slice', 'Add', 'Sum', 'Mean', 'Tile'];
 
 let registered = false;
 

@@ -104,35 +104,12 @@ export function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backe
 /** Most floats the patch matrix of one filter-gradient chunk may hold (64M = 256 MiB). */
 const PATCH_BUDGET = 64 * 1024 * 1024;
 
-/**
- * dW of conv2d = patchesᵀ · dy, one XNNPACK matmul. The transposed patch matrix
- * [kh·kw·ci, n·ho·wo] is gathered from a channel-major copy of x, so every row is a run of
- * contiguous (or strided) reads; large batches are done in chunks that are summed.
- */
-export function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
-  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const backend = args.backend;
-  const attrs = args.attrs as unknown as ConvGradAttrs & { filterShape: number[]; dataFormat?: string };
-  if (attrs.dataFormat === 'NCHW') throw new Error('wasm Conv2DBackpropFilter supports NHWC only');
-  const info = convInfoOf(x.shape, attrs.filterShape, { ...attrs, dilations: 1 }, false);
-  const [n, h, w, ci] = dims4(x.shape);
-  const [, ho, wo, co] = dims4(dy.shape);
-  const [kh, kw] = dims4(attrs.filterShape);
-  const taps = kh * kw;
-  const perImage = taps * ci * ho * wo;
-  const chunk = Math.max(1, Math.min(n, Math.floor(PATCH_BUDGET / Math.max(1, perImage))));
-  let total: tf.TensorInfo | undefined;
-  for (let b0 = 0; b0 < n; b0 += chunk) {
-    const nb = Math.min(chunk, n - b0);
-    const rows = nb * ho * wo;
-    // Channel-major copy of this chunk of x: [ci, nb*h*w].
-    const xT = backend.makeOutput([ci, nb * h * w], 'float32');
-    transpose2d(f32(backend, x).subarray(b0 * h * w * ci, (b0 + nb) * h * w * ci), f32(backend, xT), nb * h * w, ci);
-    const patches = backend.makeOutput([taps * ci, rows], 'float32');
-    const src = f32(backend, xT);
-    const dst = f32(backend, patches);
-    const sh = info.strideHeight;
-    const sw = info.strideWidth;
+/** Gathers the transposed patch matrix [kh·kw·ci, nb·ho·wo] from a channel-major x [ci, nb·h·w]. */
+function gatherPatches(src: Float32Array, dst: Float32Array, info: tf.backend_util.Conv2DInfo, nb: number, kh: number, kw: number, rows: number): void {
+  const { inHeight: h, inWidth: w, outHeight: ho, outWidth: wo, inChannels: ci } = info;
+  const sh = info.strideHeight;
+  const sw = info.strideWidth;
+
     for (let a = 0; a < kh; a++) {
       for (let bb = 0; bb < kw; bb++) {
         for (let c = 0; c < ci; c++) {
@@ -161,7 +138,37 @@ export function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; back
         }
       }
     }
-    release(backend, xT);
+}
+
+/**
+ * dW of conv2d = patchesᵀ · dy, one XNNPACK matmul. The transposed patch matrix
+ * [kh·kw·ci, n·ho·wo] is gathered from a channel-major copy of x, so every row is a run of
+ * contiguous (or strided) reads; large batches are done in chunks that are summed.
+ */
+export function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const backend = args.backend;
+  const attrs = args.attrs as unknown as ConvGradAttrs & { filterShape: number[]; dataFormat?: string };
+  if (attrs.dataFormat === 'NCHW') throw new Error('wasm Conv2DBackpropFilter supports NHWC only');
+  const info = convInfoOf(x.shape, attrs.filterShape, { ...attrs, dilations: 1 }, false);
+  const [n, h, w, ci] = dims4(x.shape);
+  const [, ho, wo, co] = dims4(dy.shape);
+  const [kh, kw] = dims4(attrs.filterShape);
+  const taps = kh * kw;
+  // A 1×1, stride-1, unpadded filter's patch matrix is x itself, channel-major.
+  const pointwise = taps === 1 && info.strideHeight === 1 && info.strideWidth === 1 && info.padInfo.top === 0 && info.padInfo.left === 0;
+  const perImage = taps * ci * ho * wo;
+  const chunk = Math.max(1, Math.min(n, Math.floor(PATCH_BUDGET / Math.max(1, perImage))));
+  let total: tf.TensorInfo | undefined;
+  for (let b0 = 0; b0 < n; b0 += chunk) {
+    const nb = Math.min(chunk, n - b0);
+    const rows = nb * ho * wo;
+    // Channel-major copy of this chunk of x: [ci, nb*h*w].
+    const xT = backend.makeOutput([ci, nb * h * w], 'float32');
+    transpose2d(f32(backend, x).subarray(b0 * h * w * ci, (b0 + nb) * h * w * ci), f32(backend, xT), nb * h * w, ci);
+    const patches = pointwise ? xT : backend.makeOutput([taps * ci, rows], 'float32');
+    if (!pointwise) gatherPatches(f32(backend, xT), f32(backend, patches), info, nb, kh, kw, rows);
+    if (!pointwise) release(backend, xT);
     const dy2d = reshapeInfo(backend, dy, [n * ho * wo, co]);
     let dyChunk = dy2d;
     if (nb !== n) {
@@ -211,8 +218,9 @@ export function depthwiseBackpropInput(args: { inputs: tf.NamedTensorInfoMap; ba
 }
 
 /**
- * dW of a depthwise convolution: for every tap, the per-channel dot product of the shifted input
- * with dy over batch and positions. A tight loop over channels; accumulated in float64.
+ * dW of a depthwise convolution: for every tap and channel, the dot product over batch and
+ * positions of the shifted input plane with the dy plane. Both are first copied channel-major
+ * so the inner loop runs over contiguous memory with the sum in a register.
  */
 export function depthwiseBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
@@ -222,40 +230,43 @@ export function depthwiseBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; b
   const [n, h, w, c] = dims4(x.shape);
   const [, ho, wo, cm] = dims4(dy.shape);
   const [kh, kw, , m] = dims4(attrs.filterShape);
-  const acc = new Float64Array(kh * kw * cm);
-  const xs = f32(backend, x);
-  const ys = f32(backend, dy);
+  const xT = new Float32Array(n * h * w * c);
+  transpose2d(f32(backend, x), xT, n * h * w, c);
+  const yT = new Float32Array(n * ho * wo * cm);
+  transpose2d(f32(backend, dy), yT, n * ho * wo, cm);
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
-  for (let b = 0; b < n; b++) {
-    for (let p = 0; p < ho; p++) {
-      for (let a = 0; a < kh; a++) {
-        const hi = p * sh + a * dh - top;
-        if (hi < 0 || hi >= h) continue;
-        const xRow = (b * h + hi) * w;
-        for (let q = 0; q < wo; q++) {
-          const yo = ((b * ho + p) * wo + q) * cm;
-          for (let t = 0; t < kw; t++) {
-            const wi = q * sw + t * dw - left;
-            if (wi < 0 || wi >= w) continue;
-            const xo = (xRow + wi) * c;
-            const ao = (a * kw + t) * cm;
-            if (m === 1) {
-              for (let k = 0; k < c; k++) acc[ao + k] = (acc[ao + k] as number) + (xs[xo + k] as number) * (ys[yo + k] as number);
+  const result = new Float32Array(kh * kw * cm);
+  for (let ch = 0; ch < cm; ch++) {
+    const k = Math.floor(ch / m);
+    for (let a = 0; a < kh; a++) {
+      for (let t = 0; t < kw; t++) {
+        // Output columns q whose input column q*sw + t*dw - left lies inside the image.
+        const off = t * dw - left;
+        const q0 = Math.max(0, Math.ceil(-off / sw));
+        const q1 = Math.min(wo, Math.floor((w - 1 - off) / sw) + 1);
+        let s = 0;
+        for (let b = 0; b < n; b++) {
+          const xPlane = (k * n + b) * h;
+          const yPlane = (ch * n + b) * ho;
+          for (let p = 0; p < ho; p++) {
+            const hi = p * sh + a * dh - top;
+            if (hi < 0 || hi >= h) continue;
+            const xo = (xPlane + hi) * w + off;
+            const yo = (yPlane + p) * wo;
+            if (sw === 1) {
+              for (let q = q0; q < q1; q++) s += (xT[xo + q] as number) * (yT[yo + q] as number);
             } else {
-              for (let k = 0; k < c; k++) {
-                const xv = xs[xo + k] as number;
-                const base = k * m;
-                for (let j = 0; j < m; j++) acc[ao + base + j] = (acc[ao + base + j] as number) + xv * (ys[yo + base + j] as number);
-              }
+              for (let q = q0; q < q1; q++) s += (xT[xo + q * sw] as number) * (yT[yo + q] as number);
             }
           }
         }
+        result[(a * kw + t) * cm + ch] = s;
       }
     }
   }
   const out = backend.makeOutput(attrs.filterShape, 'float32');
-  f32(backend, out).set(acc);
+  f32(backend, out).set(result);
   return out;
 }
