@@ -1,14 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import '../models';
 import { TimError } from '../core/errors';
 import { log } from '../core/log';
 import { preprocessSpecOf, readSplit } from '../data';
 import { progressLine } from '../data/concurrency';
 import type { DatasetItem, PreprocessSpec } from '../data/types';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
-import { loadModel } from '../io/model-io';
 import { openRunFolder, RUN_FILES, type RunFolder } from '../io/run-folder';
+import { loadTimModel } from '../models';
 import { bootstrapMetrics, type BootstrapResult, type HeadlineMetrics } from './bootstrap';
 import { confusionPng } from './confusion-png';
 import { topConfusions, type Confusion } from './confusions';
@@ -125,7 +124,8 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
   const set = evaluationSet(run, labels, opts.data);
   const outDir = opts.out ?? (opts.data ? path.join(run.dir, `external-${path.basename(path.resolve(opts.data))}`) : run.dir);
 
-  const model = await loadModel(run.file('best'));
+  const tm = await loadTimModel(run.file('best'));
+  const model = tm.model;
   let predicted;
   try {
     const outputs = model.outputs[0]?.shape.at(-1);

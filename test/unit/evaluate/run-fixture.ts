@@ -4,9 +4,8 @@ import sharp from 'sharp';
 import { configToYaml, parseConfig } from '../../../src/config/load';
 import type { ResizeMode } from '../../../src/config/schema';
 import type { SplitManifest } from '../../../src/data/types';
-import { saveModel } from '../../../src/io/model-io';
 import { RUN_FILES } from '../../../src/io/run-folder';
-import { createModel } from '../../../src/models';
+import { createModel, saveTimModel } from '../../../src/models';
 
 /** Small inputs keep the plain JavaScript backend quick. */
 export const IMAGE_SIZE = 16;
@@ -74,6 +73,6 @@ export async function makeRun(dir: string, split: SplitManifest, opts: { resize:
   fs.writeFileSync(path.join(dir, RUN_FILES.split), JSON.stringify(split));
   fs.writeFileSync(path.join(dir, RUN_FILES.summary), JSON.stringify({ best_epoch: 3, interrupted: false }));
   const tm = createModel('tiny_cnn', { numClasses: split.classes.length, inputSize: IMAGE_SIZE, seed: opts.seed ?? 5 });
-  await saveModel(tm.model, path.join(dir, RUN_FILES.best), { metadata: { arch: 'tiny_cnn', numClasses: split.classes.length } });
+  await saveTimModel(tm, path.join(dir, RUN_FILES.best));
   tm.model.dispose();
 }
