@@ -59,7 +59,7 @@ export function progressLine(label: string, total: number): { tick: (done: numbe
         process.stderr.write(`\r${text(done)}`);
       } else {
         const decile = Math.floor((done / Math.max(1, total)) * 10);
-        if (decile > lastDecile && total >= 200) {
+        if (decile > lastDecile && decile > 0 && total >= 200) {
           lastDecile = decile;
           log.info(text(done));
         }

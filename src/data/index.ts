@@ -9,3 +9,5 @@ export * from './augment';
 export { augmentPixels } from './augment-pixels';
 export { prepareCache, DataCache, defaultCacheDir, cacheKeyOf, type CacheSettings, type PrepareCacheOptions } from './cache';
 export { createLoader, type Loader, type LoaderOptions } from './loader';
+export { synthesizeDataset, artistStyle, synthCounts, paint, SYNTH_MARKER, type SynthOptions, type ArtistStyle } from './synth';
+export { REFERENCE_ARTISTS, artistFolderName } from './synth-artists';
