@@ -1,3 +1,128 @@
-import { notYet } from './stubs';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { COMPARE_ARCHS, compareTable, runCompare } from '../../../bench/compare';
+import { runModelBench, type BenchMode } from '../../../bench/model-bench';
+import { BACKEND_CHOICES, type BackendChoice } from '../../config/schema';
+import { TimError } from '../../core/errors';
 
-export const benchCommand = notYet('bench', 'benchmarks');
+interface ModelArgs {
+  arch: string;
+  'image-size': number | undefined;
+  batch: number;
+  steps: number;
+  warmup: number;
+  backend: BackendChoice | undefined;
+  json: boolean;
+}
+
+function modelOptions(y: Argv): Argv<ModelArgs> {
+  return y
+    .option('arch', { type: 'string', demandOption: true, describe: 'model architecture (tim model list)' })
+    .option('image-size', { type: 'number', describe: 'input size in pixels (default 128 for train, 224 for infer)' })
+    .option('batch', { type: 'number', default: 8, describe: 'images per step' })
+    .option('steps', { type: 'number', default: 3, describe: 'timed steps' })
+    .option('warmup', { type: 'number', default: 1, describe: 'untimed steps first' })
+    .option('backend', { choices: BACKEND_CHOICES, describe: 'compute backend (default auto)' })
+    .option('json', { type: 'boolean', default: false, describe: 'print {"backend","ms_per_image","peak_rss_mb"}' });
+}
+
+function modelCommand(mode: BenchMode, describe: string): CommandModule<object, ModelArgs> {
+  return {
+    command: mode,
+    describe,
+    builder: modelOptions,
+    handler: async (argv) => {
+      for (const key of ['batch', 'steps'] as const) {
+        if (!Number.isInteger(argv[key]) || argv[key] < 1) throw new TimError(`--${key} must be a positive integer, got ${argv[key]}`);
+      }
+      const imageSize = argv['image-size'] ?? (mode === 'train' ? 128 : 224);
+      const result = await runModelBench({
+        mode,
+        arch: argv.arch,
+        imageSize,
+        batch: argv.batch,
+        steps: argv.steps,
+        warmup: argv.warmup,
+        backend: argv.backend,
+        quiet: argv.json,
+      });
+      if (argv.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else {
+        process.stdout.write(
+          `${mode} ${argv.arch} ${imageSize}px batch ${argv.batch}: ${result.ms_per_image} ms/image on ${result.backend}, peak RSS ${result.peak_rss_mb} MB\n`,
+        );
+      }
+    },
+  };
+}
+
+interface CompareArgs {
+  arch: string[];
+  'train-size': number;
+  'infer-size': number;
+  batch: number;
+  steps: number;
+  backend: BackendChoice | undefined;
+  python: string;
+  json: boolean;
+}
+
+const compareCommand: CommandModule<object, CompareArgs> = {
+  command: 'compare',
+  describe: 'the same training and inference steps in Tim and in PyTorch (2 threads); prints Tim/PyTorch ratios',
+  builder: (y) =>
+    y
+      .option('arch', { type: 'string', array: true, default: [...COMPARE_ARCHS], describe: 'backbones to compare' })
+      .option('train-size', { type: 'number', default: 128 })
+      .option('infer-size', { type: 'number', default: 224 })
+      .option('batch', { type: 'number', default: 8 })
+      .option('steps', { type: 'number', default: 2 })
+      .option('backend', { choices: BACKEND_CHOICES, describe: "Tim's backend (default auto)" })
+      .option('python', { type: 'string', default: '/usr/bin/python3', describe: 'interpreter with torch and torchvision' })
+      .option('json', { type: 'boolean', default: false }),
+  handler: (argv) => {
+    const rows = runCompare({
+      archs: argv.arch,
+      trainSize: argv['train-size'],
+      inferSize: argv['infer-size'],
+      batch: argv.batch,
+      steps: argv.steps,
+      backend: argv.backend,
+      python: argv.python,
+    });
+    process.stdout.write(argv.json ? `${JSON.stringify(rows, null, 2)}\n` : `${compareTable(rows)}\n`);
+  },
+};
+
+interface DataArgs {
+  [key: string]: unknown;
+}
+
+/** The data pipeline benchmark lives with the data code; it is wired in when present. */
+const dataBenchCommand: CommandModule<object, DataArgs> = {
+  command: 'data',
+  describe: 'data pipeline throughput (decode, resize, augment, batch)',
+  builder: (y) => y.strict(false),
+  handler: async (argv) => {
+    const file = path.resolve(__dirname, '../../../bench/data.ts');
+    if (!fs.existsSync(file)) throw new TimError('the data benchmark (bench/data.ts) is not available in this checkout');
+     
+    const mod = require(file) as { runDataBench?: (args: DataArgs) => unknown };
+    if (typeof mod.runDataBench !== 'function') throw new TimError('bench/data.ts does not export runDataBench');
+    await mod.runDataBench(argv);
+  },
+};
+
+export const benchCommand: CommandModule = {
+  command: 'bench <kind>',
+  describe: 'benchmarks: train, infer, compare (against PyTorch), data',
+  builder: (y) =>
+    y
+      .command(modelCommand('train', 'one forward+backward+Adam step on random data; ms per image') as CommandModule)
+      .command(modelCommand('infer', 'forward passes in inference mode; ms per image') as CommandModule)
+      .command(compareCommand as CommandModule)
+      .command(dataBenchCommand as CommandModule)
+      .demandCommand(1, 'name a benchmark: train, infer, compare or data'),
+  handler: () => undefined,
+};

@@ -1,0 +1,78 @@
+import * as tf from '@tensorflow/tfjs';
+import type { BackendChoice } from '../src/config/schema';
+import { createModel } from '../src/models';
+import { selectBackend } from '../src/runtime/backend';
+import { wasmCanTrainConvNets } from '../src/runtime/wasm-kernels';
+
+export type BenchMode = 'train' | 'infer';
+
+export interface ModelBenchOptions {
+  mode: BenchMode;
+  arch: string;
+  imageSize: number;
+  batch: number;
+  steps: number;
+  backend?: BackendChoice;
+  /** Untimed steps first (kernel setup, weight packing, heap growth). */
+  warmup?: number;
+  quiet?: boolean;
+}
+
+/** The contract printed by `tim bench train|infer --json`. */
+export interface ModelBenchResult {
+  backend: string;
+  ms_per_image: number;
+  peak_rss_mb: number;
+}
+
+/** Peak resident memory of this process so far, in MB (getrusage's maxrss). */
+export function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+/**
+ * One training step is a forward pass, the cross-entropy loss, its gradients and an Adam update,
+ * on random normalised images and random labels; inference is a forward pass in inference mode.
+ */
+export async function runModelBench(opts: ModelBenchOptions): Promise<ModelBenchResult> {
+  const training = opts.mode === 'train';
+  const selection = await selectBackend(opts.backend ?? 'auto', {
+    forTraining: training,
+    wasmCanTrain: wasmCanTrainConvNets,
+    quiet: opts.quiet ?? true,
+  });
+  const numClasses = 31;
+  const tm = createModel(opts.arch, { numClasses, inputSize: opts.imageSize, seed: 0 });
+  const model = tm.model;
+  const x = tf.randomNormal([opts.batch, opts.imageSize, opts.imageSize, 3], 0, 1, 'float32', 1);
+  const labels = tf.tidy(() => tf.oneHot(tf.randomUniform([opts.batch], 0, numClasses, 'int32', 2), numClasses).toFloat());
+  const optimizer = tf.train.adam(1e-4);
+  const step = (): void => {
+    if (training) {
+      const loss = optimizer.minimize(
+        () => tf.losses.softmaxCrossEntropy<tf.Scalar>(labels, model.apply(x, { training: true }) as tf.Tensor),
+        true,
+      );
+      loss?.dataSync();
+      loss?.dispose();
+    } else {
+      tf.tidy(() => (model.apply(x, { training: false }) as tf.Tensor).dataSync());
+    }
+  };
+  try {
+    for (let i = 0; i < (opts.warmup ?? 1); i++) step();
+    const t0 = performance.now();
+    for (let i = 0; i < opts.steps; i++) step();
+    const ms = performance.now() - t0;
+    return {
+      backend: selection.backend,
+      ms_per_image: Number((ms / (opts.steps * opts.batch)).toFixed(2)),
+      peak_rss_mb: peakRssMb(),
+    };
+  } finally {
+    x.dispose();
+    labels.dispose();
+    optimizer.dispose();
+    model.dispose();
+  }
+}

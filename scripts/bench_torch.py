@@ -1,0 +1,71 @@
+"""The PyTorch side of `tim bench compare`: the same step as Tim's benchmark, in torchvision.
+
+Prints one JSON line {"backend": "torch", "ms_per_image", "peak_rss_mb"}. Run with Debian's
+/usr/bin/python3 (torch 1.13); two threads, as on the machines Tim is measured on.
+"""
+import argparse
+import json
+import resource
+import time
+
+import torch
+import torchvision
+
+
+def build(arch, num_classes):
+    factories = {
+        "resnet50": torchvision.models.resnet50,
+        "efficientnet_b0": torchvision.models.efficientnet_b0,
+        "convnext_tiny": torchvision.models.convnext_tiny,
+    }
+    if arch not in factories:
+        raise SystemExit(f"bench_torch.py: unknown arch {arch!r}; expected one of {sorted(factories)}")
+    return factories[arch](weights=None, num_classes=num_classes)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("mode", choices=["train", "infer"])
+    p.add_argument("--arch", required=True)
+    p.add_argument("--image-size", type=int, required=True)
+    p.add_argument("--batch", type=int, required=True)
+    p.add_argument("--steps", type=int, default=3)
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--threads", type=int, default=2)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    num_classes = 31
+    model = build(a.arch, num_classes)
+    x = torch.randn(a.batch, 3, a.image_size, a.image_size)
+    y = torch.randint(0, num_classes, (a.batch,))
+    if a.mode == "train":
+        model.train()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+        loss_fn = torch.nn.CrossEntropyLoss()
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            opt.step()
+            loss.item()
+    else:
+        model.eval()
+
+        def step():
+            with torch.no_grad():
+                model(x).sum().item()
+
+    for _ in range(a.warmup):
+        step()
+    t0 = time.perf_counter()
+    for _ in range(a.steps):
+        step()
+    ms = (time.perf_counter() - t0) * 1000
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"backend": "torch", "ms_per_image": round(ms / (a.steps * a.batch), 2), "peak_rss_mb": round(peak)}))
+
+
+if __name__ == "__main__":
+    main()
