@@ -5,3 +5,4 @@ export * from './sweep';
 export * from './summary';
 export * from './run-data';
 export * from './csv';
+export * from './html';

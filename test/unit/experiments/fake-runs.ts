@@ -130,7 +130,7 @@ export function writeFakeEvaluation(dir: string): void {
     ece: 0.05,
     per_class: perClass,
     bootstrap: { resamples: 200, seed: 0, sample_fraction: 1, sample_size: total, confidence: 0.95, method: 'percentile', metrics: intervals },
-    confusions: [{ true: classes[0], pred: classes[1], count: 2, examples: [`${classes[0]}/x.jpg`] }],
+    confusions: [{ true_label: classes[0], pred_label: classes[1], count: 2, rate: 0.4, examples: [`${classes[0]}/x.jpg`] }],
   };
   fs.writeFileSync(path.join(dir, 'metrics.json'), JSON.stringify(metrics));
   fs.writeFileSync(path.join(dir, 'confusion.csv'), toCsv([['true\\pred', ...classes], ...classes.map((c, i) => [c, ...(confusion[i] ?? [])])]));

@@ -1,0 +1,3 @@
+export * from './server';
+export * from './inference';
+export * from './models';

@@ -1,0 +1,60 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { RUN_FILES } from '../io/run-folder';
+import { readRunData } from '../experiments/run-data';
+
+/** A run the demo can use: any folder under the runs folder with a `best/` model. */
+export interface DemoModel {
+  /** The folder's path relative to the runs folder (`.` for the runs folder itself). */
+  id: string;
+  dir: string;
+  name: string;
+  arch: string;
+  classes: number;
+  imageSize?: number;
+  resize?: string;
+  /** Held-out accuracy, when the run was evaluated. */
+  accuracy?: number;
+}
+
+function hasBest(dir: string): boolean {
+  return fs.existsSync(path.join(dir, RUN_FILES.best, 'model.json'));
+}
+
+function describe(root: string, dir: string): DemoModel {
+  const run = readRunData(dir);
+  return {
+    id: path.relative(root, dir) || '.',
+    dir,
+    name: run.name,
+    arch: run.config?.model.arch ?? '?',
+    classes: run.labels?.length ?? 0,
+    imageSize: run.config?.data.image_size,
+    resize: run.config?.data.resize,
+    accuracy: typeof run.metrics?.accuracy === 'number' ? run.metrics.accuracy : undefined,
+  };
+}
+
+/**
+ * Runs with a best model: the folder itself, its sub-folders, and their sub-folders (so a
+ * sweep folder inside `checkpoints/` is found too). Read fresh on every call, so runs that
+ * finish while the demo is up appear.
+ */
+export function listDemoModels(root: string): DemoModel[] {
+  const found: string[] = [];
+  const visit = (dir: string, depth: number): void => {
+    if (hasBest(dir)) found.push(dir);
+    if (depth === 0) return;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.isDirectory() && !e.name.startsWith('.') && e.name !== RUN_FILES.best && e.name !== RUN_FILES.last) visit(path.join(dir, e.name), depth - 1);
+    }
+  };
+  visit(root, 2);
+  return found.sort().map((d) => describe(root, d));
+}

@@ -1,0 +1,168 @@
+/**
+ * The demo page's script (browser; bundled into the page). It lists the models, sends the
+ * chosen image to the server as the request body, and shows the answer. `data-state` on
+ * <body> says where it stands: loading, ready, busy, done or error.
+ */
+
+export {};
+
+interface ModelInfo {
+  id: string;
+  name: string;
+  arch: string;
+  classes: number;
+  imageSize?: number;
+  resize?: string;
+  accuracy?: number;
+}
+
+interface Answer {
+  top: { label: string; confidence: number }[];
+  overlay: string;
+  seconds: number;
+}
+
+function byId<T extends HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} missing`);
+  return el as T;
+}
+
+const config = JSON.parse(byId('tim-demo-config').textContent ?? '{}') as { maxUploadBytes: number };
+const select = byId<HTMLSelectElement>('model');
+const info = byId('model-info');
+const drop = byId('drop');
+const input = byId<HTMLInputElement>('file');
+const status = byId('status');
+let models: ModelInfo[] = [];
+let current: File | undefined;
+let originalUrl: string | undefined;
+
+function pretty(label: string): string {
+  return label.replace(/_/g, ' ');
+}
+
+function setStatus(text: string, kind: 'busy' | 'error' | '' = ''): void {
+  status.textContent = text;
+  status.className = kind;
+}
+
+function describe(m: ModelInfo): string {
+  const parts = [m.arch, `${m.classes} artists`];
+  if (m.imageSize) parts.push(`${m.imageSize} px ${m.resize ?? ''}`.trim());
+  if (m.accuracy !== undefined) parts.push(`held-out accuracy ${(m.accuracy * 100).toFixed(1)}%`);
+  return parts.join(' · ');
+}
+
+async function loadModels(): Promise<void> {
+  const res = await fetch('api/models');
+  const body = (await res.json()) as { models: ModelInfo[] };
+  models = body.models;
+  select.innerHTML = '';
+  if (models.length === 0) {
+    select.append(new Option('No trained models found', ''));
+    setStatus('No run with a best/ model in the runs folder: train one first (npm run quickstart).', 'error');
+    document.body.dataset.state = 'error';
+    return;
+  }
+  for (const m of models) select.append(new Option(m.name === m.id ? m.name : `${m.name} (${m.id})`, m.id));
+  select.disabled = false;
+  info.textContent = describe(models[0] as ModelInfo);
+  document.body.dataset.state = 'ready';
+}
+
+function showResult(answer: Answer): void {
+  const list = byId<HTMLOListElement>('top3');
+  list.innerHTML = '';
+  for (const t of answer.top) {
+    const li = document.createElement('li');
+    const name = document.createElement('span');
+    name.className = 'artist';
+    name.textContent = pretty(t.label);
+    const conf = document.createElement('span');
+    conf.className = 'conf';
+    conf.textContent = `${(t.confidence * 100).toFixed(1)}%`;
+    const bar = document.createElement('div');
+    bar.className = 'bar';
+    const fill = document.createElement('span');
+    fill.style.width = `${Math.max(1, t.confidence * 100).toFixed(1)}%`;
+    bar.append(fill);
+    li.append(name, conf, bar);
+    list.append(li);
+  }
+  byId('overlay-label').textContent = pretty(answer.top[0]?.label ?? '');
+  byId('timing').textContent = `Answered in ${answer.seconds.toFixed(2)} s by ${select.value}.`;
+  const overlay = byId<HTMLImageElement>('overlay');
+  overlay.onload = () => {
+    document.body.dataset.state = 'done';
+  };
+  overlay.src = answer.overlay;
+  byId('empty').hidden = true;
+  byId('result').hidden = false;
+}
+
+async function predict(): Promise<void> {
+  if (!current || !select.value) return;
+  const file = current;
+  if (file.size > config.maxUploadBytes) {
+    setStatus(`That file is too large: uploads are limited to ${(config.maxUploadBytes / 2 ** 20).toFixed(0)} MiB.`, 'error');
+    document.body.dataset.state = 'error';
+    return;
+  }
+  setStatus(`Looking at ${file.name}…`, 'busy');
+  document.body.dataset.state = 'busy';
+  try {
+    const res = await fetch(`api/predict?model=${encodeURIComponent(select.value)}`, {
+      method: 'POST',
+      headers: { 'content-type': file.type || 'application/octet-stream' },
+      body: file,
+    });
+    const body = (await res.json()) as Answer & { error?: string };
+    if (!res.ok) throw new Error(body.error ?? `the server answered ${res.status}`);
+    if (file !== current) return;
+    showResult(body);
+    setStatus('');
+  } catch (e) {
+    setStatus(e instanceof Error ? e.message : String(e), 'error');
+    document.body.dataset.state = 'error';
+  }
+}
+
+function choose(file: File | undefined): void {
+  if (!file) return;
+  current = file;
+  if (originalUrl) URL.revokeObjectURL(originalUrl);
+  originalUrl = URL.createObjectURL(file);
+  byId<HTMLImageElement>('original').src = originalUrl;
+  void predict();
+}
+
+select.addEventListener('change', () => {
+  const m = models.find((x) => x.id === select.value);
+  info.textContent = m ? describe(m) : '';
+  void predict();
+});
+input.addEventListener('change', () => choose(input.files?.[0]));
+byId('choose').addEventListener('click', (e) => {
+  e.stopPropagation();
+  input.click();
+});
+drop.addEventListener('click', () => input.click());
+drop.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' || e.key === ' ') input.click();
+});
+drop.addEventListener('dragover', (e) => {
+  e.preventDefault();
+  drop.classList.add('over');
+});
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', (e) => {
+  e.preventDefault();
+  drop.classList.remove('over');
+  choose(e.dataTransfer?.files[0]);
+});
+
+loadModels().catch((e: unknown) => {
+  setStatus(`Could not list the models: ${e instanceof Error ? e.message : String(e)}`, 'error');
+  document.body.dataset.state = 'error';
+});
