@@ -50,7 +50,7 @@ export async function runModelBench(opts: ModelBenchOptions): Promise<ModelBench
   const step = (): void => {
     if (training) {
       const loss = optimizer.minimize(
-        () => tf.losses.softmaxCrossEntropy<tf.Scalar>(labels, model.apply(x, { training: true }) as tf.Tensor),
+        () => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(labels, model.apply(x, { training: true }) as tf.Tensor),
         true,
       );
       loss?.dataSync();
