@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
+import seedrandom from 'seedrandom';
 import type { TrainConfig } from '../config/schema';
 import { TimError } from '../core/errors';
 import { writeFileAtomic } from '../io/atomic';
 import type { RunFolder } from '../io/run-folder';
 import { GROUP_NAMES } from '../models/types';
 import type { TimModel } from '../models/types';
-import { type LoopState, type ModelWriter, readCheckpointTensors, readLoopState, saveModelFolder, writeCheckpoint } from './checkpoint';
+import { loadWeightsInto, type LoopState, type ModelWriter, readCheckpointTensors, readLoopState, saveModelFolder, writeCheckpoint } from './checkpoint';
 import type { GroupVariables } from './groups';
 import { GroupOptimizers } from './optimizers';
 import { Progress } from './progress';
@@ -30,11 +31,13 @@ export interface FitOptions {
   valSource?: BatchSource;
   evaluate?: (epoch: number) => Promise<ValMetrics> | ValMetrics;
   numClasses: number;
+  /** Seeds the random stream of each step (dropout, stochastic depth), so runs replay exactly. */
+  seed?: number;
   classWeights?: number[];
   microBatch: number;
   run: RunFolder;
   writeModel?: ModelWriter;
-  /** Continue from the run's last/ checkpoint. */
+  /** Continue from the run's last/ checkpoint (its weights are loaded into `tm`). */
   resume?: boolean;
   /** Polled after every step; true finishes the step, saves last/ and returns. */
   shouldStop?: () => boolean;
@@ -52,6 +55,21 @@ export interface FitOutcome {
 }
 
 const TAG_START = 'epoch_start::';
+
+/**
+ * Runs a synchronous step with Math.random drawn from a generator keyed by (seed, epoch, step).
+ * tfjs's unseeded random ops (dropout, stochastic depth) read Math.random; keying it to the
+ * step makes a run reproducible and a resumed run identical, whatever ran before.
+ */
+export function withStepRandom<T>(key: string, fn: () => T): T {
+  const original = Math.random;
+  Math.random = seedrandom(key);
+  try {
+    return fn();
+  } finally {
+    Math.random = original;
+  }
+}
 
 function rssMb(): number {
   return Math.round((process.memoryUsage().rss / 2 ** 20) * 10) / 10;
@@ -136,6 +154,7 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
       opts.dispose();
       throw new TimError(`${run.dir} has finished (epoch ${state.epoch}${state.stopped_early ? ', stopped early' : ''}); nothing to resume`);
     }
+    loadWeightsInto(o.tm, run.file('last'));
     const tensors = readCheckpointTensors(run.file('last'));
     const starts = tensors.filter((t) => t.name.startsWith(TAG_START));
     await opts.restore(tensors.filter((t) => !t.name.startsWith(TAG_START)), run.file('last'));
@@ -192,10 +211,12 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
         }
         try {
           opts.setLearningRates(lrAt(state.global_step));
-          const r = batchGradients(
-            { model: o.tm.model, variables, training: !o.freezeBackbone, microBatch: o.microBatch, loss: { numClasses: o.numClasses, labelSmoothing: cfg.label_smoothing, classWeights: o.classWeights } },
-            b.x,
-            b.y,
+          const r = withStepRandom(`${o.seed ?? 0}:${epoch}:${done}`, () =>
+            batchGradients(
+              { model: o.tm.model, variables, training: !o.freezeBackbone, microBatch: o.microBatch, loss: { numClasses: o.numClasses, labelSmoothing: cfg.label_smoothing, classWeights: o.classWeights } },
+              b.x,
+              b.y,
+            ),
           );
           try {
             opts.apply(r.grads);

@@ -1,0 +1,183 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { readModelArtifacts } from '../../../src/io/model-io';
+import { createRunFolder, RunFolder } from '../../../src/io/run-folder';
+import type { TrainConfig } from '../../../src/config/schema';
+import type { TimModel } from '../../../src/models/types';
+import { registerFastCpuTrainingKernels } from '../../../src/train/cpu-kernels';
+import { trainedGroups, variablesByGroup } from '../../../src/train/groups';
+import { fit, type FitOptions, type ValMetrics } from '../../../src/train/loop';
+import { Progress } from '../../../src/train/progress';
+import type { HistoryRecord } from '../../../src/train/types';
+import { tmpDir } from '../../support/tmp';
+import { memorySource, sameArray, testConfig, tinyModel, weightValues } from './helpers';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  registerFastCpuTrainingKernels();
+});
+
+const SIZE = 16;
+const CLASSES = 3;
+
+function options(tm: TimModel, train: TrainConfig, run: RunFolder, extra: Partial<FitOptions> = {}, freeze = false): FitOptions {
+  return {
+    tm,
+    train,
+    groups: trainedGroups(variablesByGroup(tm, 'early'), { stem: 'early', freezeBackbone: freeze, lrGroups: train.lr_groups }),
+    freezeBackbone: freeze,
+    trainSource: memorySource({ n: 16, classes: CLASSES, size: SIZE, batchSize: train.batch_size, seed: 5 }),
+    valSource: memorySource({ n: 6, classes: CLASSES, size: SIZE, batchSize: 8, seed: 6, shuffle: false }),
+    numClasses: CLASSES,
+    microBatch: train.batch_size,
+    run,
+    progress: new Progress(false),
+    ...extra,
+  };
+}
+
+/** History without the fields that measure the machine rather than the run. */
+function comparable(h: HistoryRecord[]): unknown[] {
+  return h.map(({ seconds: _s, images_per_sec: _i, rss_mb: _r, num_tensors: _n, ...rest }) => rest);
+}
+
+describe('baseline (frozen backbone)', () => {
+  it('moves only the head and leaves BatchNorm statistics bit-identical', async () => {
+    const { dir, cleanup } = tmpDir();
+    try {
+      const cfg = testConfig({ epochs: 1, lr_groups: { early: 1e-2, middle: 1e-2, head: 1e-2 } }, { freeze_backbone: true });
+      const tm = tinyModel(CLASSES, SIZE);
+      const before = weightValues(tm);
+      await fit(options(tm, cfg.train, createRunFolder(dir), {}, true));
+      const after = weightValues(tm);
+      let checkedBn = 0;
+      for (const [name, v] of before) {
+        const isHead = tm.spec.groupOfLayer(name.split('/')[0] ?? '') === 'head';
+        if (/moving_(mean|variance)/.test(name)) checkedBn++;
+        expect({ name, same: sameArray(v, after.get(name)) }).toEqual({ name, same: !isHead });
+      }
+      expect(checkedBn).toBeGreaterThan(0);
+      tm.model.dispose();
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('early stopping', () => {
+  it('stops after `patience` epochs without improvement and keeps the best epoch in best/', async () => {
+    const { dir, cleanup } = tmpDir();
+    try {
+      const cfg = testConfig({ epochs: 10, early_stopping: { monitor: 'val_acc', patience: 3 } });
+      const tm = tinyModel(CLASSES, SIZE);
+      const sequence = [0.5, 0.7, 0.6, 0.65, 0.7, 0.9, 0.95];
+      const snapshots: Map<string, Float32Array>[] = [];
+      const evaluate = (epoch: number): ValMetrics => {
+        snapshots.push(weightValues(tm));
+        return { val_acc: sequence[epoch - 1] as number, val_loss: 1 };
+      };
+      const run = createRunFolder(dir);
+      const out = await fit(options(tm, cfg.train, run, { evaluate }));
+      // best 0.7 at epoch 2; epochs 3, 4 and 5 do not beat it (0.7 is not better than 0.7).
+      expect(out.stoppedEpoch).toBe(5);
+      expect(out.stoppedEarly).toBe(true);
+      expect(out.bestEpoch).toBe(2);
+      expect(run.readJsonLines<HistoryRecord>('history').map((h) => h.epoch)).toEqual([1, 2, 3, 4, 5]);
+      const best = readModelArtifacts(run.file('best')).artifacts;
+      const saved = tf.io.decodeWeights(best.weightData as ArrayBuffer, best.weightSpecs ?? []);
+      const atBest = snapshots[1] as Map<string, Float32Array>;
+      const atLast = snapshots[4] as Map<string, Float32Array>;
+      let differsFromLast = false;
+      for (const [name, t] of Object.entries(saved)) {
+        expect(sameArray(t.dataSync() as Float32Array, atBest.get(name))).toBe(true);
+        if (!sameArray(t.dataSync() as Float32Array, atLast.get(name))) differsFromLast = true;
+      }
+      expect(differsFromLast).toBe(true);
+      tf.dispose(Object.values(saved));
+      tm.model.dispose();
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('reduces every group learning rate on a plateau of val_loss', async () => {
+    const { dir, cleanup } = tmpDir();
+    try {
+      const cfg = testConfig({
+        epochs: 4,
+        batch_size: 16,
+        lr_groups: { early: 1e-4, middle: 1e-3, head: 1e-2 },
+        early_stopping: { monitor: 'val_acc', patience: 10 },
+        reduce_lr_on_plateau: { monitor: 'val_loss', factor: 0.5, patience: 1 },
+      });
+      const tm = tinyModel(CLASSES, SIZE);
+      const losses = [1.0, 1.1, 1.2, 1.3];
+      const out = await fit(options(tm, cfg.train, createRunFolder(dir), { evaluate: (e) => ({ val_loss: losses[e - 1] as number, val_acc: 0.5 }) }));
+      expect(out.history.map((h) => h.lr.head)).toEqual([1e-2, 1e-2, 1e-2, 5e-3]);
+      expect(out.history[3]?.lr.early).toBeCloseTo(5e-5, 12);
+      tm.model.dispose();
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('resume and determinism', () => {
+  it('an interrupted and resumed run ends with the same weights and history as an uninterrupted one', async () => {
+    const a = tmpDir();
+    const b = tmpDir();
+    try {
+      const cfg = testConfig({ epochs: 3, lr_groups: { early: 1e-3, middle: 1e-3, head: 1e-2 }, early_stopping: { monitor: 'val_acc', patience: 10 } });
+      const tmA = tinyModel(CLASSES, SIZE);
+      const runA = createRunFolder(a.dir);
+      const outA = await fit(options(tmA, cfg.train, runA));
+
+      // Interrupted after the first step of epoch 2 (polls: 2 steps, the end of epoch 1, then
+      // this step), then resumed into a fresh model: same architecture and layer seeds (dropout),
+      // initial weights, which the checkpoint must replace.
+      const tmB = tinyModel(CLASSES, SIZE);
+      const runB = createRunFolder(b.dir);
+      let steps = 0;
+      const first = await fit(options(tmB, cfg.train, runB, { shouldStop: () => ++steps === 4 }));
+      expect(first.interrupted).toBe(true);
+      expect(first.stoppedEpoch).toBe(1);
+      expect(JSON.parse(fs.readFileSync(path.join(runB.file('last'), 'train_state.json'), 'utf8'))).toMatchObject({ epoch: 1, step_in_epoch: 1 });
+      tmB.model.dispose();
+      const tmC = tinyModel(CLASSES, SIZE);
+      const outB = await fit(options(tmC, cfg.train, new RunFolder(b.dir), { resume: true }));
+      expect(outB.interrupted).toBe(false);
+
+      const wa = weightValues(tmA);
+      const wc = weightValues(tmC);
+      for (const [name, v] of wa) expect({ name, same: sameArray(v, wc.get(name)) }).toEqual({ name, same: true });
+      expect(comparable(runB.readJsonLines<HistoryRecord>('history'))).toEqual(comparable(outA.history));
+      // Same seed, same data: the history is reproducible (determinism).
+      expect(outA.history).toHaveLength(3);
+      await expect(fit(options(tmC, cfg.train, new RunFolder(b.dir), { resume: true }))).rejects.toThrow(/finished/);
+      tmA.model.dispose();
+      tmC.model.dispose();
+    } finally {
+      a.cleanup();
+      b.cleanup();
+    }
+  });
+});
+
+describe('memory', () => {
+  it('keeps the number of live tensors constant from epoch to epoch and frees what it made', async () => {
+    const { dir, cleanup } = tmpDir();
+    try {
+      const cfg = testConfig({ epochs: 3, early_stopping: { monitor: 'val_acc', patience: 10 }, reduce_lr_on_plateau: { monitor: 'val_loss', factor: 0.5, patience: 0 } });
+      const tm = tinyModel(CLASSES, SIZE);
+      const before = tf.memory().numTensors;
+      const out = await fit(options(tm, cfg.train, createRunFolder(dir), { microBatch: 3 }));
+      const counts = out.history.map((h) => h.num_tensors);
+      expect(new Set(counts).size).toBe(1);
+      expect(tf.memory().numTensors).toBe(before);
+      tm.model.dispose();
+    } finally {
+      cleanup();
+    }
+  });
+});
