@@ -1,8 +1,6 @@
-export * from './sweep-spec';
-export * from './shard';
-export * from './steps';
-export * from './sweep';
-export * from './summary';
-export * from './run-data';
-export * from './csv';
-export * from './html';
+export { loadSweepSpec, parseSweepSpec, expandSweep, runNameOf, type SweepSpec, type SweepRun, type GridAxis, type GridValue } from './sweep-spec';
+export { parseShard, shardFromEnv, selectShard, type Shard } from './shard';
+export { defaultRunSteps, type RunSteps } from './steps';
+export { runSweep, planSweep, sweepOutDir, runStatus, type SweepOptions, type SweepResult, type PlannedRun, type RunStatus } from './sweep';
+export { writeSweepSummary, finishedSweepRows, readManifest, SWEEP_MANIFEST, SUMMARY_CSV, SUMMARY_MD, type SweepManifest } from './summary';
+export { readRunData, listRunDirs, isFinishedRun, isTrainedRun, type RunData, type HistoryLine } from './run-data';
