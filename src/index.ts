@@ -10,3 +10,5 @@ export * from './io/run-folder';
 export * from './models';
 export * from './evaluate';
 export * from './data';
+export * from './experiments';
+export * from './demo';
