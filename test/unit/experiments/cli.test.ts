@@ -1,0 +1,42 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { tmpDir } from '../../support/tmp';
+import { fakeConfig, writeFakeRun } from './fake-runs';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const BIN = path.join(ROOT, 'bin/tim.js');
+const tim = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+
+describe('sweep and report commands', () => {
+  it('sweep --dry-run lists one shard; a bad grid key is a one-line error', () => {
+    const t = tmpDir();
+    try {
+      const r = tim(ROOT, 'sweep', '--config', 'configs/sweeps/tiny.yaml', '--dry-run', '--shard', '1/2', '--out', t.dir);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout.trim().split('\n')).toEqual([`2 of 4 runs in ${t.dir} (shard 1/2)`, '  pending     resize-stretch_batch_size-16', '  pending     resize-stretch_batch_size-8']);
+      const bad = path.join(t.dir, 'bad.yaml');
+      fs.writeFileSync(bad, 'base: quickstart.yaml\ngrid:\n  train.epoch: [1, 2]\n');
+      const e = tim(ROOT, 'sweep', '--config', bad);
+      expect(e.status).toBe(1);
+      expect(e.stderr.trim().split('\n')).toHaveLength(1);
+      expect(e.stderr).toMatch(/unknown key 'train\.epoch'; did you mean 'train\.epochs'/);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('report writes the page and prints its path', () => {
+    const t = tmpDir();
+    try {
+      const run = writeFakeRun(path.join(t.dir, 'run'), fakeConfig());
+      const r = tim(t.dir, 'report', '--runs', run, '--out', 'out/report.html');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(`${path.join('out', 'report.html')}\n`);
+      expect(fs.statSync(path.join(t.dir, 'out', 'report.html')).size).toBeGreaterThan(100_000);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
