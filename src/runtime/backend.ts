@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
 import { log } from '../core/log';
 import type { BackendChoice } from '../config/schema';
-import { registerWasmTrainingKernels } from './wasm-kernels';
+import { registerWasmTrainingKernels, wasmCanTrainConvNets } from './wasm-kernels';
 
 // Production mode: no debug checks, and no banner urging tfjs-node on every run (doctor says it).
 tf.env().set('PROD', true);
@@ -144,7 +144,7 @@ export async function selectBackend(choice: BackendChoice, opts: SelectOptions =
   const requireFn = opts.requireFn ?? require;
   const probes = await probeBackends(requireFn);
   const probe = (b: BackendProbe['backend']): BackendProbe => probes.find((p) => p.backend === b) as BackendProbe;
-  const wasmCanTrain = opts.wasmCanTrain ?? (() => true);
+  const wasmCanTrain = opts.wasmCanTrain ?? wasmCanTrainConvNets;
   let pick: BackendSelection;
   if (choice === 'auto') {
     const skipped: string[] = [];
@@ -160,7 +160,13 @@ export async function selectBackend(choice: BackendChoice, opts: SelectOptions =
       skipped.push(`gpu: ${gpu.detail}`, `node: ${node.detail}`);
       const wasmOk = wasm.available && (!opts.forTraining || wasmCanTrain());
       pick = wasmOk
-        ? { backend: 'wasm', tfName: 'wasm', reason: `fastest plain-tfjs backend (no native TensorFlow: ${node.detail})` }
+        ? {
+            backend: 'wasm',
+            tfName: 'wasm',
+            reason: opts.forTraining
+              ? `fastest backend here that can train: XNNPACK with Tim's gradient kernels, far faster than cpu (no native TensorFlow: ${node.detail})`
+              : `fastest plain-tfjs backend (no native TensorFlow: ${node.detail})`,
+          }
         : {
             backend: 'cpu',
             tfName: 'cpu',
