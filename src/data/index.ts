@@ -11,3 +11,5 @@ export { prepareCache, DataCache, defaultCacheDir, cacheKeyOf, type CacheSetting
 export { createLoader, type Loader, type LoaderOptions } from './loader';
 export { synthesizeDataset, artistStyle, synthCounts, paint, SYNTH_MARKER, type SynthOptions, type ArtistStyle } from './synth';
 export { REFERENCE_ARTISTS, artistFolderName } from './synth-artists';
+export { inspectDataset, formatDatasetReport, type DatasetReport } from './inspect';
+export { renderPreview, type PreviewOptions } from './preview';
