@@ -30,16 +30,17 @@ export function confusionSvg(confusion: number[][], classes: readonly string[], 
   const countFont = digits >= 4 ? 10 : 11;
   const labelSpace = Math.ceil(Math.max(60, ...classes.map((c) => textWidth(c, font)))) + 14;
   const left = labelSpace + 24;
-  const top = labelSpace + 56;
+  const top = labelSpace + 78;
   const grid = cell * k;
-  const width = left + grid + 40;
+  const width = Math.max(left + grid + 40, left + 640);
   const height = top + grid + 30;
   const parts: string[] = [];
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${left}" y="24" font-size="16" font-weight="bold">${escapeXml(title)}</text>`,
-    `<text x="${left + grid / 2}" y="46" font-size="13" text-anchor="middle">predicted</text>`,
+    `<text x="${left}" y="44" font-size="12" fill="#555">rows: true class · columns: predicted class · cell colour: share of the row · numbers: image counts</text>`,
+    `<text x="${left + grid / 2}" y="68" font-size="13" text-anchor="middle">predicted</text>`,
     `<text transform="translate(16 ${top + grid / 2}) rotate(-90)" font-size="13" text-anchor="middle">true</text>`,
   );
   confusion.forEach((row, i) => {
