@@ -1,3 +1,73 @@
-import { notYet } from './stubs';
+import type { Argv, CommandModule } from 'yargs';
+import type { BackendChoice } from '../../config/schema';
+import { TimError } from '../../core/errors';
+import { log } from '../../core/log';
+import { disposeRun, loadRunForInference } from '../../explain/run';
+import { predictImages, type Prediction } from '../../explain/predict';
+import { displayName, percent } from '../../explain/topk';
+import { latestRun, openRunFolder } from '../../io/run-folder';
+import { selectBackend } from '../../runtime/backend';
+import { withBackend } from '../common';
 
-export const predictCommand = notYet('predict', 'top-3 artists for images');
+interface PredictArgs {
+  run?: string;
+  files: string[];
+  json: boolean;
+  'batch-size': number;
+  top: number;
+  backend: BackendChoice | undefined;
+}
+
+function builder(y: Argv): Argv<PredictArgs> {
+  return withBackend(y)
+    .positional('files', { type: 'string', array: true, demandOption: true, describe: 'image files' })
+    .option('run', { type: 'string', describe: 'run folder whose best model predicts (default: the latest run under checkpoints/)' })
+    .option('json', { type: 'boolean', default: false, describe: 'print one JSON list for machines' })
+    .option('batch-size', { type: 'number', default: 8, describe: 'images per forward pass' })
+    .option('top', { type: 'number', default: 3, describe: 'how many artists to list per image' })
+    .check((a) => {
+      if (!Number.isInteger(a['batch-size']) || a['batch-size'] < 1) throw new TimError(`--batch-size: expected a positive whole number, got ${a['batch-size']}`);
+      if (!Number.isInteger(a.top) || a.top < 1) throw new TimError(`--top: expected a positive whole number, got ${a.top}`);
+      if (a.files.length === 0) throw new TimError('name at least one image file');
+      return true;
+    });
+}
+
+export function formatPrediction(p: Prediction): string {
+  const lines = [p.file];
+  p.top.forEach((t, i) => lines.push(`  ${i + 1}. ${displayName(t.label).padEnd(28)} ${percent(t.confidence).padStart(6)}`));
+  return lines.join('\n');
+}
+
+async function handler(a: PredictArgs): Promise<void> {
+  const folder = a.run ? openRunFolder(a.run) : latestRun();
+  if (!a.run) log.info(`predicting with the latest run: ${folder.dir}`);
+  await selectBackend(a.backend ?? folder.config().runtime.backend, { forTraining: false });
+  const run = await loadRunForInference(folder.dir);
+  const bad: string[] = [];
+  try {
+    const predictions = await predictImages(run, a.files, {
+      batchSize: a['batch-size'],
+      topK: a.top,
+      onBadImage: (_file, e) => {
+        bad.push(e.message);
+        process.stderr.write(`tim: ${e.message}\n`);
+      },
+    });
+    if (a.json) process.stdout.write(`${JSON.stringify(predictions, null, 2)}\n`);
+    else process.stdout.write(predictions.map(formatPrediction).join('\n') + (predictions.length ? '\n' : ''));
+  } finally {
+    disposeRun(run);
+  }
+  if (bad.length > 0) {
+    if (bad.length === a.files.length) throw new TimError(bad.length === 1 ? (bad[0] as string) : `none of the ${bad.length} images could be read`);
+    process.exitCode = 1;
+  }
+}
+
+export const predictCommand: CommandModule<object, PredictArgs> = {
+  command: 'predict <files..>',
+  describe: 'top-3 artists with confidence for images, using a run\'s best model',
+  builder,
+  handler,
+};

@@ -1,0 +1,130 @@
+import * as tf from '@tensorflow/tfjs';
+import { isTimError } from '../core/errors';
+import type { TimError } from '../core/errors';
+import type { ContentBox } from '../data/types';
+import { camExplainer } from './cam';
+import { getCamMethod } from './cam-methods';
+import { resolveClass } from './class-names';
+import { cropToContent, heatmapRows, type Map2D } from './heatmap';
+import { loadInput } from './predict';
+import type { InferenceRun } from './run';
+import { topK, type RankedClass } from './topk';
+
+export interface ExplainOptions {
+  /** CAM method name (default gradcam). */
+  method?: string;
+  /** Class to explain; the predicted class when omitted. */
+  className?: string;
+  /** Layer whose activations are explained; the architecture's default when omitted. */
+  targetLayer?: string;
+  /** Longest side of `heatmap` in cells (default 32, at most 64). */
+  heatmapSize?: number;
+  /** Images per forward/backward pass when explaining several (default 4). */
+  batchSize?: number;
+  /** As in predictImages: report and skip unreadable images instead of throwing. */
+  onBadImage?: (file: string, error: TimError) => void;
+}
+
+export interface Explanation {
+  file: string;
+  /** Predicted class, its probability, and the top 3. */
+  label: string;
+  confidence: number;
+  top: RankedClass[];
+  /** The class the map explains and its probability (the prediction unless one was named). */
+  explained: RankedClass;
+  method: string;
+  methodTitle: string;
+  targetLayer: string;
+  /** The normalised map over the picture area only, ≤ heatmapSize cells a side, rows of 0–1. */
+  heatmap: number[][];
+  /** The same map at model resolution over the picture area (for overlays and metrics). */
+  contentMap: Map2D;
+  /** Where the picture lies in the model's square input. */
+  box: ContentBox;
+  imageSize: number;
+}
+
+/** Explains several images, batched; see explainImage. */
+export async function explainImages(run: InferenceRun, files: readonly string[], opts: ExplainOptions = {}): Promise<Explanation[]> {
+  const method = getCamMethod(opts.method ?? 'gradcam');
+  const targetLayer = opts.targetLayer ?? run.tm.spec.camTargetLayer;
+  const cam = camExplainer(run.tm.model, targetLayer);
+  const classIndex = opts.className !== undefined ? resolveClass(opts.className, run.labels) : undefined;
+  const heatmapSize = Math.min(64, Math.max(1, Math.round(opts.heatmapSize ?? 32)));
+  const batchSize = Math.max(1, opts.batchSize ?? 4);
+  const size = run.spec.image_size;
+  const n = run.labels.length;
+  const out: Explanation[] = [];
+  for (let start = 0; start < files.length; start += batchSize) {
+    const inputs: tf.Tensor4D[] = [];
+    const loaded: Array<{ file: string; box: ContentBox }> = [];
+    try {
+      for (const file of files.slice(start, start + batchSize)) {
+        try {
+          const { x, box } = await loadInput(run, file);
+          inputs.push(x);
+          loaded.push({ file, box });
+        } catch (e) {
+          if (!opts.onBadImage || !isTimError(e)) throw e;
+          opts.onBadImage(file, e);
+        }
+      }
+      if (inputs.length === 0) continue;
+      const x = tf.concat(inputs, 0);
+      const { maps, logits } = cam.compute(x, loaded.map(() => classIndex), method);
+      const probs = tf.tidy(() => tf.softmax(logits).dataSync() as Float32Array);
+      const mapValues = maps.dataSync() as Float32Array;
+      tf.dispose([x, maps, logits]);
+      loaded.forEach(({ file, box }, i) => {
+        const p = probs.subarray(i * n, (i + 1) * n);
+        const top = topK(p, run.labels, 3);
+        const first = top[0] as RankedClass;
+        const ci = classIndex ?? run.labels.indexOf(first.label);
+        const contentMap = cropToContent(mapValues.subarray(i * size * size, (i + 1) * size * size), size, box);
+        out.push({
+          file,
+          label: first.label,
+          confidence: first.confidence,
+          top,
+          explained: { label: run.labels[ci] ?? first.label, confidence: p[ci] ?? 0 },
+          method: method.name,
+          methodTitle: method.title,
+          targetLayer,
+          heatmap: heatmapRows(contentMap, heatmapSize),
+          contentMap,
+          box,
+          imageSize: size,
+        });
+      });
+    } finally {
+      tf.dispose(inputs);
+    }
+  }
+  return out;
+}
+
+/**
+ * Explains one image: preprocessed exactly as the run trained, the top-3 prediction, and the
+ * CAM of the predicted (or named) class over the picture area.
+ */
+export async function explainImage(run: InferenceRun, file: string, opts: ExplainOptions = {}): Promise<Explanation> {
+  const [e] = await explainImages(run, [file], { ...opts, onBadImage: undefined });
+  if (!e) throw new Error(`no explanation produced for ${file}`);
+  return e;
+}
+
+/** The JSON form printed by `tim explain --json`. */
+export function explanationJson(e: Explanation): Record<string, unknown> {
+  return {
+    file: e.file,
+    label: e.label,
+    confidence: e.confidence,
+    top: e.top,
+    class: e.explained.label,
+    class_confidence: e.explained.confidence,
+    method: e.method,
+    target_layer: e.targetLayer,
+    heatmap: e.heatmap,
+  };
+}
