@@ -4,7 +4,7 @@ import { TimError } from '../core/errors';
 import { log } from '../core/log';
 import { bytesToUnitTensor, listDataset, normalizeImages, prepareImage, readHead, sniffFormat } from '../data';
 import { decodeConcurrency, mapConcurrent } from '../data/concurrency';
-import type { DatasetItem, PreprocessSpec } from '../data/types';
+import type { DatasetItem, PreparedImage, PreprocessSpec } from '../data/types';
 
 /**
  * The images evaluation reads: the given items only, in order, decoded and normalised with the
@@ -18,14 +18,24 @@ export interface EvalBatch {
   paths: string[];
 }
 
-/** `batchSize` items at a time as normalised NHWC float32 tensors; the caller disposes `x`. */
+/**
+ * `batchSize` items at a time as normalised NHWC float32 tensors; the caller disposes `x`. The
+ * next batch is decoded (on sharp's threads) while the caller runs the model on this one.
+ */
 export async function* evalBatches(root: string, items: readonly DatasetItem[], spec: PreprocessSpec, batchSize: number): AsyncGenerator<EvalBatch> {
   const size = spec.image_size;
   const px = size * size * 3;
   const concurrency = decodeConcurrency();
-  for (let start = 0; start < items.length; start += batchSize) {
+  const decode = (start: number): Promise<PreparedImage[]> =>
+    mapConcurrent(items.slice(start, start + batchSize), concurrency, (it) => prepareImage(path.join(root, it.path), spec));
+  let pending: Promise<PreparedImage[]> | undefined = items.length ? decode(0) : undefined;
+  for (let start = 0; pending; start += batchSize) {
+    const prepared = await pending;
+    const next = start + batchSize;
+    pending = next < items.length ? decode(next) : undefined;
+    // A failed prefetch surfaces when it is awaited; until then it must not be unhandled.
+    pending?.catch(() => undefined);
     const chunk = items.slice(start, start + batchSize);
-    const prepared = await mapConcurrent(chunk, concurrency, (it) => prepareImage(path.join(root, it.path), spec));
     const bytes = new Uint8Array(chunk.length * px);
     prepared.forEach((p, i) => bytes.set(p.data, i * px));
     const x = tf.tidy(() => {
