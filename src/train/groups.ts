@@ -1,28 +1,10 @@
 import type * as tf from '@tensorflow/tfjs';
-import { GROUP_NAMES, type GroupName, type TimModel } from '../models/types';
+import { GROUP_NAMES, type GroupName } from '../models/types';
 import type { PerGroup } from './types';
 
 export type GroupVariables = PerGroup<tf.LayerVariable[]>;
 
-/**
- * The trainable weights of each learning-rate group in layer order. Stem layers join `early`
- * unless the stem is frozen (the reference trained it in no group).
- */
-export function variablesByGroup(tm: TimModel, stem: 'early' | 'frozen'): GroupVariables {
-  const out: GroupVariables = { early: [], middle: [], head: [] };
-  for (const layer of tm.model.layers) {
-    let g = tm.spec.groupOfLayer(layer.name);
-    if (g === 'stem') {
-      if (stem === 'frozen') continue;
-      g = 'early';
-    }
-    out[g].push(...layer.trainableWeights);
-  }
-  return out;
-}
-
 export interface TrainedGroupsOptions {
-  stem: 'early' | 'frozen';
   freezeBackbone: boolean;
   lrGroups: PerGroup<number>;
 }

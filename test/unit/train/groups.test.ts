@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRunFolder, RunFolder } from '../../../src/io/run-folder';
 import { registerFastCpuTrainingKernels } from '../../../src/train/cpu-kernels';
-import { trainedGroups, variablesByGroup } from '../../../src/train/groups';
+import { groupVariables } from '../../../src/models/groups';
+import { trainedGroups } from '../../../src/train/groups';
 import { fit } from '../../../src/train/loop';
 import { Progress } from '../../../src/train/progress';
 import type { HistoryRecord } from '../../../src/train/types';
@@ -24,7 +25,7 @@ describe('per-group learning rates', () => {
       const cfg = testConfig({ epochs: 2, lr_groups: { early: 0, middle: 1e-4, head: 1e-2 } }, { stem: 'frozen' });
       const tm = tinyModel(3, 16);
       const before = weightValues(tm);
-      const groups = trainedGroups(variablesByGroup(tm, 'frozen'), { stem: 'frozen', freezeBackbone: false, lrGroups: cfg.train.lr_groups });
+      const groups = trainedGroups(groupVariables(tm, 'frozen'), { freezeBackbone: false, lrGroups: cfg.train.lr_groups });
       expect(groups.early).toHaveLength(0);
       const run = createRunFolder(dir);
       const out = await fit({

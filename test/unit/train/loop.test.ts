@@ -6,7 +6,8 @@ import { createRunFolder, RunFolder } from '../../../src/io/run-folder';
 import type { TrainConfig } from '../../../src/config/schema';
 import type { TimModel } from '../../../src/models/types';
 import { registerFastCpuTrainingKernels } from '../../../src/train/cpu-kernels';
-import { trainedGroups, variablesByGroup } from '../../../src/train/groups';
+import { groupVariables } from '../../../src/models/groups';
+import { trainedGroups } from '../../../src/train/groups';
 import { fit, type FitOptions, type ValMetrics } from '../../../src/train/loop';
 import { Progress } from '../../../src/train/progress';
 import type { HistoryRecord } from '../../../src/train/types';
@@ -25,7 +26,7 @@ function options(tm: TimModel, train: TrainConfig, run: RunFolder, extra: Partia
   return {
     tm,
     train,
-    groups: trainedGroups(variablesByGroup(tm, 'early'), { stem: 'early', freezeBackbone: freeze, lrGroups: train.lr_groups }),
+    groups: trainedGroups(groupVariables(tm, 'early'), { freezeBackbone: freeze, lrGroups: train.lr_groups }),
     freezeBackbone: freeze,
     trainSource: memorySource({ n: 16, classes: CLASSES, size: SIZE, batchSize: train.batch_size, seed: 5 }),
     valSource: memorySource({ n: 6, classes: CLASSES, size: SIZE, batchSize: 8, seed: 6, shuffle: false }),

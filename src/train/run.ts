@@ -1,0 +1,207 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { configToYaml } from '../config/load';
+import type { BackendChoice, TimConfig } from '../config/schema';
+import { TimError } from '../core/errors';
+import { log } from '../core/log';
+import { createLoader, type Loader } from '../data/loader';
+import { indexDataset } from '../data/index-dataset';
+import { preprocessSpecOf } from '../data/preprocess';
+import { readSplit, stratifiedSplit, writeSplit } from '../data/split';
+import type { SplitManifest } from '../data/types';
+import { CHECKPOINTS_DIR, createRunFolder, openRunFolder, type RunFolder } from '../io/run-folder';
+import * as models from '../models';
+import { createModel, groupVariables, loadTimModel, saveTimModel, type TimModel } from '../models';
+import { selectBackend } from '../runtime/backend';
+import { wasmCanTrainConvNets } from '../runtime/wasm-kernels';
+import { type ModelWriter, readLoopState } from './checkpoint';
+import { registerFastCpuTrainingKernels } from './cpu-kernels';
+import { groupNamesWithVariables, trainedGroups } from './groups';
+import { fit, type FitOptions } from './loop';
+import { balancedClassWeights } from './loss';
+import { Progress } from './progress';
+import type { TrainSummary } from './types';
+
+export interface TrainOptions {
+  /** Run folder; default `checkpoints/<config.name>`. */
+  out?: string;
+  /** Replace an existing run folder. */
+  force?: boolean;
+  /** Continue the run in this folder from its last/ checkpoint (its own config is used). */
+  resume?: string;
+  backend?: BackendChoice;
+  /** Finish the current step, save last/ and return on Ctrl-C (the CLI turns this on). */
+  handleSignals?: boolean;
+  /** Polled after every step, as Ctrl-C is. */
+  shouldStop?: () => boolean;
+  /** Replaces validation (tests). */
+  evaluate?: FitOptions['evaluate'];
+  /** Redrawn progress line; default: when stderr is a terminal and not CI. */
+  liveProgress?: boolean;
+}
+
+const writeTimModel: ModelWriter = (tm, dir, extraFiles) => saveTimModel(tm, dir, { extraFiles });
+
+type LoadPretrained = (arch: string, file: string, opts?: { numClasses?: number; inputSize?: number; seed?: number }) => Promise<TimModel>;
+
+/** The model a fresh run starts from: ImageNet weights with a new head, or a fresh initialisation. */
+async function initialModel(cfg: TimConfig, numClasses: number): Promise<TimModel> {
+  const { arch, pretrained } = cfg.model;
+  const size = cfg.data.image_size;
+  if (pretrained === 'none') return createModel(arch, { numClasses, inputSize: size, seed: cfg.seed });
+  const loadPretrained = (models as Record<string, unknown>).loadPretrained as LoadPretrained | undefined;
+  if (typeof loadPretrained !== 'function') throw new TimError(`model.pretrained: loading weight files is not available in this version; set model.pretrained: none`);
+  if (!fs.existsSync(pretrained)) {
+    throw new TimError(`model.pretrained: weight file '${pretrained}' not found (tim weights fetch ${arch}, or set model.pretrained: none)`);
+  }
+  return loadPretrained(arch, pretrained, { numClasses, inputSize: size, seed: cfg.seed });
+}
+
+function isWasmOutOfMemory(e: unknown): boolean {
+  const msg = e instanceof Error ? e.message : String(e);
+  return /memory access out of bounds|out of memory|Cannot enlarge memory|Aborted\(OOM\)/i.test(msg);
+}
+
+function assertWritable(dir: string, force: boolean | undefined): void {
+  if (!force && fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
+    throw new TimError(`run folder ${dir} already exists; use --force to overwrite it or --resume ${dir} to continue it`);
+  }
+}
+
+/** Ctrl-C: the first finishes the step and saves last/; a second one quits at once. */
+function installInterruptHandler(): { requested: () => boolean; remove: () => void } {
+  let requested = false;
+  const onSignal = (): void => {
+    if (requested) {
+      process.stderr.write('\ninterrupted again; quitting without saving\n');
+      process.exit(130);
+    }
+    requested = true;
+    process.stderr.write('\ninterrupt: finishing the current step, then saving last/ (Ctrl-C again to quit at once)\n');
+  };
+  process.on('SIGINT', onSignal);
+  return { requested: () => requested, remove: () => process.off('SIGINT', onSignal) };
+}
+
+/**
+ * Trains one config into a run folder: config.yaml, labels.json, split.json, history.jsonl,
+ * summary.json, best/ and last/. With `resume` it continues a run exactly where it stopped.
+ */
+export async function train(config: TimConfig, opts: TrainOptions = {}): Promise<TrainSummary> {
+  const t0 = Date.now();
+  let cfg = config;
+  let run: RunFolder;
+  let split: SplitManifest;
+  if (opts.resume) {
+    run = openRunFolder(opts.resume);
+    const st = readLoopState(run.file('last'));
+    if (st.finished) throw new TimError(`${run.dir} has finished (epoch ${st.epoch}${st.stopped_early ? ', stopped early' : ''}); nothing to resume`);
+    cfg = run.config();
+    split = readSplit(run.file('split'));
+  } else {
+    const dir = opts.out ?? path.join(CHECKPOINTS_DIR, cfg.name);
+    assertWritable(dir, opts.force);
+    const index = await indexDataset(cfg.data.root);
+    if (index.classes.length < 2) throw new TimError(`${cfg.data.root}: found ${index.classes.length} class folder(s); training needs at least 2`);
+    split = stratifiedSplit(index, { valFraction: cfg.data.val_fraction, seed: cfg.seed });
+    run = createRunFolder(dir, { force: opts.force });
+    run.writeText('config', configToYaml(cfg));
+    run.writeJson('labels', split.classes);
+    writeSplit(run.file('split'), split);
+  }
+  if (split.train.length === 0 || split.val.length === 0) throw new TimError(`${run.file('split')}: the training or validation split is empty`);
+
+  const backendChoice = opts.backend ?? cfg.runtime.backend;
+  const backend = await selectBackend(backendChoice, { forTraining: true, wasmCanTrain: wasmCanTrainConvNets });
+  if (tf.getBackend() === 'cpu') registerFastCpuTrainingKernels();
+
+  const numClasses = split.classes.length;
+  const tm = opts.resume ? await loadTimModel(run.file('last')) : await initialModel(cfg, numClasses);
+  if (tm.numClasses !== numClasses) throw new TimError(`${run.dir}: the model has ${tm.numClasses} classes, the split ${numClasses}`);
+  const t = cfg.train;
+  const groups = trainedGroups(groupVariables(tm, cfg.model.stem), { freezeBackbone: cfg.model.freeze_backbone, lrGroups: t.lr_groups });
+  const microBatch = Math.min(t.micro_batch ?? t.batch_size, t.batch_size);
+  const classWeights = t.class_weights === 'balanced' ? balancedClassWeights(split.train.map((it) => it.label), numClasses) : undefined;
+
+  const spec = preprocessSpecOf(cfg);
+  const common = { root: split.root, spec, cache: cfg.data.cache, cacheDir: cfg.data.cache_dir, maxBatches: t.max_batches_per_epoch, seed: cfg.seed };
+  let trainLoader: Loader | undefined;
+  let valLoader: Loader | undefined;
+  const signals = opts.handleSignals ? installInterruptHandler() : undefined;
+  try {
+    trainLoader = await createLoader({ ...common, items: split.train, batchSize: t.batch_size, shuffle: true, augment: cfg.augment });
+    valLoader = opts.evaluate ? undefined : await createLoader({ ...common, items: split.val, batchSize: t.batch_size, shuffle: false });
+    const trained = groupNamesWithVariables(groups);
+    log.info(
+      `${opts.resume ? 'resuming' : 'training'} ${cfg.name}: ${cfg.model.arch}${cfg.model.freeze_backbone ? ' (frozen backbone)' : ''}, ` +
+        `${split.train.length} train / ${split.val.length} val images, ${numClasses} classes, groups ${trained.join('+')}, ` +
+        `batch ${t.batch_size}${microBatch < t.batch_size ? ` in micro-batches of ${microBatch}` : ''}, ${trainLoader.numBatches} steps/epoch → ${run.dir}`,
+    );
+    let outcome;
+    try {
+      outcome = await fit({
+        tm,
+        train: t,
+        groups,
+        freezeBackbone: cfg.model.freeze_backbone,
+        trainSource: trainLoader,
+        valSource: valLoader,
+        evaluate: opts.evaluate,
+        numClasses,
+        seed: cfg.seed,
+        classWeights,
+        microBatch,
+        run,
+        writeModel: writeTimModel,
+        resume: Boolean(opts.resume),
+        shouldStop: () => Boolean(signals?.requested() || opts.shouldStop?.()),
+        progress: new Progress(opts.liveProgress),
+      });
+    } catch (e) {
+      if (backend.backend === 'wasm' && isWasmOutOfMemory(e)) {
+        throw new TimError(
+          `the wasm backend ran out of memory (its heap is capped at 4 GiB): lower train.micro_batch (now ${microBatch}) or data.image_size (now ${cfg.data.image_size}), or use --backend cpu`,
+        );
+      }
+      throw e;
+    }
+    const last = outcome.history[outcome.history.length - 1];
+    const prior = opts.resume && run.has('summary') ? run.readJson<Partial<TrainSummary>>('summary') : undefined;
+    const summary: TrainSummary = {
+      run_dir: run.dir,
+      name: cfg.name,
+      arch: cfg.model.arch,
+      monitor: t.early_stopping.monitor,
+      best_epoch: outcome.bestEpoch,
+      best_value: outcome.bestValue ?? NaN,
+      stopped_epoch: outcome.stoppedEpoch,
+      stopped_early: outcome.stoppedEarly,
+      interrupted: outcome.interrupted,
+      epochs_planned: t.epochs,
+      backend: backend.backend,
+      total_seconds: Math.round(outcome.totalSeconds * 10) / 10,
+      train_images: split.train.length,
+      val_images: split.val.length,
+      num_classes: numClasses,
+      trained_groups: trained,
+      micro_batch: microBatch,
+      final: last ? { train_loss: last.train_loss, train_acc: last.train_acc, val_loss: last.val_loss, val_acc: last.val_acc } : (prior?.final ?? null),
+    };
+    run.writeJson('summary', summary);
+    if (outcome.interrupted) {
+      log.info(`stopped after epoch ${outcome.stoppedEpoch}; continue with: tim train --resume ${run.dir}`);
+    } else {
+      log.info(
+        `done in ${((Date.now() - t0) / 1000).toFixed(0)} s: best ${summary.monitor} ${Number.isFinite(summary.best_value) ? summary.best_value.toFixed(4) : '-'} at epoch ${summary.best_epoch}` +
+          `${summary.stopped_early ? ` (stopped early at epoch ${summary.stopped_epoch})` : ''} → ${run.file('best')}`,
+      );
+    }
+    return summary;
+  } finally {
+    signals?.remove();
+    trainLoader?.dispose();
+    valLoader?.dispose();
+    tm.model.dispose();
+  }
+}
