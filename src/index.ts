@@ -12,3 +12,4 @@ export * from './evaluate';
 export * from './data';
 export * from './experiments';
 export * from './demo';
+export * from './train';
