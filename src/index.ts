@@ -12,4 +12,5 @@ export * from './evaluate';
 export * from './data';
 export * from './experiments';
 export * from './demo';
+export * from './explain';
 export * from './train';
