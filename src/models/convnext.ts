@@ -4,6 +4,7 @@ import { featuresGroupOfLayer } from './efficientnet';
 import { LayerScale, StochasticDepth } from './layers';
 import { IMAGENET_MEAN, IMAGENET_STD } from './pretrained-config';
 import type { ArchSpec, BuildOptions, PretrainedConfig } from './types';
+import { splitTfWeightName, TF_PARAM_TO_TORCH } from './weights/keras-tfjs';
 
 /**
  * ConvNeXt as torchvision builds it. Channels-last throughout, so torchvision's two Permute
@@ -90,6 +91,33 @@ export function convnextFromTimm(key: string): string | undefined {
   return undefined;
 }
 
+/**
+ * keras.applications.ConvNeXtTiny weights (as tensorflowjs_converter names them) to torchvision
+ * keys. Keras's layer names: `<model>_stem_conv`/`_stem_layernorm`, `<model>_downsampling_
+ * layernorm_i`/`_conv_i` (before stage i+1), `<model>_stage_S_block_B_{depthwise_conv,
+ * layernorm,pointwise_conv_1,pointwise_conv_2,layer_scale}`, `<model>_head_layernorm`,
+ * `<model>_head_dense`. Its preprocessing Normalization layer has no torchvision counterpart:
+ * Tim's models take input already normalised with the ImageNet mean/std.
+ */
+export function convnextFromKeras(weightName: string): string | null | undefined {
+  const { layer, param } = splitTfWeightName(weightName);
+  if (/_prestem_normalization$/.test(layer)) return null;
+  const torchParam = TF_PARAM_TO_TORCH[param];
+  let m = /_stage_(\d+)_block_(\d+)_(depthwise_conv|layernorm|pointwise_conv_1|pointwise_conv_2|layer_scale)$/.exec(layer);
+  if (m) {
+    const prefix = `features.${2 * Number(m[1]) + 1}.${m[2] ?? ''}`;
+    if (m[3] === 'layer_scale') return `${prefix}.layer_scale`;
+    const part = { depthwise_conv: 'block.0', layernorm: 'block.2', pointwise_conv_1: 'block.3', pointwise_conv_2: 'block.5' }[m[3] ?? 'layernorm'];
+    return torchParam === undefined ? undefined : `${prefix}.${part}.${torchParam}`;
+  }
+  if (torchParam === undefined) return undefined;
+  m = /_downsampling_(layernorm|conv)_(\d+)$/.exec(layer);
+  if (m) return `features.${2 * (Number(m[2]) + 1)}.${m[1] === 'layernorm' ? 0 : 1}.${torchParam}`;
+  m = /_(stem_conv|stem_layernorm|head_layernorm|head_dense)$/.exec(layer);
+  if (m) return `${{ stem_conv: 'features.0.0', stem_layernorm: 'features.0.1', head_layernorm: 'classifier.0', head_dense: 'classifier.2' }[m[1] ?? 'stem_conv']}.${torchParam}`;
+  return undefined;
+}
+
 const CONVNEXT_PRETRAINED: PretrainedConfig = {
   inputSize: 224,
   mean: IMAGENET_MEAN,
@@ -110,6 +138,7 @@ export function convnextSpec(name: string, cfg: ConvNeXtConfig): ArchSpec {
     headLayerNames: ['classifier.2'],
     pretrained: CONVNEXT_PRETRAINED,
     timmToTorchvision: convnextFromTimm,
+    kerasToTorchvision: convnextFromKeras,
   };
 }
 

@@ -140,7 +140,7 @@ export function efficientnetFromTimm(cfg: EfficientNetConfig): (key: string) => 
       const mapped = table[module];
       return mapped === undefined ? undefined : `features.${Number(s) + 1}.${b}.${mapped}.${param}`;
     }
-    const t = /^([a-z_]+)\.([a-z_]+)$/.exec(key);
+    const t = /^([a-z_0-9]+)\.([a-z_]+)$/.exec(key);
     if (t) {
       const mapped = top[t[1] ?? ''];
       return mapped === undefined ? undefined : `${mapped}.${t[2] ?? ''}`;

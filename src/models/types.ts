@@ -53,9 +53,10 @@ export interface ArchSpec {
   /**
    * Renames a weight of the matching Keras application (converted with tensorflowjs_converter,
    * e.g. `convnext_tiny_stage_0_block_0_depthwise_conv/kernel`) to a torchvision key in Tim's
-   * layouts; undefined for weights Tim has no use for (Keras's preprocessing layers).
+   * layouts; null for weights Tim has no use for (Keras's preprocessing layers), undefined for
+   * names it does not know.
    */
-  kerasToTorchvision?: (weightName: string) => string | undefined;
+  kerasToTorchvision?: (weightName: string) => string | null | undefined;
 }
 
 /** A built or loaded model together with its architecture's facts. */
