@@ -78,6 +78,11 @@ export function quantileSorted(sorted: readonly number[], q: number): number {
  * Percentile bootstrap over held-out predictions: each resample draws `sampleFraction·n`
  * indices with replacement from the given predictions (never from anything else), recomputes
  * every headline metric, and reports the mean and the central `confidence` interval.
+ *
+ * Macro averages keep scikit-learn's `labels=range(K)` semantics inside each resample: a class
+ * that a resample happens to miss scores 0. With small splits or a small `sampleFraction` this
+ * pulls the macro intervals below the point estimate, which is the honest reading of how
+ * little such a sample says about the rarest classes.
  */
 export function bootstrapMetrics(
   yTrue: ArrayLike<number>,

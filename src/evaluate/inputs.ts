@@ -2,6 +2,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
 import { log } from '../core/log';
+import { nearest } from '../core/suggest';
 import { bytesToUnitTensor, listDataset, normalizeImages, prepareImage, readHead, sniffFormat } from '../data';
 import { decodeConcurrency, mapConcurrent } from '../data/concurrency';
 import type { DatasetItem, PreparedImage, PreprocessSpec } from '../data/types';
@@ -64,7 +65,11 @@ export function externalItems(dir: string, runClasses: readonly string[]): { ite
   if (classes.length === 0) throw new TimError(`--data ${dir}: no class sub-folders`);
   const unknown = classes.filter((c) => !runClasses.includes(c));
   if (unknown.length) {
-    throw new TimError(`--data ${dir}: classes the run was not trained on: ${unknown.join(', ')} (it knows ${runClasses.join(', ')})`);
+    const named = unknown.map((c) => {
+      const near = nearest(c, runClasses);
+      return near === undefined ? `'${c}'` : `'${c}' (did you mean '${near}'?)`;
+    });
+    throw new TimError(`--data ${dir}: classes the run was not trained on: ${named.join(', ')}; the run's ${runClasses.length} classes are in its labels.json`);
   }
   const items: DatasetItem[] = [];
   for (const f of files) {

@@ -174,5 +174,5 @@ test('--data evaluates on an external folder, matching classes by name', async (
   expect(fs.existsSync(path.join(runDir, 'metrics.json'))).toBe(false);
 
   await writeImage(path.join(ext, 'Delta Unknown', 'c.png'), 20, 20, [1, 2, 3]);
-  await expect(evaluateRun(runDir, { data: ext, progress: false })).rejects.toThrow(/not trained on: Delta Unknown/);
+  await expect(evaluateRun(runDir, { data: ext, progress: false })).rejects.toThrow(/not trained on: 'Delta Unknown'/);
 });
