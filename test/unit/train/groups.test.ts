@@ -9,6 +9,9 @@ import type { HistoryRecord } from '../../../src/train/types';
 import { tmpDir } from '../../support/tmp';
 import { memorySource, sameArray, testConfig, tinyModel, weightValues } from './helpers';
 
+// Training runs: slow on a shared 2-core machine.
+jest.setTimeout(180_000);
+
 beforeAll(async () => {
   await tf.setBackend('cpu');
   registerFastCpuTrainingKernels();

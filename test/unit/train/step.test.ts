@@ -4,6 +4,9 @@ import { balancedClassWeights } from '../../../src/train/loss';
 import { batchGradients, type StepModel } from '../../../src/train/step';
 import { memorySource, tinyModel } from './helpers';
 
+// Training runs: slow on a shared 2-core machine.
+jest.setTimeout(180_000);
+
 beforeAll(async () => {
   await tf.setBackend('cpu');
   registerFastCpuTrainingKernels();
