@@ -27,7 +27,7 @@ export async function loadPretrained(arch: string, file: string, opts: LoadPretr
     // Let the key check say what is wrong (another architecture, or no classifier).
     const probe = spec.build({ numClasses: 1, inputSize: 32, initialize: false });
     try {
-      assignStateDict(probe, spec, tensors, file, format);
+      assignStateDict(probe, spec, tensors, file);
     } finally {
       probe.dispose();
     }
@@ -35,7 +35,7 @@ export async function loadPretrained(arch: string, file: string, opts: LoadPretr
   }
   const model = spec.build({ numClasses: fileClasses, inputSize: opts.inputSize ?? spec.pretrained.inputSize, initialize: false });
   try {
-    assignStateDict(model, spec, tensors, file, format);
+    assignStateDict(model, spec, tensors, file);
   } catch (e) {
     model.dispose();
     throw e;

@@ -123,7 +123,7 @@ const ignorable = (k: string): boolean => k.endsWith('num_batches_tracked');
  * Copies every tensor into the model. Missing or unexpected keys, a shape that does not fit,
  * or a file of another architecture are one-line errors naming the file and the key.
  */
-export function assignStateDict(model: tf.LayersModel, spec: ArchSpec, tensors: StateDict, file: string, format: WeightFormat): void {
+export function assignStateDict(model: tf.LayersModel, spec: ArchSpec, tensors: StateDict, file: string): void {
   const slots = slotsOf(model);
   const expected = new Set(slots.map((s) => s.key));
   const provided = [...tensors.keys()].filter((k) => !ignorable(k));

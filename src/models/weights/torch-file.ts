@@ -98,7 +98,7 @@ function unwrapStateDict(root: unknown): Map<unknown, unknown> | undefined {
   if (!(root instanceof Map)) return undefined;
   if ([...root.values()].some(isTensorRef)) return root;
   for (const key of ['state_dict', 'model', 'model_state_dict', 'module']) {
-    const inner = root.get(key);
+    const inner: unknown = root.get(key);
     if (inner instanceof Map) return unwrapStateDict(inner);
   }
   return undefined;
