@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { NotAvailableError } from '../core/errors';
+import sharp from 'sharp';
+import { oneLine, TimError } from '../core/errors';
+import { blendHeatmap, explainImage, loadRunForInference, type InferenceRun } from '../explain';
 
 /** One of the top classes for an image. */
 export interface DemoGuess {
@@ -11,8 +13,12 @@ export interface DemoGuess {
 
 export interface DemoResult {
   top: DemoGuess[];
-  /** The Grad-CAM overlay as PNG bytes. */
+  /** The picture as the model saw it (upright, padding removed), as PNG: browsers cannot show every upload format. */
+  originalPng: Buffer;
+  /** The same picture with the Grad-CAM heat map blended over it, as PNG. */
   overlayPng: Buffer;
+  /** The class the heat map explains. */
+  explained: string;
 }
 
 /**
@@ -23,40 +29,38 @@ export interface DemoInference {
   explain(runDir: string, image: Buffer): Promise<DemoResult>;
 }
 
-/** The explain API (see the project's API notes), typed loosely so this module loads before it exists. */
-interface ExplainApi {
-  loadRunForInference(runDir: string): Promise<unknown>;
-  explainImage(run: unknown, file: string, opts: { method?: string }): Promise<{ label: string; confidence: number; top: DemoGuess[]; heatmap: number[][] }>;
-  renderOverlayPng(...args: unknown[]): Promise<Buffer> | Buffer;
+/** Longest side of the pictures sent back to the page. */
+const PANEL = 512;
+
+async function uprightPanel(file: string): Promise<{ data: Uint8Array; width: number; height: number }> {
+  try {
+    const { data, info } = await sharp(file, { failOn: 'truncated', pages: 1, autoOrient: true })
+      .resize(PANEL, PANEL, { fit: 'inside', withoutEnlargement: false })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+  } catch (e) {
+    throw new TimError(`cannot read the image (${oneLine(e)})`);
+  }
 }
 
-function explainApi(): ExplainApi {
-  let mod: Partial<ExplainApi>;
-  try {
-    mod = require('../explain') as Partial<ExplainApi>;
-  } catch (e) {
-    const err = e as { code?: string; message?: string };
-    if (err.code === 'MODULE_NOT_FOUND' && err.message?.includes("'../explain'")) throw new NotAvailableError('Grad-CAM (src/explain)');
-    throw e;
-  }
-  if (typeof mod.loadRunForInference !== 'function' || typeof mod.explainImage !== 'function' || typeof mod.renderOverlayPng !== 'function') {
-    throw new NotAvailableError('Grad-CAM (src/explain)');
-  }
-  return mod as ExplainApi;
+function png(img: { data: Uint8Array; width: number; height: number }): Promise<Buffer> {
+  return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
 }
 
 /**
  * The real thing: each run is loaded once and kept; an upload is written to a private
- * temporary folder (never into a run folder), explained, and deleted.
+ * temporary folder (never into a run folder), explained with Grad-CAM, and deleted.
  */
 export function explainInference(): DemoInference {
-  const runs = new Map<string, Promise<unknown>>();
+  const runs = new Map<string, Promise<InferenceRun>>();
   return {
     async explain(runDir, image) {
-      const api = explainApi();
       let run = runs.get(runDir);
       if (!run) {
-        run = api.loadRunForInference(runDir);
+        run = loadRunForInference(runDir);
         runs.set(runDir, run);
         run.catch(() => runs.delete(runDir));
       }
@@ -65,9 +69,10 @@ export function explainInference(): DemoInference {
       try {
         const file = path.join(tmp, 'upload');
         fs.writeFileSync(file, image);
-        const explanation = await api.explainImage(loaded, file, { method: 'gradcam' });
-        const overlayPng = await api.renderOverlayPng(file, explanation, loaded);
-        return { top: explanation.top.slice(0, 3).map((t) => ({ label: t.label, confidence: t.confidence })), overlayPng };
+        const e = await explainImage(loaded, file, { method: 'gradcam' });
+        const original = await uprightPanel(file);
+        const [originalPng, overlayPng] = await Promise.all([png(original), png(blendHeatmap(original, e.contentMap))]);
+        return { top: e.top.slice(0, 3).map((t) => ({ label: t.label, confidence: t.confidence })), originalPng, overlayPng, explained: e.explained.label };
       } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
       }

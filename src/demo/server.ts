@@ -101,6 +101,8 @@ export function createDemoServer(opts: DemoServerOptions): http.Server {
       model: model.id,
       format,
       top: result.top,
+      explained: result.explained,
+      original: `data:image/png;base64,${result.originalPng.toString('base64')}`,
       overlay: `data:image/png;base64,${result.overlayPng.toString('base64')}`,
       seconds: (Date.now() - started) / 1000,
     };

@@ -18,6 +18,8 @@ interface ModelInfo {
 
 interface Answer {
   top: { label: string; confidence: number }[];
+  explained: string;
+  original: string;
   overlay: string;
   seconds: number;
 }
@@ -90,13 +92,21 @@ function showResult(answer: Answer): void {
     li.append(name, conf, bar);
     list.append(li);
   }
-  byId('overlay-label').textContent = pretty(answer.top[0]?.label ?? '');
+  byId('overlay-label').textContent = pretty(answer.explained);
+  // The server's copy shows every format the model reads (browsers cannot show TIFF), upright.
+  byId<HTMLImageElement>('original').src = answer.original;
   byId('timing').textContent = `Answered in ${answer.seconds.toFixed(2)} s by ${select.value}.`;
   const overlay = byId<HTMLImageElement>('overlay');
-  overlay.onload = () => {
-    document.body.dataset.state = 'done';
-  };
   overlay.src = answer.overlay;
+  const original = byId<HTMLImageElement>('original');
+  Promise.all([overlay.decode(), original.decode()])
+    .then(() => {
+      document.body.dataset.state = 'done';
+    })
+    .catch(() => {
+      setStatus('The pictures came back but could not be shown.', 'error');
+      document.body.dataset.state = 'error';
+    });
   byId('empty').hidden = true;
   byId('result').hidden = false;
 }

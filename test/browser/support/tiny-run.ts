@@ -1,9 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
-import { configToYaml, parseConfig } from '../../../src/config/load';
-import type { TimConfig } from '../../../src/config/schema';
-import { createModel, saveTimModel } from '../../../src/models';
+import { parseConfig } from '../../../src/config/load';
+import { train } from '../../../src/train';
 
 /** Three "artists", each a colour with a stripe, so a tiny CNN can tell them apart. */
 export const TINY_CLASSES = ['Amber_Stripes', 'Blue_Period', 'Green_Fields'];
@@ -37,42 +36,15 @@ export async function paintDataset(root: string, perClass = 6): Promise<void> {
   }
 }
 
-type TrainFn = (config: TimConfig, opts: { out?: string; force?: boolean }) => Promise<unknown>;
-
-function realTrain(): TrainFn | undefined {
-  try {
-    const mod = require('../../../src/train') as { train?: unknown };
-    return typeof mod.train === 'function' ? (mod.train as TrainFn) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * A real run folder with a best/ tiny_cnn: trained for a couple of epochs by the project's
- * train() when it is there, otherwise a freshly initialised model saved with the run files.
- */
-export async function makeTinyRun(dir: string, dataRoot: string): Promise<{ trained: boolean }> {
+/** A real run folder: tiny_cnn trained for a few epochs by the project's train(), with a best/ model. */
+export async function makeTinyRun(dir: string, dataRoot: string): Promise<void> {
   const config = parseConfig({
     name: 'tiny_demo',
     seed: 7,
     data: { root: dataRoot, image_size: 32, resize: 'letterbox', val_fraction: 0.34, cache: false },
     model: { arch: 'tiny_cnn' },
-    train: { epochs: 2, batch_size: 6, lr_groups: { early: 3e-3, middle: 3e-3, head: 3e-3 } },
-    runtime: { backend: 'cpu' },
+    train: { epochs: 4, batch_size: 6, lr_groups: { early: 3e-3, middle: 3e-3, head: 3e-3 } },
+    runtime: { backend: 'auto' },
   });
-  const train = realTrain();
-  if (train) {
-    await train(config, { out: dir, force: true });
-    return { trained: true };
-  }
-  fs.mkdirSync(dir, { recursive: true });
-  const tm = createModel('tiny_cnn', { numClasses: TINY_CLASSES.length, inputSize: config.data.image_size, seed: config.seed });
-  await saveTimModel(tm, path.join(dir, 'best'));
-  tm.model.dispose();
-  fs.writeFileSync(path.join(dir, 'config.yaml'), configToYaml(config));
-  fs.writeFileSync(path.join(dir, 'labels.json'), JSON.stringify(TINY_CLASSES));
-  const items = TINY_CLASSES.flatMap((cls, label) => fs.readdirSync(path.join(dataRoot, cls)).sort().map((f) => ({ path: `${cls}/${f}`, label })));
-  fs.writeFileSync(path.join(dir, 'split.json'), JSON.stringify({ root: dataRoot, seed: 7, val_fraction: 0.34, classes: TINY_CLASSES, train: items.filter((_, i) => i % 3), val: items.filter((_, i) => !(i % 3)) }));
-  return { trained: false };
+  await train(config, { out: dir, force: true });
 }

@@ -37,7 +37,7 @@ describe('demo server', () => {
       explain: async (dir, bytes) => {
         seen.push({ dir, bytes: bytes.length });
         if (bytes.length === 29) throw new TimError('upload: corrupt image data');
-        return { top: [{ label: 'Rembrandt', confidence: 0.7 }, { label: 'Claude_Monet', confidence: 0.2 }, { label: 'Pablo_Picasso', confidence: 0.1 }], overlayPng: png };
+        return { top: [{ label: 'Rembrandt', confidence: 0.7 }, { label: 'Claude_Monet', confidence: 0.2 }, { label: 'Pablo_Picasso', confidence: 0.1 }], originalPng: png, overlayPng: png, explained: 'Rembrandt' };
       },
     };
     ({ server, url } = await startDemo({ runs: t.dir, port: 0, inference, maxUploadBytes: 4096 }));
@@ -76,10 +76,12 @@ describe('demo server', () => {
     const before = listFiles(t.dir);
     const res = await predict('beta', png);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { top: { label: string }[]; overlay: string; format: string };
+    const body = (await res.json()) as { top: { label: string }[]; overlay: string; original: string; explained: string; format: string };
     expect(body.top.map((x) => x.label)).toEqual(['Rembrandt', 'Claude_Monet', 'Pablo_Picasso']);
     expect(body.format).toBe('png');
     expect(Buffer.from(body.overlay.replace(/^data:image\/png;base64,/, ''), 'base64').equals(png)).toBe(true);
+    expect(body.original).toMatch(/^data:image\/png;base64,/);
+    expect(body.explained).toBe('Rembrandt');
     expect(seen.at(-1)).toEqual({ dir: path.join(t.dir, 'beta'), bytes: png.length });
     expect(listFiles(t.dir)).toEqual(before);
   });
