@@ -5,7 +5,7 @@ import { loadConfig } from '../../config/load';
 import type { BackendChoice } from '../../config/schema';
 import { log } from '../../core/log';
 import { synthesizeDataset } from '../../data';
-import { evaluateRun, formatSummary } from '../../evaluate/run';
+import { evaluateRun, formatSummary } from '../../evaluate';
 import { CHECKPOINTS_DIR } from '../../io/run-folder';
 import { train } from '../../train';
 import { withBackend } from '../common';
