@@ -5,6 +5,8 @@ export * from './core/errors';
 export * from './config/schema';
 export * from './config/load';
 export * from './runtime/backend';
+export * from './runtime/memory';
+export { registerWasmTrainingKernels, wasmCanTrainConvNets } from './runtime/wasm-kernels';
 export * from './io/model-io';
 export * from './io/run-folder';
 export * from './models';
