@@ -25,7 +25,7 @@ const truncated = path.join(tmp.dir, 'truncated.png');
 const text = path.join(tmp.dir, 'notes.png');
 let run: InferenceRun;
 
-async function noise(width: number, height: number, seed: number): Promise<sharp.Sharp> {
+function noise(width: number, height: number, seed: number): ReturnType<typeof sharp> {
   const data = Buffer.alloc(width * height * 3);
   let s = seed;
   for (let i = 0; i < data.length; i++) data[i] = (s = (s * 1103515245 + 12345) % 2147483648) % 256;
@@ -42,8 +42,8 @@ beforeAll(async () => {
   await saveTimModel(tm, path.join(runDir, 'best'));
   tm.model.dispose();
   fs.mkdirSync(images, { recursive: true });
-  await (await noise(80, 40, 1)).png().toFile(wide);
-  await (await noise(30, 60, 2)).jpeg().toFile(tall);
+  await noise(80, 40, 1).png().toFile(wide);
+  await noise(30, 60, 2).jpeg().toFile(tall);
   fs.writeFileSync(empty, '');
   fs.writeFileSync(truncated, fs.readFileSync(wide).subarray(0, 60));
   fs.writeFileSync(text, 'not a picture\n');
