@@ -3,5 +3,6 @@ export * from './bootstrap';
 export * from './confusions';
 export * from './confusion-png';
 export * from './predict';
-export { evaluateRun, formatSummary, type EvaluateOptions, type EvaluationResult, type MetricsJson, type PerClassMetricsRow } from './run';
+export { evaluateRun, type EvaluateOptions, type EvaluationResult } from './run';
+export * from './report';
 export { compareRuns, evaluateAndCompare, type Comparison, type ComparisonRow } from './compare';
