@@ -44,6 +44,11 @@ function byEpoch(histories: RunChartData['history'][], key: 'train_loss' | 'val_
   });
 }
 
+/** Epochs are whole numbers: a short run on a quantitative axis would tick at 0.2, 0.4, ... */
+function epochAxis(series: { x: number }[][]): 'ordinal' | 'quantitative' {
+  return Math.max(0, ...series.map((s) => s.length)) <= 8 ? 'ordinal' : 'quantitative';
+}
+
 async function curves(el: HTMLElement, run: RunChartData, kind: 'loss' | 'acc'): Promise<void> {
   const values = kind === 'loss' ? [...byEpoch([run.history], 'train_loss'), ...byEpoch([run.history], 'val_loss')] : [...byEpoch([run.history], 'train_acc'), ...byEpoch([run.history], 'val_acc')];
   await window.tfvis.render.linechart(
@@ -51,6 +56,7 @@ async function curves(el: HTMLElement, run: RunChartData, kind: 'loss' | 'acc'):
     { values, series: ['train', 'validation'] },
     {
       xLabel: 'epoch',
+      xType: epochAxis(values),
       yLabel: kind === 'loss' ? 'loss' : 'accuracy',
       width: widthOf(el, 560),
       height: 260,
@@ -63,11 +69,13 @@ async function curves(el: HTMLElement, run: RunChartData, kind: 'loss' | 'acc'):
 async function overlay(el: HTMLElement, data: ReportChartData, key: 'val_acc' | 'val_loss'): Promise<void> {
   const runs = data.runs.filter((r) => r.history.length > 0);
   if (runs.length === 0) throw new Error('no run has a history yet');
+  const values = byEpoch(runs.map((r) => r.history), key);
   await window.tfvis.render.linechart(
     el,
-    { values: byEpoch(runs.map((r) => r.history), key), series: runs.map((r) => r.name) },
+    { values, series: runs.map((r) => r.name) },
     {
       xLabel: 'epoch',
+      xType: epochAxis(values),
       yLabel: key === 'val_acc' ? 'validation accuracy' : 'validation loss',
       width: widthOf(el, 560),
       height: 280,
