@@ -17,6 +17,9 @@ import {
 } from '../../../src/data';
 import { tmpDir } from '../../support/tmp';
 
+// Decoding and reference scripts share 2 cores with the rest of the suite.
+jest.setTimeout(30_000);
+
 const TV_SCRIPT = path.resolve(__dirname, '../../../scripts/data_torchvision_jitter.py');
 
 function randomImages(n: number, h: number, w: number, seed: string): tf.Tensor4D {

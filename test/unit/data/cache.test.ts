@@ -4,6 +4,9 @@ import { prepareCache, prepareImage } from '../../../src/data';
 import { tmpDir } from '../../support/tmp';
 import { writeNoise } from './images';
 
+// Decoding and reference scripts share 2 cores with the rest of the suite.
+jest.setTimeout(30_000);
+
 describe('image cache', () => {
   let root: string;
   let cleanup: () => void;

@@ -6,6 +6,9 @@ import { indexDataset } from '../../../src/data';
 import { tmpDir } from '../../support/tmp';
 import { solidRgb, writeNoise } from './images';
 
+// Decoding and reference scripts share 2 cores with the rest of the suite.
+jest.setTimeout(30_000);
+
 function captureStderr(): { lines: () => string[]; restore: () => void } {
   const chunks: string[] = [];
   const spy = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {

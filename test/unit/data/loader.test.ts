@@ -4,6 +4,9 @@ import { createLoader, DataCache, imageToInput, type Batch, type DatasetItem, ty
 import { tmpDir } from '../../support/tmp';
 import { writeNoise } from './images';
 
+// Decoding and reference scripts share 2 cores with the rest of the suite.
+jest.setTimeout(30_000);
+
 const spec: PreprocessSpec = { image_size: 16, resize: 'letterbox', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 const OFF = { hflip: 0, rotate_degrees: 0, color_jitter: [0, 0, 0] as [number, number, number] };
 

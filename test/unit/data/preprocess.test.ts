@@ -9,6 +9,9 @@ import { parseConfig } from '../../../src/config/load';
 import { tmpDir } from '../../support/tmp';
 import { noiseRgb, solidRgb, writeImage, writeNoise } from './images';
 
+// Decoding and reference scripts share 2 cores with the rest of the suite.
+jest.setTimeout(30_000);
+
 const PILLOW_SCRIPT = path.resolve(__dirname, '../../../scripts/data_pillow_letterbox.py');
 
 /** Bounding box of the pixels that are not pure black. */
