@@ -1,0 +1,27 @@
+import { confusionSvg } from '../../../src/evaluate/confusion-png';
+import { confusionCsv, csvField, csvText, parseCsv } from '../../../src/evaluate/csv';
+
+test('CSV fields are quoted as RFC 4180 asks and read back unchanged', () => {
+  expect(csvField('plain')).toBe('plain');
+  expect(csvField('a,b')).toBe('"a,b"');
+  expect(csvField('say "hi"')).toBe('"say ""hi"""');
+  expect(csvField('two\nlines')).toBe('"two\nlines"');
+  expect(csvField(3)).toBe('3');
+  expect(csvField(0.5)).toBe('0.500000');
+  const rows = [['path', 'label'], ['Beta, the "Elder"/a b.png', 'x\ny'], ['', ' lead']];
+  expect(parseCsv(csvText(rows))).toEqual(rows);
+});
+
+test('confusion.csv has predicted classes across and true classes down', () => {
+  const text = confusionCsv([[1, 2], [3, 4]], ['a', 'b,c']);
+  expect(text).toBe('true\\pred,a,"b,c"\na,1,2\n"b,c",3,4\n');
+});
+
+test('the heat map names every class, shows non-zero counts and escapes markup', () => {
+  const svg = confusionSvg([[5, 0], [12, 7]], ['Tom & Jerry', '<Anon>']);
+  expect(svg).toContain('Tom &amp; Jerry');
+  expect(svg).toContain('&lt;Anon&gt;');
+  expect(svg).not.toContain('<Anon>');
+  const counts = [...svg.matchAll(/>(\d+)<\/text>/g)].map((m) => Number(m[1]));
+  expect(counts.sort((a, b) => a - b)).toEqual([5, 7, 12]);
+});
