@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import type * as http from 'http';
 import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
 import { setLogLevel } from '../../src/core/log';
 import { startDemo } from '../../src/demo/server';
 import { tmpDir } from '../support/tmp';
@@ -75,6 +76,9 @@ describe('demo in a browser', () => {
     expect(pics[1]!.box.x).toBeGreaterThan(pics[0]!.box.x + pics[0]!.box.width - 1);
     expect(await page.locator('#overlay-label').textContent()).toBe(rows[0]!.artist);
 
+    // The model stays loaded between requests, and a request leaves no tensors behind.
+    const tensorsAfterFirst = tf.memory().numTensors;
+
     // An odd upload gets a message, not a crash.
     const notImage = path.join(t.dir, 'upload', 'notes.txt');
     fs.writeFileSync(notImage, 'not a painting');
@@ -84,6 +88,7 @@ describe('demo in a browser', () => {
 
     await page.setInputFiles('#file', upload);
     await page.waitForSelector('body[data-state="done"]', { timeout: 120_000 });
+    expect(tf.memory().numTensors).toBe(tensorsAfterFirst);
     await screenshot(page, 'demo.png');
     expect(errors).toEqual([]);
     expect(browser.foreignRequests).toEqual([]);
