@@ -1,3 +1,65 @@
-import { notYet } from './stubs';
+import type { CommandModule } from 'yargs';
+import { TimError } from '../../core/errors';
+import { log } from '../../core/log';
+import { archNames, countParameters, loadPretrained, saveTimModel } from '../../models';
+import { describeWeightFile, formatWeightInfo } from '../../models/weights/info';
 
-export const weightsCommand = notYet('weights', 'import and inspect pretrained weights');
+interface ImportArgs {
+  arch: string;
+  from: string;
+  out: string;
+  'num-classes': number | undefined;
+}
+
+const importCommand: CommandModule<object, ImportArgs> = {
+  command: 'import',
+  describe: 'write a Tim model folder from a .pth/.pt, .safetensors or converted Keras model.json',
+  builder: (y) =>
+    y
+      .option('arch', { type: 'string', demandOption: true, describe: `architecture: ${archNames().join(', ')}` })
+      .option('from', { type: 'string', demandOption: true, describe: 'weight file (torchvision or timm names; Keras ConvNeXt-Tiny model.json)' })
+      .option('out', { type: 'string', demandOption: true, describe: 'model folder to write (model.json + weights.bin)' })
+      .option('num-classes', { type: 'number', describe: 'replace the file’s classifier with a fresh one of this size (default: keep it)' })
+      .check((a) => {
+        const n = a['num-classes'];
+        if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new TimError(`--num-classes: expected a positive whole number, got ${n}`);
+        return true;
+      }),
+  handler: async (a) => {
+    const tm = await loadPretrained(a.arch, a.from, { numClasses: a['num-classes'] });
+    await saveTimModel(tm, a.out, { metadata: { importedFrom: a.from } });
+    log.info(`wrote ${a.out}`);
+    const result = { arch: tm.spec.name, from: a.from, out: a.out, numClasses: tm.numClasses, parameters: countParameters(tm.model) };
+    tm.model.dispose();
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  },
+};
+
+interface InfoArgs {
+  file: string;
+  json: boolean;
+}
+
+const infoCommand: CommandModule<object, InfoArgs> = {
+  command: 'info <file>',
+  describe: 'list what a weight file holds: format, tensors (name, dtype, shape), likely architecture',
+  builder: (y) =>
+    y
+      .positional('file', { type: 'string', demandOption: true, describe: '.pth/.pt, .safetensors, or a tfjs model.json (or its folder)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print as JSON' }),
+  handler: (a) => {
+    const info = describeWeightFile(a.file);
+    process.stdout.write(a.json ? `${JSON.stringify(info, null, 2)}\n` : `${formatWeightInfo(info)}\n`);
+  },
+};
+
+export const weightsCommand: CommandModule = {
+  command: 'weights <command>',
+  describe: 'import and inspect pretrained weights',
+  builder: (y) =>
+    y
+      .command(importCommand as CommandModule)
+      .command(infoCommand as CommandModule)
+      .demandCommand(1, 'name a weights command: import or info'),
+  handler: () => undefined,
+};

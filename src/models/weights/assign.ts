@@ -134,7 +134,7 @@ export function assignStateDict(model: tf.LayersModel, spec: ArchSpec, tensors: 
     const guess = guessFamily(tensors.keys());
     const ours = guessFamily(expected);
     if (guess !== undefined && guess !== ours && missing.length > expected.size / 2) {
-      throw new TimError(`${file}: not ${spec.name} weights; it looks like ${guess} (missing '${missing[0] ?? ''}'${more(missing)})`);
+      throw new TimError(`${file}: not ${spec.name} weights; it looks like ${guess} (${missing.length} of ${expected.size} keys missing, e.g. '${missing[0] ?? ''}')`);
     }
     if (missing.length > 0) throw new TimError(`${file}: missing key '${missing[0] ?? ''}' for ${spec.name}${more(missing)}`);
     throw new TimError(`${file}: unexpected key '${unexpected[0] ?? ''}' for ${spec.name}${more(unexpected)}`);
