@@ -86,8 +86,16 @@ describe('demo in a browser', () => {
     await page.waitForSelector('body[data-state="error"]');
     expect(await page.locator('#status').textContent()).toMatch(/not an image/);
 
-    await page.setInputFiles('#file', upload);
+    // Dropping a file on the drop zone works like choosing it.
+    const dropped = await page.evaluateHandle((b64) => {
+      const dt = new DataTransfer();
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      dt.items.add(new File([bytes], 'dropped.jpg', { type: 'image/jpeg' }));
+      return dt;
+    }, fs.readFileSync(upload).toString('base64'));
+    await page.dispatchEvent('#drop', 'drop', { dataTransfer: dropped });
     await page.waitForSelector('body[data-state="done"]', { timeout: 120_000 });
+    expect(await page.locator('#top3 li .artist').first().textContent()).toBe(rows[0]!.artist);
     expect(tf.memory().numTensors).toBe(tensorsAfterFirst);
     await screenshot(page, 'demo.png');
     expect(errors).toEqual([]);
