@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { dims4, f32, release, reshapeInfo, runStock, type WasmBackend } from './access';
+import { dims4, f32, release, reshapeInfo, runStock, zerosOutput, type WasmBackend } from './access';
 import { flipFilter, scatterSpatial, transpose2d } from './layout';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -64,36 +64,90 @@ function explicit(pads: [[number, number], [number, number]]): tf.backend_util.E
   return [[0, 0], pads[0], pads[1], [0, 0]];
 }
 
-/** dx of conv2d: XNNPACK convolution of the spread dy with the flipped, in/out-swapped filter. */
+/**
+ * dx of a strided conv2d, one stride phase at a time: the input rows h with (h + pad) ≡ r (mod s)
+ * receive only the filter taps r, r + s, …, so each phase is a stride-1 convolution of dy with
+ * that sub-filter, written back every s-th row and column. Same work as the forward pass, where
+ * convolving a zero-spread dy would cost s² times more.
+ */
+function stridedConv2DBackpropInput(backend: WasmBackend, dy: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, inputShape: number[]): tf.TensorInfo {
+  const [n, ho, wo, co] = dims4(dy.shape);
+  const [kh, kw, ci] = dims4(filter.shape);
+  const { strideHeight: sh, strideWidth: sw, inHeight: h, inWidth: w } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const out = zerosOutput(backend, inputShape);
+  const phase = (r: number, k: number, s: number, pad: number, size: number, outSize: number) => {
+    const taps = Math.max(0, Math.ceil((k - r) / s));
+    const j0 = Math.ceil((pad - r) / s);
+    const count = Math.floor((size - 1 + pad - r) / s) - j0 + 1;
+    const before = taps - 1 - j0;
+    return { taps, j0, count, before, after: count - outSize - before + taps - 1 };
+  };
+  for (let rh = 0; rh < sh; rh++) {
+    const ph = phase(rh, kh, sh, pt, h, ho);
+    if (ph.taps === 0 || ph.count <= 0) continue;
+    for (let rw = 0; rw < sw; rw++) {
+      const pw = phase(rw, kw, sw, pl, w, wo);
+      if (pw.taps === 0 || pw.count <= 0) continue;
+      const sub = backend.makeOutput([ph.taps, pw.taps, co, ci], 'float32');
+      const src = f32(backend, filter);
+      const dst = f32(backend, sub);
+      for (let u = 0; u < ph.taps; u++) {
+        for (let v = 0; v < pw.taps; v++) {
+          const a = rh + sh * (ph.taps - 1 - u);
+          const b = rw + sw * (pw.taps - 1 - v);
+          const so = (a * kw + b) * ci * co;
+          const dOff = (u * pw.taps + v) * co * ci;
+          transpose2d(src.subarray(so, so + ci * co), dst.subarray(dOff, dOff + ci * co), ci, co);
+        }
+      }
+      let input = dy;
+      let pads: [[number, number], [number, number]] = [
+        [ph.before, ph.after],
+        [pw.before, pw.after],
+      ];
+      if (Math.min(ph.before, ph.after, pw.before, pw.after) < 0) {
+        // XNNPACK takes no negative padding: crop (and pad) a copy instead.
+        const outH = ho + ph.before + ph.after;
+        const outW = wo + pw.before + pw.after;
+        input = backend.makeOutput([n, outH, outW, co], 'float32');
+        scatterSpatial(f32(backend, dy), f32(backend, input), n, ho, wo, co, { outH, outW, offH: ph.before, offW: pw.before, strideH: 1, strideW: 1 });
+        pads = [
+          [0, 0],
+          [0, 0],
+        ];
+      }
+      const part = runStock('Conv2D', backend, { x: input, filter: sub }, { strides: 1, pad: explicit(pads), dilations: 1, dataFormat: 'NHWC' });
+      if (input !== dy) release(backend, input);
+      release(backend, sub);
+      scatterSpatial(
+        f32(backend, part),
+        f32(backend, out),
+        n,
+        ph.count,
+        pw.count,
+        ci,
+        { outH: h, outW: w, offH: rh - pt + sh * ph.j0, offW: rw - pl + sw * pw.j0, strideH: sh, strideW: sw },
+        false,
+      );
+      release(backend, part);
+    }
+  }
+  return out;
+}
+
+/** dx of conv2d: XNNPACK convolution of dy with the flipped, in/out-swapped filter. */
 export function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const backend = args.backend;
   const attrs = args.attrs as unknown as ConvGradAttrs & { inputShape: number[]; dataFormat?: string };
   if (attrs.dataFormat === 'NCHW') throw new Error('wasm Conv2DBackpropInput supports NHWC only');
   const info = convInfoOf(attrs.inputShape, filter.shape, { ...attrs, dilations: 1 }, false);
+  if (info.strideHeight > 1 || info.strideWidth > 1) return stridedConv2DBackpropInput(backend, dy, filter, info, attrs.inputShape);
   const [kh, kw, ci, co] = dims4(filter.shape);
   const flipped = backend.makeOutput([kh, kw, co, ci], 'float32');
   flipFilter(f32(backend, filter), f32(backend, flipped), kh, kw, ci, co, true);
-
-  const pointwiseStrided =
-    kh === 1 && kw === 1 && info.padInfo.top === 0 && info.padInfo.left === 0 && (info.strideHeight > 1 || info.strideWidth > 1);
-  if (pointwiseStrided) {
-    // A strided 1×1 convolution only touches every s-th pixel: multiply at low resolution, then spread.
-    const low = runStock('Conv2D', backend, { x: dy, filter: flipped }, { strides: 1, pad: 'valid', dilations: 1, dataFormat: 'NHWC' });
-    release(backend, flipped);
-    const [n, ho, wo] = dims4(dy.shape);
-    const out = backend.makeOutput(attrs.inputShape, 'float32');
-    scatterSpatial(f32(backend, low), f32(backend, out), n, ho, wo, ci, {
-      outH: info.inHeight,
-      outW: info.inWidth,
-      offH: 0,
-      offW: 0,
-      strideH: info.strideHeight,
-      strideW: info.strideWidth,
-    });
-    release(backend, low);
-    return out;
-  }
   const { input, owned, pads } = spreadForInputGrad(backend, dy, info);
   const out = runStock('Conv2D', backend, { x: input, filter: flipped }, { strides: 1, pad: explicit(pads), dilations: 1, dataFormat: 'NHWC' });
   release(backend, flipped);

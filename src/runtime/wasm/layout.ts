@@ -35,8 +35,8 @@ export interface Placement {
  * Scatters an NHWC image into a zeroed NHWC output, spreading rows and columns by the strides
  * (zero insertion) and shifting by the offsets (padding, or cropping where negative).
  */
-export function scatterSpatial(src: Float32Array, dst: Float32Array, n: number, h: number, w: number, c: number, p: Placement): void {
-  dst.fill(0);
+export function scatterSpatial(src: Float32Array, dst: Float32Array, n: number, h: number, w: number, c: number, p: Placement, clear = true): void {
+  if (clear) dst.fill(0);
   for (let b = 0; b < n; b++) {
     for (let i = 0; i < h; i++) {
       const oi = p.offH + i * p.strideH;
@@ -61,7 +61,7 @@ export function flipFilter(src: Float32Array, dst: Float32Array, kh: number, kw:
         dst.set(src.subarray(so, so + a * b), dOff);
         continue;
       }
-      for (let x = 0; x < a; x++) for (let y = 0; y < b; y++) dst[dOff + y * a + x] = src[so + x * b + y] as number;
+      transpose2d(src.subarray(so, so + a * b), dst.subarray(dOff, dOff + a * b), a, b);
     }
   }
 }
