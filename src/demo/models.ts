@@ -36,8 +36,8 @@ function describe(root: string, dir: string): DemoModel {
 }
 
 /**
- * Runs with a best model: the folder itself, its sub-folders, and their sub-folders (so a
- * sweep folder inside `checkpoints/` is found too). Read fresh on every call, so runs that
+ * Runs with a best model: the folder itself and up to three levels below it, so the runs of
+ * `checkpoints/sweeps/<name>/` are found from `checkpoints/`. Read fresh on every call, so runs that
  * finish while the demo is up appear.
  */
 export function listDemoModels(root: string): DemoModel[] {
@@ -55,6 +55,6 @@ export function listDemoModels(root: string): DemoModel[] {
       if (e.isDirectory() && !e.name.startsWith('.') && e.name !== RUN_FILES.best && e.name !== RUN_FILES.last) visit(path.join(dir, e.name), depth - 1);
     }
   };
-  visit(root, 2);
+  visit(root, 3);
   return found.sort().map((d) => describe(root, d));
 }

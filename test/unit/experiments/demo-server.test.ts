@@ -26,8 +26,8 @@ describe('demo server', () => {
 
   beforeAll(async () => {
     t = tmpDir();
-    for (const name of ['alpha', 'beta']) {
-      const dir = writeFakeRun(path.join(t.dir, name), fakeConfig({ name }));
+    for (const name of ['alpha', 'beta', 'sweeps/s1/resize-stretch']) {
+      const dir = writeFakeRun(path.join(t.dir, name), fakeConfig({ name: path.basename(name) }));
       fs.mkdirSync(path.join(dir, 'best'));
       fs.writeFileSync(path.join(dir, 'best', 'model.json'), '{}');
     }
@@ -67,7 +67,7 @@ describe('demo server', () => {
   it('offers every run with a best model', async () => {
     const res = await fetch(`${url}api/models`);
     const body = (await res.json()) as { models: { id: string; arch: string; classes: number }[] };
-    expect(body.models.map((m) => m.id)).toEqual(['alpha', 'beta']);
+    expect(body.models.map((m) => m.id)).toEqual(['alpha', 'beta', path.join('sweeps', 's1', 'resize-stretch')]);
     expect(body.models[0]).toMatchObject({ arch: 'tiny_cnn', classes: 4 });
     expect(listDemoModels(path.join(t.dir, 'alpha')).map((m) => m.id)).toEqual(['.']);
   });
