@@ -14,3 +14,5 @@ export { readTorchFile } from './weights/torch-file';
 export { readSafetensors, encodeSafetensors } from './weights/safetensors';
 export { unpickle } from './weights/pickle';
 export type { RawTensor, StateDict } from './weights/tensor';
+export { summarizeArch, formatModelSummary, summarySvg, type ModelSummary, type SummaryRow } from './summary';
+export { describeWeightFile, formatWeightInfo, type WeightFileInfo } from './weights/info';

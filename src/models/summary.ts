@@ -71,7 +71,7 @@ const fmtShape = (s: number[]): string => `[${s.join(', ')}]`;
 const fmtInt = (n: number): string => n.toLocaleString('en-US');
 
 /** A plain-text table, like the reference's structure figures. */
-export function formatSummary(s: ModelSummary): string {
+export function formatModelSummary(s: ModelSummary): string {
   const header = ['block', 'output shape', 'parameters'];
   const body = s.rows.map((r) => [r.block, fmtShape(r.outputShape), fmtInt(r.params)]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));

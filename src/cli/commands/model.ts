@@ -3,7 +3,7 @@ import { writeFileAtomic } from '../../io/atomic';
 import { log } from '../../core/log';
 import { TimError } from '../../core/errors';
 import { archNames } from '../../models';
-import { formatSummary, summarizeArch, summarySvg } from '../../models/summary';
+import { formatModelSummary, summarizeArch, summarySvg } from '../../models/summary';
 
 interface SummaryArgs {
   arch: string;
@@ -27,7 +27,7 @@ const summaryCommand: CommandModule<object, SummaryArgs> = {
       }),
   handler: (a) => {
     const summary = summarizeArch(a.arch, a['input-size']);
-    process.stdout.write(a.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
+    process.stdout.write(a.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatModelSummary(summary)}\n`);
     if (a.svg !== undefined) {
       writeFileAtomic(a.svg, summarySvg(summary));
       log.info(`wrote ${a.svg}`);

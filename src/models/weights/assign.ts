@@ -114,6 +114,11 @@ export function guessFamily(keys: Iterable<string>): string | undefined {
   if (/^features\.\d+\.\d+\.block\.\d+\.\d+\.weight$/m.test(all) || /^conv_stem\.weight$/m.test(all)) return 'an EfficientNet (efficientnet_b0)';
   if (/^features\.\d+\.\d+\.layer_scale$/m.test(all) || /^stages\.\d+\.blocks\.\d+\.gamma$/m.test(all) || /_stage_\d+_block_\d+_depthwise_conv\//m.test(all)) return 'a ConvNeXt (convnext_tiny)';
   if (/^stem\.conv\.weight$/m.test(all)) return 'a tiny_cnn';
+  // Keras applications whose structure is not torchvision's, so their weights cannot carry over.
+  if (/^(.*\/)?conv1_conv[./](kernel|weight)$/m.test(all)) return "Keras's ResNet50 (ResNet v1: the stride sits on the first 1x1 convolution and convolutions have biases, unlike torchvision's)";
+  if (/^(.*\/)?stem_conv[./](kernel|weight)$/m.test(all) && /block1a_dwconv/.test(all)) {
+    return "Keras's EfficientNetB0 (TensorFlow 'same' padding and BatchNorm eps 1e-3, unlike torchvision's; use torchvision or timm weights)";
+  }
   return undefined;
 }
 

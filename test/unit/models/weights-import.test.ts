@@ -133,6 +133,22 @@ describe('bad weight files fail in one line naming the file or key', () => {
     expect(msg).toMatch(/tiny_cnn\.pth: not resnet50 weights; it looks like a tiny_cnn/);
   });
 
+  it('a Keras application whose structure is not torchvision’s', async () => {
+    const keras = path.join(t.dir, 'keras_resnet50');
+    fs.mkdirSync(keras);
+    const weights = [
+      { name: 'conv1_conv/kernel', shape: [7, 7, 3, 64], dtype: 'float32' },
+      { name: 'conv1_conv/bias', shape: [64], dtype: 'float32' },
+    ];
+    fs.writeFileSync(path.join(keras, 'group1-shard1of1.bin'), Buffer.alloc((7 * 7 * 3 * 64 + 64) * 4));
+    fs.writeFileSync(
+      path.join(keras, 'model.json'),
+      JSON.stringify({ format: 'layers-model', modelTopology: { class_name: 'Functional', config: { layers: [] } }, weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights }] }),
+    );
+    const msg = await failure('resnet50', keras);
+    expect(msg.startsWith(`${keras}: not resnet50 weights; it looks like Keras's ResNet50 (ResNet v1: the stride sits on the first 1x1 convolution`)).toBe(true);
+  });
+
   it('corrupt or truncated files', async () => {
     const pth = read('tiny_cnn.pth');
     const truncated = path.join(t.dir, 'truncated.pth');
