@@ -91,6 +91,34 @@ describe('custom layers', () => {
     }
   });
 
+  it.each([
+    ['ConvNeXt', smallConvNeXt, 32],
+    ['EfficientNet', smallEfficientNet, 16],
+  ] as const)('%s trains: finite gradients reach every trainable weight; dropout and stochastic depth act only in training', (_what, spec, size) => {
+    const model = spec.build({ numClasses: 3, inputSize: size, seed: 4 });
+    const x = tf.randomNormal([2, size, size, 3], 0, 1, 'float32', 3);
+    const before = tf.memory().numTensors;
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = model.apply(x, { training: true }) as tf.Tensor;
+      return tf.mean(tf.square(logits)) as tf.Scalar;
+    }, model.trainableWeights.map((w) => w.read() as tf.Variable));
+    expect(Number.isFinite(value.dataSync()[0])).toBe(true);
+    expect(Object.keys(grads).length).toBe(model.trainableWeights.length);
+    for (const g of Object.values(grads)) expect(Number.isFinite(tf.tidy(() => tf.sum(tf.abs(g)).dataSync()[0]!))).toBe(true);
+    tf.dispose([value, ...Object.values(grads)]);
+    // Inference is deterministic; training mode is not (dropout or dropped residual branches).
+    tf.tidy(() => {
+      const a = (model.predict(x) as tf.Tensor).dataSync();
+      const b = (model.predict(x) as tf.Tensor).dataSync();
+      expect(Array.from(b)).toEqual(Array.from(a));
+      const outs = [0, 1, 2, 3, 4].map(() => Array.from((model.apply(x, { training: true }) as tf.Tensor).dataSync()));
+      expect(outs.some((o) => o.some((v, i) => Math.abs(v - a[i]!) > 1e-6))).toBe(true);
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+    x.dispose();
+  });
+
   it('loadTimModel names a folder without Tim metadata', async () => {
     const t = tmpDir();
     try {
