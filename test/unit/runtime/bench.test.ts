@@ -1,0 +1,59 @@
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { compareTable, type CompareRow } from '../../../bench/compare';
+import { runModelBench } from '../../../bench/model-bench';
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+describe('tim bench', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('times a training step and an inference pass, and leaves no tensors behind', async () => {
+    const before = tf.memory().numTensors;
+    for (const mode of ['train', 'infer'] as const) {
+      const r = await runModelBench({ mode, arch: 'tiny_cnn', imageSize: 32, batch: 2, steps: 1, backend: 'wasm' });
+      expect(Object.keys(r).sort()).toEqual(['backend', 'ms_per_image', 'peak_rss_mb']);
+      expect(r.backend).toBe('wasm');
+      expect(r.ms_per_image).toBeGreaterThan(0);
+      expect(r.peak_rss_mb).toBeGreaterThan(10);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('prints the JSON contract from the command line', () => {
+    const r = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'bin', 'tim.js'), 'bench', 'train', '--arch', 'tiny_cnn', '--image-size', '32', '--batch', '2', '--steps', '1', '--backend', 'wasm', '--json'],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout.trim()) as Record<string, unknown>;
+    expect(out.backend).toBe('wasm');
+    expect(typeof out.ms_per_image).toBe('number');
+    expect(typeof out.peak_rss_mb).toBe('number');
+  }, 60_000);
+
+  it('rejects a bad batch size with one line', () => {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'tim.js'), 'bench', 'infer', '--arch', 'tiny_cnn', '--batch', '0'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/--batch must be a positive integer/);
+  }, 60_000);
+
+  it('tabulates the Tim/PyTorch ratios', () => {
+    const row: CompareRow = {
+      arch: 'resnet50',
+      mode: 'train',
+      image_size: 128,
+      batch: 8,
+      tim: { backend: 'wasm', ms_per_image: 90, peak_rss_mb: 900 },
+      torch: { backend: 'torch', ms_per_image: 30, peak_rss_mb: 700 },
+      ratio: 3,
+    };
+    const table = compareTable([row]);
+    expect(table.split('\n')).toHaveLength(3);
+    expect(table).toContain('| resnet50 | train | 128 | 8 | wasm | 90 | 30 | 3× | 900 | 700 |');
+  });
+});
