@@ -100,7 +100,7 @@ describe('custom layers', () => {
     const before = tf.memory().numTensors;
     const { value, grads } = tf.variableGrads(() => {
       const logits = model.apply(x, { training: true }) as tf.Tensor;
-      return tf.mean(tf.square(logits)) as tf.Scalar;
+      return tf.mean<tf.Scalar>(tf.square(logits));
     }, model.trainableWeights.map((w) => w.read() as tf.Variable));
     expect(Number.isFinite(value.dataSync()[0])).toBe(true);
     expect(Object.keys(grads).length).toBe(model.trainableWeights.length);
