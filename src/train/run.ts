@@ -11,9 +11,9 @@ import { preprocessSpecOf } from '../data/preprocess';
 import { readSplit, stratifiedSplit, writeSplit } from '../data/split';
 import type { SplitManifest } from '../data/types';
 import { CHECKPOINTS_DIR, createRunFolder, openRunFolder, type RunFolder } from '../io/run-folder';
-import * as models from '../models';
-import { createModel, groupVariables, loadTimModel, saveTimModel, type TimModel } from '../models';
+import { createModel, groupVariables, loadPretrained, loadTimModel, saveTimModel, type TimModel } from '../models';
 import { selectBackend } from '../runtime/backend';
+import { rethrowIfOutOfMemory, suggestMicroBatch } from '../runtime/memory';
 import { wasmCanTrainConvNets } from '../runtime/wasm-kernels';
 import { type ModelWriter, readLoopState } from './checkpoint';
 import { registerFastCpuTrainingKernels } from './cpu-kernels';
@@ -43,24 +43,15 @@ export interface TrainOptions {
 
 const writeTimModel: ModelWriter = (tm, dir, extraFiles) => saveTimModel(tm, dir, { extraFiles });
 
-type LoadPretrained = (arch: string, file: string, opts?: { numClasses?: number; inputSize?: number; seed?: number }) => Promise<TimModel>;
-
 /** The model a fresh run starts from: ImageNet weights with a new head, or a fresh initialisation. */
 async function initialModel(cfg: TimConfig, numClasses: number): Promise<TimModel> {
   const { arch, pretrained } = cfg.model;
   const size = cfg.data.image_size;
   if (pretrained === 'none') return createModel(arch, { numClasses, inputSize: size, seed: cfg.seed });
-  const loadPretrained = (models as Record<string, unknown>).loadPretrained as LoadPretrained | undefined;
-  if (typeof loadPretrained !== 'function') throw new TimError(`model.pretrained: loading weight files is not available in this version; set model.pretrained: none`);
   if (!fs.existsSync(pretrained)) {
     throw new TimError(`model.pretrained: weight file '${pretrained}' not found (tim weights fetch ${arch}, or set model.pretrained: none)`);
   }
   return loadPretrained(arch, pretrained, { numClasses, inputSize: size, seed: cfg.seed });
-}
-
-function isWasmOutOfMemory(e: unknown): boolean {
-  const msg = e instanceof Error ? e.message : String(e);
-  return /memory access out of bounds|out of memory|Cannot enlarge memory|Aborted\(OOM\)/i.test(msg);
 }
 
 function assertWritable(dir: string, force: boolean | undefined): void {
@@ -121,7 +112,8 @@ export async function train(config: TimConfig, opts: TrainOptions = {}): Promise
   if (tm.numClasses !== numClasses) throw new TimError(`${run.dir}: the model has ${tm.numClasses} classes, the split ${numClasses}`);
   const t = cfg.train;
   const groups = trainedGroups(groupVariables(tm, cfg.model.stem), { freezeBackbone: cfg.model.freeze_backbone, lrGroups: t.lr_groups });
-  const microBatch = Math.min(t.micro_batch ?? t.batch_size, t.batch_size);
+  // Gradient accumulation: as configured, else what fits the backend's memory, else the whole batch.
+  const microBatch = Math.min(t.micro_batch ?? suggestMicroBatch(cfg.model.arch, cfg.data.image_size, backend.backend) ?? t.batch_size, t.batch_size);
   const classWeights = t.class_weights === 'balanced' ? balancedClassWeights(split.train.map((it) => it.label), numClasses) : undefined;
 
   const spec = preprocessSpecOf(cfg);
@@ -159,12 +151,8 @@ export async function train(config: TimConfig, opts: TrainOptions = {}): Promise
         progress: new Progress(opts.liveProgress),
       });
     } catch (e) {
-      if (backend.backend === 'wasm' && isWasmOutOfMemory(e)) {
-        throw new TimError(
-          `the wasm backend ran out of memory (its heap is capped at 4 GiB): lower train.micro_batch (now ${microBatch}) or data.image_size (now ${cfg.data.image_size}), or use --backend cpu`,
-        );
-      }
-      throw e;
+      // A heap overflow (wasm's is capped at 4 GiB) becomes one line saying what to lower.
+      rethrowIfOutOfMemory(e, { arch: cfg.model.arch, imageSize: cfg.data.image_size, microBatch, backend: backend.backend });
     }
     const last = outcome.history[outcome.history.length - 1];
     const prior = opts.resume && run.has('summary') ? run.readJson<Partial<TrainSummary>>('summary') : undefined;
