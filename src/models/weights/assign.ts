@@ -91,7 +91,8 @@ export function toTorchvisionNames(spec: ArchSpec, tensors: StateDict, format: W
         // Tim's own folders: the layer is named after the torch module.
         const { layer, param } = splitTfWeightName(name);
         const torchParam = TF_PARAM_TO_TORCH[param];
-        key = torchParam === undefined ? name : `${layer}.${torchParam}`;
+        // A layer scale is a bare torch parameter named after its module.
+        key = layer.endsWith('layer_scale') ? layer : torchParam === undefined ? name : `${layer}.${torchParam}`;
       }
     } else {
       key = name;

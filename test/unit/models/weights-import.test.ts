@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../../../src/core/errors';
-import { encodeSafetensors, loadPretrained, readSafetensors, readTorchFile, readWeightFile, unpickle, type StateDict } from '../../../src/models';
+import { encodeSafetensors, loadPretrained, readSafetensors, readTorchFile, readWeightFile, saveTimModel, unpickle, type StateDict } from '../../../src/models';
+import { smallConvNeXt } from './small-archs';
 import { tmpDir } from '../../support/tmp';
 import { ensureTinyFixtures } from './tiny-fixtures';
 
@@ -72,6 +73,24 @@ describe('loadPretrained', () => {
     tm.model.dispose();
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, want]);
+  });
+
+  it('imports a Tim model folder (tfjs names and layouts) with identical outputs', async () => {
+    const t = tmpDir();
+    try {
+      const model = smallConvNeXt.build({ numClasses: 4, inputSize: 32, seed: 8 });
+      await saveTimModel({ spec: smallConvNeXt, model, numClasses: 4 }, t.dir);
+      const tm = await loadPretrained(smallConvNeXt.name, t.dir, { inputSize: 32 });
+      expect(tm.numClasses).toBe(4);
+      tf.tidy(() => {
+        const x = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 1);
+        expect(Array.from((tm.model.predict(x) as tf.Tensor).dataSync())).toEqual(Array.from((model.predict(x) as tf.Tensor).dataSync()));
+      });
+      tm.model.dispose();
+      model.dispose();
+    } finally {
+      t.cleanup();
+    }
   });
 
   it('replaces the file’s head when asked for another class count', async () => {
