@@ -26,19 +26,22 @@ export function layerGroups(tm: TimModel): Record<GroupName | 'stem', string[]> 
 }
 
 /**
- * Parameters as PyTorch counts them: every weight except BatchNorm's running statistics,
- * which PyTorch keeps as buffers. Independent of which layers are frozen.
+ * Parameters of one layer as PyTorch counts them: every weight except BatchNorm's running
+ * statistics, which PyTorch keeps as buffers. Independent of which layers are frozen.
  */
-export function countParameters(model: tf.LayersModel): number {
+export function layerParameterCount(layer: tf.layers.Layer): number {
+  const isBn = layer.getClassName() === 'BatchNormalization';
   let n = 0;
-  for (const layer of model.layers) {
-    const isBn = layer.getClassName() === 'BatchNormalization';
-    for (const w of layer.weights) {
-      if (isBn && /moving_(mean|variance)$/.test(w.originalName)) continue;
-      n += w.shape.reduce<number>((a, b) => a * (b ?? 1), 1);
-    }
+  for (const w of layer.weights) {
+    if (isBn && /moving_(mean|variance)$/.test(w.originalName)) continue;
+    n += w.shape.reduce<number>((a, b) => a * (b ?? 1), 1);
   }
   return n;
+}
+
+/** Parameters of a model as PyTorch counts them (see layerParameterCount). */
+export function countParameters(model: tf.LayersModel): number {
+  return model.layers.reduce((n, layer) => n + layerParameterCount(layer), 0);
 }
 
 export { GROUP_NAMES };

@@ -1,5 +1,5 @@
 import { getArchSpec } from './registry';
-import { countParameters } from './groups';
+import { countParameters, layerParameterCount } from './groups';
 import * as tf from '@tensorflow/tfjs';
 
 /** One row of a depth-1 structure summary: a torchvision top-level module (features.N counted apart). */
@@ -44,27 +44,12 @@ export function summarizeArch(arch: string, inputSize = 224, numClasses?: number
         rows.push(row);
       }
       row.outputShape = [1, ...torchOrder(layer.outputShape as tf.Shape).slice(1)];
-    }
-    for (const row of rows) {
-      row.params = countLayerParams(model, row.block);
+      row.params += layerParameterCount(layer);
     }
     return { arch, inputShape: [1, 3, inputSize, inputSize], rows, totalParams: countParameters(model) };
   } finally {
     model.dispose();
   }
-}
-
-function countLayerParams(model: tf.LayersModel, block: string): number {
-  let n = 0;
-  for (const layer of model.layers) {
-    if (blockOf(layer.name) !== block) continue;
-    const isBn = layer.getClassName() === 'BatchNormalization';
-    for (const w of layer.weights) {
-      if (isBn && /moving_(mean|variance)$/.test(w.originalName)) continue;
-      n += w.shape.reduce<number>((a, b) => a * (b ?? 1), 1);
-    }
-  }
-  return n;
 }
 
 const fmtShape = (s: number[]): string => `[${s.join(', ')}]`;
