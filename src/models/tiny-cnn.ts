@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
+import { TORCH_BN } from './blocks';
 import type { ArchSpec, BuildOptions, LayerGroup } from './types';
 
 /**
  * A small CNN for CPU runs, tests and the quick start. Same interface and groups as the
  * ImageNet backbones: stem, two early convs, two middle convs, a pooled linear head.
  */
-const BN = { momentum: 0.9, epsilon: 1e-5 };
 
 function convBnRelu(x: tf.SymbolicTensor, name: string, filters: number, strides: number, seed: number): tf.SymbolicTensor {
   let y = tf.layers
@@ -14,7 +14,7 @@ function convBnRelu(x: tf.SymbolicTensor, name: string, filters: number, strides
   y = tf.layers
     .conv2d({ filters, kernelSize: 3, strides, padding: 'valid', useBias: false, name: `${name}.conv`, kernelInitializer: tf.initializers.heNormal({ seed }) })
     .apply(y) as tf.SymbolicTensor;
-  y = tf.layers.batchNormalization({ ...BN, name: `${name}.bn` }).apply(y) as tf.SymbolicTensor;
+  y = tf.layers.batchNormalization({ ...TORCH_BN, name: `${name}.bn` }).apply(y) as tf.SymbolicTensor;
   return tf.layers.reLU({ name: `${name}.act` }).apply(y) as tf.SymbolicTensor;
 }
 
