@@ -16,7 +16,8 @@ export function displayName(label: string): string {
   return label.replace(/_/g, ' ');
 }
 
-/** A probability as a percentage with one decimal. */
+/** A probability as a percentage with one decimal; tiny non-zero ones read "<0.1%", not "0.0%". */
 export function percent(p: number): string {
+  if (p > 0 && p < 0.0005) return '<0.1%';
   return `${(100 * p).toFixed(1)}%`;
 }

@@ -2,7 +2,7 @@ import { closeNames, resolveClass } from '../../../src/explain/class-names';
 import { colormap } from '../../../src/explain/colormap';
 import { areaResize, bilinearResize, cropToContent, heatmapRows } from '../../../src/explain/heatmap';
 import { rankMasks } from '../../../src/explain/faithfulness';
-import { topK } from '../../../src/explain/topk';
+import { percent, topK } from '../../../src/explain/topk';
 
 const ARTISTS = ['Claude_Monet', 'Pierre-Auguste_Renoir', 'Vincent_van_Gogh', 'Paul_Gauguin', 'Rembrandt', 'Edgar_Degas'];
 
@@ -71,6 +71,12 @@ describe('class names', () => {
 });
 
 describe('ranking', () => {
+  it('percent keeps one decimal and never shows a non-zero probability as 0.0%', () => {
+    expect(percent(0.8734)).toBe('87.3%');
+    expect(percent(1e-9)).toBe('<0.1%');
+    expect(percent(0)).toBe('0.0%');
+  });
+
   it('topK orders by probability and keeps labels', () => {
     expect(topK([0.1, 0.6, 0.3], ['a', 'b', 'c'], 2)).toEqual([
       { label: 'b', confidence: 0.6 },
