@@ -3,6 +3,7 @@ import { captureStockKernel, type KernelImpl } from './wasm/access';
 import { conv2DBackpropFilter, conv2DBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from './wasm/conv-grads';
 import { batchMatMul, tile } from './wasm/matmul-tile';
 import { mean, sum } from './wasm/reduce';
+import { prepareWasmThreads } from './wasm/threads';
 
 /** Kernels Tim provides for the wasm backend: the missing gradients, and faster replacements. */
 const TIM_WASM_KERNELS: Record<string, KernelImpl> = {
@@ -27,6 +28,9 @@ let registered = false;
  */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
+  // Opt-in: XNNPACK's thread pool in Node (see prepareWasmThreads); must precede the backend's start.
+  const threads = Number(process.env.TIM_WASM_THREADS ?? '1');
+  if (Number.isInteger(threads) && threads > 1) prepareWasmThreads(threads);
   for (const name of STOCK_USED) captureStockKernel(name);
   for (const [kernelName, kernelFunc] of Object.entries(TIM_WASM_KERNELS)) {
     const existing = tf.getKernel(kernelName, 'wasm');
