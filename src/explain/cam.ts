@@ -55,10 +55,10 @@ export class CamExplainer {
     return tf.tidy(() => {
       const activations = this.split.features.apply(x, { training: false }) as tf.Tensor4D;
       const logits = this.split.head(activations);
+      const predicted = targets.some((t) => t === undefined) ? tf.argMax<tf.Tensor1D>(logits, 1).arraySync() : [];
+      const fns = targets.map((t, i): CamTarget => (typeof t === 'function' ? t : classTarget(t ?? (predicted[i] as number))));
       let grads: tf.Tensor4D | undefined;
       if (m.usesGradients) {
-        const predicted = targets.some((t) => t === undefined) ? tf.argMax<tf.Tensor1D>(logits, 1).arraySync() : [];
-        const fns = targets.map((t, i): CamTarget => (typeof t === 'function' ? t : classTarget(t ?? (predicted[i] as number))));
         // Images are independent in inference mode, so the gradient of the summed scores
         // gives every image the gradient of its own score.
         const score = (a: tf.Tensor): tf.Scalar => {
@@ -68,7 +68,8 @@ export class CamExplainer {
         };
         grads = tf.grad(score)(activations) as tf.Tensor4D;
       }
-      const coarse = tf.relu(m.map(activations, grads));
+      const context = { x, targets: fns, forward: (input: tf.Tensor4D) => this.split.head(this.split.features.apply(input, { training: false }) as tf.Tensor4D) };
+      const coarse = tf.relu(m.map(activations, grads, context));
       const up = tf.image.resizeBilinear(tf.expandDims<tf.Tensor4D>(coarse, 3), [height, width], false, true);
       const maps = normalizePerImage(tf.squeeze<tf.Tensor3D>(up, [3]));
       return { maps, logits };

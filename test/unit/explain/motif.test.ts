@@ -66,12 +66,15 @@ describe('CAMs on a motif task', () => {
     expect(acc).toBeGreaterThanOrEqual(0.9);
   });
 
-  it.each(['gradcam', 'gradcampp', 'hirescam'])('%s puts the heat map mass on the motif for most held-out images', (method) => {
+  it.each(['gradcam', 'gradcampp', 'hirescam', 'scorecam'])('%s puts the heat map mass on the motif for most held-out images', (method) => {
     const cam = new CamExplainer(tm.model, tm.spec.camTargetLayer);
     const x = toBatch(heldOut, SIZE);
+    const before = tf.memory().numTensors;
     const { maps, logits } = cam.compute(x, heldOut.map(() => undefined), method);
     const values = maps.dataSync();
-    tf.dispose([x, maps, logits]);
+    tf.dispose([maps, logits]);
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
     const shares = heldOut.map((im, i) => massShare(values.subarray(i * SIZE * SIZE, (i + 1) * SIZE * SIZE), SIZE, SIZE, im.box));
     const onMotif = shares.filter((s) => s > 2 * AREA_SHARE).length / shares.length;
     expect(onMotif).toBeGreaterThanOrEqual(0.7);
