@@ -12,7 +12,7 @@ import { getCamMethod } from './cam-methods';
 import { loadInput } from './predict';
 import type { InferenceRun } from './run';
 
-export const FAITHFULNESS_FILE = 'faithfulness.json';
+export const FAITHFULNESS_FILE = RUN_FILES.faithfulness;
 
 /**
  * How removed pixels are filled. The per-image mean colour of the picture area takes the

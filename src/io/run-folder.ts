@@ -24,6 +24,7 @@ export const RUN_FILES = {
   predictions: 'predictions.csv',
   confusion: 'confusion.csv',
   confusionPng: 'confusion.png',
+  faithfulness: 'faithfulness.json',
 } as const;
 
 export type RunFileKey = keyof typeof RUN_FILES;
