@@ -244,6 +244,8 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
           loss: partial.loss_sum / Math.max(1, partial.count),
           acc: partial.correct / Math.max(1, partial.count),
         });
+        // Let the event loop run (signal handlers fire there, not between resolved promises).
+        await new Promise<void>((resolve) => setImmediate(resolve));
         if (o.shouldStop?.()) {
           progress.clear();
           await saveLast({ ...state, step_in_epoch: done, partial }, epochStart);
