@@ -13,7 +13,7 @@ import type { SplitManifest } from '../data/types';
 import { CHECKPOINTS_DIR, createRunFolder, openRunFolder, type RunFolder } from '../io/run-folder';
 import { createModel, groupVariables, loadPretrained, loadTimModel, saveTimModel, type TimModel } from '../models';
 import { selectBackend } from '../runtime/backend';
-import { rethrowIfOutOfMemory, suggestMicroBatch } from '../runtime/memory';
+import { OutOfMemoryError, outOfMemoryMessage, rethrowIfOutOfMemory, suggestMicroBatch } from '../runtime/memory';
 import { wasmCanTrainConvNets } from '../runtime/wasm-kernels';
 import { type ModelWriter, readLoopState } from './checkpoint';
 import { registerFastCpuTrainingKernels } from './cpu-kernels';
@@ -151,8 +151,11 @@ export async function train(config: TimConfig, opts: TrainOptions = {}): Promise
         progress: new Progress(opts.liveProgress),
       });
     } catch (e) {
-      // A heap overflow (wasm's is capped at 4 GiB) becomes one line saying what to lower.
-      rethrowIfOutOfMemory(e, { arch: cfg.model.arch, imageSize: cfg.data.image_size, microBatch, backend: backend.backend });
+      // A heap overflow (wasm's is capped at 4 GiB) becomes one line saying what to lower;
+      // on wasm it can also surface as a bare emscripten abort.
+      const ctx = { arch: cfg.model.arch, imageSize: cfg.data.image_size, microBatch, backend: backend.backend };
+      if (backend.backend === 'wasm' && /^Aborted\(/.test(e instanceof Error ? e.message : String(e))) throw new OutOfMemoryError(outOfMemoryMessage(ctx));
+      rethrowIfOutOfMemory(e, ctx);
     }
     const last = outcome.history[outcome.history.length - 1];
     const prior = opts.resume && run.has('summary') ? run.readJson<Partial<TrainSummary>>('summary') : undefined;
