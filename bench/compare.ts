@@ -13,6 +13,7 @@ export interface CompareOptions {
   batch: number;
   steps: number;
   backend?: string;
+  wasmThreads?: number;
   python?: string;
 }
 
@@ -63,7 +64,9 @@ export function runCompare(opts: CompareOptions): CompareRow[] {
       const common = ['--arch', arch, '--image-size', String(size), '--batch', String(opts.batch), '--steps', String(opts.steps)];
       const tim = run(
         process.execPath,
-        [path.join(ROOT, 'bin', 'tim.js'), 'bench', mode, ...common, '--json', ...(opts.backend ? ['--backend', opts.backend] : [])],
+        [path.join(ROOT, 'bin', 'tim.js'), 'bench', mode, ...common, '--json', ...(opts.backend ? ['--backend', opts.backend] : []),
+          ...(opts.wasmThreads ? ['--wasm-threads', String(opts.wasmThreads)] : []),
+        ],
         `tim ${mode} ${arch} ${size}px batch ${opts.batch}`,
       );
       const torch = run(python, [path.join(ROOT, 'scripts', 'bench_torch.py'), mode, ...common, '--threads', '2'], `pytorch ${mode} ${arch} ${size}px batch ${opts.batch}`);

@@ -13,6 +13,7 @@ interface ModelArgs {
   steps: number;
   warmup: number;
   backend: BackendChoice | undefined;
+  'wasm-threads': number | undefined;
   json: boolean;
 }
 
@@ -24,6 +25,7 @@ function modelOptions(y: Argv): Argv<ModelArgs> {
     .option('steps', { type: 'number', default: 3, describe: 'timed steps' })
     .option('warmup', { type: 'number', default: 1, describe: 'untimed steps first' })
     .option('backend', { choices: BACKEND_CHOICES, describe: 'compute backend (default auto)' })
+    .option('wasm-threads', { type: 'number', describe: 'XNNPACK threads for the wasm backend (sets TIM_WASM_THREADS; default 1)' })
     .option('json', { type: 'boolean', default: false, describe: 'print {"backend","ms_per_image","peak_rss_mb"}' });
 }
 
@@ -37,6 +39,7 @@ function modelCommand(mode: BenchMode, describe: string): CommandModule<object, 
         if (!Number.isInteger(argv[key]) || argv[key] < 1) throw new TimError(`--${key} must be a positive integer, got ${argv[key]}`);
       }
       const imageSize = argv['image-size'] ?? (mode === 'train' ? 128 : 224);
+      if (argv['wasm-threads'] !== undefined) process.env.TIM_WASM_THREADS = String(argv['wasm-threads']);
       const result = await runModelBench({
         mode,
         arch: argv.arch,
@@ -64,6 +67,7 @@ interface CompareArgs {
   batch: number;
   steps: number;
   backend: BackendChoice | undefined;
+  'wasm-threads': number | undefined;
   python: string;
   json: boolean;
 }
@@ -79,6 +83,7 @@ const compareCommand: CommandModule<object, CompareArgs> = {
       .option('batch', { type: 'number', default: 8 })
       .option('steps', { type: 'number', default: 2 })
       .option('backend', { choices: BACKEND_CHOICES, describe: "Tim's backend (default auto)" })
+      .option('wasm-threads', { type: 'number', describe: "XNNPACK threads for Tim's wasm backend (default 1)" })
       .option('python', { type: 'string', default: '/usr/bin/python3', describe: 'interpreter with torch and torchvision' })
       .option('json', { type: 'boolean', default: false }),
   handler: (argv) => {
@@ -89,6 +94,7 @@ const compareCommand: CommandModule<object, CompareArgs> = {
       batch: argv.batch,
       steps: argv.steps,
       backend: argv.backend,
+      wasmThreads: argv['wasm-threads'],
       python: argv.python,
     });
     process.stdout.write(argv.json ? `${JSON.stringify(rows, null, 2)}\n` : `${compareTable(rows)}\n`);

@@ -5,6 +5,20 @@ import * as tf from '@tensorflow/tfjs';
 
 let prepared = false;
 
+interface PThreadPool {
+  runningWorkers?: { unref?: () => void }[];
+  unusedWorkers?: { unref?: () => void }[];
+}
+
+/**
+ * XNNPACK's pool threads wait for work for the life of the process; unreferenced, they no
+ * longer keep Node's event loop alive, so a command still exits when its work is done.
+ */
+function unrefPoolWorkers(backend: unknown): void {
+  const pool = (backend as { wasm?: { PThread?: PThreadPool } } | undefined)?.wasm?.PThread;
+  for (const w of [...(pool?.runningWorkers ?? []), ...(pool?.unusedWorkers ?? [])]) w.unref?.();
+}
+
 /**
  * Turns on the threaded-SIMD build of the wasm backend in Node; call before the backend starts.
  *
@@ -56,6 +70,7 @@ export function prepareWasmThreads(threads: number): boolean {
       if (registry.wasm !== undefined || Date.now() - started > 120_000) {
         osMutable.cpus = cpus;
         clearInterval(timer);
+        unrefPoolWorkers(registry.wasm);
       }
     }, 20);
     timer.unref();
