@@ -1,3 +1,5 @@
+export { parseCsv } from '../io/csv';
+
 /** RFC 4180 quoting: a field with a comma, quote, or line break is quoted, quotes doubled. */
 export function csvField(value: string | number): string {
   const s = typeof value === 'number' ? formatNumber(value) : value;
@@ -17,39 +19,6 @@ export function csvLine(fields: ReadonlyArray<string | number>): string {
 /** Lines joined with `\n`, ending with one. */
 export function csvText(rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
   return rows.map(csvLine).join('\n') + '\n';
-}
-
-/** Splits CSV text into rows of fields (the inverse of csvText, for tests and tools). */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += ch;
-  }
-  if (field !== '' || row.length) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
 }
 
 /** confusion.csv: a header of predicted class names, then one row per true class. */

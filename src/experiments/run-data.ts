@@ -5,7 +5,8 @@ import { readRunConfig } from '../config/load';
 import type { TimConfig } from '../config/schema';
 import type { SplitManifest } from '../data/types';
 import { RUN_FILES } from '../io/run-folder';
-import { parseCsv } from './csv';
+import { HEADLINE_METRICS } from '../evaluate/bootstrap';
+import { parseCsv } from '../io/csv';
 
 /**
  * Everything reports and sweep summaries read from a run folder, read tolerantly: a run that
@@ -81,15 +82,8 @@ export interface RunData {
   problems: string[];
 }
 
-export const HEADLINE_KEYS = [
-  'accuracy',
-  'precision_weighted',
-  'recall_weighted',
-  'f1_weighted',
-  'precision_macro',
-  'recall_macro',
-  'f1_macro',
-] as const;
+/** The headline metrics, each with a bootstrap interval in metrics.json. */
+export const HEADLINE_KEYS = HEADLINE_METRICS;
 
 function readJsonFile(file: string, problems: string[]): unknown {
   if (!fs.existsSync(file)) return undefined;
@@ -152,7 +146,7 @@ export function readHistory(file: string, problems: string[] = []): HistoryLine[
 /** confusion.csv: a header of predicted class names, then one row per true class. */
 export function readConfusionCsv(file: string): ConfusionTable | undefined {
   if (!fs.existsSync(file)) return undefined;
-  const rows = parseCsv(fs.readFileSync(file, 'utf8'));
+  const rows = parseCsv(fs.readFileSync(file, 'utf8')).filter((r) => !(r.length === 1 && r[0] === ''));
   const header = rows[0];
   if (!header || header.length < 2) return undefined;
   const labels = header.slice(1);

@@ -3,7 +3,7 @@ import * as path from 'path';
 import YAML from 'yaml';
 import { TimError } from '../../../src/core/errors';
 import { setLogLevel } from '../../../src/core/log';
-import { parseCsv } from '../../../src/experiments/csv';
+import { parseCsv } from '../../../src/io/csv';
 import { readRunData, intervalOf } from '../../../src/experiments/run-data';
 import { parseShard, selectShard, shardFromEnv } from '../../../src/experiments/shard';
 import type { RunSteps } from '../../../src/experiments/steps';
