@@ -1,6 +1,6 @@
 import seedrandom from 'seedrandom';
 import { TimError } from '../core/errors';
-import { classificationMetrics } from './metrics';
+import { classificationMetrics, type ClassificationMetrics } from './metrics';
 
 /** The metrics that get a bootstrap interval (the keys of metrics.json's headline section). */
 export const HEADLINE_METRICS = [
@@ -48,7 +48,11 @@ export interface BootstrapResult {
 
 /** The seven headline metrics of one label/prediction set. */
 export function headlineMetrics(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, numClasses: number): HeadlineMetrics {
-  const m = classificationMetrics(yTrue, yPred, numClasses);
+  return headlineOf(classificationMetrics(yTrue, yPred, numClasses));
+}
+
+/** The headline section of already computed metrics. */
+export function headlineOf(m: ClassificationMetrics): HeadlineMetrics {
   return {
     accuracy: m.accuracy,
     precision_weighted: m.weighted.precision,

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import type { PreprocessSpec } from '../data/types';
-import { bootstrapMetrics, type BootstrapOptions, type BootstrapResult, type HeadlineMetrics } from './bootstrap';
+import { bootstrapMetrics, headlineOf, type BootstrapOptions, type BootstrapResult, type HeadlineMetrics } from './bootstrap';
 import { topConfusions, type Confusion } from './confusions';
 import { csvText } from './csv';
 import { classificationMetrics, ECE_BINS, expectedCalibrationError, rankClasses, topKAccuracy } from './metrics';
@@ -51,13 +51,7 @@ export function metricsOfPredictions(predicted: ItemPredictions, classes: string
   const yPred = rows.map((r) => rankClasses(r)[0] as number);
   const m = classificationMetrics(yTrue, yPred, k);
   const metrics: MetricsJson = {
-    accuracy: m.accuracy,
-    precision_weighted: m.weighted.precision,
-    recall_weighted: m.weighted.recall,
-    f1_weighted: m.weighted.f1,
-    precision_macro: m.macro.precision,
-    recall_macro: m.macro.recall,
-    f1_macro: m.macro.f1,
+    ...headlineOf(m),
     top3_accuracy: topKAccuracy(yTrue, rows, 3),
     ece: expectedCalibrationError(yTrue, rows, ECE_BINS),
     ece_bins: ECE_BINS,
