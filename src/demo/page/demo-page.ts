@@ -4,17 +4,10 @@
  * <body> says where it stands: loading, ready, busy, done or error.
  */
 
-export {};
+import type { DemoModel } from '../models';
 
-interface ModelInfo {
-  id: string;
-  name: string;
-  arch: string;
-  classes: number;
-  imageSize?: number;
-  resize?: string;
-  accuracy?: number;
-}
+/** A model as the server lists it: its folder stays on the server. */
+type ModelInfo = Omit<DemoModel, 'dir'>;
 
 interface Answer {
   top: { label: string; confidence: number }[];
