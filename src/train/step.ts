@@ -40,8 +40,8 @@ export function batchGradients(m: StepModel, x: tf.Tensor4D, y: tf.Tensor1D): St
   const norm = w.reduce((a, b) => a + b, 0) || 1;
   const micro = Math.max(1, Math.min(m.microBatch, n));
   let acc: tf.NamedTensorMap | null = null;
-  let loss = 0;
-  let correct = 0;
+  // Loss and hits stay on the device until the step ends: one read per step, not per micro-batch.
+  const parts: tf.Scalar[] = [];
   for (let start = 0; start < n; start += micro) {
     const size = Math.min(micro, n - start);
     const xs = sliceRows(x, start, size);
@@ -54,9 +54,7 @@ export function batchGradients(m: StepModel, x: tf.Tensor4D, y: tf.Tensor1D): St
       return weightedLossSum(logits, ys, ws, norm, m.loss);
     }, m.variables);
     tf.dispose([xs, ys, ws]);
-    loss += value.dataSync()[0] ?? NaN;
-    correct += hits ? (hits.dataSync()[0] ?? 0) : 0;
-    tf.dispose(hits ? [value, hits] : [value]);
+    parts.push(value, hits ?? tf.scalar(0));
     if (acc === null) {
       acc = grads;
     } else {
@@ -67,7 +65,10 @@ export function batchGradients(m: StepModel, x: tf.Tensor4D, y: tf.Tensor1D): St
       }
     }
   }
-  return { grads: acc ?? {}, loss, correct, count: n };
+  const totals = tf.tidy(() => tf.sum(tf.reshape(tf.stack(parts), [-1, 2]), 0));
+  const [loss, correct] = totals.dataSync();
+  tf.dispose([totals, ...parts]);
+  return { grads: acc ?? {}, loss: loss ?? NaN, correct: correct ?? 0, count: n };
 }
 
 /** Loss (plain cross-entropy, no smoothing or weights) and correct count of one batch, inference mode. */
