@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ChannelLayerNorm } from './layers';
+import { batchNormalization, ChannelLayerNorm } from './layers';
 export type Initializer = ReturnType<typeof tf.initializers.zeros>;
 
 /**
@@ -62,7 +62,7 @@ export function conv(x: Sym, name: string, o: ConvOptions): Sym {
 }
 
 export function batchNorm(x: Sym, name: string): Sym {
-  return apply(tf.layers.batchNormalization({ ...TORCH_BN, axis: -1, name }), x);
+  return apply(batchNormalization({ ...TORCH_BN, axis: -1, name }), x);
 }
 
 export function layerNorm(x: Sym, name: string, epsilon = 1e-6): Sym {

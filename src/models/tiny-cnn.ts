@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TORCH_BN } from './blocks';
+import { batchNormalization } from './layers';
 import type { ArchSpec, BuildOptions, LayerGroup } from './types';
 
 /**
@@ -14,7 +15,7 @@ function convBnRelu(x: tf.SymbolicTensor, name: string, filters: number, strides
   y = tf.layers
     .conv2d({ filters, kernelSize: 3, strides, padding: 'valid', useBias: false, name: `${name}.conv`, kernelInitializer: tf.initializers.heNormal({ seed }) })
     .apply(y) as tf.SymbolicTensor;
-  y = tf.layers.batchNormalization({ ...TORCH_BN, name: `${name}.bn` }).apply(y) as tf.SymbolicTensor;
+  y = batchNormalization({ ...TORCH_BN, name: `${name}.bn` }).apply(y) as tf.SymbolicTensor;
   return tf.layers.reLU({ name: `${name}.act` }).apply(y) as tf.SymbolicTensor;
 }
 

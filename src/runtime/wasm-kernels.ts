@@ -1,6 +1,9 @@
+import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { captureStockKernel, type KernelImpl } from './wasm/access';
 import { conv2DBackpropFilter, conv2DBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from './wasm/conv-grads';
+import { registerFusedBatchNorm } from './fused/batch-norm';
+import { identity } from './wasm/identity';
 import { batchMatMul, tile } from './wasm/matmul-tile';
 import { mean, sum } from './wasm/reduce';
 import { prepareWasmThreads } from './wasm/threads';
@@ -15,6 +18,7 @@ const TIM_WASM_KERNELS: Record<string, KernelImpl> = {
   Tile: tile,
   Sum: sum,
   Mean: mean,
+  Identity: identity,
 };
 
 /** Stock kernels the implementations call; captured before any replacement. */
@@ -22,15 +26,32 @@ const STOCK_USED = ['Conv2D', 'DepthwiseConv2dNative', 'BatchMatMul', 'Reshape',
 
 let registered = false;
 
+/** Most XNNPACK threads Tim starts by default; more rarely pays on the layer sizes of these models. */
+const MAX_DEFAULT_THREADS = 8;
+
+/**
+ * XNNPACK threads for the wasm backend: TIM_WASM_THREADS when set (1 turns threads off),
+ * otherwise one per core the process may use.
+ */
+export function wasmThreadCount(env: NodeJS.ProcessEnv = process.env, cores = os.availableParallelism()): number {
+  const raw = env.TIM_WASM_THREADS;
+  if (raw !== undefined && raw.trim() !== '') {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`TIM_WASM_THREADS must be a whole number of at least 1, got '${raw}'`);
+    return n;
+  }
+  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, cores));
+}
+
 /**
  * Registers the gradient kernels the stock wasm backend lacks (and faster versions of its slow
  * ones). Must run after `@tensorflow/tfjs-backend-wasm` is loaded; safe to call again.
  */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
-  // Opt-in: XNNPACK's thread pool in Node (see prepareWasmThreads); must precede the backend's start.
-  const threads = Number(process.env.TIM_WASM_THREADS ?? '1');
-  if (Number.isInteger(threads) && threads > 1) prepareWasmThreads(threads);
+  // XNNPACK's thread pool in Node (see prepareWasmThreads); must precede the backend's start.
+  const threads = wasmThreadCount();
+  if (threads > 1) prepareWasmThreads(threads);
   for (const name of STOCK_USED) captureStockKernel(name);
   for (const [kernelName, kernelFunc] of Object.entries(TIM_WASM_KERNELS)) {
     const existing = tf.getKernel(kernelName, 'wasm');
@@ -44,6 +65,7 @@ export function registerWasmTrainingKernels(): void {
       ...(existing?.setupFunc ? { setupFunc: existing.setupFunc } : {}),
     });
   }
+  registerFusedBatchNorm('wasm');
   registered = true;
 }
 

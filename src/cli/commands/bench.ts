@@ -25,7 +25,7 @@ function modelOptions(y: Argv): Argv<ModelArgs> {
     .option('steps', { type: 'number', default: 3, describe: 'timed steps' })
     .option('warmup', { type: 'number', default: 1, describe: 'untimed steps first' })
     .option('backend', { choices: BACKEND_CHOICES, describe: 'compute backend (default auto)' })
-    .option('wasm-threads', { type: 'number', describe: 'XNNPACK threads for the wasm backend (sets TIM_WASM_THREADS; default 1)' })
+    .option('wasm-threads', { type: 'number', describe: 'XNNPACK threads for the wasm backend (sets TIM_WASM_THREADS; default: one per core)' })
     .option('json', { type: 'boolean', default: false, describe: 'print {"backend","ms_per_image","peak_rss_mb"}' });
 }
 
@@ -83,7 +83,7 @@ const compareCommand: CommandModule<object, CompareArgs> = {
       .option('batch', { type: 'number', default: 8 })
       .option('steps', { type: 'number', default: 2 })
       .option('backend', { choices: BACKEND_CHOICES, describe: "Tim's backend (default auto)" })
-      .option('wasm-threads', { type: 'number', describe: "XNNPACK threads for Tim's wasm backend (default 1)" })
+      .option('wasm-threads', { type: 'number', describe: "XNNPACK threads for Tim's wasm backend (default: one per core)" })
       .option('python', { type: 'string', default: '/usr/bin/python3', describe: 'interpreter with torch and torchvision' })
       .option('json', { type: 'boolean', default: false }),
   handler: (argv) => {

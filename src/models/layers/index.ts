@@ -2,3 +2,4 @@
 export { ChannelLayerNorm, type ChannelLayerNormArgs } from './channel-layer-norm';
 export { LayerScale, type LayerScaleArgs } from './layer-scale';
 export { StochasticDepth, type StochasticDepthArgs } from './stochastic-depth';
+export { BatchNormalization, batchNormalization } from './batch-norm';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { dims4, f32, release, reshapeInfo, runStock, zerosOutput, type WasmBackend } from './access';
 import { flipFilter, scatterSpatial, transpose2d } from './layout';
+import { address, simdKernels, type HeapBackend } from './simd';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
@@ -284,6 +285,18 @@ export function depthwiseBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; b
   const [n, h, w, c] = dims4(x.shape);
   const [, ho, wo, cm] = dims4(dy.shape);
   const [kh, kw, , m] = dims4(attrs.filterShape);
+  const simd = m === 1 && c % 4 === 0 ? simdKernels(backend as unknown as HeapBackend) : null;
+  if (simd) {
+    // Channels innermost: one SIMD multiply-add per tap and group of 4 channels, no transposes.
+    const heap = backend as unknown as HeapBackend;
+    const out = zerosOutput(backend, attrs.filterShape);
+    simd.depthwise_filter_grad(
+      address(heap, x), address(heap, dy), address(heap, out),
+      n, h, w, c, ho, wo, kh, kw,
+      info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left,
+    );
+    return out;
+  }
   const xT = new Float32Array(n * h * w * c);
   transpose2d(f32(backend, x), xT, n * h * w, c);
   const yT = new Float32Array(n * ho * wo * cm);

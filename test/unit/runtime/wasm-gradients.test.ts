@@ -85,10 +85,11 @@ describe('wasm training kernels', () => {
     expect(err).toBeLessThan(TOL);
   });
 
-  it.each(cases.flatMap((c) => [1, 2].map((m) => ({ ...c, m }))))(
-    'depthwise gradients match cpu: kernel $k stride $s $pad size $size multiplier $m',
-    async ({ k, s, pad, size, m }) => {
-      const err = await compare([[2, size, size + 1, 3], [k, k, 3, m]], (x, w) =>
+  // 8 channels with multiplier 1 take the SIMD filter gradient; 3 channels the JavaScript one.
+  it.each(cases.flatMap((c) => [{ m: 1, ch: 3 }, { m: 1, ch: 8 }, { m: 2, ch: 3 }].map((v) => ({ ...c, ...v }))))(
+    'depthwise gradients match cpu: kernel $k stride $s $pad size $size channels $ch multiplier $m',
+    async ({ k, s, pad, size, m, ch }) => {
+      const err = await compare([[2, size, size + 1, ch], [k, k, ch, m]], (x, w) =>
         tf.grads((a: tf.Tensor, b: tf.Tensor) => lossOf(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad)))([x, w]),
       );
       expect(err).toBeLessThan(TOL);
@@ -96,23 +97,25 @@ describe('wasm training kernels', () => {
   );
 
   it.each([
-    { k: 3, d: 2, pad: 'same', m: 1 },
-    { k: 3, d: 2, pad: 'valid', m: 2 },
-    { k: 2, d: 3, pad: 'same', m: 2 },
-    { k: 5, d: 2, pad: 'valid', m: 1 },
-  ])('dilated depthwise backprop kernels match cpu: kernel $k dilation $d $pad multiplier $m', async ({ k, d, pad, m }) => {
+    { k: 3, d: 2, pad: 'same', m: 1, ch: 3 },
+    { k: 3, d: 2, pad: 'same', m: 1, ch: 4 },
+    { k: 3, d: 2, pad: 'valid', m: 2, ch: 3 },
+    { k: 2, d: 3, pad: 'same', m: 2, ch: 3 },
+    { k: 5, d: 2, pad: 'valid', m: 1, ch: 3 },
+    { k: 5, d: 2, pad: 'valid', m: 1, ch: 8 },
+  ])('dilated depthwise backprop kernels match cpu: kernel $k dilation $d $pad channels $ch multiplier $m', async ({ k, d, pad, m, ch }) => {
     // The cpu backend's depthwise backprop kernels ignore dilation, so the reference is the
     // gradient of an undilated convolution whose filter has the zeros written out.
-    const inputShape = [2, 13, 12, 3];
-    const filterShape = [k, k, 3, m];
+    const inputShape = [2, 13, 12, ch];
+    const filterShape = [k, k, ch, m];
     const span = (k - 1) * d + 1;
     const dilate = (w: tf.Tensor): tf.Tensor4D => {
-      const spread = tf.pad(tf.reshape(w, [k, 1, k, 1, 3, m]), [[0, 0], [0, d - 1], [0, 0], [0, d - 1], [0, 0], [0, 0]]);
-      return tf.slice(tf.reshape<tf.Rank.R4>(spread, [k * d, k * d, 3, m]), [0, 0, 0, 0], [span, span, 3, m]);
+      const spread = tf.pad(tf.reshape(w, [k, 1, k, 1, ch, m]), [[0, 0], [0, d - 1], [0, 0], [0, d - 1], [0, 0], [0, 0]]);
+      return tf.slice(tf.reshape<tf.Rank.R4>(spread, [k * d, k * d, ch, m]), [0, 0, 0, 0], [span, span, ch, m]);
     };
     const outShape = tf.backend_util.computeConv2DInfo(
       inputShape as [number, number, number, number],
-      [span, span, 3, m],
+      [span, span, ch, m],
       1,
       1,
       pad as 'same' | 'valid',

@@ -1,0 +1,130 @@
+import type * as tf from '@tensorflow/tfjs';
+import { address, simdKernels, withScratch, type HeapBackend } from '../wasm/simd';
+
+/** The wasm backend as the SIMD batch-norm kernels use it. */
+export interface SimdBackend extends HeapBackend {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+function layout(x: tf.TensorInfo): { c: number; rows: number } {
+  const c = x.shape[x.shape.length - 1] ?? 1;
+  return { c, rows: x.shape.reduce((a, b) => a * b, 1) / c };
+}
+
+/**
+ * Scratch for per-channel vectors: four float32 arrays, then two float64 ones. Returns their
+ * addresses and views, taken after the allocation so a grown heap cannot leave them stale.
+ */
+function channelScratch<T>(backend: SimdBackend, c: number, fn: (p: { f32: number[]; f64: number[]; view32: (i: number) => Float32Array; view64: (i: number) => Float64Array; view: (ptr: number) => Float32Array }) => T): T {
+  return withScratch(backend, 32 * c, (base, memory) => {
+    const f32 = [0, 1, 2, 3].map((i) => base + 4 * c * i);
+    const f64 = [0, 1].map((i) => base + 16 * c + 8 * c * i);
+    return fn({
+      f32,
+      f64,
+      view32: (i) => new Float32Array(memory.buffer, f32[i], c),
+      view64: (i) => new Float64Array(memory.buffer, f64[i], c),
+      view: (ptr) => new Float32Array(memory.buffer, ptr, c),
+    });
+  });
+}
+
+/** Training-mode forward on the SIMD kernels; null where they do not apply (channels not a multiple of 4). */
+export function simdBatchNormForward(backend: SimdBackend, x: tf.TensorInfo, gamma: tf.TensorInfo, beta: tf.TensorInfo, epsilon: number): tf.TensorInfo[] | null {
+  const k = simdKernels(backend);
+  const { c, rows } = layout(x);
+  if (!k || c % 4 !== 0 || rows === 0) return null;
+  const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput([c], 'float32'), backend.makeOutput([c], 'float32')] as const;
+  const [y, mean, variance] = outs;
+  channelScratch(backend, c, (s) => {
+    const [shift, acc1, acc2] = s.f32 as [number, number, number, number];
+    const [s1, s2] = s.f64 as [number, number];
+    const xp = address(backend, x);
+    // Sums around the first row keep the one-pass variance from cancelling.
+    s.view32(0).set(s.view(xp));
+    s.view64(0).fill(0);
+    s.view64(1).fill(0);
+    k.moment_sums(xp, shift, xp, shift, acc1, acc2, s1, s2, rows, c);
+    const sum1 = s.view64(0);
+    const sum2 = s.view64(1);
+    const sh = s.view32(0);
+    const g = s.view(address(backend, gamma));
+    const b = s.view(address(backend, beta));
+    const m = s.view(address(backend, mean));
+    const v = s.view(address(backend, variance));
+    const scale = s.view32(1);
+    const offset = s.view32(2);
+    for (let i = 0; i < c; i++) {
+      const m1 = (sum1[i] as number) / rows;
+      const vi = Math.max(0, (sum2[i] as number) / rows - m1 * m1);
+      const mi = m1 + (sh[i] as number);
+      m[i] = mi;
+      v[i] = vi;
+      const a = (g[i] as number) / Math.sqrt(vi + epsilon);
+      scale[i] = a;
+      offset[i] = (b[i] as number) - mi * a;
+    }
+    k.affine(xp, acc1, acc2, address(backend, y), rows, c);
+  });
+  return [...outs];
+}
+
+/** Training-mode gradients (dx, dγ, dβ) on the SIMD kernels; null where they do not apply. */
+export function simdBatchNormBackward(
+  backend: SimdBackend,
+  t: Record<'dy' | 'x' | 'gamma' | 'mean' | 'variance', tf.TensorInfo>,
+  epsilon: number,
+): tf.TensorInfo[] | null {
+  const k = simdKernels(backend);
+  const { c, rows } = layout(t.x);
+  if (!k || c % 4 !== 0 || rows === 0) return null;
+  const outs = [backend.makeOutput(t.x.shape, 'float32'), backend.makeOutput([c], 'float32'), backend.makeOutput([c], 'float32')] as const;
+  const [dx, dgamma, dbeta] = outs;
+  channelScratch(backend, c, (s) => {
+    const [zeros, acc1, acc2, dvec] = s.f32 as [number, number, number, number];
+    const [s1, s2] = s.f64 as [number, number];
+    s.view32(0).fill(0);
+    s.view64(0).fill(0);
+    s.view64(1).fill(0);
+    const dyp = address(backend, t.dy);
+    const xp = address(backend, t.x);
+    k.moment_sums(dyp, zeros, xp, address(backend, t.mean), acc1, acc2, s1, s2, rows, c);
+    const sumDy = s.view64(0);
+    const sumDyXc = s.view64(1);
+    const g = s.view(address(backend, t.gamma));
+    const m = s.view(address(backend, t.mean));
+    const v = s.view(address(backend, t.variance));
+    const dg = s.view(address(backend, dgamma));
+    const db = s.view(address(backend, dbeta));
+    const a = s.view32(1);
+    const b = s.view32(2);
+    const d = s.view32(3);
+    for (let i = 0; i < c; i++) {
+      const inv = 1 / Math.sqrt((v[i] as number) + epsilon);
+      const gi = g[i] as number;
+      db[i] = sumDy[i] as number;
+      dg[i] = (sumDyXc[i] as number) * inv;
+      const ai = gi * inv;
+      const bi = (-gi * inv * inv * inv * (sumDyXc[i] as number)) / rows;
+      a[i] = ai;
+      b[i] = bi;
+      d[i] = (-ai * (sumDy[i] as number)) / rows - bi * (m[i] as number);
+    }
+    k.affine2(dyp, xp, acc1, acc2, dvec, address(backend, dx), rows, c);
+  });
+  return [...outs];
+}
+
+/** y = x · scale + offset per channel of the last axis; null where the SIMD kernels do not apply. */
+export function simdAffine(backend: SimdBackend, x: tf.TensorInfo, scale: Float32Array, offset: Float32Array): tf.TensorInfo | null {
+  const k = simdKernels(backend);
+  const { c, rows } = layout(x);
+  if (!k || c % 4 !== 0 || rows === 0) return null;
+  const y = backend.makeOutput(x.shape, 'float32');
+  channelScratch(backend, c, (s) => {
+    s.view32(0).set(scale);
+    s.view32(1).set(offset);
+    k.affine(address(backend, x), s.f32[0] as number, s.f32[1] as number, address(backend, y), rows, c);
+  });
+  return y;
+}

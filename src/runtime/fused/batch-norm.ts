@@ -1,0 +1,168 @@
+import * as tf from '@tensorflow/tfjs';
+import { affine, batchNormBackward, batchNormForward } from './batch-norm-math';
+import { simdAffine, simdBatchNormBackward, simdBatchNormForward, type SimdBackend } from './batch-norm-simd';
+
+/**
+ * Training-mode batch normalisation as one kernel with one gradient kernel, for the wasm and cpu
+ * backends. tfjs composes it from moments, batchNorm and their gradients: about twenty passes over
+ * each activation per step where these need five.
+ */
+export const BN_TRAINING = 'TimBatchNormTraining';
+export const BN_TRAINING_GRAD = 'TimBatchNormTrainingGrad';
+
+/** The two ways Tim's kernels reach a backend's float32 buffers. */
+interface Buffers {
+  read(t: tf.TensorInfo): Float32Array;
+  /** Allocates every output first, then hands back views (the wasm heap may move on allocation). */
+  outputs(shapes: number[][]): { infos: tf.TensorInfo[]; views: () => Float32Array[] };
+}
+
+interface WasmLike {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+}
+interface CpuLike {
+  data: { get(id: tf.DataId): { values: Float32Array } };
+  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
+}
+
+function wasmBuffers(backend: WasmLike): Buffers {
+  return {
+    read: (t) => backend.typedArrayFromHeap(t),
+    outputs: (shapes) => {
+      const infos = shapes.map((s) => backend.makeOutput(s, 'float32'));
+      return { infos, views: () => infos.map((i) => backend.typedArrayFromHeap(i)) };
+    },
+  };
+}
+
+function cpuBuffers(backend: CpuLike): Buffers {
+  return {
+    read: (t) => backend.data.get(t.dataId).values,
+    outputs: (shapes) => {
+      const arrays = shapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1)));
+      const infos = shapes.map((s, i) => backend.makeTensorInfo(s, 'float32', arrays[i] as Float32Array));
+      return { infos, views: () => arrays };
+    },
+  };
+}
+
+type BufferFactory = (backend: unknown) => Buffers;
+const BACKENDS = {
+  wasm: (b: unknown) => wasmBuffers(b as WasmLike),
+  cpu: (b: unknown) => cpuBuffers(b as CpuLike),
+} satisfies Record<string, BufferFactory>;
+
+function channels(x: tf.TensorInfo): number {
+  return x.shape[x.shape.length - 1] ?? 1;
+}
+
+function forwardKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
+    const fast = simd ? simdBatchNormForward(backend as SimdBackend, x, gamma, beta, (attrs as { epsilon: number }).epsilon) : null;
+    if (fast) return fast;
+    const io = buffers(backend);
+    const c = channels(x);
+    const out = io.outputs([x.shape, [c], [c]]);
+    const [y, mean, variance] = out.views() as [Float32Array, Float32Array, Float32Array];
+    batchNormForward(io.read(x), io.read(gamma), io.read(beta), (attrs as { epsilon: number }).epsilon, y, mean, variance);
+    return out.infos;
+  };
+}
+
+function gradKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { dy, x, gamma, mean, variance } = inputs as Record<'dy' | 'x' | 'gamma' | 'mean' | 'variance', tf.TensorInfo>;
+    const fast = simd ? simdBatchNormBackward(backend as SimdBackend, { dy, x, gamma, mean, variance }, (attrs as { epsilon: number }).epsilon) : null;
+    if (fast) return fast;
+    const io = buffers(backend);
+    const c = channels(x);
+    const out = io.outputs([x.shape, [c], [c]]);
+    const [dx, dgamma, dbeta] = out.views() as [Float32Array, Float32Array, Float32Array];
+    batchNormBackward(io.read(dy), io.read(x), io.read(gamma), io.read(mean), io.read(variance), (attrs as { epsilon: number }).epsilon, dx, dgamma, dbeta);
+    return out.infos;
+  };
+}
+
+/**
+ * Inference-mode batchNorm (FusedBatchNorm) over the last axis as one multiply-add per element;
+ * other layouts go to the stock kernel.
+ */
+function inferenceKernel(buffers: BufferFactory, simd: boolean, stock: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x, mean, variance, offset, scale } = args.inputs as Record<'x' | 'mean' | 'variance', tf.TensorInfo> & { offset?: tf.TensorInfo; scale?: tf.TensorInfo };
+    const c = channels(x);
+    const perChannel = [mean, variance, offset, scale].every((t) => t === undefined || (tf.util.sizeFromShape(t.shape) === c && t.dtype === 'float32'));
+    if (!perChannel || x.dtype !== 'float32' || x.shape.length < 2) return stock(args);
+    const io = buffers(args.backend);
+    const eps = (args.attrs as { varianceEpsilon: number }).varianceEpsilon;
+    const m = io.read(mean);
+    const v = io.read(variance);
+    const g = scale ? io.read(scale) : undefined;
+    const b = offset ? io.read(offset) : undefined;
+    const a = new Float32Array(c);
+    const o = new Float32Array(c);
+    for (let k = 0; k < c; k++) {
+      a[k] = (g ? (g[k] as number) : 1) / Math.sqrt((v[k] as number) + eps);
+      o[k] = (b ? (b[k] as number) : 0) - (m[k] as number) * (a[k] as number);
+    }
+    const fast = simd ? simdAffine(args.backend as SimdBackend, x, a, o) : null;
+    if (fast) return fast;
+    const out = io.outputs([x.shape]);
+    const [y] = out.views() as [Float32Array];
+    affine(io.read(x), a, o, y);
+    return out.infos[0] as tf.TensorInfo;
+  };
+}
+
+const registeredOn = new Set<string>();
+let gradientRegistered = false;
+
+function registerGradientOnce(): void {
+  if (gradientRegistered) return;
+  tf.registerGradient({
+    kernelName: BN_TRAINING,
+    inputsToSave: ['x', 'gamma'],
+    outputsToSave: [false, true, true],
+    gradFunc: (dys, saved, attrs) => {
+      // The mean and variance outputs feed only the moving averages, never a loss: the tape hands
+      // them zero gradients, which are ignored.
+      const [dy] = dys as tf.Tensor[];
+      const [x, gamma, mean, variance] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      // One kernel gives all three; the tape asks for them one at a time.
+      const [dx, dgamma, dbeta] = tf.engine().runKernel<tf.Tensor[]>(BN_TRAINING_GRAD, { dy: dy as tf.Tensor, x, gamma, mean, variance }, attrs);
+      return { x: () => dx as tf.Tensor, gamma: () => dgamma as tf.Tensor, beta: () => dbeta as tf.Tensor };
+    },
+  });
+  gradientRegistered = true;
+}
+
+/**
+ * Registers the fused batch-norm kernels, and the inference replacement, for `wasm` or `cpu`.
+ * For wasm, call after its package has loaded (the stock kernel it wraps must exist).
+ */
+export function registerFusedBatchNorm(backendName: keyof typeof BACKENDS): void {
+  if (registeredOn.has(backendName)) return;
+  const buffers = BACKENDS[backendName];
+  const simd = backendName === 'wasm';
+  tf.registerKernel({ kernelName: BN_TRAINING, backendName, kernelFunc: forwardKernel(buffers, simd) });
+  tf.registerKernel({ kernelName: BN_TRAINING_GRAD, backendName, kernelFunc: gradKernel(buffers, simd) });
+  const stock = tf.getKernel('FusedBatchNorm', backendName);
+  if (stock) {
+    tf.unregisterKernel('FusedBatchNorm', backendName);
+    tf.registerKernel({ ...stock, kernelFunc: inferenceKernel(buffers, simd, stock.kernelFunc) });
+  }
+  registerGradientOnce();
+  registeredOn.add(backendName);
+}
+
+/** Whether the active backend has the fused training kernel. */
+export function fusedBatchNormAvailable(): boolean {
+  return tf.getKernel(BN_TRAINING, tf.getBackend()) !== undefined;
+}
+
+/** Normalised x and the batch mean and (biased) variance of its last axis. */
+export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
+  return tf.engine().runKernel(BN_TRAINING, { x, gamma, beta }, { epsilon }) as unknown as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
+}

@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs';
+import { PLAIN_HEAP_MODULE, SHARED_HEAP_MODULE } from './kernels-binary';
+
+/** The exports of kernels.wat; every pointer is a byte offset into the wasm backend's heap. */
+export interface SimdKernels {
+  affine(x: number, scale: number, offset: number, y: number, rows: number, c: number): void;
+  affine2(u: number, v: number, a: number, b: number, d: number, out: number, rows: number, c: number): void;
+  moment_sums(a: number, p: number, b: number, q: number, acc1: number, acc2: number, s1: number, s2: number, rows: number, c: number): void;
+  depthwise_filter_grad(
+    x: number, dy: number, acc: number,
+    n: number, h: number, w: number, c: number, ho: number, wo: number,
+    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number,
+  ): void;
+}
+
+/** What the SIMD kernels need of the wasm backend: its memory, its allocator, its tensors' addresses. */
+export interface HeapBackend {
+  wasm: {
+    asm?: { memory?: WebAssembly.Memory };
+    wasmMemory?: WebAssembly.Memory;
+    _malloc(bytes: number): number;
+    _free(ptr: number): void;
+  };
+  getMemoryOffset(dataId: tf.DataId): number;
+}
+
+const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
+
+function heapMemory(backend: HeapBackend): WebAssembly.Memory | undefined {
+  return backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+}
+
+/**
+ * The SIMD kernels bound to this backend's heap, or null where they cannot run (no SIMD in this
+ * engine, an unexpected build, or TIM_WASM_SIMD=0); callers then use their JavaScript loops.
+ */
+export function simdKernels(backend: HeapBackend): SimdKernels | null {
+  if (process.env.TIM_WASM_SIMD === '0') return null;
+  const memory = heapMemory(backend);
+  if (!memory) return null;
+  const cached = instances.get(memory);
+  if (cached !== undefined) return cached;
+  let kernels: SimdKernels | null;
+  try {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const bytes = Buffer.from(shared ? SHARED_HEAP_MODULE : PLAIN_HEAP_MODULE, 'base64');
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    kernels = instance.exports as unknown as SimdKernels;
+  } catch {
+    kernels = null;
+  }
+  instances.set(memory, kernels);
+  return kernels;
+}
+
+export function address(backend: HeapBackend, info: tf.TensorInfo): number {
+  return backend.getMemoryOffset(info.dataId);
+}
+
+/** Scratch space on the heap for the length of `fn`; views must be taken after every allocation. */
+export function withScratch<T>(backend: HeapBackend, bytes: number, fn: (ptr: number, memory: WebAssembly.Memory) => T): T {
+  const ptr = backend.wasm._malloc(bytes);
+  if (ptr === 0) throw new Error(`wasm heap: could not allocate ${bytes} bytes of scratch space`);
+  try {
+    return fn(ptr, heapMemory(backend) as WebAssembly.Memory);
+  } finally {
+    backend.wasm._free(ptr);
+  }
+}

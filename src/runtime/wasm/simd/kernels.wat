@@ -1,0 +1,165 @@
+;; SIMD loops over float32 tensors on the wasm backend's own heap. Every pointer is a byte
+;; offset into that heap; every channel count is a multiple of 4, so one v128 holds 4 channels.
+;; The memory import line is rewritten for the threaded build, whose heap is shared.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; y[r, k] = x[r, k] * scale[k] + offset[k]
+  (func (export "affine")
+    (param $x i32) (param $scale i32) (param $offset i32) (param $y i32) (param $rows i32) (param $c i32)
+    (local $r i32) (local $k i32) (local $cb i32)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $k (i32.const 0))
+      (block $rowdone (loop $col
+        (br_if $rowdone (i32.ge_u (local.get $k) (local.get $cb)))
+        (v128.store (i32.add (local.get $y) (local.get $k))
+          (f32x4.add
+            (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $k))) (v128.load (i32.add (local.get $scale) (local.get $k))))
+            (v128.load (i32.add (local.get $offset) (local.get $k)))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $col)))
+      (local.set $x (i32.add (local.get $x) (local.get $cb)))
+      (local.set $y (i32.add (local.get $y) (local.get $cb)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row))))
+
+  ;; out[r, k] = a[k] * u[r, k] + b[k] * v[r, k] + d[k]
+  (func (export "affine2")
+    (param $u i32) (param $v i32) (param $a i32) (param $b i32) (param $d i32) (param $out i32) (param $rows i32) (param $c i32)
+    (local $r i32) (local $k i32) (local $cb i32)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $k (i32.const 0))
+      (block $rowdone (loop $col
+        (br_if $rowdone (i32.ge_u (local.get $k) (local.get $cb)))
+        (v128.store (i32.add (local.get $out) (local.get $k))
+          (f32x4.add
+            (f32x4.add
+              (f32x4.mul (v128.load (i32.add (local.get $u) (local.get $k))) (v128.load (i32.add (local.get $a) (local.get $k))))
+              (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $k))) (v128.load (i32.add (local.get $b) (local.get $k)))))
+            (v128.load (i32.add (local.get $d) (local.get $k)))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $col)))
+      (local.set $u (i32.add (local.get $u) (local.get $cb)))
+      (local.set $v (i32.add (local.get $v) (local.get $cb)))
+      (local.set $out (i32.add (local.get $out) (local.get $cb)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row))))
+
+  ;; Per channel k: s1[k] += Σ_r (a[r,k] − p[k]) and s2[k] += Σ_r (a[r,k] − p[k]) · (b[r,k] − q[k]).
+  ;; s1 and s2 are float64; blocks of 32 rows are summed in float32 (acc1, acc2: c floats of
+  ;; scratch) and then added to them, which keeps the float32 rounding to 32 terms.
+  (func (export "moment_sums")
+    (param $a i32) (param $p i32) (param $b i32) (param $q i32)
+    (param $acc1 i32) (param $acc2 i32) (param $s1 i32) (param $s2 i32) (param $rows i32) (param $c i32)
+    (local $r i32) (local $end i32) (local $k i32) (local $cb i32) (local $u v128) (local $w v128)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (block $done (loop $block
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $end (select (local.get $rows) (i32.add (local.get $r) (i32.const 32))
+        (i32.lt_u (local.get $rows) (i32.add (local.get $r) (i32.const 32)))))
+      (local.set $k (i32.const 0))
+      (block $zdone (loop $zero
+        (br_if $zdone (i32.ge_u (local.get $k) (local.get $cb)))
+        (v128.store (i32.add (local.get $acc1) (local.get $k)) (v128.const i32x4 0 0 0 0))
+        (v128.store (i32.add (local.get $acc2) (local.get $k)) (v128.const i32x4 0 0 0 0))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $zero)))
+      (block $rdone (loop $row
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $end)))
+        (local.set $k (i32.const 0))
+        (block $cdone (loop $col
+          (br_if $cdone (i32.ge_u (local.get $k) (local.get $cb)))
+          (local.set $u (f32x4.sub (v128.load (i32.add (local.get $a) (local.get $k))) (v128.load (i32.add (local.get $p) (local.get $k)))))
+          (local.set $w (f32x4.sub (v128.load (i32.add (local.get $b) (local.get $k))) (v128.load (i32.add (local.get $q) (local.get $k)))))
+          (v128.store (i32.add (local.get $acc1) (local.get $k))
+            (f32x4.add (v128.load (i32.add (local.get $acc1) (local.get $k))) (local.get $u)))
+          (v128.store (i32.add (local.get $acc2) (local.get $k))
+            (f32x4.add (v128.load (i32.add (local.get $acc2) (local.get $k))) (f32x4.mul (local.get $u) (local.get $w))))
+          (local.set $k (i32.add (local.get $k) (i32.const 16)))
+          (br $col)))
+        (local.set $a (i32.add (local.get $a) (local.get $cb)))
+        (local.set $b (i32.add (local.get $b) (local.get $cb)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row)))
+      ;; Flush: float32 lanes 0-1 and 2-3 of each group become two float64 pairs.
+      (local.set $k (i32.const 0))
+      (block $fdone (loop $flush
+        (br_if $fdone (i32.ge_u (local.get $k) (local.get $cb)))
+        (local.set $u (v128.load (i32.add (local.get $acc1) (local.get $k))))
+        (local.set $w (v128.load (i32.add (local.get $acc2) (local.get $k))))
+        (call $add_f64 (i32.add (local.get $s1) (i32.shl (local.get $k) (i32.const 1))) (local.get $u))
+        (call $add_f64 (i32.add (local.get $s2) (i32.shl (local.get $k) (i32.const 1))) (local.get $w))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $flush)))
+      (br $block))))
+
+  ;; dst[0..3] (float64) += the four float32 lanes of v.
+  (func $add_f64 (param $dst i32) (param $v v128)
+    (v128.store (local.get $dst)
+      (f64x2.add (v128.load (local.get $dst)) (f64x2.promote_low_f32x4 (local.get $v))))
+    (v128.store (i32.add (local.get $dst) (i32.const 16))
+      (f64x2.add (v128.load (i32.add (local.get $dst) (i32.const 16)))
+        (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))))
+
+  ;; Depthwise filter gradient, depth multiplier 1, NHWC:
+  ;; acc[i, j, k] += Σ_{b, p, q} x[b, p·sh + i·dh − top, q·sw + j·dw − left, k] · dy[b, p, q, k]
+  ;; over the taps that land inside the image. acc must be zeroed by the caller.
+  (func (export "depthwise_filter_grad")
+    (param $x i32) (param $dy i32) (param $acc i32)
+    (param $n i32) (param $h i32) (param $w i32) (param $c i32) (param $ho i32) (param $wo i32)
+    (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $dh i32) (param $dw i32)
+    (param $top i32) (param $left i32)
+    (local $b i32) (local $p i32) (local $q i32) (local $i i32) (local $j i32) (local $hi i32) (local $wi i32)
+    (local $k i32) (local $cb i32) (local $dyrow i32) (local $xrow i32) (local $arow i32) (local $g v128)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $dyrow (local.get $dy))
+    (block $bdone (loop $bl
+      (br_if $bdone (i32.ge_u (local.get $b) (local.get $n)))
+      (local.set $p (i32.const 0))
+      (block $pdone (loop $pl
+        (br_if $pdone (i32.ge_u (local.get $p) (local.get $ho)))
+        (local.set $q (i32.const 0))
+        (block $qdone (loop $ql
+          (br_if $qdone (i32.ge_u (local.get $q) (local.get $wo)))
+          (local.set $i (i32.const 0))
+          (block $idone (loop $il
+            (br_if $idone (i32.ge_u (local.get $i) (local.get $kh)))
+            (local.set $hi (i32.sub (i32.add (i32.mul (local.get $p) (local.get $sh)) (i32.mul (local.get $i) (local.get $dh))) (local.get $top)))
+            (if (i32.and (i32.ge_s (local.get $hi) (i32.const 0)) (i32.lt_s (local.get $hi) (local.get $h)))
+              (then
+                (local.set $j (i32.const 0))
+                (block $jdone (loop $jl
+                  (br_if $jdone (i32.ge_u (local.get $j) (local.get $kw)))
+                  (local.set $wi (i32.sub (i32.add (i32.mul (local.get $q) (local.get $sw)) (i32.mul (local.get $j) (local.get $dw))) (local.get $left)))
+                  (if (i32.and (i32.ge_s (local.get $wi) (i32.const 0)) (i32.lt_s (local.get $wi) (local.get $w)))
+                    (then
+                      (local.set $xrow (i32.add (local.get $x)
+                        (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $hi)) (local.get $w)) (local.get $wi)) (local.get $cb))))
+                      (local.set $arow (i32.add (local.get $acc)
+                        (i32.mul (i32.add (i32.mul (local.get $i) (local.get $kw)) (local.get $j)) (local.get $cb))))
+                      (local.set $k (i32.const 0))
+                      (block $kdone (loop $kl
+                        (br_if $kdone (i32.ge_u (local.get $k) (local.get $cb)))
+                        (local.set $g (v128.load (i32.add (local.get $dyrow) (local.get $k))))
+                        (v128.store (i32.add (local.get $arow) (local.get $k))
+                          (f32x4.add (v128.load (i32.add (local.get $arow) (local.get $k)))
+                            (f32x4.mul (v128.load (i32.add (local.get $xrow) (local.get $k))) (local.get $g))))
+                        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+                        (br $kl)))))
+                  (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                  (br $jl)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $il)))
+          (local.set $dyrow (i32.add (local.get $dyrow) (local.get $cb)))
+          (local.set $q (i32.add (local.get $q) (i32.const 1)))
+          (br $ql)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $pl)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bl))))
+)
