@@ -3,6 +3,7 @@ import type { BackendChoice } from '../src/config/schema';
 import { createModel } from '../src/models';
 import { selectBackend } from '../src/runtime/backend';
 import { wasmCanTrainConvNets } from '../src/runtime/wasm-kernels';
+import { instrumentKernels, type KernelTime } from './kernel-profile';
 
 export type BenchMode = 'train' | 'infer';
 
@@ -16,6 +17,8 @@ export interface ModelBenchOptions {
   /** Untimed steps first (kernel setup, weight packing, heap growth). */
   warmup?: number;
   quiet?: boolean;
+  /** Time every kernel of the timed steps (adds a little overhead per kernel call). */
+  profile?: boolean;
 }
 
 /** The contract printed by `tim bench train|infer --json`. */
@@ -23,6 +26,8 @@ export interface ModelBenchResult {
   backend: string;
   ms_per_image: number;
   peak_rss_mb: number;
+  /** With `profile`: self time per kernel over the timed steps, slowest first. */
+  kernels?: KernelTime[];
 }
 
 /** Peak resident memory of this process so far, in MB (getrusage's maxrss). */
@@ -59,8 +64,10 @@ export async function runModelBench(opts: ModelBenchOptions): Promise<ModelBench
       tf.tidy(() => (model.apply(x, { training: false }) as tf.Tensor).dataSync());
     }
   };
+  const profiler = opts.profile ? instrumentKernels(selection.tfName) : undefined;
   try {
     for (let i = 0; i < (opts.warmup ?? 1); i++) step();
+    profiler?.reset();
     const t0 = performance.now();
     for (let i = 0; i < opts.steps; i++) step();
     const ms = performance.now() - t0;
@@ -68,8 +75,10 @@ export async function runModelBench(opts: ModelBenchOptions): Promise<ModelBench
       backend: selection.backend,
       ms_per_image: Number((ms / (opts.steps * opts.batch)).toFixed(2)),
       peak_rss_mb: peakRssMb(),
+      ...(profiler ? { kernels: profiler.read().map((k) => ({ ...k, ms: Number(k.ms.toFixed(1)) })) } : {}),
     };
   } finally {
+    profiler?.restore();
     x.dispose();
     labels.dispose();
     optimizer.dispose();

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { COMPARE_ARCHS, compareTable, runCompare } from '../../../bench/compare';
+import type { KernelTime } from '../../../bench/kernel-profile';
 import { runModelBench, type BenchMode } from '../../../bench/model-bench';
 import { BACKEND_CHOICES, type BackendChoice } from '../../config/schema';
 import { TimError } from '../../core/errors';
@@ -15,6 +16,7 @@ interface ModelArgs {
   backend: BackendChoice | undefined;
   'wasm-threads': number | undefined;
   json: boolean;
+  profile: boolean;
 }
 
 function modelOptions(y: Argv): Argv<ModelArgs> {
@@ -26,7 +28,15 @@ function modelOptions(y: Argv): Argv<ModelArgs> {
     .option('warmup', { type: 'number', default: 1, describe: 'untimed steps first' })
     .option('backend', { choices: BACKEND_CHOICES, describe: 'compute backend (default auto)' })
     .option('wasm-threads', { type: 'number', describe: 'XNNPACK threads for the wasm backend (sets TIM_WASM_THREADS; default: one per core)' })
-    .option('json', { type: 'boolean', default: false, describe: 'print {"backend","ms_per_image","peak_rss_mb"}' });
+    .option('json', { type: 'boolean', default: false, describe: 'print {"backend","ms_per_image","peak_rss_mb"}' })
+    .option('profile', { type: 'boolean', default: false, describe: 'also time every kernel of the timed steps and list the slowest' });
+}
+
+/** The slowest kernels, per step, as a Markdown table. */
+function kernelTable(kernels: KernelTime[], steps: number): string {
+  const total = kernels.reduce((a, k) => a + k.ms, 0) || 1;
+  const rows = kernels.slice(0, 20).map((k) => `| ${k.kernel} | ${(k.calls / steps).toFixed(0)} | ${(k.ms / steps).toFixed(1)} | ${((100 * k.ms) / total).toFixed(1)}% |`);
+  return ['| kernel | calls/step | ms/step | share |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
 function modelCommand(mode: BenchMode, describe: string): CommandModule<object, ModelArgs> {
@@ -49,12 +59,14 @@ function modelCommand(mode: BenchMode, describe: string): CommandModule<object, 
         warmup: argv.warmup,
         backend: argv.backend,
         quiet: argv.json,
+        profile: argv.profile,
       });
       if (argv.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else {
         process.stdout.write(
           `${mode} ${argv.arch} ${imageSize}px batch ${argv.batch}: ${result.ms_per_image} ms/image on ${result.backend}, peak RSS ${result.peak_rss_mb} MB\n`,
         );
+        if (result.kernels) process.stdout.write(`${kernelTable(result.kernels, argv.steps)}\n`);
       }
     },
   };

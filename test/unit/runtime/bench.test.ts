@@ -23,6 +23,17 @@ describe('tim bench', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('profiles kernels on request and puts the originals back', async () => {
+    const r0 = await runModelBench({ mode: 'infer', arch: 'tiny_cnn', imageSize: 32, batch: 2, steps: 1, backend: 'wasm' });
+    expect(r0.kernels).toBeUndefined();
+    const before = tf.getKernel('FusedConv2D', 'wasm')?.kernelFunc;
+    const r = await runModelBench({ mode: 'train', arch: 'tiny_cnn', imageSize: 32, batch: 2, steps: 2, backend: 'wasm', profile: true });
+    const names = (r.kernels ?? []).map((k) => k.kernel);
+    expect(names).toEqual(expect.arrayContaining(['Conv2DBackpropFilter', 'TimBatchNormTraining']));
+    for (const k of r.kernels ?? []) expect(k.calls).toBeGreaterThan(0);
+    expect(tf.getKernel('FusedConv2D', 'wasm')?.kernelFunc).toBe(before);
+  });
+
   it('prints the JSON contract from the command line', () => {
     const r = spawnSync(
       process.execPath,
