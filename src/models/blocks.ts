@@ -42,7 +42,11 @@ export interface ConvOptions {
   filters: number;
   kernel: number;
   stride?: number;
-  /** PyTorch's symmetric padding, done with an explicit zeroPadding2d layer before a 'valid' conv. */
+  /**
+   * PyTorch's symmetric padding. Stride 1 with an odd kernel padded by (k − 1) / 2 is tfjs's
+   * 'same', which pads symmetrically there; anything else gets an explicit zeroPadding2d layer
+   * before a 'valid' conv ('same' pads bottom/right only when strided).
+   */
   padding?: number;
   bias?: boolean;
   /** Depthwise (groups == channels), as in EfficientNet and ConvNeXt. */
@@ -53,8 +57,12 @@ export interface ConvOptions {
 /** A PyTorch Conv2d: optional `${name}.pad` zero padding, then the convolution named `name`. */
 export function conv(x: Sym, name: string, o: ConvOptions): Sym {
   let y = x;
-  if ((o.padding ?? 0) > 0) y = apply(tf.layers.zeroPadding2d({ padding: o.padding, name: `${name}.pad` }), y);
-  const common = { kernelSize: o.kernel, strides: o.stride ?? 1, padding: 'valid' as const, useBias: o.bias ?? false, name };
+  const pad = o.padding ?? 0;
+  const stride = o.stride ?? 1;
+  // The padded copy and its gradient's crop cost a pass each over the activation, every step.
+  const same = pad > 0 && stride === 1 && o.kernel % 2 === 1 && pad === (o.kernel - 1) / 2;
+  if (pad > 0 && !same) y = apply(tf.layers.zeroPadding2d({ padding: pad, name: `${name}.pad` }), y);
+  const common = { kernelSize: o.kernel, strides: stride, padding: same ? ('same' as const) : ('valid' as const), useBias: o.bias ?? false, name };
   const layer = o.depthwise
     ? tf.layers.depthwiseConv2d({ ...common, depthMultiplier: 1, depthwiseInitializer: o.init })
     : tf.layers.conv2d({ ...common, filters: o.filters, kernelInitializer: o.init });

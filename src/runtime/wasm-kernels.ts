@@ -4,6 +4,7 @@ import { captureStockKernel, type KernelImpl } from './wasm/access';
 import { conv2DBackpropFilter, conv2DBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from './wasm/conv-grads';
 import { registerFusedBatchNorm } from './fused/batch-norm';
 import { identity } from './wasm/identity';
+import { simdKernels, type HeapBackend } from './wasm/simd';
 import { batchMatMul, tile } from './wasm/matmul-tile';
 import { mean, sum } from './wasm/reduce';
 import { prepareWasmThreads } from './wasm/threads';
@@ -59,7 +60,11 @@ export function registerWasmTrainingKernels(): void {
     tf.registerKernel({
       kernelName,
       backendName: 'wasm',
-      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+      kernelFunc: ((args: Parameters<KernelImpl>[0]) => {
+        // Binds the SIMD kernels to this heap, so helpers working on heap views can use them.
+        simdKernels(args.backend as unknown as HeapBackend);
+        return kernelFunc(args);
+      }) as unknown as tf.KernelFunc,
       // The stock kernel's setup (binding its C function) must still run when the backend starts,
       // because the replacement calls it for the cases it does not handle itself.
       ...(existing?.setupFunc ? { setupFunc: existing.setupFunc } : {}),

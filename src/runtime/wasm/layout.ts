@@ -4,8 +4,11 @@
  * times faster and are what the gradient kernels need around XNNPACK's convolution and matmul.
  */
 
-/** dst[c * rows + r] = src[r * cols + c], in cache-sized blocks. */
+import { heapTranspose } from './simd';
+
+/** dst[c * rows + r] = src[r * cols + c]: SIMD on the wasm heap where it can, else in cache-sized blocks. */
 export function transpose2d(src: Float32Array, dst: Float32Array, rows: number, cols: number): void {
+  if (heapTranspose(src, dst, rows, cols)) return;
   const B = 32;
   for (let r0 = 0; r0 < rows; r0 += B) {
     const r1 = Math.min(r0 + B, rows);

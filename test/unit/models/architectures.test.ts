@@ -49,6 +49,7 @@ const checks: Record<string, (m: tf.LayersModel) => void> = {
     expect(m.getLayer('layer2.0.conv2.pad').getConfig().padding).toEqual([[1, 1], [1, 1]]);
     expect(m.getLayer('layer2.0.conv2').getConfig().strides).toEqual([2, 2]);
     expect(m.getLayer('layer2.0.conv1').getConfig().strides).toEqual([1, 1]);
+    expect(m.getLayer('layer2.1.conv2').getConfig()).toMatchObject({ padding: 'same', strides: [1, 1] });
     expect(m.getLayer('bn1').getConfig()).toMatchObject({ epsilon: 1e-5, momentum: 0.9 });
     expect(m.getLayer('maxpool').outputShape).toEqual([null, 16, 16, 64]);
   },
@@ -67,7 +68,9 @@ const checks: Record<string, (m: tf.LayersModel) => void> = {
     expect(m.getLayer('features.1.0.block.2').getConfig().epsilon).toBe(1e-6);
     expect(m.getLayer('classifier.0').getConfig().epsilon).toBe(1e-6);
     expect(m.getLayer('features.1.0.block.4').getConfig().activation).toBe('gelu');
-    expect(m.getLayer('features.1.0.block.0.pad').getConfig().padding).toEqual([[3, 3], [3, 3]]);
+    // Stride 1, kernel 7, padding 3: tfjs's 'same' pads 3 on every side, as PyTorch does.
+    expect(m.getLayer('features.1.0.block.0').getConfig()).toMatchObject({ padding: 'same', kernelSize: [7, 7], strides: [1, 1] });
+    expect(m.layers.some((l) => l.name === 'features.1.0.block.0.pad')).toBe(false);
     expect(m.getLayer('features.1.0.stochastic_depth').getConfig().drop_path_rate).toBe(0);
     expect(m.getLayer('features.7.2.stochastic_depth').getConfig().drop_path_rate).toBeCloseTo(0.1, 10);
     expect(m.getLayer('features.1.0.layer_scale').getConfig().init_values).toBe(1e-6);

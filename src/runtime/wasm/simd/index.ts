@@ -11,6 +11,7 @@ export interface SimdKernels {
     n: number, h: number, w: number, c: number, ho: number, wo: number,
     kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number,
   ): void;
+  transpose(src: number, dst: number, rows: number, cols: number): void;
 }
 
 /** What the SIMD kernels need of the wasm backend: its memory, its allocator, its tensors' addresses. */
@@ -26,6 +27,9 @@ export interface HeapBackend {
 
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
 
+/** The heap whose kernels were bound last: lets plain array helpers spot views onto it. */
+let active: { memory: WebAssembly.Memory; kernels: SimdKernels } | undefined;
+
 function heapMemory(backend: HeapBackend): WebAssembly.Memory | undefined {
   return backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
 }
@@ -39,7 +43,10 @@ export function simdKernels(backend: HeapBackend): SimdKernels | null {
   const memory = heapMemory(backend);
   if (!memory) return null;
   const cached = instances.get(memory);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined) {
+    if (cached) active = { memory, kernels: cached };
+    return cached;
+  }
   let kernels: SimdKernels | null;
   try {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
@@ -50,7 +57,20 @@ export function simdKernels(backend: HeapBackend): SimdKernels | null {
     kernels = null;
   }
   instances.set(memory, kernels);
+  if (kernels) active = { memory, kernels };
   return kernels;
+}
+
+/**
+ * Transposes [rows, cols] into [cols, rows] with the SIMD kernel when both arrays are views onto
+ * the bound wasm heap and both sizes are multiples of 4; false (nothing done) otherwise.
+ */
+export function heapTranspose(src: Float32Array, dst: Float32Array, rows: number, cols: number): boolean {
+  if (!active || rows % 4 !== 0 || cols % 4 !== 0 || rows === 0 || cols === 0) return false;
+  const buffer = active.memory.buffer;
+  if (src.buffer !== buffer || dst.buffer !== buffer) return false;
+  active.kernels.transpose(src.byteOffset, dst.byteOffset, rows, cols);
+  return true;
 }
 
 export function address(backend: HeapBackend, info: tf.TensorInfo): number {
