@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { captureStockKernel, type KernelImpl } from './wasm/access';
 import { conv2DBackpropFilter, conv2DBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from './wasm/conv-grads';
 import { registerFusedBatchNorm } from './fused/batch-norm';
+import { registerFusedLayerNorm } from './fused/layer-norm';
 import { identity } from './wasm/identity';
 import { simdKernels, type HeapBackend } from './wasm/simd';
 import { batchMatMul, tile } from './wasm/matmul-tile';
@@ -71,6 +72,7 @@ export function registerWasmTrainingKernels(): void {
     });
   }
   registerFusedBatchNorm('wasm');
+  registerFusedLayerNorm('wasm');
   registered = true;
 }
 

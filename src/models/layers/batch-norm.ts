@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { batchNormTraining, fusedBatchNormAvailable, registerFusedBatchNorm } from '../../runtime/fused/batch-norm';
+import { batchNormTraining, fusedBatchNormAvailable } from '../../runtime/fused/batch-norm';
 
 type BatchNormArgs = NonNullable<Parameters<typeof tf.layers.batchNormalization>[0]>;
 
@@ -23,8 +23,6 @@ function stockClass(): LayerClass {
 }
 
 const StockBatchNormalization = stockClass();
-
-registerFusedBatchNorm('cpu');
 
 /**
  * tfjs's BatchNormalization, with training mode on one fused kernel (and gradient) where the

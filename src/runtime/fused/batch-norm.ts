@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { affine, batchNormBackward, batchNormForward } from './batch-norm-math';
+import { BACKENDS, type BufferFactory } from './buffers';
 import { simdAffine, simdBatchNormBackward, simdBatchNormForward, type SimdBackend } from './batch-norm-simd';
 
 /**
@@ -9,49 +10,6 @@ import { simdAffine, simdBatchNormBackward, simdBatchNormForward, type SimdBacke
  */
 export const BN_TRAINING = 'TimBatchNormTraining';
 export const BN_TRAINING_GRAD = 'TimBatchNormTrainingGrad';
-
-/** The two ways Tim's kernels reach a backend's float32 buffers. */
-interface Buffers {
-  read(t: tf.TensorInfo): Float32Array;
-  /** Allocates every output first, then hands back views (the wasm heap may move on allocation). */
-  outputs(shapes: number[][]): { infos: tf.TensorInfo[]; views: () => Float32Array[] };
-}
-
-interface WasmLike {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
-interface CpuLike {
-  data: { get(id: tf.DataId): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
-}
-
-function wasmBuffers(backend: WasmLike): Buffers {
-  return {
-    read: (t) => backend.typedArrayFromHeap(t),
-    outputs: (shapes) => {
-      const infos = shapes.map((s) => backend.makeOutput(s, 'float32'));
-      return { infos, views: () => infos.map((i) => backend.typedArrayFromHeap(i)) };
-    },
-  };
-}
-
-function cpuBuffers(backend: CpuLike): Buffers {
-  return {
-    read: (t) => backend.data.get(t.dataId).values,
-    outputs: (shapes) => {
-      const arrays = shapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1)));
-      const infos = shapes.map((s, i) => backend.makeTensorInfo(s, 'float32', arrays[i] as Float32Array));
-      return { infos, views: () => arrays };
-    },
-  };
-}
-
-type BufferFactory = (backend: unknown) => Buffers;
-const BACKENDS = {
-  wasm: (b: unknown) => wasmBuffers(b as WasmLike),
-  cpu: (b: unknown) => cpuBuffers(b as CpuLike),
-} satisfies Record<string, BufferFactory>;
 
 function channels(x: tf.TensorInfo): number {
   return x.shape[x.shape.length - 1] ?? 1;
@@ -156,6 +114,9 @@ export function registerFusedBatchNorm(backendName: keyof typeof BACKENDS): void
   registerGradientOnce();
   registeredOn.add(backendName);
 }
+
+// The cpu backend is part of tfjs itself, so its kernels can be registered as soon as this loads.
+registerFusedBatchNorm('cpu');
 
 /** Whether the active backend has the fused training kernel. */
 export function fusedBatchNormAvailable(): boolean {

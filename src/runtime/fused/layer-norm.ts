@@ -1,0 +1,81 @@
+import * as tf from '@tensorflow/tfjs';
+import { BACKENDS, type BufferFactory } from './buffers';
+import { layerNormBackward, layerNormForward } from './layer-norm-math';
+
+/**
+ * Layer normalisation over the last axis as one kernel with one gradient kernel, for the wasm
+ * and cpu backends. Composed from tfjs ops it costs about fifteen passes over each activation
+ * per training step, forward and backward; these need four, each over one row at a time.
+ */
+export const LN = 'TimLayerNorm';
+export const LN_GRAD = 'TimLayerNormGrad';
+
+function rowsAndChannels(x: tf.TensorInfo): { rows: number; c: number } {
+  const c = x.shape[x.shape.length - 1] ?? 1;
+  return { c, rows: x.shape.reduce((a, b) => a * b, 1) / c };
+}
+
+function forwardKernel(buffers: BufferFactory): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x, gamma, beta } = inputs as Record<'x' | 'gamma' | 'beta', tf.TensorInfo>;
+    const io = buffers(backend);
+    const { rows } = rowsAndChannels(x);
+    const out = io.outputs([x.shape, [rows], [rows]]);
+    const [y, mean, rstd] = out.views() as [Float32Array, Float32Array, Float32Array];
+    layerNormForward(io.read(x), io.read(gamma), io.read(beta), (attrs as { epsilon: number }).epsilon, y, mean, rstd);
+    return out.infos;
+  };
+}
+
+function gradKernel(buffers: BufferFactory): tf.KernelFunc {
+  return ({ inputs, backend }) => {
+    const { dy, x, gamma, mean, rstd } = inputs as Record<'dy' | 'x' | 'gamma' | 'mean' | 'rstd', tf.TensorInfo>;
+    const io = buffers(backend);
+    const { c } = rowsAndChannels(x);
+    const out = io.outputs([x.shape, [c], [c]]);
+    const [dx, dgamma, dbeta] = out.views() as [Float32Array, Float32Array, Float32Array];
+    layerNormBackward(io.read(dy), io.read(x), io.read(gamma), io.read(mean), io.read(rstd), dx, dgamma, dbeta);
+    return out.infos;
+  };
+}
+
+const registeredOn = new Set<string>();
+let gradientRegistered = false;
+
+/** Registers the fused layer-norm kernels for `wasm` or `cpu` (once each). */
+export function registerFusedLayerNorm(backendName: keyof typeof BACKENDS): void {
+  if (registeredOn.has(backendName)) return;
+  const buffers = BACKENDS[backendName] as BufferFactory;
+  tf.registerKernel({ kernelName: LN, backendName, kernelFunc: forwardKernel(buffers) });
+  tf.registerKernel({ kernelName: LN_GRAD, backendName, kernelFunc: gradKernel(buffers) });
+  if (!gradientRegistered) {
+    tf.registerGradient({
+      kernelName: LN,
+      inputsToSave: ['x', 'gamma'],
+      outputsToSave: [false, true, true],
+      gradFunc: (dys, saved) => {
+        // The per-row statistics are internal outputs, kept only for this gradient.
+        const [dy] = dys as tf.Tensor[];
+        const [x, gamma, mean, rstd] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        const [dx, dgamma, dbeta] = tf.engine().runKernel<tf.Tensor[]>(LN_GRAD, { dy: dy as tf.Tensor, x, gamma, mean, rstd }, {});
+        return { x: () => dx as tf.Tensor, gamma: () => dgamma as tf.Tensor, beta: () => dbeta as tf.Tensor };
+      },
+    });
+    gradientRegistered = true;
+  }
+  registeredOn.add(backendName);
+}
+
+// The cpu backend is part of tfjs itself, so its kernels can be registered as soon as this loads.
+registerFusedLayerNorm('cpu');
+
+/** Whether the active backend has the fused layer-norm kernel. */
+export function fusedLayerNormAvailable(): boolean {
+  return tf.getKernel(LN, tf.getBackend()) !== undefined;
+}
+
+/** Layer norm of the last axis of x. */
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor {
+  const [y] = tf.engine().runKernel<tf.Tensor[]>(LN, { x, gamma, beta }, { epsilon });
+  return y as tf.Tensor;
+}
