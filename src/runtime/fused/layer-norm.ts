@@ -45,7 +45,7 @@ let gradientRegistered = false;
 /** Registers the fused layer-norm kernels for `wasm` or `cpu` (once each). */
 export function registerFusedLayerNorm(backendName: keyof typeof BACKENDS): void {
   if (registeredOn.has(backendName)) return;
-  const buffers = BACKENDS[backendName] as BufferFactory;
+  const buffers = BACKENDS[backendName];
   tf.registerKernel({ kernelName: LN, backendName, kernelFunc: forwardKernel(buffers) });
   tf.registerKernel({ kernelName: LN_GRAD, backendName, kernelFunc: gradKernel(buffers) });
   if (!gradientRegistered) {
