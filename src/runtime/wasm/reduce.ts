@@ -1,10 +1,29 @@
 import * as tf from '@tensorflow/tfjs';
 import { f32, runStock, type WasmBackend } from './access';
+import { address, simdKernels, withScratch, type HeapBackend } from './simd';
+
+/** Column sums of x viewed as [rows, cols] by the SIMD kernel, in float64; null where it does not apply. */
+function simdColumnSums(backend: WasmBackend, x: tf.TensorInfo, rows: number, cols: number): Float64Array | null {
+  const heap = backend as unknown as HeapBackend;
+  const k = cols % 4 === 0 ? simdKernels(heap) : null;
+  if (!k) return null;
+  // Scratch: zeros, two float32 accumulators, two float64 sums.
+  return withScratch(heap, 28 * cols, (base, memory) => {
+    const zeros = base;
+    const s1 = base + 12 * cols;
+    new Float32Array(memory.buffer, zeros, cols).fill(0);
+    new Float64Array(memory.buffer, s1, 2 * cols).fill(0);
+    const xp = address(heap, x);
+    k.moment_sums(xp, zeros, xp, zeros, base + 4 * cols, base + 8 * cols, s1, s1 + 8 * cols, rows, cols);
+    return new Float64Array(memory.buffer, s1, cols).slice();
+  });
+}
 
 /**
  * Sum and Mean over leading axes ([R, C] → [C]), the reduction of every batch-norm and bias
  * gradient. The stock wasm kernels first transpose the reduced axes innermost, a generic
- * per-element copy that costs more than the sum; a row-wise accumulation needs no copy.
+ * per-element copy that costs more than the sum; a row-wise accumulation (SIMD where the
+ * columns come in fours) needs no copy.
  */
 function leadingReduce(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }, kernel: 'Sum' | 'Mean'): tf.TensorInfo {
   const { x } = args.inputs as { x: tf.TensorInfo };
@@ -19,11 +38,14 @@ function leadingReduce(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBacke
   const cols = rest.reduce((a, b) => a * b, 1);
   const outShape = attrs.keepDims ? [...axes.map(() => 1), ...rest] : rest;
   const out = backend.makeOutput(outShape, 'float32');
-  const src = f32(backend, x);
-  const acc = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) {
-    const o = r * cols;
-    for (let c = 0; c < cols; c++) acc[c] = (acc[c] as number) + (src[o + c] as number);
+  let acc = simdColumnSums(backend, x, rows, cols);
+  if (!acc) {
+    const src = f32(backend, x);
+    acc = new Float64Array(cols);
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      for (let c = 0; c < cols; c++) acc[c] = (acc[c] as number) + (src[o + c] as number);
+    }
   }
   const dst = f32(backend, out);
   const scale = kernel === 'Mean' ? 1 / Math.max(1, rows) : 1;

@@ -152,14 +152,18 @@ describe('wasm training kernels', () => {
     }
   });
 
-  it('transposed batch matmul and its gradients match cpu', async () => {
+  // Sizes in fours take the SIMD transpose, the others the JavaScript one.
+  it.each([
+    { m: 5, k: 7, n: 6 },
+    { m: 8, k: 12, n: 4 },
+  ])('transposed batch matmul and its gradients match cpu: $m×$k×$n', async ({ m, k, n }) => {
     for (const [ta, tb] of [
       [true, false],
       [false, true],
       [true, true],
     ] as const) {
-      const aShape = ta ? [3, 7, 5] : [3, 5, 7];
-      const bShape = tb ? [3, 6, 7] : [3, 7, 6];
+      const aShape = ta ? [3, k, m] : [3, m, k];
+      const bShape = tb ? [3, n, k] : [3, k, n];
       const err = await compare([aShape, bShape], (a, b) => {
         const f = (x: tf.Tensor, y: tf.Tensor): tf.Scalar => lossOf(tf.matMul(x, y, ta, tb));
         return [tf.matMul(a, b, ta, tb), ...tf.grads(f)([a, b])];
@@ -186,6 +190,15 @@ describe('wasm training kernels', () => {
       })([x, g, b]),
     );
     expect(bnErr).toBeLessThan(TOL);
+  });
+
+  it.each([
+    { shape: [37, 5, 12], axes: [0, 1] },
+    { shape: [37, 5, 12], axes: [0] },
+    { shape: [6, 7], axes: [0] },
+  ])('sum and mean over leading axes match cpu: $shape over $axes', async ({ shape, axes }) => {
+    const err = await compare([shape], (x) => [tf.sum(x, axes), tf.mean(x, axes), tf.sum(x, axes, true)]);
+    expect(err).toBeLessThan(1e-6);
   });
 
   it('leaves no tensor or wasm buffer behind', async () => {

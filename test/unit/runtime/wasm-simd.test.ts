@@ -1,0 +1,44 @@
+import * as path from 'node:path';
+import { PLAIN_HEAP_MODULE, SHARED_HEAP_MODULE } from '../../../src/runtime/wasm/simd/kernels-binary';
+
+// The committed binaries are what kernels.wat compiles to.
+const build = require(path.join(__dirname, '..', '..', '..', 'scripts', 'build-wasm-simd.js')) as {
+  compile(): Promise<{ plain: string; shared: string }>;
+};
+
+describe('wasm SIMD kernels', () => {
+  it('binaries are in step with kernels.wat (npm run build:simd regenerates them)', async () => {
+    const fresh = await build.compile();
+    expect(fresh.plain).toBe(PLAIN_HEAP_MODULE);
+    expect(fresh.shared).toBe(SHARED_HEAP_MODULE);
+  });
+
+  it('validate in this engine', () => {
+    for (const b64 of [PLAIN_HEAP_MODULE, SHARED_HEAP_MODULE]) expect(WebAssembly.validate(Buffer.from(b64, 'base64'))).toBe(true);
+  });
+});
+
+describe('SIMD transpose on the wasm heap', () => {
+  it('transposes views onto the heap and declines anything else', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const { loadWasm } = await import('../../../src/runtime/backend');
+    const { heapTranspose, simdKernels } = await import('../../../src/runtime/wasm/simd');
+    expect(await loadWasm()).toBe(true);
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as Parameters<typeof simdKernels>[0] & { typedArrayFromHeap(t: unknown): Float32Array };
+    expect(simdKernels(backend)).not.toBeNull();
+    const rows = 12;
+    const cols = 8;
+    const src = tf.range(0, rows * cols).reshape([rows, cols]);
+    const dst = tf.zeros([cols, rows]);
+    const view = (t: tf.Tensor): Float32Array => backend.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype });
+    expect(heapTranspose(view(src), view(dst), rows, cols)).toBe(true);
+    expect(dst.arraySync()).toEqual(tf.transpose(src).arraySync());
+    expect(heapTranspose(new Float32Array(rows * cols), new Float32Array(rows * cols), rows, cols)).toBe(false);
+    expect(heapTranspose(view(src), view(dst), 4, 24)).toBe(true);
+    expect(heapTranspose(view(src), view(dst), 6, 16)).toBe(false);
+    expect(heapTranspose(view(src), view(dst), 3, 32)).toBe(false);
+    tf.dispose([src, dst]);
+    await tf.setBackend('cpu');
+  });
+});
