@@ -14,7 +14,7 @@ async function compile() {
   const source = fs.readFileSync(path.join(DIR, 'kernels.wat'), 'utf8');
   if (!source.includes(PLAIN_MEMORY)) throw new Error(`kernels.wat must import its memory as ${PLAIN_MEMORY}`);
   const build = (text) => {
-    const mod = wabt.parseWat('kernels.wat', text, { simd: true, threads: true });
+    const mod = wabt.parseWat('kernels.wat', text, { simd: true, threads: true, bulk_memory: true });
     try {
       return Buffer.from(mod.toBinary({}).buffer).toString('base64');
     } finally {

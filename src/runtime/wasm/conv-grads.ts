@@ -222,7 +222,15 @@ export function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; back
     const xT = backend.makeOutput([ci, nb * h * w], 'float32');
     transpose2d(f32(backend, x).subarray(b0 * h * w * ci, (b0 + nb) * h * w * ci), f32(backend, xT), nb * h * w, ci);
     const patches = pointwise ? xT : backend.makeOutput([taps * ci, rows], 'float32');
-    if (!pointwise) gatherPatches(f32(backend, xT), f32(backend, patches), info, nb, kh, kw, rows);
+    if (!pointwise) {
+      const simd = simdKernels(backend as unknown as HeapBackend);
+      if (simd) {
+        const heap = backend as unknown as HeapBackend;
+        simd.gather_patches(address(heap, xT), address(heap, patches), ci, nb, h, w, ho, wo, kh, kw, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
+      } else {
+        gatherPatches(f32(backend, xT), f32(backend, patches), info, nb, kh, kw, rows);
+      }
+    }
     if (!pointwise) release(backend, xT);
     const dy2d = reshapeInfo(backend, dy, [n * ho * wo, co]);
     let dyChunk = dy2d;

@@ -1,3 +1,4 @@
+import type * as tfTypes from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import { PLAIN_HEAP_MODULE, SHARED_HEAP_MODULE } from '../../../src/runtime/wasm/simd/kernels-binary';
 
@@ -31,7 +32,7 @@ describe('SIMD transpose on the wasm heap', () => {
     const cols = 8;
     const src = tf.range(0, rows * cols).reshape([rows, cols]);
     const dst = tf.zeros([cols, rows]);
-    const view = (t: tf.Tensor): Float32Array => backend.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype });
+    const view = (t: tfTypes.Tensor): Float32Array => backend.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype });
     expect(heapTranspose(view(src), view(dst), rows, cols)).toBe(true);
     expect(dst.arraySync()).toEqual(tf.transpose(src).arraySync());
     expect(heapTranspose(new Float32Array(rows * cols), new Float32Array(rows * cols), rows, cols)).toBe(false);

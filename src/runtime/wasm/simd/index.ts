@@ -12,6 +12,10 @@ export interface SimdKernels {
     kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number,
   ): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
+  gather_patches(
+    src: number, dst: number, ci: number, nb: number, h: number, w: number, ho: number, wo: number,
+    kh: number, kw: number, sh: number, sw: number, top: number, left: number,
+  ): void;
 }
 
 /** What the SIMD kernels need of the wasm backend: its memory, its allocator, its tensors' addresses. */

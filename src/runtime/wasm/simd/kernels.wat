@@ -201,4 +201,76 @@
         (br $jl)))
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $il))))
+  ;; The transposed patch matrix of a convolution's filter gradient: for every tap (a, b) and
+  ;; input channel c, one row of nb·ho·wo values x[c, img, p·sh + a − top, q·sw + b − left]
+  ;; (zero outside the image), read from a channel-major copy of x, [ci, nb, h, w].
+  (func (export "gather_patches")
+    (param $src i32) (param $dst i32) (param $ci i32) (param $nb i32) (param $h i32) (param $w i32)
+    (param $ho i32) (param $wo i32) (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32)
+    (param $top i32) (param $left i32)
+    (local $a i32) (local $b i32) (local $c i32) (local $img i32) (local $p i32) (local $q i32)
+    (local $hi i32) (local $w0 i32) (local $q0 i32) (local $q1 i32) (local $wi i32)
+    (local $line i32) (local $o i32) (local $plane i32) (local $wob i32)
+    (local.set $wob (i32.shl (local.get $wo) (i32.const 2)))
+    (local.set $o (local.get $dst))
+    (block $adone (loop $al
+      (br_if $adone (i32.ge_u (local.get $a) (local.get $kh)))
+      (local.set $b (i32.const 0))
+      (block $bdone (loop $bl
+        (br_if $bdone (i32.ge_u (local.get $b) (local.get $kw)))
+        (local.set $w0 (i32.sub (local.get $b) (local.get $left)))
+        ;; Output columns whose input column q·sw + w0 lies inside [0, w).
+        (local.set $q0 (i32.const 0))
+        (if (i32.lt_s (local.get $w0) (i32.const 0))
+          (then (local.set $q0 (i32.div_s (i32.sub (i32.add (i32.sub (i32.const 0) (local.get $w0)) (local.get $sw)) (i32.const 1)) (local.get $sw)))))
+        (local.set $q1 (i32.const 0))
+        (if (i32.gt_s (i32.sub (local.get $w) (local.get $w0)) (i32.const 0))
+          (then (local.set $q1 (i32.div_s (i32.sub (i32.add (i32.sub (local.get $w) (local.get $w0)) (local.get $sw)) (i32.const 1)) (local.get $sw)))))
+        (if (i32.gt_s (local.get $q1) (local.get $wo)) (then (local.set $q1 (local.get $wo))))
+        (if (i32.gt_s (local.get $q0) (local.get $q1)) (then (local.set $q0 (local.get $q1))))
+        (local.set $c (i32.const 0))
+        (block $cdone (loop $cl
+          (br_if $cdone (i32.ge_u (local.get $c) (local.get $ci)))
+          (local.set $img (i32.const 0))
+          (block $idone (loop $il
+            (br_if $idone (i32.ge_u (local.get $img) (local.get $nb)))
+            (local.set $plane (i32.add (local.get $src)
+              (i32.shl (i32.mul (i32.add (i32.mul (local.get $c) (local.get $nb)) (local.get $img)) (i32.mul (local.get $h) (local.get $w))) (i32.const 2))))
+            (local.set $p (i32.const 0))
+            (block $pdone (loop $pl
+              (br_if $pdone (i32.ge_u (local.get $p) (local.get $ho)))
+              (local.set $hi (i32.sub (i32.add (i32.mul (local.get $p) (local.get $sh)) (local.get $a)) (local.get $top)))
+              (if (i32.or (i32.lt_s (local.get $hi) (i32.const 0)) (i32.ge_s (local.get $hi) (local.get $h)))
+                (then (memory.fill (local.get $o) (i32.const 0) (local.get $wob)))
+                (else
+                  (local.set $line (i32.add (local.get $plane) (i32.shl (i32.mul (local.get $hi) (local.get $w)) (i32.const 2))))
+                  (memory.fill (local.get $o) (i32.const 0) (i32.shl (local.get $q0) (i32.const 2)))
+                  (memory.fill (i32.add (local.get $o) (i32.shl (local.get $q1) (i32.const 2))) (i32.const 0)
+                    (i32.shl (i32.sub (local.get $wo) (local.get $q1)) (i32.const 2)))
+                  (if (i32.eq (local.get $sw) (i32.const 1))
+                    (then
+                      (memory.copy
+                        (i32.add (local.get $o) (i32.shl (local.get $q0) (i32.const 2)))
+                        (i32.add (local.get $line) (i32.shl (i32.add (local.get $q0) (local.get $w0)) (i32.const 2)))
+                        (i32.shl (i32.sub (local.get $q1) (local.get $q0)) (i32.const 2))))
+                    (else
+                      (local.set $q (local.get $q0))
+                      (block $qdone (loop $ql
+                        (br_if $qdone (i32.ge_s (local.get $q) (local.get $q1)))
+                        (local.set $wi (i32.add (i32.mul (local.get $q) (local.get $sw)) (local.get $w0)))
+                        (f32.store (i32.add (local.get $o) (i32.shl (local.get $q) (i32.const 2)))
+                          (f32.load (i32.add (local.get $line) (i32.shl (local.get $wi) (i32.const 2)))))
+                        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                        (br $ql)))))))
+              (local.set $o (i32.add (local.get $o) (local.get $wob)))
+              (local.set $p (i32.add (local.get $p) (i32.const 1)))
+              (br $pl)))
+            (local.set $img (i32.add (local.get $img) (i32.const 1)))
+            (br $il)))
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (br $cl)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bl)))
+      (local.set $a (i32.add (local.get $a) (i32.const 1)))
+      (br $al))))
 )
