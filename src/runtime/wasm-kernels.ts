@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { captureStockKernel, type KernelImpl } from './wasm/access';
 import { conv2DBackpropFilter, conv2DBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from './wasm/conv-grads';
+import { registerFusedAdam } from './fused/adam';
 import { registerFusedBatchNorm } from './fused/batch-norm';
 import { registerFusedLayerNorm } from './fused/layer-norm';
 import { identity } from './wasm/identity';
@@ -73,6 +74,7 @@ export function registerWasmTrainingKernels(): void {
   }
   registerFusedBatchNorm('wasm');
   registerFusedLayerNorm('wasm');
+  registerFusedAdam('wasm');
   registered = true;
 }
 

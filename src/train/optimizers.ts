@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
+import { adamUpdate, fusedAdamAvailable } from '../runtime/fused/adam';
 import { GROUP_NAMES, type GroupName } from '../models/types';
 import type { GroupVariables } from './groups';
 import type { NamedTensor } from './tensor-file';
@@ -24,6 +25,57 @@ function internals(opt: tf.AdamOptimizer): AdamInternals {
   return o as AdamInternals;
 }
 
+interface AdamSlots {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  accumulatedFirstMoment: ({ originalName: string; variable: tf.Variable } | undefined)[];
+  accumulatedSecondMoment: ({ originalName: string; variable: tf.Variable } | undefined)[];
+  incrementIterations(): void;
+}
+
+/**
+ * tfjs's Adam with each variable's update as one fused kernel where the backend has it (wasm,
+ * cpu): same slots, names, state and float32 arithmetic, so checkpoints and resume are unchanged.
+ */
+export class FusedAdam extends tf.AdamOptimizer {
+  override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
+    if (!fusedAdamAvailable()) {
+      super.applyGradients(variableGradients);
+      return;
+    }
+    const self = this as unknown as AdamSlots & AdamInternals;
+    const list = Array.isArray(variableGradients) ? variableGradients : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
+    tf.tidy(() => {
+      const [acc1, acc2] = [self.accBeta1.dataSync()[0] as number, self.accBeta2.dataSync()[0] as number];
+      const attrs = {
+        beta1: self.beta1,
+        beta2: self.beta2,
+        epsilon: self.epsilon,
+        learningRate: self.learningRate,
+        correction1: Math.fround(1 - acc1),
+        correction2: Math.fround(1 - acc2),
+      };
+      list.forEach(({ name, tensor: gradient }, i) => {
+        const value = tf.engine().registeredVariables[name];
+        if (!value) throw new Error(`FusedAdam: no variable named ${name}`);
+        const slot = (suffix: string) => ({ originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) });
+        self.accumulatedFirstMoment[i] ??= slot('m');
+        self.accumulatedSecondMoment[i] ??= slot('v');
+        const m = self.accumulatedFirstMoment[i].variable;
+        const v = self.accumulatedSecondMoment[i].variable;
+        const [w2, m2, v2] = adamUpdate(value, m, v, gradient, attrs);
+        m.assign(m2);
+        v.assign(v2);
+        value.assign(w2);
+      });
+      self.accBeta1.assign(tf.mul(self.accBeta1, self.beta1));
+      self.accBeta2.assign(tf.mul(self.accBeta2, self.beta2));
+    });
+    self.incrementIterations();
+  }
+}
+
 const SEP = '::';
 
 /**
@@ -40,7 +92,7 @@ export class GroupOptimizers {
     epsilon: number,
   ) {
     for (const g of GROUP_NAMES) {
-      if (groups[g].length > 0) this.adams[g] = tf.train.adam(lr[g], BETA1, BETA2, epsilon);
+      if (groups[g].length > 0) this.adams[g] = new FusedAdam(lr[g], BETA1, BETA2, epsilon);
     }
   }
 

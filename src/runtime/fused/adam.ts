@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs';
+import { address, simdKernels, type HeapBackend } from '../wasm/simd';
+import { BACKENDS, type BufferFactory } from './buffers';
+
+/**
+ * One Adam update of a variable as a single kernel with three outputs (value, first and second
+ * moment). tfjs's Adam runs about twelve elementwise ops per variable, each a pass over a
+ * weight-sized tensor and a dispatch; this is one pass. The float32 operations are tfjs's, in
+ * tfjs's order.
+ */
+export const ADAM = 'TimAdam';
+
+export interface AdamAttrs {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  learningRate: number;
+  /** 1 − β1ᵗ and 1 − β2ᵗ, the bias corrections of this step. */
+  correction1: number;
+  correction2: number;
+}
+
+const f = Math.fround;
+
+/** The update over elements [from, n) in float32 arithmetic, one rounding per tfjs op. */
+function adamTail(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, ow: Float32Array, om: Float32Array, ov: Float32Array, from: number, a: AdamAttrs): void {
+  // Every constant as the float32 scalar tensor tfjs would make of it.
+  const [b1, b2, c1, c2, d1, d2, eps, nlr] = [a.beta1, a.beta2, 1 - a.beta1, 1 - a.beta2, a.correction1, a.correction2, a.epsilon, -a.learningRate].map(f) as [
+    number, number, number, number, number, number, number, number,
+  ];
+  for (let i = from; i < w.length; i++) {
+    const gi = g[i] as number;
+    const mi = f(f((m[i] as number) * b1) + f(gi * c1));
+    const vi = f(f((v[i] as number) * b2) + f(f(gi * gi) * c2));
+    om[i] = mi;
+    ov[i] = vi;
+    ow[i] = f(f(f(f(mi / d1) / f(f(Math.sqrt(f(vi / d2))) + eps)) * nlr) + (w[i] as number));
+  }
+}
+
+function adamKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { value, m, v, grad } = inputs as Record<'value' | 'm' | 'v' | 'grad', tf.TensorInfo>;
+    const a = attrs as unknown as AdamAttrs;
+    const io = buffers(backend);
+    const out = io.outputs([value.shape, value.shape, value.shape]);
+    const n = tf.util.sizeFromShape(value.shape);
+    let done = 0;
+    const k = simd ? simdKernels(backend as HeapBackend) : null;
+    if (k) {
+      const heap = backend as HeapBackend;
+      done = n - (n % 4);
+      const [ow, om, ov] = out.infos.map((t) => address(heap, t)) as [number, number, number];
+      k.adam(address(heap, value), address(heap, m), address(heap, v), address(heap, grad), ow, om, ov, done,
+        a.beta1, f(1 - a.beta1), a.beta2, f(1 - a.beta2), a.correction1, a.correction2, a.epsilon, -a.learningRate);
+    }
+    if (done < n) {
+      const [ow, om, ov] = out.views() as [Float32Array, Float32Array, Float32Array];
+      adamTail(io.read(value), io.read(m), io.read(v), io.read(grad), ow, om, ov, done, a);
+    }
+    return out.infos;
+  };
+}
+
+const registeredOn = new Set<string>();
+
+export function registerFusedAdam(backendName: keyof typeof BACKENDS): void {
+  if (registeredOn.has(backendName)) return;
+  tf.registerKernel({ kernelName: ADAM, backendName, kernelFunc: adamKernel(BACKENDS[backendName], backendName === 'wasm') });
+  registeredOn.add(backendName);
+}
+
+// The cpu backend is part of tfjs itself, so its kernel can be registered as soon as this loads.
+registerFusedAdam('cpu');
+
+export function fusedAdamAvailable(): boolean {
+  return tf.getKernel(ADAM, tf.getBackend()) !== undefined;
+}
+
+/** New value, first moment and second moment of one variable after one Adam step. */
+export function adamUpdate(value: tf.Tensor, m: tf.Tensor, v: tf.Tensor, grad: tf.Tensor, attrs: AdamAttrs): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  return tf.engine().runKernel<tf.Tensor[]>(ADAM, { value, m, v, grad }, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor, tf.Tensor, tf.Tensor];
+}
