@@ -8,6 +8,7 @@ import { registerFusedLayerNorm } from './fused/layer-norm';
 import { identity } from './wasm/identity';
 import { simdKernels, type HeapBackend } from './wasm/simd';
 import { batchMatMul, tile } from './wasm/matmul-tile';
+import { maxPoolGrad } from './wasm/pool-grad';
 import { mean, sum } from './wasm/reduce';
 import { prepareWasmThreads } from './wasm/threads';
 
@@ -22,10 +23,11 @@ const TIM_WASM_KERNELS: Record<string, KernelImpl> = {
   Sum: sum,
   Mean: mean,
   Identity: identity,
+  MaxPoolGrad: maxPoolGrad,
 };
 
 /** Stock kernels the implementations call; captured before any replacement. */
-const STOCK_USED = ['Conv2D', 'DepthwiseConv2dNative', 'BatchMatMul', 'Reshape', 'Slice', 'Add', 'Sum', 'Mean', 'Tile'];
+const STOCK_USED = ['Conv2D', 'DepthwiseConv2dNative', 'BatchMatMul', 'Reshape', 'Slice', 'Add', 'Sum', 'Mean', 'Tile', 'MaxPoolGrad'];
 
 let registered = false;
 

@@ -201,6 +201,20 @@ describe('wasm training kernels', () => {
     expect(err).toBeLessThan(1e-6);
   });
 
+  it.each([
+    { k: 3, s: 2, pad: 'same' },
+    { k: 3, s: 2, pad: 'valid' },
+    { k: 2, s: 2, pad: 'valid' },
+    { k: 3, s: 1, pad: 'same' },
+  ] as const)('max-pool gradients match cpu, ties included: pool $k stride $s $pad', async ({ k, s, pad }) => {
+    // Rounded values make ties inside windows, where the first maximum must win as on cpu.
+    const err = await compare([[2, 9, 8, 5]], (x) => {
+      const f = (a: tf.Tensor): tf.Scalar => lossOf(tf.maxPool(a as tf.Tensor4D, k, s, pad));
+      return [tf.grad(f)(tf.round(tf.mul(x, 1.5))), tf.grad(f)(x)];
+    });
+    expect(err).toBeLessThan(1e-6);
+  });
+
   it('leaves no tensor or wasm buffer behind', async () => {
     await tf.setBackend('wasm');
     const backend = tf.backend() as unknown as { numDataIds(): number };
