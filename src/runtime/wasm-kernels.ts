@@ -5,6 +5,7 @@ import { conv2DBackpropFilter, conv2DBackpropInput, depthwiseBackpropFilter, dep
 import { registerFusedAdam } from './fused/adam';
 import { registerFusedBatchNorm } from './fused/batch-norm';
 import { registerFusedLayerNorm } from './fused/layer-norm';
+import { depthwiseConv } from './wasm/depthwise';
 import { identity } from './wasm/identity';
 import { simdKernels, type HeapBackend } from './wasm/simd';
 import { batchMatMul, tile } from './wasm/matmul-tile';
@@ -24,6 +25,7 @@ const TIM_WASM_KERNELS: Record<string, KernelImpl> = {
   Mean: mean,
   Identity: identity,
   MaxPoolGrad: maxPoolGrad,
+  DepthwiseConv2dNative: depthwiseConv,
 };
 
 /** Stock kernels the implementations call; captured before any replacement. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { dims4, f32, release, reshapeInfo, runStock, zerosOutput, type WasmBackend } from './access';
+import { depthwiseConv } from './depthwise';
 import { flipFilter, scatterSpatial, transpose2d } from './layout';
 import { address, simdKernels, type HeapBackend } from './simd';
 
@@ -264,12 +265,11 @@ export function depthwiseBackpropInput(args: { inputs: tf.NamedTensorInfoMap; ba
   const flipped = backend.makeOutput([kh, kw, c * m, 1], 'float32');
   flipFilter(f32(backend, filter), f32(backend, flipped), kh, kw, c * m, 1, false);
   const { input, owned, pads } = spreadForInputGrad(backend, dy, info);
-  const perChannel = runStock(
-    'DepthwiseConv2dNative',
+  const perChannel = depthwiseConv({
+    inputs: { x: input, filter: flipped },
     backend,
-    { x: input, filter: flipped },
-    { strides: 1, pad: explicit(pads), dilations: [info.dilationHeight, info.dilationWidth] },
-  );
+    attrs: { strides: 1, pad: explicit(pads), dilations: [info.dilationHeight, info.dilationWidth] },
+  });
   release(backend, flipped);
   if (owned) release(backend, input);
   if (m === 1) return perChannel;

@@ -85,13 +85,15 @@ describe('wasm training kernels', () => {
     expect(err).toBeLessThan(TOL);
   });
 
-  // 8 channels with multiplier 1 take the SIMD filter gradient; 3 channels the JavaScript one.
-  it.each(cases.flatMap((c) => [{ m: 1, ch: 3 }, { m: 1, ch: 8 }, { m: 2, ch: 3 }].map((v) => ({ ...c, ...v }))))(
+  // 16 channels with multiplier 1 take the SIMD kernels (the forward and input gradient from 26 taps
+  // up); 3 channels the JavaScript and XNNPACK ones.
+  it.each(cases.flatMap((c) => [{ m: 1, ch: 3 }, { m: 1, ch: 16 }, { m: 2, ch: 3 }].map((v) => ({ ...c, ...v }))))(
     'depthwise gradients match cpu: kernel $k stride $s $pad size $size channels $ch multiplier $m',
     async ({ k, s, pad, size, m, ch }) => {
-      const err = await compare([[2, size, size + 1, ch], [k, k, ch, m]], (x, w) =>
-        tf.grads((a: tf.Tensor, b: tf.Tensor) => lossOf(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad)))([x, w]),
-      );
+      const err = await compare([[2, size, size + 1, ch], [k, k, ch, m]], (x, w) => [
+        tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, pad),
+        ...tf.grads((a: tf.Tensor, b: tf.Tensor) => lossOf(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad)))([x, w]),
+      ]);
       expect(err).toBeLessThan(TOL);
     },
   );
@@ -103,6 +105,7 @@ describe('wasm training kernels', () => {
     { k: 2, d: 3, pad: 'same', m: 2, ch: 3 },
     { k: 5, d: 2, pad: 'valid', m: 1, ch: 3 },
     { k: 5, d: 2, pad: 'valid', m: 1, ch: 8 },
+    { k: 7, d: 2, pad: 'same', m: 1, ch: 16 },
   ])('dilated depthwise backprop kernels match cpu: kernel $k dilation $d $pad channels $ch multiplier $m', async ({ k, d, pad, m, ch }) => {
     // The cpu backend's depthwise backprop kernels ignore dilation, so the reference is the
     // gradient of an undilated convolution whose filter has the zeros written out.

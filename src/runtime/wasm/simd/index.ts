@@ -12,6 +12,11 @@ export interface SimdKernels {
     kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number,
   ): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
+  depthwise_conv(
+    x: number, f: number, out: number,
+    n: number, h: number, w: number, c: number, ho: number, wo: number,
+    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number,
+  ): void;
   adam(
     w: number, m: number, v: number, g: number, ow: number, om: number, ov: number, n: number,
     b1: number, c1: number, b2: number, c2: number, d1: number, d2: number, eps: number, nlr: number,
