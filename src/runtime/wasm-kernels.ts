@@ -6,6 +6,7 @@ import { registerFusedAdam } from './fused/adam';
 import { registerFusedBatchNorm } from './fused/batch-norm';
 import { registerFusedLayerNorm } from './fused/layer-norm';
 import { depthwiseConv } from './wasm/depthwise';
+import { erf } from './wasm/erf';
 import { identity } from './wasm/identity';
 import { simdKernels, type HeapBackend } from './wasm/simd';
 import { batchMatMul, tile } from './wasm/matmul-tile';
@@ -26,10 +27,11 @@ const TIM_WASM_KERNELS: Record<string, KernelImpl> = {
   Identity: identity,
   MaxPoolGrad: maxPoolGrad,
   DepthwiseConv2dNative: depthwiseConv,
+  Erf: erf,
 };
 
 /** Stock kernels the implementations call; captured before any replacement. */
-const STOCK_USED = ['Conv2D', 'DepthwiseConv2dNative', 'BatchMatMul', 'Reshape', 'Slice', 'Add', 'Sum', 'Mean', 'Tile', 'MaxPoolGrad'];
+const STOCK_USED = ['Conv2D', 'DepthwiseConv2dNative', 'BatchMatMul', 'Reshape', 'Slice', 'Add', 'Sum', 'Mean', 'Tile', 'MaxPoolGrad', 'Erf'];
 
 let registered = false;
 

@@ -218,6 +218,16 @@ describe('wasm training kernels', () => {
     expect(err).toBeLessThan(1e-6);
   });
 
+  it.each([{ shape: [4, 9] }, { shape: [7] }])('erf matches cpu to 1e-6 for shape $shape, through GELU’s gradient too', async ({ shape }) => {
+    await tf.setBackend('cpu');
+    const err = await compare([shape], (x) => {
+      const wide = tf.mul(x, 3);
+      const gelu = (a: tf.Tensor): tf.Tensor => tf.mul(tf.mul(a, 0.5), tf.add(1, tf.erf(tf.div(a, Math.SQRT2))));
+      return [tf.erf(wide), tf.grad((a: tf.Tensor) => lossOf(gelu(a)))(wide)];
+    });
+    expect(err).toBeLessThan(1e-6);
+  });
+
   it('leaves no tensor or wasm buffer behind', async () => {
     await tf.setBackend('wasm');
     const backend = tf.backend() as unknown as { numDataIds(): number };

@@ -12,6 +12,7 @@ export interface SimdKernels {
     kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number,
   ): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
+  erf(x: number, out: number, n: number): void;
   depthwise_conv(
     x: number, f: number, out: number,
     n: number, h: number, w: number, c: number, ho: number, wo: number,

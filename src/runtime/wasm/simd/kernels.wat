@@ -396,4 +396,19 @@
         (br $pl)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $bl))))
+  ;; erf over n values (a multiple of 4): x·P(x²)/Q(x²) with x clamped to [−4, 4], where erf is ±1
+  ;; in float32. Coefficients from scripts/fit_erf.py; worst error 5e-7.
+  (func (export "erf") (param $x i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $v v128) (local $t v128)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $v (f32x4.min (f32x4.max (v128.load (i32.add (local.get $x) (local.get $i))) (f32x4.splat (f32.const -4))) (f32x4.splat (f32.const 4))))
+      (local.set $t (f32x4.mul (local.get $v) (local.get $v)))
+      (v128.store (i32.add (local.get $out) (local.get $i))
+        (f32x4.div
+          (f32x4.mul (local.get $v) (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.splat (f32.const 1.966648355e-08)) (local.get $t)) (f32x4.splat (f32.const -1.976510703e-06))) (local.get $t)) (f32x4.splat (f32.const 1.480445499e-04))) (local.get $t)) (f32x4.splat (f32.const 3.958968446e-03))) (local.get $t)) (f32x4.splat (f32.const 5.136610940e-02))) (local.get $t)) (f32x4.splat (f32.const 2.059627771e-01))) (local.get $t)) (f32x4.splat (f32.const 1.128378868e+00))))
+          (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.splat (f32.const 1.018785406e-03)) (local.get $t)) (f32x4.splat (f32.const 1.486765128e-02))) (local.get $t)) (f32x4.splat (f32.const 1.174909100e-01))) (local.get $t)) (f32x4.splat (f32.const 5.158590078e-01))) (local.get $t)) (f32x4.splat (f32.const 1.000000000e+00)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $l))))
 )
