@@ -6,11 +6,11 @@ import { registerFusedAdam } from './fused/adam';
 import { registerFusedBatchNorm } from './fused/batch-norm';
 import { registerFusedLayerNorm } from './fused/layer-norm';
 import { depthwiseConv } from './wasm/depthwise';
-import { erf } from './wasm/erf';
 import { identity } from './wasm/identity';
 import { simdKernels, type HeapBackend } from './wasm/simd';
 import { batchMatMul, tile } from './wasm/matmul-tile';
 import { maxPoolGrad } from './wasm/pool-grad';
+import { erf, exp } from './wasm/unary';
 import { mean, sum } from './wasm/reduce';
 import { prepareWasmThreads } from './wasm/threads';
 
@@ -28,10 +28,11 @@ const TIM_WASM_KERNELS: Record<string, KernelImpl> = {
   MaxPoolGrad: maxPoolGrad,
   DepthwiseConv2dNative: depthwiseConv,
   Erf: erf,
+  Exp: exp,
 };
 
 /** Stock kernels the implementations call; captured before any replacement. */
-const STOCK_USED = ['Conv2D', 'DepthwiseConv2dNative', 'BatchMatMul', 'Reshape', 'Slice', 'Add', 'Sum', 'Mean', 'Tile', 'MaxPoolGrad', 'Erf'];
+const STOCK_USED = ['Conv2D', 'DepthwiseConv2dNative', 'BatchMatMul', 'Reshape', 'Slice', 'Add', 'Sum', 'Mean', 'Tile', 'MaxPoolGrad', 'Erf', 'Exp'];
 
 let registered = false;
 

@@ -228,6 +228,18 @@ describe('wasm training kernels', () => {
     expect(err).toBeLessThan(1e-6);
   });
 
+  it.each([{ shape: [4, 9] }, { shape: [7] }])('exp matches cpu to 1e-6 relative for shape $shape from −20 to 20', async ({ shape }) => {
+    await tf.setBackend('cpu');
+    const n = shape.reduce((a, b) => a * b, 1);
+    const values = tf.tidy(() => tf.linspace(-20, 20, n).arraySync());
+    const expected = await on('cpu', [values], [shape], (x) => [tf.exp(x)]);
+    const actual = await on('wasm', [values], [shape], (x) => [tf.exp(x)]);
+    const a = flat(actual[0] as Nested);
+    const e = flat(expected[0] as Nested);
+    const worst = Math.max(...a.map((v, i) => Math.abs(v - (e[i] as number)) / (e[i] as number)));
+    expect(worst).toBeLessThan(1e-6);
+  });
+
   it('leaves no tensor or wasm buffer behind', async () => {
     await tf.setBackend('wasm');
     const backend = tf.backend() as unknown as { numDataIds(): number };

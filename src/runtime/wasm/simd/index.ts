@@ -13,6 +13,7 @@ export interface SimdKernels {
   ): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   erf(x: number, out: number, n: number): void;
+  exp(x: number, out: number, n: number): void;
   depthwise_conv(
     x: number, f: number, out: number,
     n: number, h: number, w: number, c: number, ho: number, wo: number,
