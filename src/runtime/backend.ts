@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
 import { log } from '../core/log';
 import type { BackendChoice } from '../config/schema';
-import { registerWasmTrainingKernels, wasmCanTrainConvNets } from './wasm-kernels';
+import { registerWasmTrainingKernels, wasmCanTrainConvNets, wasmThreadCount } from './wasm-kernels';
 
 // Production mode: no debug checks, and no banner urging tfjs-node on every run (doctor says it).
 tf.env().set('PROD', true);
@@ -70,6 +70,8 @@ let wasmInit: Promise<boolean> | undefined;
 /** Registers the wasm backend (and Tim's training kernels for it) once. */
 export async function loadWasm(): Promise<boolean> {
   wasmInit ??= (() => {
+    // A bad thread count is the user's to fix, not a reason to fall back silently.
+    wasmThreadCount();
     try {
       require('@tensorflow/tfjs-backend-wasm');
       registerWasmTrainingKernels();
@@ -109,7 +111,9 @@ export async function probeBackends(requireFn: RequireFn = require): Promise<Bac
     backend: 'wasm',
     tfName: 'wasm',
     available: wasm,
-    detail: wasm ? 'WebAssembly (XNNPACK) backend with Tim training kernels' : '@tensorflow/tfjs-backend-wasm failed to load',
+    detail: wasm
+      ? `WebAssembly (XNNPACK, ${wasmThreadCount()} thread${wasmThreadCount() === 1 ? '' : 's'}; TIM_WASM_THREADS) with Tim's training kernels`
+      : '@tensorflow/tfjs-backend-wasm failed to load',
   });
   probes.push({ backend: 'cpu', tfName: 'cpu', available: true, detail: 'plain JavaScript backend (always available, slowest)' });
   return probes;

@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
+import { TimError } from '../core/errors';
 import { captureStockKernel, type KernelImpl } from './wasm/access';
 import { conv2DBackpropFilter, conv2DBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from './wasm/conv-grads';
 import { registerFusedAdam } from './fused/adam';
@@ -47,7 +48,7 @@ export function wasmThreadCount(env: NodeJS.ProcessEnv = process.env, cores = os
   const raw = env.TIM_WASM_THREADS;
   if (raw !== undefined && raw.trim() !== '') {
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`TIM_WASM_THREADS must be a whole number of at least 1, got '${raw}'`);
+    if (!Number.isInteger(n) || n < 1) throw new TimError(`TIM_WASM_THREADS must be a whole number of at least 1, got '${raw}'`);
     return n;
   }
   return Math.max(1, Math.min(MAX_DEFAULT_THREADS, cores));

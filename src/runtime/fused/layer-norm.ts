@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, type BufferFactory } from './buffers';
 import { layerNormBackward, layerNormForward } from './layer-norm-math';
+import { simdLayerNormBackward, simdLayerNormForward, type SimdBackend } from './layer-norm-simd';
 
 /**
  * Layer normalisation over the last axis as one kernel with one gradient kernel, for the wasm
@@ -15,9 +16,11 @@ function rowsAndChannels(x: tf.TensorInfo): { rows: number; c: number } {
   return { c, rows: x.shape.reduce((a, b) => a * b, 1) / c };
 }
 
-function forwardKernel(buffers: BufferFactory): tf.KernelFunc {
+function forwardKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { x, gamma, beta } = inputs as Record<'x' | 'gamma' | 'beta', tf.TensorInfo>;
+    const fast = simd ? simdLayerNormForward(backend as SimdBackend, x, gamma, beta, (attrs as { epsilon: number }).epsilon) : null;
+    if (fast) return fast;
     const io = buffers(backend);
     const { rows } = rowsAndChannels(x);
     const out = io.outputs([x.shape, [rows], [rows]]);
@@ -27,9 +30,11 @@ function forwardKernel(buffers: BufferFactory): tf.KernelFunc {
   };
 }
 
-function gradKernel(buffers: BufferFactory): tf.KernelFunc {
+function gradKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
   return ({ inputs, backend }) => {
     const { dy, x, gamma, mean, rstd } = inputs as Record<'dy' | 'x' | 'gamma' | 'mean' | 'rstd', tf.TensorInfo>;
+    const fast = simd ? simdLayerNormBackward(backend as SimdBackend, { dy, x, gamma, mean, rstd }) : null;
+    if (fast) return fast;
     const io = buffers(backend);
     const { c } = rowsAndChannels(x);
     const out = io.outputs([x.shape, [c], [c]]);
@@ -46,8 +51,9 @@ let gradientRegistered = false;
 export function registerFusedLayerNorm(backendName: keyof typeof BACKENDS): void {
   if (registeredOn.has(backendName)) return;
   const buffers = BACKENDS[backendName];
-  tf.registerKernel({ kernelName: LN, backendName, kernelFunc: forwardKernel(buffers) });
-  tf.registerKernel({ kernelName: LN_GRAD, backendName, kernelFunc: gradKernel(buffers) });
+  const simd = backendName === 'wasm';
+  tf.registerKernel({ kernelName: LN, backendName, kernelFunc: forwardKernel(buffers, simd) });
+  tf.registerKernel({ kernelName: LN_GRAD, backendName, kernelFunc: gradKernel(buffers, simd) });
   if (!gradientRegistered) {
     tf.registerGradient({
       kernelName: LN,

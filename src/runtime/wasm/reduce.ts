@@ -1,22 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { f32, runStock, type WasmBackend } from './access';
-import { address, simdKernels, withScratch, type HeapBackend } from './simd';
+import { address, columnMoments, simdKernels, type HeapBackend } from './simd';
 
 /** Column sums of x viewed as [rows, cols] by the SIMD kernel, in float64; null where it does not apply. */
 function simdColumnSums(backend: WasmBackend, x: tf.TensorInfo, rows: number, cols: number): Float64Array | null {
   const heap = backend as unknown as HeapBackend;
   const k = cols % 4 === 0 ? simdKernels(heap) : null;
   if (!k) return null;
-  // Scratch: zeros, two float32 accumulators, two float64 sums.
-  return withScratch(heap, 28 * cols, (base, memory) => {
-    const zeros = base;
-    const s1 = base + 12 * cols;
-    new Float32Array(memory.buffer, zeros, cols).fill(0);
-    new Float64Array(memory.buffer, s1, 2 * cols).fill(0);
-    const xp = address(heap, x);
-    k.moment_sums(xp, zeros, xp, zeros, base + 4 * cols, base + 8 * cols, s1, s1 + 8 * cols, rows, cols);
-    return new Float64Array(memory.buffer, s1, cols).slice();
-  });
+  const xp = address(heap, x);
+  return columnMoments(k, heap, xp, xp, rows, cols)[0];
 }
 
 /**

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import { TimError } from '../../../src/core/errors';
 import { explainLoadFailure, probeBackends, selectBackend } from '../../../src/runtime/backend';
+import { wasmThreadCount } from '../../../src/runtime/wasm-kernels';
 
 const missing = (id: string): never => {
   const e = new Error(`Cannot find module '${id}'\nRequire stack:\n- x`);
@@ -44,5 +46,23 @@ describe('backend selection', () => {
     const s = await selectBackend('cpu', { requireFn: missing, quiet: true });
     expect(s.tfName).toBe('cpu');
     expect(tf.getBackend()).toBe('cpu');
+  });
+});
+
+describe('wasm thread count', () => {
+  it('is one per core by default, capped, and TIM_WASM_THREADS when set', () => {
+    expect(wasmThreadCount({}, 2)).toBe(2);
+    expect(wasmThreadCount({}, 1)).toBe(1);
+    expect(wasmThreadCount({}, 64)).toBe(8);
+    expect(wasmThreadCount({ TIM_WASM_THREADS: '1' }, 16)).toBe(1);
+    expect(wasmThreadCount({ TIM_WASM_THREADS: '3' }, 2)).toBe(3);
+    expect(wasmThreadCount({ TIM_WASM_THREADS: ' ' }, 4)).toBe(4);
+  });
+
+  it('rejects a bad TIM_WASM_THREADS with a one-line error naming it', () => {
+    for (const bad of ['0', '-2', '1.5', 'two']) {
+      expect(() => wasmThreadCount({ TIM_WASM_THREADS: bad }, 2)).toThrow(TimError);
+      expect(() => wasmThreadCount({ TIM_WASM_THREADS: bad }, 2)).toThrow(`TIM_WASM_THREADS must be a whole number of at least 1, got '${bad}'`);
+    }
   });
 });

@@ -14,6 +14,9 @@ export interface SimdKernels {
   transpose(src: number, dst: number, rows: number, cols: number): void;
   erf(x: number, out: number, n: number): void;
   exp(x: number, out: number, n: number): void;
+  ln_forward(x: number, gamma: number, beta: number, y: number, mean: number, rstd: number, rows: number, c: number, eps: number): void;
+  ln_normalise(x: number, mean: number, rstd: number, out: number, rows: number, c: number): void;
+  ln_input_grad(dy: number, gamma: number, xhat: number, rstd: number, rows: number, c: number): void;
   depthwise_conv(
     x: number, f: number, out: number,
     n: number, h: number, w: number, c: number, ho: number, wo: number,
@@ -101,4 +104,20 @@ export function withScratch<T>(backend: HeapBackend, bytes: number, fn: (ptr: nu
   } finally {
     backend.wasm._free(ptr);
   }
+}
+
+/**
+ * Column sums over [rows, cols] (cols a multiple of 4) of a and of a·b, in float64, on the SIMD
+ * kernel: blocks of 32 rows in float32, then added up in float64.
+ */
+export function columnMoments(k: SimdKernels, backend: HeapBackend, a: number, b: number, rows: number, cols: number): [Float64Array, Float64Array] {
+  // Scratch: zeros, two float32 accumulators, two float64 sums.
+  return withScratch(backend, 28 * cols, (base, memory) => {
+    const zeros = base;
+    const s1 = base + 12 * cols;
+    new Float32Array(memory.buffer, zeros, cols).fill(0);
+    new Float64Array(memory.buffer, s1, 2 * cols).fill(0);
+    k.moment_sums(a, zeros, b, zeros, base + 4 * cols, base + 8 * cols, s1, s1 + 8 * cols, rows, cols);
+    return [new Float64Array(memory.buffer, s1, cols).slice(), new Float64Array(memory.buffer, s1 + 8 * cols, cols).slice()];
+  });
 }

@@ -430,4 +430,118 @@
           (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (i32x4.splat (i32.const 127))) (i32.const 23))))
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br $l))))
+  ;; The four lanes of v added up.
+  (func $hsum (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  ;; Layer norm of each row of [rows, c]: y = (x − mean)·rstd·γ + β, with the row's mean and
+  ;; rstd = 1/√(var + eps) written out for the gradient.
+  (func (export "ln_forward")
+    (param $x i32) (param $g i32) (param $bt i32) (param $y i32) (param $mean i32) (param $rstd i32)
+    (param $rows i32) (param $c i32) (param $eps f32)
+    (local $r i32) (local $k i32) (local $cb i32) (local $acc v128) (local $d v128) (local $mv v128) (local $rv v128)
+    (local $m f32) (local $inv f32)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $acc (v128.const i32x4 0 0 0 0))
+      (local.set $k (i32.const 0))
+      (block $s1 (loop $l1
+        (br_if $s1 (i32.ge_u (local.get $k) (local.get $cb)))
+        (local.set $acc (f32x4.add (local.get $acc) (v128.load (i32.add (local.get $x) (local.get $k)))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $l1)))
+      (local.set $m (f32.div (call $hsum (local.get $acc)) (f32.convert_i32_u (local.get $c))))
+      (local.set $mv (f32x4.splat (local.get $m)))
+      (local.set $acc (v128.const i32x4 0 0 0 0))
+      (local.set $k (i32.const 0))
+      (block $s2 (loop $l2
+        (br_if $s2 (i32.ge_u (local.get $k) (local.get $cb)))
+        (local.set $d (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (local.get $mv)))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $d) (local.get $d))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $l2)))
+      (local.set $inv (f32.div (f32.const 1)
+        (f32.sqrt (f32.add (f32.div (call $hsum (local.get $acc)) (f32.convert_i32_u (local.get $c))) (local.get $eps)))))
+      (f32.store (i32.add (local.get $mean) (i32.shl (local.get $r) (i32.const 2))) (local.get $m))
+      (f32.store (i32.add (local.get $rstd) (i32.shl (local.get $r) (i32.const 2))) (local.get $inv))
+      (local.set $rv (f32x4.splat (local.get $inv)))
+      (local.set $k (i32.const 0))
+      (block $s3 (loop $l3
+        (br_if $s3 (i32.ge_u (local.get $k) (local.get $cb)))
+        (v128.store (i32.add (local.get $y) (local.get $k))
+          (f32x4.add
+            (f32x4.mul
+              (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (local.get $mv)) (local.get $rv))
+              (v128.load (i32.add (local.get $g) (local.get $k))))
+            (v128.load (i32.add (local.get $bt) (local.get $k)))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $l3)))
+      (local.set $x (i32.add (local.get $x) (local.get $cb)))
+      (local.set $y (i32.add (local.get $y) (local.get $cb)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row))))
+
+  ;; out = (x − mean[r]) · rstd[r] for each row r.
+  (func (export "ln_normalise")
+    (param $x i32) (param $mean i32) (param $rstd i32) (param $out i32) (param $rows i32) (param $c i32)
+    (local $r i32) (local $k i32) (local $cb i32) (local $mv v128) (local $rv v128)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $mv (v128.load32_splat (i32.add (local.get $mean) (i32.shl (local.get $r) (i32.const 2)))))
+      (local.set $rv (v128.load32_splat (i32.add (local.get $rstd) (i32.shl (local.get $r) (i32.const 2)))))
+      (local.set $k (i32.const 0))
+      (block $cdone (loop $col
+        (br_if $cdone (i32.ge_u (local.get $k) (local.get $cb)))
+        (v128.store (i32.add (local.get $out) (local.get $k))
+          (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (local.get $mv)) (local.get $rv)))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $col)))
+      (local.set $x (i32.add (local.get $x) (local.get $cb)))
+      (local.set $out (i32.add (local.get $out) (local.get $cb)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row))))
+
+  ;; Layer-norm input gradient, in place over x̂: with g = dy·γ per row,
+  ;; dx = rstd · (g − mean(g) − x̂ · mean(g·x̂)).
+  (func (export "ln_input_grad")
+    (param $dy i32) (param $g i32) (param $xh i32) (param $rstd i32) (param $rows i32) (param $c i32)
+    (local $r i32) (local $k i32) (local $cb i32) (local $a1 v128) (local $a2 v128) (local $gv v128)
+    (local $m1 v128) (local $m2 v128) (local $rv v128) (local $cf f32)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $cf (f32.convert_i32_u (local.get $c)))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $a1 (v128.const i32x4 0 0 0 0))
+      (local.set $a2 (v128.const i32x4 0 0 0 0))
+      (local.set $k (i32.const 0))
+      (block $s1 (loop $l1
+        (br_if $s1 (i32.ge_u (local.get $k) (local.get $cb)))
+        (local.set $gv (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $k))) (v128.load (i32.add (local.get $g) (local.get $k)))))
+        (local.set $a1 (f32x4.add (local.get $a1) (local.get $gv)))
+        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $gv) (v128.load (i32.add (local.get $xh) (local.get $k))))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $l1)))
+      (local.set $m1 (f32x4.splat (f32.div (call $hsum (local.get $a1)) (local.get $cf))))
+      (local.set $m2 (f32x4.splat (f32.div (call $hsum (local.get $a2)) (local.get $cf))))
+      (local.set $rv (v128.load32_splat (i32.add (local.get $rstd) (i32.shl (local.get $r) (i32.const 2)))))
+      (local.set $k (i32.const 0))
+      (block $s2 (loop $l2
+        (br_if $s2 (i32.ge_u (local.get $k) (local.get $cb)))
+        (v128.store (i32.add (local.get $xh) (local.get $k))
+          (f32x4.mul (local.get $rv)
+            (f32x4.sub
+              (f32x4.sub
+                (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $k))) (v128.load (i32.add (local.get $g) (local.get $k))))
+                (local.get $m1))
+              (f32x4.mul (v128.load (i32.add (local.get $xh) (local.get $k))) (local.get $m2)))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $l2)))
+      (local.set $dy (i32.add (local.get $dy) (local.get $cb)))
+      (local.set $xh (i32.add (local.get $xh) (local.get $cb)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row))))
 )
