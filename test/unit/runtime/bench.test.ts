@@ -47,6 +47,18 @@ describe('tim bench', () => {
     expect(typeof out.peak_rss_mb).toBe('number');
   }, 60_000);
 
+  it('trains on XNNPACK threads (shared wasm heap) and the process exits by itself', () => {
+    const r = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'bin', 'tim.js'), 'bench', 'train', '--arch', 'tiny_cnn', '--image-size', '32', '--batch', '4', '--steps', '2', '--backend', 'wasm', '--wasm-threads', '2', '--profile'],
+      { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/ms\/image on wasm/);
+    expect(r.stdout).toMatch(/\| TimBatchNormTraining \|/);
+  }, 70_000);
+
   it('rejects a bad batch size with one line', () => {
     const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'tim.js'), 'bench', 'infer', '--arch', 'tiny_cnn', '--batch', '0'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status).not.toBe(0);
