@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
 import { log } from '../core/log';
 import type { BackendChoice } from '../config/schema';
-import { registerWasmTrainingKernels, wasmCanTrainConvNets, wasmThreadCount } from './wasm-kernels';
+import { guardWasmAllocations, registerWasmTrainingKernels, wasmCanTrainConvNets, wasmThreadCount } from './wasm-kernels';
 
 // Production mode: no debug checks, and no banner urging tfjs-node on every run (doctor says it).
 tf.env().set('PROD', true);
@@ -138,6 +138,7 @@ async function activate(tfName: string): Promise<void> {
   const ok = await tf.setBackend(tfName);
   if (!ok) throw new TimError(`backend '${tfName}' failed to initialise`);
   await tf.ready();
+  if (tfName === 'wasm') guardWasmAllocations(tf.backend());
 }
 
 /**

@@ -1,12 +1,14 @@
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
+import { outOfMemoryMessage } from './memory';
 import { captureStockKernel, type KernelImpl } from './wasm/access';
 import { conv2DBackpropFilter, conv2DBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from './wasm/conv-grads';
 import { registerFusedAdam } from './fused/adam';
 import { registerFusedBatchNorm } from './fused/batch-norm';
 import { registerFusedLayerNorm } from './fused/layer-norm';
 import { depthwiseConv } from './wasm/depthwise';
+import { heartbeat, startHeapWatchdog } from './wasm/heap-watchdog';
 import { identity } from './wasm/identity';
 import { simdKernels, type HeapBackend } from './wasm/simd';
 import { batchMatMul, tile } from './wasm/matmul-tile';
@@ -73,7 +75,9 @@ export function registerWasmTrainingKernels(): void {
       kernelFunc: ((args: Parameters<KernelImpl>[0]) => {
         // Binds the SIMD kernels to this heap, so helpers working on heap views can use them.
         simdKernels(args.backend as unknown as HeapBackend);
-        return kernelFunc(args);
+        const out = kernelFunc(args);
+        heartbeat();
+        return out;
       }) as unknown as tf.KernelFunc,
       // The stock kernel's setup (binding its C function) must still run when the backend starts,
       // because the replacement calls it for the cases it does not handle itself.
@@ -89,4 +93,25 @@ export function registerWasmTrainingKernels(): void {
 /** Whether conv nets can be trained on wasm (all their gradient kernels exist). */
 export function wasmCanTrainConvNets(): boolean {
   return registered;
+}
+
+const guarded = new WeakSet<object>();
+
+/**
+ * Makes a failed allocation on the wasm heap throw. tfjs does not check malloc's result: past the
+ * 4 GiB cap it places the tensor at address 0 and writes over the heap's own bookkeeping, which
+ * in the threaded build leaves the worker threads spinning for ever instead of failing.
+ */
+export function guardWasmAllocations(backend: unknown): void {
+  const wasm = (backend as { wasm?: { _malloc?: (bytes: number) => number } } | undefined)?.wasm;
+  if (!wasm || typeof wasm._malloc !== 'function' || guarded.has(wasm)) return;
+  const malloc = wasm._malloc.bind(wasm);
+  wasm._malloc = (bytes: number): number => {
+    const ptr = malloc(bytes);
+    if (ptr === 0 && bytes > 0) throw new Error(`Could not allocate ${bytes} bytes on the wasm heap (4 GiB cap)`);
+    return ptr;
+  };
+  guarded.add(wasm);
+  const memory = (backend as { wasm?: { wasmMemory?: WebAssembly.Memory } }).wasm?.wasmMemory;
+  if (memory) startHeapWatchdog(memory, `tim: ${outOfMemoryMessage({ backend: 'wasm' })}`);
 }

@@ -97,7 +97,8 @@ export function address(backend: HeapBackend, info: tf.TensorInfo): number {
 
 /** Scratch space on the heap for the length of `fn`; views must be taken after every allocation. */
 export function withScratch<T>(backend: HeapBackend, bytes: number, fn: (ptr: number, memory: WebAssembly.Memory) => T): T {
-  const ptr = backend.wasm._malloc(bytes);
+  // malloc's result is a signed 32-bit value: above 2 GiB it reads as negative in JavaScript.
+  const ptr = backend.wasm._malloc(bytes) >>> 0;
   if (ptr === 0) throw new Error(`wasm heap: could not allocate ${bytes} bytes of scratch space`);
   try {
     return fn(ptr, heapMemory(backend) as WebAssembly.Memory);
