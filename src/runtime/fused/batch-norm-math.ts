@@ -30,17 +30,28 @@ export function batchNormForward(
   }
   const scale = new Float32Array(c);
   const offset = new Float32Array(c);
-  for (let k = 0; k < c; k++) {
-    const m1 = (s1[k] as number) / rows;
-    const v = Math.max(0, (s2[k] as number) / rows - m1 * m1);
-    const m = m1 + (shift[k] as number);
-    mean[k] = m;
-    variance[k] = v;
-    const a = (gamma[k] as number) / Math.sqrt(v + epsilon);
-    scale[k] = a;
-    offset[k] = (beta[k] as number) - m * a;
-  }
+  forwardCoefficients({ s1, s2, shift, rows, gamma, beta, epsilon }, { mean, variance, scale, offset });
   affine(x, scale, offset, y);
+}
+
+/**
+ * From the shifted sums s1 = Σ(x − shift) and s2 = Σ(x − shift)² per channel: the batch mean
+ * and variance, and the scale and offset that normalise, scale by γ and shift by β in one step.
+ */
+export function forwardCoefficients(
+  t: { s1: ArrayLike<number>; s2: ArrayLike<number>; shift: ArrayLike<number>; rows: number; gamma: Float32Array; beta: Float32Array; epsilon: number },
+  out: { mean: Float32Array; variance: Float32Array; scale: Float32Array; offset: Float32Array },
+): void {
+  for (let k = 0; k < t.gamma.length; k++) {
+    const m1 = (t.s1[k] as number) / t.rows;
+    const v = Math.max(0, (t.s2[k] as number) / t.rows - m1 * m1);
+    const m = m1 + (t.shift[k] as number);
+    out.mean[k] = m;
+    out.variance[k] = v;
+    const a = (t.gamma[k] as number) / Math.sqrt(v + t.epsilon);
+    out.scale[k] = a;
+    out.offset[k] = (t.beta[k] as number) - m * a;
+  }
 }
 
 /** y[r, k] = x[r, k] · scale[k] + offset[k]. */
@@ -83,19 +94,30 @@ export function batchNormBackward(
   const a = new Float32Array(c);
   const b = new Float32Array(c);
   const d = new Float32Array(c);
-  for (let k = 0; k < c; k++) {
-    const inv = 1 / Math.sqrt((variance[k] as number) + epsilon);
-    const g = gamma[k] as number;
-    dbeta[k] = sumDy[k] as number;
-    dgamma[k] = (sumDyXc[k] as number) * inv;
-    const ak = g * inv;
-    const bk = (-g * inv * inv * inv * (sumDyXc[k] as number)) / rows;
-    a[k] = ak;
-    b[k] = bk;
-    d[k] = (-ak * (sumDy[k] as number)) / rows - bk * (mean[k] as number);
-  }
+  backwardCoefficients({ sumDy, sumDyXc, rows, gamma, mean, variance, epsilon }, { dgamma, dbeta, a, b, d });
   for (let r = 0; r < rows; r++) {
     const o = r * c;
     for (let k = 0; k < c; k++) dx[o + k] = (a[k] as number) * (dy[o + k] as number) + (b[k] as number) * (x[o + k] as number) + (d[k] as number);
+  }
+}
+
+/**
+ * From Σdy and Σdy·(x − mean) per channel: dγ, dβ, and the coefficients of dx = a·dy + b·x + d,
+ * which carry the batch statistics' own dependence on x.
+ */
+export function backwardCoefficients(
+  t: { sumDy: ArrayLike<number>; sumDyXc: ArrayLike<number>; rows: number; gamma: Float32Array; mean: Float32Array; variance: Float32Array; epsilon: number },
+  out: { dgamma: Float32Array; dbeta: Float32Array; a: Float32Array; b: Float32Array; d: Float32Array },
+): void {
+  for (let k = 0; k < t.gamma.length; k++) {
+    const inv = 1 / Math.sqrt((t.variance[k] as number) + t.epsilon);
+    const g = t.gamma[k] as number;
+    out.dbeta[k] = t.sumDy[k] as number;
+    out.dgamma[k] = (t.sumDyXc[k] as number) * inv;
+    const ak = g * inv;
+    const bk = (-g * inv * inv * inv * (t.sumDyXc[k] as number)) / t.rows;
+    out.a[k] = ak;
+    out.b[k] = bk;
+    out.d[k] = (-ak * (t.sumDy[k] as number)) / t.rows - bk * (t.mean[k] as number);
   }
 }

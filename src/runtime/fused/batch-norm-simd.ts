@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { address, simdKernels, withScratch, type HeapBackend } from '../wasm/simd';
+import { backwardCoefficients, forwardCoefficients } from './batch-norm-math';
 
 /** The wasm backend as the SIMD batch-norm kernels use it. */
 export interface SimdBackend extends HeapBackend {
@@ -45,25 +46,10 @@ export function simdBatchNormForward(backend: SimdBackend, x: tf.TensorInfo, gam
     s.view64(0).fill(0);
     s.view64(1).fill(0);
     k.moment_sums(xp, shift, xp, shift, acc1, acc2, s1, s2, rows, c);
-    const sum1 = s.view64(0);
-    const sum2 = s.view64(1);
-    const sh = s.view32(0);
-    const g = s.view(address(backend, gamma));
-    const b = s.view(address(backend, beta));
-    const m = s.view(address(backend, mean));
-    const v = s.view(address(backend, variance));
-    const scale = s.view32(1);
-    const offset = s.view32(2);
-    for (let i = 0; i < c; i++) {
-      const m1 = (sum1[i] as number) / rows;
-      const vi = Math.max(0, (sum2[i] as number) / rows - m1 * m1);
-      const mi = m1 + (sh[i] as number);
-      m[i] = mi;
-      v[i] = vi;
-      const a = (g[i] as number) / Math.sqrt(vi + epsilon);
-      scale[i] = a;
-      offset[i] = (b[i] as number) - mi * a;
-    }
+    forwardCoefficients(
+      { s1: s.view64(0), s2: s.view64(1), shift: s.view32(0), rows, gamma: s.view(address(backend, gamma)), beta: s.view(address(backend, beta)), epsilon },
+      { mean: s.view(address(backend, mean)), variance: s.view(address(backend, variance)), scale: s.view32(1), offset: s.view32(2) },
+    );
     k.affine(xp, acc1, acc2, address(backend, y), rows, c);
   });
   return [...outs];
@@ -89,27 +75,18 @@ export function simdBatchNormBackward(
     const dyp = address(backend, t.dy);
     const xp = address(backend, t.x);
     k.moment_sums(dyp, zeros, xp, address(backend, t.mean), acc1, acc2, s1, s2, rows, c);
-    const sumDy = s.view64(0);
-    const sumDyXc = s.view64(1);
-    const g = s.view(address(backend, t.gamma));
-    const m = s.view(address(backend, t.mean));
-    const v = s.view(address(backend, t.variance));
-    const dg = s.view(address(backend, dgamma));
-    const db = s.view(address(backend, dbeta));
-    const a = s.view32(1);
-    const b = s.view32(2);
-    const d = s.view32(3);
-    for (let i = 0; i < c; i++) {
-      const inv = 1 / Math.sqrt((v[i] as number) + epsilon);
-      const gi = g[i] as number;
-      db[i] = sumDy[i] as number;
-      dg[i] = (sumDyXc[i] as number) * inv;
-      const ai = gi * inv;
-      const bi = (-gi * inv * inv * inv * (sumDyXc[i] as number)) / rows;
-      a[i] = ai;
-      b[i] = bi;
-      d[i] = (-ai * (sumDy[i] as number)) / rows - bi * (m[i] as number);
-    }
+    backwardCoefficients(
+      {
+        sumDy: s.view64(0),
+        sumDyXc: s.view64(1),
+        rows,
+        gamma: s.view(address(backend, t.gamma)),
+        mean: s.view(address(backend, t.mean)),
+        variance: s.view(address(backend, t.variance)),
+        epsilon,
+      },
+      { dgamma: s.view(address(backend, dgamma)), dbeta: s.view(address(backend, dbeta)), a: s.view32(1), b: s.view32(2), d: s.view32(3) },
+    );
     k.affine2(dyp, xp, acc1, acc2, dvec, address(backend, dx), rows, c);
   });
   return [...outs];

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { relativeError } from '../../support/relative-error';
 import { BatchNormalization } from '../../../src/models/layers';
 import { loadWasm } from '../../../src/runtime/backend';
 import { BN_TRAINING, fusedBatchNormAvailable } from '../../../src/runtime/fused/batch-norm';
@@ -8,16 +9,6 @@ import { BN_TRAINING, fusedBatchNormAvailable } from '../../../src/runtime/fused
  * output, gradients of x, γ and β, and the moving statistics it leaves behind. 7 channels take
  * the JavaScript loops, 12 the SIMD ones on wasm.
  */
-
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
-    scale = Math.max(scale, Math.abs(b[i] as number));
-  }
-  return diff / (scale || 1);
-}
 
 function makeLayer(fused: boolean, c: number): tf.layers.Layer {
   const args = { epsilon: 1e-5, momentum: 0.9 };

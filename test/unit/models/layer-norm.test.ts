@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { relativeError } from '../../support/relative-error';
 import { loadWasm } from '../../../src/runtime/backend';
 import { LN, layerNorm } from '../../../src/runtime/fused/layer-norm';
 
@@ -10,16 +11,6 @@ function composite(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number)
   const centred = tf.sub(x, mean);
   const variance = tf.mean(tf.square(centred), axis, true);
   return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, eps))), gamma), beta);
-}
-
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
-    scale = Math.max(scale, Math.abs(b[i] as number));
-  }
-  return diff / (scale || 1);
 }
 
 beforeAll(async () => {

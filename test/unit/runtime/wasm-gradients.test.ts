@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { relativeError as relativeErrorOf } from '../../support/relative-error';
 import { loadWasm } from '../../../src/runtime/backend';
 import { wasmCanTrainConvNets } from '../../../src/runtime/wasm-kernels';
 
@@ -14,18 +15,9 @@ function flat(v: Nested): number[] {
   return Array.isArray(v) ? v.flatMap(flat) : [v];
 }
 
-/** max |a − b| / max |b|: the error relative to the gradient's scale. */
+/** The error relative to the gradient's scale, over nested arrays. */
 function relativeError(actual: Nested, expected: Nested): number {
-  const a = flat(actual);
-  const b = flat(expected);
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
-    scale = Math.max(scale, Math.abs(b[i] as number));
-  }
-  return diff / (scale || 1);
+  return relativeErrorOf(flat(actual), flat(expected));
 }
 
 /** Runs `fn` on a backend with fresh copies of the inputs and returns plain arrays. */
