@@ -25,9 +25,10 @@ interface ArchMemory {
 const ARCH_MEMORY: Record<string, ArchMemory> = {
   tiny_cnn: { params: 0.1e6, trainMbPerImage224: 40 },
   resnet50: { params: 25.6e6, trainMbPerImage224: 1050 },
-  // tf.profile saw 310 MB, but a real 224 px run with micro-batches of 7 overflowed the heap
-  // (the allocator fragments and Adam's update holds weight-sized temporaries); micro-batches
-  // of 3 peak at 2.8 GB resident, so plan with the figure those runs support.
+  // tf.profile saw 310 MB, but a real 224 px run with micro-batches of 7 once overflowed the
+  // heap (the allocator fragments). With the fused batch-norm and Adam kernels, micro-batches of
+  // 3 peak at 1.7 GB resident and of 8 still fit; the figure stays on the safe side, because an
+  // exhausted heap costs the whole run.
   efficientnet_b0: { params: 5.3e6, trainMbPerImage224: 700 },
   convnext_tiny: { params: 28.6e6, trainMbPerImage224: 1700 },
 };
