@@ -39,7 +39,7 @@ const STOCK_USED = ['Conv2D', 'DepthwiseConv2dNative', 'BatchMatMul', 'Reshape',
 
 let registered = false;
 
-/** Most XNNPACK threads Tim starts by default; more rarely pays on the layer sizes of these models. */
+/** Cap on the default, so that a many-core host does not start dozens of workers; TIM_WASM_THREADS goes higher. */
 const MAX_DEFAULT_THREADS = 8;
 
 /**
