@@ -8,7 +8,7 @@ import { registerFusedAdam } from './fused/adam';
 import { registerFusedBatchNorm } from './fused/batch-norm';
 import { registerFusedLayerNorm } from './fused/layer-norm';
 import { depthwiseConv } from './wasm/depthwise';
-import { heartbeat, startHeapWatchdog } from './wasm/heap-watchdog';
+import { kernelFinished, startHeapWatchdog } from './wasm/heap-watchdog';
 import { identity } from './wasm/identity';
 import { simdKernels, type HeapBackend } from './wasm/simd';
 import { batchMatMul, tile } from './wasm/matmul-tile';
@@ -75,9 +75,7 @@ export function registerWasmTrainingKernels(): void {
       kernelFunc: ((args: Parameters<KernelImpl>[0]) => {
         // Binds the SIMD kernels to this heap, so helpers working on heap views can use them.
         simdKernels(args.backend as unknown as HeapBackend);
-        const out = kernelFunc(args);
-        heartbeat();
-        return out;
+        return kernelFunc(args);
       }) as unknown as tf.KernelFunc,
       // The stock kernel's setup (binding its C function) must still run when the backend starts,
       // because the replacement calls it for the cases it does not handle itself.
@@ -87,6 +85,7 @@ export function registerWasmTrainingKernels(): void {
   registerFusedBatchNorm('wasm');
   registerFusedLayerNorm('wasm');
   registerFusedAdam('wasm');
+  markKernelBoundaries();
   registered = true;
 }
 
@@ -114,4 +113,22 @@ export function guardWasmAllocations(backend: unknown): void {
   guarded.add(wasm);
   const memory = (backend as { wasm?: { wasmMemory?: WebAssembly.Memory } }).wasm?.wasmMemory;
   if (memory) startHeapWatchdog(memory, `tim: ${outOfMemoryMessage({ backend: 'wasm' })}`);
+}
+
+/** Wraps every wasm kernel, stock or Tim's, so that the heap watchdog sees each one finish. */
+function markKernelBoundaries(): void {
+  for (const config of tf.getKernelsForBackend('wasm')) {
+    const inner = config.kernelFunc;
+    tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel({
+      ...config,
+      kernelFunc: ((args: Parameters<tf.KernelFunc>[0]) => {
+        try {
+          return inner(args);
+        } finally {
+          kernelFinished();
+        }
+      }),
+    });
+  }
 }
