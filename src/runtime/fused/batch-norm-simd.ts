@@ -1,16 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
-import { address, simdKernels, withScratch, type HeapBackend } from '../wasm/simd';
+import { address, simdKernels, withScratch, type SimdBackend } from '../wasm/simd';
+import { rowsAndChannels } from './buffers';
 import { backwardCoefficients, forwardCoefficients } from './batch-norm-math';
-
-/** The wasm backend as the SIMD batch-norm kernels use it. */
-export interface SimdBackend extends HeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-}
-
-function layout(x: tf.TensorInfo): { c: number; rows: number } {
-  const c = x.shape[x.shape.length - 1] ?? 1;
-  return { c, rows: x.shape.reduce((a, b) => a * b, 1) / c };
-}
 
 /**
  * Scratch for per-channel vectors: four float32 arrays, then two float64 ones. Returns their
@@ -33,7 +24,7 @@ function channelScratch<T>(backend: SimdBackend, c: number, fn: (p: { f32: numbe
 /** Training-mode forward on the SIMD kernels; null where they do not apply (channels not a multiple of 4). */
 export function simdBatchNormForward(backend: SimdBackend, x: tf.TensorInfo, gamma: tf.TensorInfo, beta: tf.TensorInfo, epsilon: number): tf.TensorInfo[] | null {
   const k = simdKernels(backend);
-  const { c, rows } = layout(x);
+  const { c, rows } = rowsAndChannels(x);
   if (!k || c % 4 !== 0 || rows === 0) return null;
   const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput([c], 'float32'), backend.makeOutput([c], 'float32')] as const;
   const [y, mean, variance] = outs;
@@ -62,7 +53,7 @@ export function simdBatchNormBackward(
   epsilon: number,
 ): tf.TensorInfo[] | null {
   const k = simdKernels(backend);
-  const { c, rows } = layout(t.x);
+  const { c, rows } = rowsAndChannels(t.x);
   if (!k || c % 4 !== 0 || rows === 0) return null;
   const outs = [backend.makeOutput(t.x.shape, 'float32'), backend.makeOutput([c], 'float32'), backend.makeOutput([c], 'float32')] as const;
   const [dx, dgamma, dbeta] = outs;
@@ -95,7 +86,7 @@ export function simdBatchNormBackward(
 /** y = x · scale + offset per channel of the last axis; null where the SIMD kernels do not apply. */
 export function simdAffine(backend: SimdBackend, x: tf.TensorInfo, scale: Float32Array, offset: Float32Array): tf.TensorInfo | null {
   const k = simdKernels(backend);
-  const { c, rows } = layout(x);
+  const { c, rows } = rowsAndChannels(x);
   if (!k || c % 4 !== 0 || rows === 0) return null;
   const y = backend.makeOutput(x.shape, 'float32');
   channelScratch(backend, c, (s) => {

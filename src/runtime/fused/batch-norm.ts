@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { affine, batchNormBackward, batchNormForward } from './batch-norm-math';
-import { BACKENDS, type BufferFactory } from './buffers';
-import { simdAffine, simdBatchNormBackward, simdBatchNormForward, type SimdBackend } from './batch-norm-simd';
+import { BACKENDS, rowsAndChannels, type BufferFactory } from './buffers';
+import { type SimdBackend } from '../wasm/simd';
+import { simdAffine, simdBatchNormBackward, simdBatchNormForward } from './batch-norm-simd';
 
 /**
  * Training-mode batch normalisation as one kernel with one gradient kernel, for the wasm and cpu
@@ -11,17 +12,13 @@ import { simdAffine, simdBatchNormBackward, simdBatchNormForward, type SimdBacke
 export const BN_TRAINING = 'TimBatchNormTraining';
 export const BN_TRAINING_GRAD = 'TimBatchNormTrainingGrad';
 
-function channels(x: tf.TensorInfo): number {
-  return x.shape[x.shape.length - 1] ?? 1;
-}
-
 function forwardKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
     const fast = simd ? simdBatchNormForward(backend as SimdBackend, x, gamma, beta, (attrs as { epsilon: number }).epsilon) : null;
     if (fast) return fast;
     const io = buffers(backend);
-    const c = channels(x);
+    const { c } = rowsAndChannels(x);
     const out = io.outputs([x.shape, [c], [c]]);
     const [y, mean, variance] = out.views() as [Float32Array, Float32Array, Float32Array];
     batchNormForward(io.read(x), io.read(gamma), io.read(beta), (attrs as { epsilon: number }).epsilon, y, mean, variance);
@@ -35,7 +32,7 @@ function gradKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
     const fast = simd ? simdBatchNormBackward(backend as SimdBackend, { dy, x, gamma, mean, variance }, (attrs as { epsilon: number }).epsilon) : null;
     if (fast) return fast;
     const io = buffers(backend);
-    const c = channels(x);
+    const { c } = rowsAndChannels(x);
     const out = io.outputs([x.shape, [c], [c]]);
     const [dx, dgamma, dbeta] = out.views() as [Float32Array, Float32Array, Float32Array];
     batchNormBackward(io.read(dy), io.read(x), io.read(gamma), io.read(mean), io.read(variance), (attrs as { epsilon: number }).epsilon, dx, dgamma, dbeta);
@@ -50,7 +47,7 @@ function gradKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
 function inferenceKernel(buffers: BufferFactory, simd: boolean, stock: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { x, mean, variance, offset, scale } = args.inputs as Record<'x' | 'mean' | 'variance', tf.TensorInfo> & { offset?: tf.TensorInfo; scale?: tf.TensorInfo };
-    const c = channels(x);
+    const { c } = rowsAndChannels(x);
     const perChannel = [mean, variance, offset, scale].every((t) => t === undefined || (tf.util.sizeFromShape(t.shape) === c && t.dtype === 'float32'));
     if (!perChannel || x.dtype !== 'float32' || x.shape.length < 2) return stock(args);
     const io = buffers(args.backend);

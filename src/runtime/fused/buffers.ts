@@ -44,3 +44,8 @@ export const BACKENDS = {
   cpu: (b: unknown) => cpuBuffers(b as CpuLike),
 } satisfies Record<string, BufferFactory>;
 
+/** A last-axis view of a tensor: `c` channels (its last dimension) in `rows` rows. */
+export function rowsAndChannels(x: tf.TensorInfo): { rows: number; c: number } {
+  const c = x.shape[x.shape.length - 1] ?? 1;
+  return { c, rows: x.shape.reduce((a, b) => a * b, 1) / c };
+}

@@ -1,21 +1,11 @@
 import type * as tf from '@tensorflow/tfjs';
-import { address, columnMoments, simdKernels, type HeapBackend } from '../wasm/simd';
-
-/** The wasm backend as the SIMD layer-norm kernels use it. */
-export interface SimdBackend extends HeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
-
-function layout(x: tf.TensorInfo): { c: number; rows: number } {
-  const c = x.shape[x.shape.length - 1] ?? 1;
-  return { c, rows: x.shape.reduce((a, b) => a * b, 1) / c };
-}
+import { address, columnMoments, simdKernels, type SimdBackend } from '../wasm/simd';
+import { rowsAndChannels } from './buffers';
 
 /** Layer norm forward (y, row means, row rstd) on the SIMD kernels; null where they do not apply. */
 export function simdLayerNormForward(backend: SimdBackend, x: tf.TensorInfo, gamma: tf.TensorInfo, beta: tf.TensorInfo, epsilon: number): tf.TensorInfo[] | null {
   const k = simdKernels(backend);
-  const { c, rows } = layout(x);
+  const { c, rows } = rowsAndChannels(x);
   if (!k || c % 4 !== 0 || rows === 0) return null;
   const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput([rows], 'float32'), backend.makeOutput([rows], 'float32')];
   const [y, mean, rstd] = outs.map((t) => address(backend, t)) as [number, number, number];
@@ -29,7 +19,7 @@ export function simdLayerNormForward(backend: SimdBackend, x: tf.TensorInfo, gam
  */
 export function simdLayerNormBackward(backend: SimdBackend, t: Record<'dy' | 'x' | 'gamma' | 'mean' | 'rstd', tf.TensorInfo>): tf.TensorInfo[] | null {
   const k = simdKernels(backend);
-  const { c, rows } = layout(t.x);
+  const { c, rows } = rowsAndChannels(t.x);
   if (!k || c % 4 !== 0 || rows === 0) return null;
   const outs = [backend.makeOutput(t.x.shape, 'float32'), backend.makeOutput([c], 'float32'), backend.makeOutput([c], 'float32')] as const;
   const [dx, dgamma, dbeta] = outs;

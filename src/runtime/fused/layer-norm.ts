@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { BACKENDS, type BufferFactory } from './buffers';
+import { BACKENDS, rowsAndChannels, type BufferFactory } from './buffers';
 import { layerNormBackward, layerNormForward } from './layer-norm-math';
-import { simdLayerNormBackward, simdLayerNormForward, type SimdBackend } from './layer-norm-simd';
+import { type SimdBackend } from '../wasm/simd';
+import { simdLayerNormBackward, simdLayerNormForward } from './layer-norm-simd';
 
 /**
  * Layer normalisation over the last axis as one kernel with one gradient kernel, for the wasm
@@ -10,11 +11,6 @@ import { simdLayerNormBackward, simdLayerNormForward, type SimdBackend } from '.
  */
 export const LN = 'TimLayerNorm';
 export const LN_GRAD = 'TimLayerNormGrad';
-
-function rowsAndChannels(x: tf.TensorInfo): { rows: number; c: number } {
-  const c = x.shape[x.shape.length - 1] ?? 1;
-  return { c, rows: x.shape.reduce((a, b) => a * b, 1) / c };
-}
 
 function forwardKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {

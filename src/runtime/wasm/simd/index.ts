@@ -43,6 +43,12 @@ export interface HeapBackend {
   getMemoryOffset(dataId: tf.DataId): number;
 }
 
+/** The wasm backend as kernels that allocate outputs and read them back see it. */
+export interface SimdBackend extends HeapBackend {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+}
+
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
 
 /** The heap whose kernels were bound last: lets plain array helpers spot views onto it. */
@@ -57,7 +63,6 @@ function heapMemory(backend: HeapBackend): WebAssembly.Memory | undefined {
  * engine, an unexpected build, or TIM_WASM_SIMD=0); callers then use their JavaScript loops.
  */
 export function simdKernels(backend: HeapBackend): SimdKernels | null {
-  if (process.env.TIM_WASM_SIMD === '0') return null;
   const memory = heapMemory(backend);
   if (!memory) return null;
   const cached = instances.get(memory);
@@ -65,18 +70,23 @@ export function simdKernels(backend: HeapBackend): SimdKernels | null {
     if (cached) active = { memory, kernels: cached };
     return cached;
   }
-  let kernels: SimdKernels | null;
+  // Read once per heap: this runs at the start of every kernel Tim registers.
+  let kernels: SimdKernels | null = null;
+  if (process.env.TIM_WASM_SIMD !== '0') kernels = instantiate(memory);
+  instances.set(memory, kernels);
+  if (kernels) active = { memory, kernels };
+  return kernels;
+}
+
+function instantiate(memory: WebAssembly.Memory): SimdKernels | null {
   try {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     const bytes = Buffer.from(shared ? SHARED_HEAP_MODULE : PLAIN_HEAP_MODULE, 'base64');
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    kernels = instance.exports as unknown as SimdKernels;
+    return instance.exports as unknown as SimdKernels;
   } catch {
-    kernels = null;
+    return null;
   }
-  instances.set(memory, kernels);
-  if (kernels) active = { memory, kernels };
-  return kernels;
 }
 
 /**
