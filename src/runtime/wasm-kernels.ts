@@ -1,8 +1,7 @@
-import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { TimError } from '../core/errors';
 import { outOfMemoryMessage } from './memory';
 import { captureStockKernel, type KernelImpl } from './wasm/access';
+import { conv2DKernel, fusedConv2DKernel } from './wasm/conv';
 import { conv2DBackpropFilter, conv2DBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from './wasm/conv-grads';
 import { registerFusedAdam } from './fused/adam';
 import { registerFusedBatchNorm } from './fused/batch-norm';
@@ -15,10 +14,14 @@ import { batchMatMul, tile } from './wasm/matmul-tile';
 import { maxPoolGrad } from './wasm/pool-grad';
 import { erf, exp } from './wasm/unary';
 import { mean, sum } from './wasm/reduce';
-import { prepareWasmThreads } from './wasm/threads';
+import { prepareWasmThreads, wasmThreadCount } from './wasm/threads';
+
+export { wasmThreadCount };
 
 /** Kernels Tim provides for the wasm backend: the missing gradients, and faster replacements. */
 const TIM_WASM_KERNELS: Record<string, KernelImpl> = {
+  Conv2D: conv2DKernel,
+  FusedConv2D: fusedConv2DKernel,
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
@@ -35,26 +38,9 @@ const TIM_WASM_KERNELS: Record<string, KernelImpl> = {
 };
 
 /** Stock kernels the implementations call; captured before any replacement. */
-const STOCK_USED = ['Conv2D', 'DepthwiseConv2dNative', 'BatchMatMul', 'Reshape', 'Slice', 'Add', 'Sum', 'Mean', 'Tile', 'MaxPoolGrad', 'Erf', 'Exp'];
+const STOCK_USED = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'BatchMatMul', 'Reshape', 'Slice', 'Add', 'Sum', 'Mean', 'Tile', 'MaxPoolGrad', 'Erf', 'Exp'];
 
 let registered = false;
-
-/** Cap on the default, so that a many-core host does not start dozens of workers; TIM_WASM_THREADS goes higher. */
-const MAX_DEFAULT_THREADS = 8;
-
-/**
- * XNNPACK threads for the wasm backend: TIM_WASM_THREADS when set (1 turns threads off),
- * otherwise one per core the process may use.
- */
-export function wasmThreadCount(env: NodeJS.ProcessEnv = process.env, cores = os.availableParallelism()): number {
-  const raw = env.TIM_WASM_THREADS;
-  if (raw !== undefined && raw.trim() !== '') {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new TimError(`TIM_WASM_THREADS must be a whole number of at least 1, got '${raw}'`);
-    return n;
-  }
-  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, cores));
-}
 
 /**
  * Registers the gradient kernels the stock wasm backend lacks (and faster versions of its slow

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { dims4, f32, release, reshapeInfo, runStock, zerosOutput, type WasmBackend } from './access';
+import { conv2d } from './conv';
 import { depthwiseConv } from './depthwise';
+import { gemmColumnsFit, matMulInto } from './gemm';
 import { flipFilter, scatterSpatial, transpose2d } from './layout';
-import { address, simdKernels, type HeapBackend } from './simd';
+import { address, boundKernels, simdKernels, withScratch, type BoundKernels, type HeapBackend } from './simd';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
@@ -120,7 +122,7 @@ function stridedConv2DBackpropInput(backend: WasmBackend, dy: tf.TensorInfo, fil
           [0, 0],
         ];
       }
-      const part = runStock('Conv2D', backend, { x: input, filter: sub }, { strides: 1, pad: explicit(pads), dilations: 1, dataFormat: 'NHWC' });
+      const part = conv2d(backend, input, sub, { strides: 1, pad: explicit(pads) });
       if (input !== dy) release(backend, input);
       release(backend, sub);
       scatterSpatial(
@@ -151,7 +153,7 @@ export function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backe
   const flipped = backend.makeOutput([kh, kw, co, ci], 'float32');
   flipFilter(f32(backend, filter), f32(backend, flipped), kh, kw, ci, co, true);
   const { input, owned, pads } = spreadForInputGrad(backend, dy, info);
-  const out = runStock('Conv2D', backend, { x: input, filter: flipped }, { strides: 1, pad: explicit(pads), dilations: 1, dataFormat: 'NHWC' });
+  const out = conv2d(backend, input, flipped, { strides: 1, pad: explicit(pads) });
   release(backend, flipped);
   if (owned) release(backend, input);
   return out;
@@ -197,6 +199,50 @@ function gatherPatches(src: Float32Array, dst: Float32Array, info: tf.backend_ut
 }
 
 /**
+ * dW of conv2d = patchesᵀ · dy on the SIMD matrix kernels, which read the patch matrix
+ * [rows, kh·kw·ci] transposed through its strides; a 1×1, stride-1, unpadded filter's patch
+ * matrix is x itself. Batches past the patch budget are done in chunks that add to dW.
+ */
+function filterGradOnMatrixKernels(
+  bound: BoundKernels, backend: WasmBackend, x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo,
+  filterShape: number[], pointwise: boolean, chunk: number,
+): tf.TensorInfo {
+  const heap = backend as unknown as HeapBackend;
+  const [n, h, w, ci] = dims4(x.shape);
+  const [, ho, wo, co] = dims4(dy.shape);
+  const [kh, kw] = dims4(filterShape);
+  const k = kh * kw * ci;
+  const out = backend.makeOutput(filterShape, 'float32');
+  const product = (patches: number, dyRows: number, rows: number, accumulate: boolean) =>
+    matMulInto(bound, heap, {
+      a: { address: patches, rowStride: 1, colStride: k },
+      b: dyRows,
+      ldb: co,
+      c: address(heap, out),
+      ldc: co,
+      m: k,
+      n: co,
+      k: rows,
+      accumulate,
+    });
+  if (pointwise) {
+    product(address(heap, x), address(heap, dy), n * h * w, false);
+    return out;
+  }
+  for (let b0 = 0; b0 < n; b0 += chunk) {
+    const rows = Math.min(chunk, n - b0) * ho * wo;
+    withScratch(heap, 4 * rows * k, (patches) => {
+      bound.kernels.gather_rows(
+        address(heap, x) + 4 * b0 * h * w * ci, patches, h, w, ci, ho, wo, kh, kw,
+        info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, 0, rows,
+      );
+      product(patches, address(heap, dy) + 4 * b0 * ho * wo * co, rows, b0 > 0);
+    });
+  }
+  return out;
+}
+
+/**
  * dW of conv2d = patchesᵀ · dy, one XNNPACK matmul. The transposed patch matrix
  * [kh·kw·ci, n·ho·wo] is gathered from a channel-major copy of x, so every row is a run of
  * contiguous (or strided) reads; large batches are done in chunks that are summed.
@@ -215,6 +261,8 @@ export function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; back
   const pointwise = taps === 1 && info.strideHeight === 1 && info.strideWidth === 1 && info.padInfo.top === 0 && info.padInfo.left === 0;
   const perImage = taps * ci * ho * wo;
   const chunk = Math.max(1, Math.min(n, Math.floor(PATCH_BUDGET / Math.max(1, perImage))));
+  const bound = gemmColumnsFit(co) ? boundKernels(backend as unknown as HeapBackend) : null;
+  if (bound) return filterGradOnMatrixKernels(bound, backend, x, dy, info, attrs.filterShape, pointwise, chunk);
   let total: tf.TensorInfo | undefined;
   for (let b0 = 0; b0 < n; b0 += chunk) {
     const nb = Math.min(chunk, n - b0);

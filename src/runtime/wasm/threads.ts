@@ -2,8 +2,26 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { TimError } from '../../core/errors';
 
 let prepared = false;
+
+/** Cap on the default, so that a many-core host does not start dozens of workers; TIM_WASM_THREADS goes higher. */
+const MAX_DEFAULT_THREADS = 8;
+
+/**
+ * XNNPACK threads for the wasm backend: TIM_WASM_THREADS when set (1 turns threads off),
+ * otherwise one per core the process may use.
+ */
+export function wasmThreadCount(env: NodeJS.ProcessEnv = process.env, cores = os.availableParallelism()): number {
+  const raw = env.TIM_WASM_THREADS;
+  if (raw !== undefined && raw.trim() !== '') {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new TimError(`TIM_WASM_THREADS must be a whole number of at least 1, got '${raw}'`);
+    return n;
+  }
+  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, cores));
+}
 
 interface PThreadPool {
   runningWorkers?: { unref?: () => void }[];

@@ -70,10 +70,25 @@ describe('wasm training kernels', () => {
     }
   }
 
-  it.each(cases)('conv2d gradients match cpu: kernel $k stride $s $pad size $size', async ({ k, s, pad, size }) => {
-    const err = await compare([[2, size, size + 1, 3], [k, k, 3, 4]], (x, w) =>
-      tf.grads((a: tf.Tensor, b: tf.Tensor) => lossOf(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad)))([x, w]),
-    );
+  // Output channels in eights take the SIMD matrix kernels (forward, and the filter gradient;
+  // the input gradient when the input channels are too), others XNNPACK.
+  it.each(cases.flatMap((c) => [{ ci: 3, co: 4 }, { ci: 3, co: 8 }, { ci: 8, co: 16 }].map((v) => ({ ...c, ...v }))))(
+    'conv2d and its gradients match cpu: kernel $k stride $s $pad size $size channels $ci→$co',
+    async ({ k, s, pad, size, ci, co }) => {
+      const err = await compare([[2, size, size + 1, ci], [k, k, ci, co]], (x, w) => [
+        tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, pad),
+        ...tf.grads((a: tf.Tensor, b: tf.Tensor) => lossOf(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad)))([x, w]),
+      ]);
+      expect(err).toBeLessThan(TOL);
+    },
+  );
+
+  it('a convolution with bias, and its gradients, match cpu on the matrix kernels', async () => {
+    const err = await compare([[3, 9, 7, 5], [3, 3, 5, 24], [24]], (x, w, b) => {
+      const f = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor): tf.Scalar =>
+        lossOf(tf.fused.conv2d({ x: xx as tf.Tensor4D, filter: ww as tf.Tensor4D, strides: 2, pad: 'same', bias: bb }));
+      return [tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'valid', bias: b }), ...tf.grads(f)([x, w, b])];
+    });
     expect(err).toBeLessThan(TOL);
   });
 

@@ -1,5 +1,6 @@
+import * as v8 from 'node:v8';
 import * as tf from '@tensorflow/tfjs';
-import { PLAIN_HEAP_MODULE, SHARED_HEAP_MODULE } from './kernels-binary';
+import { PLAIN_HEAP_MODULE, PLAIN_HEAP_MODULE_NO_FMA, SHARED_HEAP_MODULE, SHARED_HEAP_MODULE_NO_FMA } from './kernels-binary';
 
 /** The exports of kernels.wat; every pointer is a byte offset into the wasm backend's heap. */
 export interface SimdKernels {
@@ -30,6 +31,17 @@ export interface SimdKernels {
     src: number, dst: number, ci: number, nb: number, h: number, w: number, ho: number, wo: number,
     kh: number, kw: number, sh: number, sw: number, top: number, left: number,
   ): void;
+  pack_b(b: number, ldb: number, bp: number, k: number, n: number): void;
+  gemm(a: number, ars: number, aps: number, bp: number, c: number, ldc: number, m: number, n: number, k: number, acc: number): void;
+  gather_rows(
+    x: number, dst: number, h: number, w: number, ci: number, ho: number, wo: number,
+    kh: number, kw: number, sh: number, sw: number, top: number, left: number, r0: number, r1: number,
+  ): void;
+  conv_rows(
+    x: number, h: number, w: number, ci: number, ho: number, wo: number,
+    kh: number, kw: number, sh: number, sw: number, top: number, left: number,
+    bp: number, out: number, co: number, r0: number, r1: number, scratch: number, mc: number, acc: number,
+  ): void;
 }
 
 /** What the SIMD kernels need of the wasm backend: its memory, its allocator, its tensors' addresses. */
@@ -49,10 +61,17 @@ export interface SimdBackend extends HeapBackend {
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
 }
 
-const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
+/** The kernels instantiated on one heap, and the compiled module (worker threads instantiate it too). */
+export interface BoundKernels {
+  kernels: SimdKernels;
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+}
+
+const instances = new WeakMap<WebAssembly.Memory, BoundKernels | null>();
 
 /** The heap whose kernels were bound last: lets plain array helpers spot views onto it. */
-let active: { memory: WebAssembly.Memory; kernels: SimdKernels } | undefined;
+let active: BoundKernels | undefined;
 
 function heapMemory(backend: HeapBackend): WebAssembly.Memory | undefined {
   return backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
@@ -63,30 +82,66 @@ function heapMemory(backend: HeapBackend): WebAssembly.Memory | undefined {
  * engine, an unexpected build, or TIM_WASM_SIMD=0); callers then use their JavaScript loops.
  */
 export function simdKernels(backend: HeapBackend): SimdKernels | null {
+  return boundKernels(backend)?.kernels ?? null;
+}
+
+/** As simdKernels, with the module and heap they are bound to. */
+export function boundKernels(backend: HeapBackend): BoundKernels | null {
   const memory = heapMemory(backend);
   if (!memory) return null;
   const cached = instances.get(memory);
   if (cached !== undefined) {
-    if (cached) active = { memory, kernels: cached };
+    if (cached) active = cached;
     return cached;
   }
   // Read once per heap: this runs at the start of every kernel Tim registers.
-  let kernels: SimdKernels | null = null;
-  if (process.env.TIM_WASM_SIMD !== '0') kernels = instantiate(memory);
-  instances.set(memory, kernels);
-  if (kernels) active = { memory, kernels };
-  return kernels;
+  let bound: BoundKernels | null = null;
+  if (process.env.TIM_WASM_SIMD !== '0') bound = instantiate(memory, fusedMultiplyAdd());
+  instances.set(memory, bound);
+  if (bound) active = bound;
+  return bound;
 }
 
-function instantiate(memory: WebAssembly.Memory): SimdKernels | null {
+/** Whether the heap is the threaded build's (shared between threads). */
+export function isSharedHeap(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
+/** The module for this kind of heap, with or without fused multiply-adds. */
+export function kernelModuleBytes(shared: boolean, fma: boolean): Uint8Array<ArrayBuffer> {
+  const b64 = shared ? (fma ? SHARED_HEAP_MODULE : SHARED_HEAP_MODULE_NO_FMA) : fma ? PLAIN_HEAP_MODULE : PLAIN_HEAP_MODULE_NO_FMA;
+  return new Uint8Array(Buffer.from(b64, 'base64'));
+}
+
+export function instantiate(memory: WebAssembly.Memory, fma: boolean): BoundKernels | null {
   try {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const bytes = Buffer.from(shared ? SHARED_HEAP_MODULE : PLAIN_HEAP_MODULE, 'base64');
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    return instance.exports as unknown as SimdKernels;
+    const module = new WebAssembly.Module(kernelModuleBytes(isSharedHeap(memory), fma));
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    return { kernels: instance.exports as unknown as SimdKernels, module, memory };
   } catch {
     return null;
   }
+}
+
+let fmaSupport: boolean | undefined;
+
+/**
+ * Whether this engine runs relaxed SIMD, whose multiply-add is fused (one instruction, twice the
+ * throughput of a multiply and an add) on CPUs with FMA. Node 20's V8 has it behind a flag,
+ * which is turned on here, before any module that uses it is compiled; later engines ship it.
+ */
+export function fusedMultiplyAdd(): boolean {
+  if (fmaSupport !== undefined) return fmaSupport;
+  const probe = kernelModuleBytes(false, true);
+  if (!WebAssembly.validate(probe)) {
+    try {
+      v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    } catch {
+      // An engine without the flag keeps the plain module.
+    }
+  }
+  fmaSupport = WebAssembly.validate(probe);
+  return fmaSupport;
 }
 
 /**

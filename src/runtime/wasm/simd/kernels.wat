@@ -544,4 +544,222 @@
       (local.set $xh (i32.add (local.get $xh) (local.get $cb)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row))))
+
+  ;; ---- Dense matrix products (convolutions and matmuls) ----
+  ;; B is packed by pack_b into blocks of 256 rows (the last one shorter); each block holds the
+  ;; n columns as consecutive panels of 8, each panel [rows][8]. A block of B then streams from
+  ;; cache while 4 rows of A meet one panel: 8 multiply-adds per element of A that is loaded.
+  ;; f32x4.relaxed_madd is a fused multiply-add where the engine has one; the build also writes
+  ;; a variant of this module with a separate multiply and add for engines without relaxed SIMD.
+
+  ;; Copies B [k, n] (rows ldb floats apart, n a multiple of 8) into the packed layout at bp.
+  (func (export "pack_b") (param $b i32) (param $ldb i32) (param $bp i32) (param $k i32) (param $n i32)
+    (local $p0 i32) (local $kc i32) (local $j i32) (local $p i32) (local $src i32) (local $ldbb i32)
+    (local.set $ldbb (i32.shl (local.get $ldb) (i32.const 2)))
+    (block $done (loop $blocks
+      (br_if $done (i32.ge_u (local.get $p0) (local.get $k)))
+      (local.set $kc (i32.sub (local.get $k) (local.get $p0)))
+      (if (i32.gt_u (local.get $kc) (i32.const 256)) (then (local.set $kc (i32.const 256))))
+      (local.set $j (i32.const 0))
+      (block $jdone (loop $panels
+        (br_if $jdone (i32.ge_u (local.get $j) (local.get $n)))
+        (local.set $src (i32.add (local.get $b)
+          (i32.add (i32.mul (local.get $p0) (local.get $ldbb)) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $p (local.get $kc))
+        (loop $rows
+          (v128.store (local.get $bp) (v128.load (local.get $src)))
+          (v128.store offset=16 (local.get $bp) (v128.load offset=16 (local.get $src)))
+          (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+          (local.set $src (i32.add (local.get $src) (local.get $ldbb)))
+          (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+          (br_if $rows (local.get $p)))
+        (local.set $j (i32.add (local.get $j) (i32.const 8)))
+        (br $panels)))
+      (local.set $p0 (i32.add (local.get $p0) (local.get $kc)))
+      (br $blocks))))
+
+  ;; One 4×8 tile of C over kc steps: C[r, 0..8) (+)= Σ_p A(r, p) · panel[p, 0..8).
+  ;; A(r, p) at a + r·ars + p·aps; C rows ldcb bytes apart; load = 0 overwrites C.
+  (func $tile4 (param $a i32) (param $ars i32) (param $aps i32) (param $b i32) (param $c i32) (param $ldcb i32) (param $kc i32) (param $load i32)
+    (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $c1 i32) (local $c2 i32) (local $c3 i32)
+    (local $s00 v128) (local $s01 v128) (local $s10 v128) (local $s11 v128)
+    (local $s20 v128) (local $s21 v128) (local $s30 v128) (local $s31 v128)
+    (local $b0 v128) (local $b1 v128) (local $x v128)
+    (local.set $a1 (i32.add (local.get $a) (local.get $ars)))
+    (local.set $a2 (i32.add (local.get $a1) (local.get $ars)))
+    (local.set $a3 (i32.add (local.get $a2) (local.get $ars)))
+    (local.set $c1 (i32.add (local.get $c) (local.get $ldcb)))
+    (local.set $c2 (i32.add (local.get $c1) (local.get $ldcb)))
+    (local.set $c3 (i32.add (local.get $c2) (local.get $ldcb)))
+    (if (local.get $load) (then
+      (local.set $s00 (v128.load (local.get $c))) (local.set $s01 (v128.load offset=16 (local.get $c)))
+      (local.set $s10 (v128.load (local.get $c1))) (local.set $s11 (v128.load offset=16 (local.get $c1)))
+      (local.set $s20 (v128.load (local.get $c2))) (local.set $s21 (v128.load offset=16 (local.get $c2)))
+      (local.set $s30 (v128.load (local.get $c3))) (local.set $s31 (v128.load offset=16 (local.get $c3)))))
+    (loop $steps
+      (local.set $b0 (v128.load (local.get $b)))
+      (local.set $b1 (v128.load offset=16 (local.get $b)))
+      (local.set $x (v128.load32_splat (local.get $a)))
+      (local.set $s00 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $s00)))
+      (local.set $s01 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $s01)))
+      (local.set $x (v128.load32_splat (local.get $a1)))
+      (local.set $s10 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $s10)))
+      (local.set $s11 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $s11)))
+      (local.set $x (v128.load32_splat (local.get $a2)))
+      (local.set $s20 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $s20)))
+      (local.set $s21 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $s21)))
+      (local.set $x (v128.load32_splat (local.get $a3)))
+      (local.set $s30 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $s30)))
+      (local.set $s31 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $s31)))
+      (local.set $a (i32.add (local.get $a) (local.get $aps)))
+      (local.set $a1 (i32.add (local.get $a1) (local.get $aps)))
+      (local.set $a2 (i32.add (local.get $a2) (local.get $aps)))
+      (local.set $a3 (i32.add (local.get $a3) (local.get $aps)))
+      (local.set $b (i32.add (local.get $b) (i32.const 32)))
+      (local.set $kc (i32.sub (local.get $kc) (i32.const 1)))
+      (br_if $steps (local.get $kc)))
+    (v128.store (local.get $c) (local.get $s00)) (v128.store offset=16 (local.get $c) (local.get $s01))
+    (v128.store (local.get $c1) (local.get $s10)) (v128.store offset=16 (local.get $c1) (local.get $s11))
+    (v128.store (local.get $c2) (local.get $s20)) (v128.store offset=16 (local.get $c2) (local.get $s21))
+    (v128.store (local.get $c3) (local.get $s30)) (v128.store offset=16 (local.get $c3) (local.get $s31)))
+
+  ;; One 1×8 tile, for the rows left over after the tiles of 4.
+  (func $tile1 (param $a i32) (param $aps i32) (param $b i32) (param $c i32) (param $kc i32) (param $load i32)
+    (local $s0 v128) (local $s1 v128) (local $x v128)
+    (if (local.get $load) (then
+      (local.set $s0 (v128.load (local.get $c))) (local.set $s1 (v128.load offset=16 (local.get $c)))))
+    (loop $steps
+      (local.set $x (v128.load32_splat (local.get $a)))
+      (local.set $s0 (f32x4.relaxed_madd (local.get $x) (v128.load (local.get $b)) (local.get $s0)))
+      (local.set $s1 (f32x4.relaxed_madd (local.get $x) (v128.load offset=16 (local.get $b)) (local.get $s1)))
+      (local.set $a (i32.add (local.get $a) (local.get $aps)))
+      (local.set $b (i32.add (local.get $b) (i32.const 32)))
+      (local.set $kc (i32.sub (local.get $kc) (i32.const 1)))
+      (br_if $steps (local.get $kc)))
+    (v128.store (local.get $c) (local.get $s0)) (v128.store offset=16 (local.get $c) (local.get $s1)))
+
+  ;; C[i, j] (+)= Σ_p A(i, p) · B[p, j] for i < m, j < n (n a multiple of 8), B packed by pack_b.
+  ;; A(i, p) is at a + i·ars + p·aps (bytes), so A may be read row- or column-major. C rows are
+  ;; ldc floats apart; acc = 0 overwrites C, 1 adds to it. Rows go in blocks of 128, so that the
+  ;; block of A stays in cache while every panel of B passes over it.
+  (func $gemm (export "gemm") (param $a i32) (param $ars i32) (param $aps i32) (param $bp i32) (param $c i32) (param $ldc i32)
+    (param $m i32) (param $n i32) (param $k i32) (param $acc i32)
+    (local $rows i32)
+    (block $done (loop $blocks
+      (br_if $done (i32.le_s (local.get $m) (i32.const 0)))
+      (local.set $rows (select (i32.const 128) (local.get $m) (i32.gt_s (local.get $m) (i32.const 128))))
+      (call $gemm_block (local.get $a) (local.get $ars) (local.get $aps) (local.get $bp) (local.get $c) (local.get $ldc)
+        (local.get $rows) (local.get $n) (local.get $k) (local.get $acc))
+      (local.set $a (i32.add (local.get $a) (i32.mul (local.get $rows) (local.get $ars))))
+      (local.set $c (i32.add (local.get $c) (i32.shl (i32.mul (local.get $rows) (local.get $ldc)) (i32.const 2))))
+      (local.set $m (i32.sub (local.get $m) (local.get $rows)))
+      (br $blocks))))
+
+  (func $gemm_block (param $a i32) (param $ars i32) (param $aps i32) (param $bp i32) (param $c i32) (param $ldc i32)
+    (param $m i32) (param $n i32) (param $k i32) (param $acc i32)
+    (local $p0 i32) (local $kc i32) (local $j i32) (local $i i32) (local $ldcb i32) (local $panel i32)
+    (local $ab i32) (local $cb i32) (local $m4 i32) (local $load i32) (local $ars4 i32)
+    (local.set $ldcb (i32.shl (local.get $ldc) (i32.const 2)))
+    (local.set $m4 (i32.and (local.get $m) (i32.const -4)))
+    (local.set $ars4 (i32.shl (local.get $ars) (i32.const 2)))
+    (block $done (loop $blocks
+      (br_if $done (i32.ge_u (local.get $p0) (local.get $k)))
+      (local.set $kc (i32.sub (local.get $k) (local.get $p0)))
+      (if (i32.gt_u (local.get $kc) (i32.const 256)) (then (local.set $kc (i32.const 256))))
+      (local.set $load (i32.or (local.get $acc) (i32.ne (local.get $p0) (i32.const 0))))
+      (local.set $j (i32.const 0))
+      (block $jdone (loop $panels
+        (br_if $jdone (i32.ge_u (local.get $j) (local.get $n)))
+        (local.set $panel (i32.add (local.get $bp)
+          (i32.shl (i32.add (i32.mul (local.get $p0) (local.get $n)) (i32.mul (local.get $j) (local.get $kc))) (i32.const 2))))
+        (local.set $ab (i32.add (local.get $a) (i32.mul (local.get $p0) (local.get $aps))))
+        (local.set $cb (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $i (i32.const 0))
+        (block $idone (loop $rows4
+          (br_if $idone (i32.ge_u (local.get $i) (local.get $m4)))
+          (call $tile4 (local.get $ab) (local.get $ars) (local.get $aps) (local.get $panel) (local.get $cb) (local.get $ldcb) (local.get $kc) (local.get $load))
+          (local.set $ab (i32.add (local.get $ab) (local.get $ars4)))
+          (local.set $cb (i32.add (local.get $cb) (i32.shl (local.get $ldcb) (i32.const 2))))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $rows4)))
+        (block $tdone (loop $rows1
+          (br_if $tdone (i32.ge_u (local.get $i) (local.get $m)))
+          (call $tile1 (local.get $ab) (local.get $aps) (local.get $panel) (local.get $cb) (local.get $kc) (local.get $load))
+          (local.set $ab (i32.add (local.get $ab) (local.get $ars)))
+          (local.set $cb (i32.add (local.get $cb) (local.get $ldcb)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $rows1)))
+        (local.set $j (i32.add (local.get $j) (i32.const 8)))
+        (br $panels)))
+      (local.set $p0 (i32.add (local.get $p0) (local.get $kc)))
+      (br $blocks))))
+
+  ;; Rows [r0, r1) of the patch matrix of an NHWC convolution: row (img, p, q) holds, tap by tap
+  ;; (i, j) and channel by channel, x[img, p·sh + i − top, q·sw + j − left, :], zero outside the
+  ;; image; kh·kw·ci floats a row, written from dst on.
+  (func $gather_rows (export "gather_rows")
+    (param $x i32) (param $dst i32) (param $h i32) (param $w i32) (param $ci i32) (param $ho i32) (param $wo i32)
+    (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
+    (param $r0 i32) (param $r1 i32)
+    (local $r i32) (local $img i32) (local $p i32) (local $q i32) (local $i i32) (local $j i32)
+    (local $hi i32) (local $wi i32) (local $cb i32) (local $rowb i32) (local $line i32)
+    (local.set $cb (i32.shl (local.get $ci) (i32.const 2)))
+    (local.set $rowb (i32.mul (local.get $kw) (local.get $cb)))
+    (local.set $r (local.get $r0))
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
+      (local.set $q (i32.rem_u (local.get $r) (local.get $wo)))
+      (local.set $p (i32.div_u (local.get $r) (local.get $wo)))
+      (local.set $img (i32.div_u (local.get $p) (local.get $ho)))
+      (local.set $p (i32.rem_u (local.get $p) (local.get $ho)))
+      (local.set $wi (i32.sub (i32.mul (local.get $q) (local.get $sw)) (local.get $left)))
+      (local.set $i (i32.const 0))
+      (block $idone (loop $taprows
+        (br_if $idone (i32.ge_u (local.get $i) (local.get $kh)))
+        (local.set $hi (i32.sub (i32.add (i32.mul (local.get $p) (local.get $sh)) (local.get $i)) (local.get $top)))
+        (if (i32.or (i32.lt_s (local.get $hi) (i32.const 0)) (i32.ge_s (local.get $hi) (local.get $h)))
+          (then (memory.fill (local.get $dst) (i32.const 0) (local.get $rowb)))
+          (else
+            (local.set $line (i32.add (local.get $x)
+              (i32.mul (i32.add (i32.mul (local.get $img) (local.get $h)) (local.get $hi)) (i32.mul (local.get $w) (local.get $cb)))))
+            (if (i32.and (i32.ge_s (local.get $wi) (i32.const 0)) (i32.le_s (i32.add (local.get $wi) (local.get $kw)) (local.get $w)))
+              (then (memory.copy (local.get $dst) (i32.add (local.get $line) (i32.mul (local.get $wi) (local.get $cb))) (local.get $rowb)))
+              (else
+                (local.set $j (i32.const 0))
+                (block $jdone (loop $taps
+                  (br_if $jdone (i32.ge_u (local.get $j) (local.get $kw)))
+                  (if (i32.and (i32.ge_s (i32.add (local.get $wi) (local.get $j)) (i32.const 0)) (i32.lt_s (i32.add (local.get $wi) (local.get $j)) (local.get $w)))
+                    (then (memory.copy (i32.add (local.get $dst) (i32.mul (local.get $j) (local.get $cb)))
+                      (i32.add (local.get $line) (i32.mul (i32.add (local.get $wi) (local.get $j)) (local.get $cb))) (local.get $cb)))
+                    (else (memory.fill (i32.add (local.get $dst) (i32.mul (local.get $j) (local.get $cb))) (i32.const 0) (local.get $cb))))
+                  (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                  (br $taps)))))))
+        (local.set $dst (i32.add (local.get $dst) (local.get $rowb)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $taprows)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rows))))
+
+  ;; Output rows [r0, r1) of an NHWC convolution whose filter [kh·kw·ci, co] is packed at bp:
+  ;; mc patch rows at a time are gathered into scratch (mc·kh·kw·ci floats) and multiplied.
+  ;; acc = 1 adds to out (which then holds, say, the bias).
+  (func (export "conv_rows")
+    (param $x i32) (param $h i32) (param $w i32) (param $ci i32) (param $ho i32) (param $wo i32)
+    (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
+    (param $bp i32) (param $out i32) (param $co i32) (param $r0 i32) (param $r1 i32) (param $scratch i32) (param $mc i32) (param $acc i32)
+    (local $r i32) (local $rows i32) (local $k i32)
+    (local.set $k (i32.mul (i32.mul (local.get $kh) (local.get $kw)) (local.get $ci)))
+    (local.set $r (local.get $r0))
+    (block $done (loop $chunks
+      (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
+      (local.set $rows (i32.sub (local.get $r1) (local.get $r)))
+      (if (i32.gt_u (local.get $rows) (local.get $mc)) (then (local.set $rows (local.get $mc))))
+      (call $gather_rows (local.get $x) (local.get $scratch) (local.get $h) (local.get $w) (local.get $ci) (local.get $ho) (local.get $wo)
+        (local.get $kh) (local.get $kw) (local.get $sh) (local.get $sw) (local.get $top) (local.get $left)
+        (local.get $r) (i32.add (local.get $r) (local.get $rows)))
+      (call $gemm (local.get $scratch) (i32.shl (local.get $k) (i32.const 2)) (i32.const 4) (local.get $bp)
+        (i32.add (local.get $out) (i32.shl (i32.mul (local.get $r) (local.get $co)) (i32.const 2))) (local.get $co)
+        (local.get $rows) (local.get $co) (local.get $k) (local.get $acc))
+      (local.set $r (i32.add (local.get $r) (local.get $rows)))
+      (br $chunks))))
 )

@@ -1,0 +1,97 @@
+import * as tf from '@tensorflow/tfjs';
+import { dims4, f32, runStock, type WasmBackend } from './access';
+import { convInto, gemmColumnsFit, type ConvGeometry } from './gemm';
+import { address, boundKernels, type BoundKernels, type HeapBackend } from './simd';
+
+type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+
+export interface ConvAttrs {
+  strides: number | [number, number];
+  pad: Pad;
+  dilations?: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dataFormat?: string;
+}
+
+function geometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+/**
+ * The SIMD kernels when they can run this convolution (float32, NHWC, no dilation, output
+ * channels in eights), else null.
+ */
+function gemmConvKernels(backend: WasmBackend, x: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, dataFormat?: string): BoundKernels | null {
+  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || (dataFormat !== undefined && dataFormat !== 'NHWC')) return null;
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1 || !gemmColumnsFit(info.outChannels)) return null;
+  return boundKernels(backend as unknown as HeapBackend);
+}
+
+function convInfo(x: tf.TensorInfo, filter: tf.TensorInfo, attrs: ConvAttrs): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    dims4(x.shape), dims4(filter.shape), attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast',
+  );
+}
+
+/** A float32 output whose every row of `channels` values is a copy of bias. */
+function biasFilledOutput(backend: WasmBackend, shape: number[], bias: tf.TensorInfo): tf.TensorInfo {
+  const out = backend.makeOutput(shape, 'float32');
+  const values = f32(backend, bias);
+  const view = f32(backend, out);
+  for (let o = 0; o < view.length; o += values.length) view.set(values, o);
+  return out;
+}
+
+/**
+ * conv2d on the SIMD matrix kernels (threaded), or on the stock XNNPACK kernel where they do not
+ * apply; the caller owns the result. With a bias (one value per output channel) it is added.
+ */
+export function conv2d(backend: WasmBackend, x: tf.TensorInfo, filter: tf.TensorInfo, attrs: ConvAttrs, bias?: tf.TensorInfo): tf.TensorInfo {
+  const info = convInfo(x, filter, attrs);
+  const bound = gemmConvKernels(backend, x, filter, info, attrs.dataFormat);
+  const biasFits = bias === undefined || (bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === info.outChannels);
+  if (!bound || !biasFits) {
+    const stockAttrs = { ...attrs, dilations: attrs.dilations ?? 1, dataFormat: 'NHWC' } as unknown as tf.NamedAttrMap;
+    if (!bias) return runStock('Conv2D', backend, { x, filter }, stockAttrs);
+    return runStock('FusedConv2D', backend, { x, filter, bias }, { ...stockAttrs, activation: 'linear' });
+  }
+  const shape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+  const out = bias ? biasFilledOutput(backend, shape, bias) : backend.makeOutput(shape, 'float32');
+  const heap = backend as unknown as HeapBackend;
+  convInto(bound, heap, geometry(info), address(heap, x), address(heap, filter), address(heap, out), bias !== undefined);
+  return out;
+}
+
+/** Conv2D for wasm: the SIMD matrix kernels where they apply. */
+export function conv2DKernel(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+  return conv2d(args.backend, x, filter, args.attrs as unknown as ConvAttrs);
+}
+
+/**
+ * FusedConv2D for wasm: a linear convolution, with or without bias, goes to the SIMD matrix
+ * kernels; other activations keep the stock kernel.
+ */
+export function fusedConv2DKernel(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const attrs = args.attrs as unknown as ConvAttrs & { activation?: string };
+  const linear = attrs.activation === undefined || attrs.activation === 'linear';
+  if (!linear || preluActivationWeights || !x || !filter) {
+    return runStock('FusedConv2D', args.backend, args.inputs, args.attrs);
+  }
+  return conv2d(args.backend, x, filter, attrs, bias);
+}

@@ -1,0 +1,118 @@
+import { parallelism, runParallel, splitRows, type KernelCall } from './kernel-pool';
+import { withScratch, type BoundKernels, type HeapBackend } from './simd';
+
+/** Below this many multiply-adds a product runs on one thread: waking a worker costs more. */
+const PARALLEL_MIN_MACS = 1 << 20;
+
+/** The kernels' panels are 8 columns wide: C and B need a multiple of 8 columns. */
+export function gemmColumnsFit(n: number): boolean {
+  return n > 0 && n % 8 === 0;
+}
+
+/** A matrix on the heap: element (i, p) at address + i·rowStride + p·colStride (in floats). */
+export interface StridedMatrix {
+  address: number;
+  rowStride: number;
+  colStride: number;
+}
+
+export interface MatMulSpec {
+  /** m × k, read through its strides (so a transposed operand needs no copy). */
+  a: StridedMatrix;
+  /** k × n, row-major with rows ldb floats apart. */
+  b: number;
+  ldb: number;
+  /** m × n, rows ldc floats apart. */
+  c: number;
+  ldc: number;
+  m: number;
+  n: number;
+  k: number;
+  /** Add to C (true) or overwrite it. */
+  accumulate: boolean;
+}
+
+/** C (+)= A·B on the SIMD kernels, rows of C shared among the threads. n must be a multiple of 8. */
+export function matMulInto(bound: BoundKernels, backend: HeapBackend, spec: MatMulSpec): void {
+  const { a, m, n, k } = spec;
+  if (!gemmColumnsFit(n)) throw new Error(`matMulInto: ${n} columns is not a multiple of 8`);
+  if (m === 0) return;
+  if (k === 0) {
+    if (!spec.accumulate) for (let i = 0; i < m; i++) new Float32Array(bound.memory.buffer, spec.c + 4 * i * spec.ldc, n).fill(0);
+    return;
+  }
+  withScratch(backend, 4 * k * n, (packed) => {
+    bound.kernels.pack_b(spec.b, spec.ldb, packed, k, n);
+    const threads = m * n * k < PARALLEL_MIN_MACS ? 1 : parallelism(bound);
+    const calls: KernelCall[] = splitRows(m, threads).map(([r0, r1]) => ({
+      name: 'gemm',
+      args: [a.address + 4 * r0 * a.rowStride, 4 * a.rowStride, 4 * a.colStride, packed, spec.c + 4 * r0 * spec.ldc, spec.ldc, r1 - r0, n, k, spec.accumulate ? 1 : 0],
+    }));
+    runParallel(bound, calls);
+  });
+}
+
+/** The geometry of an NHWC convolution, as computeConv2DInfo gives it. */
+export interface ConvGeometry {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/** Bytes of patch rows each thread gathers at a time: a block that stays in its core's cache. */
+const PATCH_BLOCK_BYTES = 512 * 1024;
+
+/**
+ * out (+)= conv(x, filter) for an NHWC convolution without dilation, the filter [kh, kw, ci, co]
+ * (row-major [kh·kw·ci, co]). A 1×1, stride-1, unpadded filter is a plain product with x; any
+ * other is computed from patch rows gathered a block at a time, so no patch matrix is ever whole.
+ */
+export function convInto(bound: BoundKernels, backend: HeapBackend, g: ConvGeometry, x: number, filter: number, out: number, accumulate: boolean): void {
+  const k = g.filterHeight * g.filterWidth * g.inChannels;
+  const rows = g.batch * g.outHeight * g.outWidth;
+  const co = g.outChannels;
+  const pointwise = g.filterHeight === 1 && g.filterWidth === 1 && g.strideHeight === 1 && g.strideWidth === 1;
+  if (pointwise && g.padTop === 0 && g.padLeft === 0 && g.outHeight === g.inHeight && g.outWidth === g.inWidth) {
+    matMulInto(bound, backend, {
+      a: { address: x, rowStride: k, colStride: 1 },
+      b: filter,
+      ldb: co,
+      c: out,
+      ldc: co,
+      m: rows,
+      n: co,
+      k,
+      accumulate,
+    });
+    return;
+  }
+  if (!gemmColumnsFit(co)) throw new Error(`convInto: ${co} output channels is not a multiple of 8`);
+  if (rows === 0) return;
+  const mc = Math.max(32, Math.min(256, Math.floor(PATCH_BLOCK_BYTES / (4 * k) / 4) * 4));
+  const threads = rows * co * k < PARALLEL_MIN_MACS ? 1 : parallelism(bound);
+  const ranges = splitRows(rows, threads);
+  const scratchBytes = 4 * mc * k;
+  withScratch(backend, 4 * k * co + ranges.length * scratchBytes, (packed) => {
+    bound.kernels.pack_b(filter, co, packed, k, co);
+    const scratch0 = packed + 4 * k * co;
+    const calls: KernelCall[] = ranges.map(([r0, r1], t) => ({
+      name: 'conv_rows',
+      args: [
+        x, g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth,
+        g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.padTop, g.padLeft,
+        packed, out, co, r0, r1, scratch0 + t * scratchBytes, mc, accumulate ? 1 : 0,
+      ],
+    }));
+    runParallel(bound, calls);
+  });
+}
