@@ -99,13 +99,14 @@ export function runParallel(bound: BoundKernels, calls: KernelCall[]): void {
     Atomics.notify(w.control, STATE);
     posted.push(w);
   }
-  let failure: unknown;
+  let failure: Error | undefined;
   const first = calls[0];
   if (first) {
     try {
-      (bound.kernels[first.name] as (...args: number[]) => void)(...first.args);
+      (bound.kernels as unknown as Record<string, (...args: number[]) => void>)[first.name]?.(...first.args);
     } catch (e) {
-      failure = e;
+      // Workers are still running on the heap: wait for them before the error unwinds.
+      failure = e instanceof Error ? e : new Error(String(e));
     }
   }
   let workerFailed = false;
@@ -114,7 +115,7 @@ export function runParallel(bound: BoundKernels, calls: KernelCall[]): void {
     if (Atomics.load(w.control, STATE) === FAILED) workerFailed = true;
     Atomics.store(w.control, STATE, IDLE);
   }
-  if (failure !== undefined) throw failure;
+  if (failure) throw failure;
   if (workerFailed) throw new Error('a wasm kernel failed on a worker thread');
 }
 
