@@ -10,7 +10,7 @@ import { depthwiseConv } from './wasm/depthwise';
 import { kernelFinished, startHeapWatchdog } from './wasm/heap-watchdog';
 import { identity } from './wasm/identity';
 import { simdKernels, type HeapBackend } from './wasm/simd';
-import { batchMatMul, tile } from './wasm/matmul-tile';
+import { batchMatMul, fusedMatMul, tile } from './wasm/matmul-tile';
 import { maxPoolGrad } from './wasm/pool-grad';
 import { erf, exp } from './wasm/unary';
 import { mean, sum } from './wasm/reduce';
@@ -27,6 +27,7 @@ const TIM_WASM_KERNELS: Record<string, KernelImpl> = {
   DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter,
   DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput,
   BatchMatMul: batchMatMul,
+  _FusedMatMul: fusedMatMul,
   Tile: tile,
   Sum: sum,
   Mean: mean,
@@ -38,7 +39,7 @@ const TIM_WASM_KERNELS: Record<string, KernelImpl> = {
 };
 
 /** Stock kernels the implementations call; captured before any replacement. */
-const STOCK_USED = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'BatchMatMul', 'Reshape', 'Slice', 'Add', 'Sum', 'Mean', 'Tile', 'MaxPoolGrad', 'Erf', 'Exp'];
+const STOCK_USED = ['Conv2D', 'FusedConv2D', '_FusedMatMul', 'DepthwiseConv2dNative', 'BatchMatMul', 'Reshape', 'Slice', 'Add', 'Sum', 'Mean', 'Tile', 'MaxPoolGrad', 'Erf', 'Exp'];
 
 let registered = false;
 

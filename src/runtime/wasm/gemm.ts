@@ -1,6 +1,9 @@
 import { parallelism, runParallel, splitRows, type KernelCall } from './kernel-pool';
 import { withScratch, type BoundKernels, type HeapBackend } from './simd';
 
+/** Scratch each thread's gemm packs its block of A into: 128 rows × 256 steps of floats. */
+const A_PACK_BYTES = 128 * 256 * 4;
+
 /** Below this many multiply-adds a product runs on one thread: waking a worker costs more. */
 const PARALLEL_MIN_MACS = 1 << 20;
 
@@ -41,12 +44,17 @@ export function matMulInto(bound: BoundKernels, backend: HeapBackend, spec: MatM
     if (!spec.accumulate) for (let i = 0; i < m; i++) new Float32Array(bound.memory.buffer, spec.c + 4 * i * spec.ldc, n).fill(0);
     return;
   }
-  withScratch(backend, 4 * k * n, (packed) => {
+  const threads = m * n * k < PARALLEL_MIN_MACS ? 1 : parallelism(bound);
+  const ranges = splitRows(m, threads);
+  withScratch(backend, 4 * k * n + ranges.length * A_PACK_BYTES, (packed) => {
     bound.kernels.pack_b(spec.b, spec.ldb, packed, k, n);
-    const threads = m * n * k < PARALLEL_MIN_MACS ? 1 : parallelism(bound);
-    const calls: KernelCall[] = splitRows(m, threads).map(([r0, r1]) => ({
+    const aPacks = packed + 4 * k * n;
+    const calls: KernelCall[] = ranges.map(([r0, r1], t) => ({
       name: 'gemm',
-      args: [a.address + 4 * r0 * a.rowStride, 4 * a.rowStride, 4 * a.colStride, packed, spec.c + 4 * r0 * spec.ldc, spec.ldc, r1 - r0, n, k, spec.accumulate ? 1 : 0],
+      args: [
+        a.address + 4 * r0 * a.rowStride, 4 * a.rowStride, 4 * a.colStride, packed,
+        spec.c + 4 * r0 * spec.ldc, spec.ldc, r1 - r0, n, k, spec.accumulate ? 1 : 0, aPacks + t * A_PACK_BYTES,
+      ],
     }));
     runParallel(bound, calls);
   });
@@ -101,7 +109,7 @@ export function convInto(bound: BoundKernels, backend: HeapBackend, g: ConvGeome
   const mc = Math.max(32, Math.min(256, Math.floor(PATCH_BLOCK_BYTES / (4 * k) / 4) * 4));
   const threads = rows * co * k < PARALLEL_MIN_MACS ? 1 : parallelism(bound);
   const ranges = splitRows(rows, threads);
-  const scratchBytes = 4 * mc * k;
+  const scratchBytes = 4 * mc * k + A_PACK_BYTES;
   withScratch(backend, 4 * k * co + ranges.length * scratchBytes, (packed) => {
     bound.kernels.pack_b(filter, co, packed, k, co);
     const scratch0 = packed + 4 * k * co;
@@ -110,7 +118,7 @@ export function convInto(bound: BoundKernels, backend: HeapBackend, g: ConvGeome
       args: [
         x, g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth,
         g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.padTop, g.padLeft,
-        packed, out, co, r0, r1, scratch0 + t * scratchBytes, mc, accumulate ? 1 : 0,
+        packed, out, co, r0, r1, scratch0 + t * scratchBytes, mc, accumulate ? 1 : 0, scratch0 + t * scratchBytes + 4 * mc * k,
       ],
     }));
     runParallel(bound, calls);

@@ -162,10 +162,13 @@ describe('wasm training kernels', () => {
     }
   });
 
-  // Sizes in fours take the SIMD transpose, the others the JavaScript one.
+  // Sizes in fours take the SIMD transpose, the others the JavaScript one; columns in eights the
+  // SIMD matrix kernels (with row tails, and a depth past one block of 256).
   it.each([
     { m: 5, k: 7, n: 6 },
     { m: 8, k: 12, n: 4 },
+    { m: 9, k: 7, n: 16 },
+    { m: 6, k: 300, n: 8 },
   ])('transposed batch matmul and its gradients match cpu: $m×$k×$n', async ({ m, k, n }) => {
     for (const [ta, tb] of [
       [true, false],
@@ -180,6 +183,18 @@ describe('wasm training kernels', () => {
       });
       expect(err).toBeLessThan(TOL);
     }
+  });
+
+  it('a dense layer (fused matmul with bias) and its gradients match cpu on the matrix kernels', async () => {
+    const err = await compare([[13, 20], [20, 24], [24], [2, 13, 20]], (a, b, bias, batched) => {
+      const f = (x: tf.Tensor, w: tf.Tensor, c: tf.Tensor): tf.Scalar => lossOf(tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: c }));
+      return [
+        tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias }),
+        tf.matMul(batched as tf.Tensor3D, b as tf.Tensor2D),
+        ...tf.grads(f)([a, b, bias]),
+      ];
+    });
+    expect(err).toBeLessThan(TOL);
   });
 
   it('tile matches cpu for float and int tensors, and batch-norm gradients through it', async () => {

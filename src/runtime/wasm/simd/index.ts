@@ -32,7 +32,7 @@ export interface SimdKernels {
     kh: number, kw: number, sh: number, sw: number, top: number, left: number,
   ): void;
   pack_b(b: number, ldb: number, bp: number, k: number, n: number): void;
-  gemm(a: number, ars: number, aps: number, bp: number, c: number, ldc: number, m: number, n: number, k: number, acc: number): void;
+  gemm(a: number, ars: number, aps: number, bp: number, c: number, ldc: number, m: number, n: number, k: number, acc: number, ap: number): void;
   gather_rows(
     x: number, dst: number, h: number, w: number, ci: number, ho: number, wo: number,
     kh: number, kw: number, sh: number, sw: number, top: number, left: number, r0: number, r1: number,
@@ -40,7 +40,7 @@ export interface SimdKernels {
   conv_rows(
     x: number, h: number, w: number, ci: number, ho: number, wo: number,
     kh: number, kw: number, sh: number, sw: number, top: number, left: number,
-    bp: number, out: number, co: number, r0: number, r1: number, scratch: number, mc: number, acc: number,
+    bp: number, out: number, co: number, r0: number, r1: number, scratch: number, mc: number, acc: number, ap: number,
   ): void;
 }
 

@@ -578,117 +578,156 @@
       (local.set $p0 (i32.add (local.get $p0) (local.get $kc)))
       (br $blocks))))
 
-  ;; One 4×8 tile of C over kc steps: C[r, 0..8) (+)= Σ_p A(r, p) · panel[p, 0..8).
-  ;; A(r, p) at a + r·ars + p·aps; C rows ldcb bytes apart; load = 0 overwrites C.
-  (func $tile4 (param $a i32) (param $ars i32) (param $aps i32) (param $b i32) (param $c i32) (param $ldcb i32) (param $kc i32) (param $load i32)
-    (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $c1 i32) (local $c2 i32) (local $c3 i32)
+  ;; Copies rows [0, m) × steps [0, kc) of A (element (i, p) at a + i·ars + p·aps) into quads:
+  ;; quad q holds, step by step, the 4 values A(4q..4q+3, p) side by side; rows past m are zeros.
+  (func $pack_a (param $a i32) (param $ars i32) (param $aps i32) (param $dst i32) (param $m i32) (param $kc i32)
+    (local $q i32) (local $p i32) (local $r i32) (local $row i32) (local $src i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (block $done (loop $quads
+      (br_if $done (i32.ge_s (local.get $q) (local.get $m)))
+      (local.set $src (i32.add (local.get $a) (i32.mul (local.get $q) (local.get $ars))))
+      (if (i32.and (i32.le_s (i32.add (local.get $q) (i32.const 4)) (local.get $m)) (i32.eq (local.get $ars) (i32.const 4)))
+        (then
+          ;; The quad's 4 values are adjacent in memory: one vector a step.
+          (local.set $p (local.get $kc))
+          (loop $steps
+            (v128.store (local.get $dst) (v128.load (local.get $src)))
+            (local.set $src (i32.add (local.get $src) (local.get $aps)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+            (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+            (br_if $steps (local.get $p))))
+        (else (if (i32.and (i32.and (i32.le_s (i32.add (local.get $q) (i32.const 4)) (local.get $m)) (i32.eq (local.get $aps) (i32.const 4)))
+                           (i32.eqz (i32.and (local.get $kc) (i32.const 3))))
+          (then
+            ;; Rows are contiguous: 4 steps of 4 rows at a time, transposed in registers.
+            (local.set $p (i32.shr_u (local.get $kc) (i32.const 2)))
+            (loop $steps4
+              (local.set $r0 (v128.load (local.get $src)))
+              (local.set $r1 (v128.load (i32.add (local.get $src) (local.get $ars))))
+              (local.set $r2 (v128.load (i32.add (local.get $src) (i32.shl (local.get $ars) (i32.const 1)))))
+              (local.set $r3 (v128.load (i32.add (local.get $src) (i32.mul (local.get $ars) (i32.const 3)))))
+              (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+              (local.set $t1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+              (local.set $t2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+              (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+              (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1)))
+              (v128.store offset=16 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
+              (v128.store offset=32 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t2) (local.get $t3)))
+              (v128.store offset=48 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t2) (local.get $t3)))
+              (local.set $src (i32.add (local.get $src) (i32.const 16)))
+              (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+              (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+              (br_if $steps4 (local.get $p))))
+          (else
+            (local.set $p (i32.const 0))
+            (loop $steps1
+              (local.set $r (i32.const 0))
+              (loop $lanes
+                (local.set $row (i32.add (local.get $q) (local.get $r)))
+                (f32.store (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2)))
+                  (if (result f32) (i32.lt_s (local.get $row) (local.get $m))
+                    (then (f32.load (i32.add (local.get $src) (i32.add (i32.mul (local.get $r) (local.get $ars)) (i32.mul (local.get $p) (local.get $aps))))))
+                    (else (f32.const 0))))
+                (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                (br_if $lanes (i32.lt_u (local.get $r) (i32.const 4))))
+              (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+              (local.set $p (i32.add (local.get $p) (i32.const 1)))
+              (br_if $steps1 (i32.lt_u (local.get $p) (local.get $kc))))))))
+      (local.set $q (i32.add (local.get $q) (i32.const 4)))
+      (br $quads))))
+
+  ;; One 4×8 tile of C over kc steps from a packed quad of A and a panel of B; C rows ldcb
+  ;; bytes apart, `rows` of them stored (the last quad may be short); load = 0 overwrites C.
+  (func $tile (param $a i32) (param $b i32) (param $c i32) (param $ldcb i32) (param $kc i32) (param $load i32) (param $rows i32)
+    (local $end i32) (local $c1 i32) (local $c2 i32) (local $c3 i32)
     (local $s00 v128) (local $s01 v128) (local $s10 v128) (local $s11 v128)
     (local $s20 v128) (local $s21 v128) (local $s30 v128) (local $s31 v128)
     (local $b0 v128) (local $b1 v128) (local $x v128)
-    (local.set $a1 (i32.add (local.get $a) (local.get $ars)))
-    (local.set $a2 (i32.add (local.get $a1) (local.get $ars)))
-    (local.set $a3 (i32.add (local.get $a2) (local.get $ars)))
     (local.set $c1 (i32.add (local.get $c) (local.get $ldcb)))
     (local.set $c2 (i32.add (local.get $c1) (local.get $ldcb)))
     (local.set $c3 (i32.add (local.get $c2) (local.get $ldcb)))
     (if (local.get $load) (then
       (local.set $s00 (v128.load (local.get $c))) (local.set $s01 (v128.load offset=16 (local.get $c)))
-      (local.set $s10 (v128.load (local.get $c1))) (local.set $s11 (v128.load offset=16 (local.get $c1)))
-      (local.set $s20 (v128.load (local.get $c2))) (local.set $s21 (v128.load offset=16 (local.get $c2)))
-      (local.set $s30 (v128.load (local.get $c3))) (local.set $s31 (v128.load offset=16 (local.get $c3)))))
+      (if (i32.gt_u (local.get $rows) (i32.const 1)) (then
+        (local.set $s10 (v128.load (local.get $c1))) (local.set $s11 (v128.load offset=16 (local.get $c1)))))
+      (if (i32.gt_u (local.get $rows) (i32.const 2)) (then
+        (local.set $s20 (v128.load (local.get $c2))) (local.set $s21 (v128.load offset=16 (local.get $c2)))))
+      (if (i32.gt_u (local.get $rows) (i32.const 3)) (then
+        (local.set $s30 (v128.load (local.get $c3))) (local.set $s31 (v128.load offset=16 (local.get $c3)))))))
+    (local.set $end (i32.add (local.get $a) (i32.shl (local.get $kc) (i32.const 4))))
     (loop $steps
       (local.set $b0 (v128.load (local.get $b)))
       (local.set $b1 (v128.load offset=16 (local.get $b)))
       (local.set $x (v128.load32_splat (local.get $a)))
       (local.set $s00 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $s00)))
       (local.set $s01 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $s01)))
-      (local.set $x (v128.load32_splat (local.get $a1)))
+      (local.set $x (v128.load32_splat offset=4 (local.get $a)))
       (local.set $s10 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $s10)))
       (local.set $s11 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $s11)))
-      (local.set $x (v128.load32_splat (local.get $a2)))
+      (local.set $x (v128.load32_splat offset=8 (local.get $a)))
       (local.set $s20 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $s20)))
       (local.set $s21 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $s21)))
-      (local.set $x (v128.load32_splat (local.get $a3)))
+      (local.set $x (v128.load32_splat offset=12 (local.get $a)))
       (local.set $s30 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $s30)))
       (local.set $s31 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $s31)))
-      (local.set $a (i32.add (local.get $a) (local.get $aps)))
-      (local.set $a1 (i32.add (local.get $a1) (local.get $aps)))
-      (local.set $a2 (i32.add (local.get $a2) (local.get $aps)))
-      (local.set $a3 (i32.add (local.get $a3) (local.get $aps)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
       (local.set $b (i32.add (local.get $b) (i32.const 32)))
-      (local.set $kc (i32.sub (local.get $kc) (i32.const 1)))
-      (br_if $steps (local.get $kc)))
+      (br_if $steps (i32.ne (local.get $a) (local.get $end))))
     (v128.store (local.get $c) (local.get $s00)) (v128.store offset=16 (local.get $c) (local.get $s01))
-    (v128.store (local.get $c1) (local.get $s10)) (v128.store offset=16 (local.get $c1) (local.get $s11))
-    (v128.store (local.get $c2) (local.get $s20)) (v128.store offset=16 (local.get $c2) (local.get $s21))
-    (v128.store (local.get $c3) (local.get $s30)) (v128.store offset=16 (local.get $c3) (local.get $s31)))
-
-  ;; One 1×8 tile, for the rows left over after the tiles of 4.
-  (func $tile1 (param $a i32) (param $aps i32) (param $b i32) (param $c i32) (param $kc i32) (param $load i32)
-    (local $s0 v128) (local $s1 v128) (local $x v128)
-    (if (local.get $load) (then
-      (local.set $s0 (v128.load (local.get $c))) (local.set $s1 (v128.load offset=16 (local.get $c)))))
-    (loop $steps
-      (local.set $x (v128.load32_splat (local.get $a)))
-      (local.set $s0 (f32x4.relaxed_madd (local.get $x) (v128.load (local.get $b)) (local.get $s0)))
-      (local.set $s1 (f32x4.relaxed_madd (local.get $x) (v128.load offset=16 (local.get $b)) (local.get $s1)))
-      (local.set $a (i32.add (local.get $a) (local.get $aps)))
-      (local.set $b (i32.add (local.get $b) (i32.const 32)))
-      (local.set $kc (i32.sub (local.get $kc) (i32.const 1)))
-      (br_if $steps (local.get $kc)))
-    (v128.store (local.get $c) (local.get $s0)) (v128.store offset=16 (local.get $c) (local.get $s1)))
+    (if (i32.gt_u (local.get $rows) (i32.const 1)) (then
+      (v128.store (local.get $c1) (local.get $s10)) (v128.store offset=16 (local.get $c1) (local.get $s11))))
+    (if (i32.gt_u (local.get $rows) (i32.const 2)) (then
+      (v128.store (local.get $c2) (local.get $s20)) (v128.store offset=16 (local.get $c2) (local.get $s21))))
+    (if (i32.gt_u (local.get $rows) (i32.const 3)) (then
+      (v128.store (local.get $c3) (local.get $s30)) (v128.store offset=16 (local.get $c3) (local.get $s31)))))
 
   ;; C[i, j] (+)= Σ_p A(i, p) · B[p, j] for i < m, j < n (n a multiple of 8), B packed by pack_b.
   ;; A(i, p) is at a + i·ars + p·aps (bytes), so A may be read row- or column-major. C rows are
-  ;; ldc floats apart; acc = 0 overwrites C, 1 adds to it. Rows go in blocks of 128, so that the
-  ;; block of A stays in cache while every panel of B passes over it.
+  ;; ldc floats apart; acc = 0 overwrites C, 1 adds to it. Rows go in blocks of 128, each block
+  ;; of A packed into quads (at ap: 128 KiB of scratch) that stay in cache while every panel of
+  ;; B passes over them.
   (func $gemm (export "gemm") (param $a i32) (param $ars i32) (param $aps i32) (param $bp i32) (param $c i32) (param $ldc i32)
-    (param $m i32) (param $n i32) (param $k i32) (param $acc i32)
+    (param $m i32) (param $n i32) (param $k i32) (param $acc i32) (param $ap i32)
     (local $rows i32)
     (block $done (loop $blocks
       (br_if $done (i32.le_s (local.get $m) (i32.const 0)))
       (local.set $rows (select (i32.const 128) (local.get $m) (i32.gt_s (local.get $m) (i32.const 128))))
       (call $gemm_block (local.get $a) (local.get $ars) (local.get $aps) (local.get $bp) (local.get $c) (local.get $ldc)
-        (local.get $rows) (local.get $n) (local.get $k) (local.get $acc))
+        (local.get $rows) (local.get $n) (local.get $k) (local.get $acc) (local.get $ap))
       (local.set $a (i32.add (local.get $a) (i32.mul (local.get $rows) (local.get $ars))))
       (local.set $c (i32.add (local.get $c) (i32.shl (i32.mul (local.get $rows) (local.get $ldc)) (i32.const 2))))
       (local.set $m (i32.sub (local.get $m) (local.get $rows)))
       (br $blocks))))
 
   (func $gemm_block (param $a i32) (param $ars i32) (param $aps i32) (param $bp i32) (param $c i32) (param $ldc i32)
-    (param $m i32) (param $n i32) (param $k i32) (param $acc i32)
+    (param $m i32) (param $n i32) (param $k i32) (param $acc i32) (param $ap i32)
     (local $p0 i32) (local $kc i32) (local $j i32) (local $i i32) (local $ldcb i32) (local $panel i32)
-    (local $ab i32) (local $cb i32) (local $m4 i32) (local $load i32) (local $ars4 i32)
+    (local $aq i32) (local $cb i32) (local $load i32) (local $rows i32)
     (local.set $ldcb (i32.shl (local.get $ldc) (i32.const 2)))
-    (local.set $m4 (i32.and (local.get $m) (i32.const -4)))
-    (local.set $ars4 (i32.shl (local.get $ars) (i32.const 2)))
     (block $done (loop $blocks
       (br_if $done (i32.ge_u (local.get $p0) (local.get $k)))
       (local.set $kc (i32.sub (local.get $k) (local.get $p0)))
       (if (i32.gt_u (local.get $kc) (i32.const 256)) (then (local.set $kc (i32.const 256))))
       (local.set $load (i32.or (local.get $acc) (i32.ne (local.get $p0) (i32.const 0))))
+      (call $pack_a (i32.add (local.get $a) (i32.mul (local.get $p0) (local.get $aps))) (local.get $ars) (local.get $aps)
+        (local.get $ap) (local.get $m) (local.get $kc))
       (local.set $j (i32.const 0))
       (block $jdone (loop $panels
         (br_if $jdone (i32.ge_u (local.get $j) (local.get $n)))
         (local.set $panel (i32.add (local.get $bp)
           (i32.shl (i32.add (i32.mul (local.get $p0) (local.get $n)) (i32.mul (local.get $j) (local.get $kc))) (i32.const 2))))
-        (local.set $ab (i32.add (local.get $a) (i32.mul (local.get $p0) (local.get $aps))))
+        (local.set $aq (local.get $ap))
         (local.set $cb (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 2))))
         (local.set $i (i32.const 0))
-        (block $idone (loop $rows4
-          (br_if $idone (i32.ge_u (local.get $i) (local.get $m4)))
-          (call $tile4 (local.get $ab) (local.get $ars) (local.get $aps) (local.get $panel) (local.get $cb) (local.get $ldcb) (local.get $kc) (local.get $load))
-          (local.set $ab (i32.add (local.get $ab) (local.get $ars4)))
+        (block $idone (loop $quads
+          (br_if $idone (i32.ge_u (local.get $i) (local.get $m)))
+          (local.set $rows (i32.sub (local.get $m) (local.get $i)))
+          (call $tile (local.get $aq) (local.get $panel) (local.get $cb) (local.get $ldcb) (local.get $kc) (local.get $load)
+            (select (i32.const 4) (local.get $rows) (i32.gt_u (local.get $rows) (i32.const 4))))
+          (local.set $aq (i32.add (local.get $aq) (i32.shl (local.get $kc) (i32.const 4))))
           (local.set $cb (i32.add (local.get $cb) (i32.shl (local.get $ldcb) (i32.const 2))))
           (local.set $i (i32.add (local.get $i) (i32.const 4)))
-          (br $rows4)))
-        (block $tdone (loop $rows1
-          (br_if $tdone (i32.ge_u (local.get $i) (local.get $m)))
-          (call $tile1 (local.get $ab) (local.get $aps) (local.get $panel) (local.get $cb) (local.get $kc) (local.get $load))
-          (local.set $ab (i32.add (local.get $ab) (local.get $ars)))
-          (local.set $cb (i32.add (local.get $cb) (local.get $ldcb)))
-          (local.set $i (i32.add (local.get $i) (i32.const 1)))
-          (br $rows1)))
+          (br $quads)))
         (local.set $j (i32.add (local.get $j) (i32.const 8)))
         (br $panels)))
       (local.set $p0 (i32.add (local.get $p0) (local.get $kc)))
@@ -741,12 +780,14 @@
       (br $rows))))
 
   ;; Output rows [r0, r1) of an NHWC convolution whose filter [kh·kw·ci, co] is packed at bp:
-  ;; mc patch rows at a time are gathered into scratch (mc·kh·kw·ci floats) and multiplied.
+  ;; mc patch rows at a time are gathered into scratch (mc·kh·kw·ci floats) and multiplied, with
+  ;; ap the product's packing space (see gemm).
   ;; acc = 1 adds to out (which then holds, say, the bias).
   (func (export "conv_rows")
     (param $x i32) (param $h i32) (param $w i32) (param $ci i32) (param $ho i32) (param $wo i32)
     (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
     (param $bp i32) (param $out i32) (param $co i32) (param $r0 i32) (param $r1 i32) (param $scratch i32) (param $mc i32) (param $acc i32)
+    (param $ap i32)
     (local $r i32) (local $rows i32) (local $k i32)
     (local.set $k (i32.mul (i32.mul (local.get $kh) (local.get $kw)) (local.get $ci)))
     (local.set $r (local.get $r0))
@@ -759,7 +800,7 @@
         (local.get $r) (i32.add (local.get $r) (local.get $rows)))
       (call $gemm (local.get $scratch) (i32.shl (local.get $k) (i32.const 2)) (i32.const 4) (local.get $bp)
         (i32.add (local.get $out) (i32.shl (i32.mul (local.get $r) (local.get $co)) (i32.const 2))) (local.get $co)
-        (local.get $rows) (local.get $co) (local.get $k) (local.get $acc))
+        (local.get $rows) (local.get $co) (local.get $k) (local.get $acc) (local.get $ap))
       (local.set $r (i32.add (local.get $r) (local.get $rows)))
       (br $chunks))))
 )
