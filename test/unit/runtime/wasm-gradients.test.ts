@@ -187,10 +187,10 @@ describe('wasm training kernels', () => {
 
   it('a dense layer (fused matmul with bias) and its gradients match cpu on the matrix kernels', async () => {
     const err = await compare([[13, 20], [20, 24], [24], [2, 13, 20]], (a, b, bias, batched) => {
-      const f = (x: tf.Tensor, w: tf.Tensor, c: tf.Tensor): tf.Scalar => lossOf(tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: c }));
+      const f = (x: tf.Tensor, w: tf.Tensor, c: tf.Tensor): tf.Scalar => lossOf(tf.fused.matMul({ a: x, b: w, bias: c }));
       return [
-        tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias }),
-        tf.matMul(batched as tf.Tensor3D, b as tf.Tensor2D),
+        tf.fused.matMul({ a: a, b: b, bias }),
+        tf.matMul(batched, b),
         ...tf.grads(f)([a, b, bias]),
       ];
     });
