@@ -1,21 +1,27 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import * as path from 'node:path';
-import { PLAIN_HEAP_MODULE, SHARED_HEAP_MODULE } from '../../../src/runtime/wasm/simd/kernels-binary';
+import * as binaries from '../../../src/runtime/wasm/simd/kernels-binary';
 
 // The committed binaries are what kernels.wat compiles to.
 const build = require(path.join(__dirname, '..', '..', '..', 'scripts', 'build-wasm-simd.js')) as {
-  compile(): Promise<{ plain: string; shared: string }>;
+  compile(): Promise<{ plain: string; shared: string; plainNoFma: string; sharedNoFma: string }>;
 };
 
 describe('wasm SIMD kernels', () => {
   it('binaries are in step with kernels.wat (npm run build:simd regenerates them)', async () => {
     const fresh = await build.compile();
-    expect(fresh.plain).toBe(PLAIN_HEAP_MODULE);
-    expect(fresh.shared).toBe(SHARED_HEAP_MODULE);
+    expect(fresh.plain).toBe(binaries.PLAIN_HEAP_MODULE);
+    expect(fresh.shared).toBe(binaries.SHARED_HEAP_MODULE);
+    expect(fresh.plainNoFma).toBe(binaries.PLAIN_HEAP_MODULE_NO_FMA);
+    expect(fresh.sharedNoFma).toBe(binaries.SHARED_HEAP_MODULE_NO_FMA);
+    // Only the fused build uses relaxed SIMD.
+    expect(fresh.plainNoFma).not.toBe(fresh.plain);
   });
 
-  it('validate in this engine', () => {
-    for (const b64 of [PLAIN_HEAP_MODULE, SHARED_HEAP_MODULE]) expect(WebAssembly.validate(Buffer.from(b64, 'base64'))).toBe(true);
+  it('validate in this engine', async () => {
+    const { fusedMultiplyAdd } = await import('../../../src/runtime/wasm/simd');
+    expect(fusedMultiplyAdd()).toBe(true);
+    for (const b64 of Object.values(binaries)) expect(WebAssembly.validate(Buffer.from(b64, 'base64'))).toBe(true);
   });
 });
 
