@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
 import { log } from '../core/log';
 import type { BackendChoice } from '../config/schema';
+import { fusedMultiplyAdd } from './wasm/simd';
 import { guardWasmAllocations, registerWasmTrainingKernels, wasmCanTrainConvNets, wasmThreadCount } from './wasm-kernels';
 
 // Production mode: no debug checks, and no banner urging tfjs-node on every run (doctor says it).
@@ -112,7 +113,8 @@ export async function probeBackends(requireFn: RequireFn = require): Promise<Bac
     tfName: 'wasm',
     available: wasm,
     detail: wasm
-      ? `WebAssembly (XNNPACK, ${wasmThreadCount()} thread${wasmThreadCount() === 1 ? '' : 's'}; TIM_WASM_THREADS) with Tim's training kernels`
+      ? `WebAssembly (XNNPACK, ${wasmThreadCount()} thread${wasmThreadCount() === 1 ? '' : 's'}; TIM_WASM_THREADS) with Tim's training kernels` +
+        (fusedMultiplyAdd() ? ' and fused multiply-adds (relaxed SIMD)' : '')
       : '@tensorflow/tfjs-backend-wasm failed to load',
   });
   probes.push({ backend: 'cpu', tfName: 'cpu', available: true, detail: 'plain JavaScript backend (always available, slowest)' });

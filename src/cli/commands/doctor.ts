@@ -13,7 +13,8 @@ export const doctorCommand: CommandModule<object, { json: boolean }> = {
       node: process.version,
       tfjs: tf.version.tfjs,
       platform: `${os.platform()} ${os.arch()}`,
-      cpus: os.cpus().length,
+      // Not os.cpus(): it is widened while the threaded wasm backend starts (see prepareWasmThreads).
+      cpus: os.availableParallelism(),
       memory_gb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
       backends: probes.map((p) => ({ backend: p.backend, available: p.available, detail: p.detail })),
     };

@@ -40,6 +40,15 @@ export function zerosOutput(backend: WasmBackend, shape: number[]): tf.TensorInf
   return out;
 }
 
+/** A new float32 tensor on the wasm heap whose every row (last axis) is a copy of row, e.g. a bias. */
+export function rowsFilledWith(backend: WasmBackend, shape: number[], row: tf.TensorInfo): tf.TensorInfo {
+  const out = backend.makeOutput(shape, 'float32');
+  const values = f32(backend, row);
+  const view = f32(backend, out);
+  for (let o = 0; o < view.length; o += values.length) view.set(values, o);
+  return out;
+}
+
 export function release(backend: WasmBackend, ...infos: tf.TensorInfo[]): void {
   for (const info of infos) backend.disposeData(info.dataId);
 }

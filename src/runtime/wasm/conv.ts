@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { dims4, f32, runStock, type WasmBackend } from './access';
+import { dims4, rowsFilledWith, runStock, type WasmBackend } from './access';
 import { convInto, gemmColumnsFit, type ConvGeometry } from './gemm';
 import { address, boundKernels, type BoundKernels, type HeapBackend } from './simd';
 
@@ -47,15 +47,6 @@ function convInfo(x: tf.TensorInfo, filter: tf.TensorInfo, attrs: ConvAttrs): tf
   );
 }
 
-/** A float32 output whose every row of `channels` values is a copy of bias. */
-function biasFilledOutput(backend: WasmBackend, shape: number[], bias: tf.TensorInfo): tf.TensorInfo {
-  const out = backend.makeOutput(shape, 'float32');
-  const values = f32(backend, bias);
-  const view = f32(backend, out);
-  for (let o = 0; o < view.length; o += values.length) view.set(values, o);
-  return out;
-}
-
 /**
  * conv2d on the SIMD matrix kernels (threaded), or on the stock XNNPACK kernel where they do not
  * apply; the caller owns the result. With a bias (one value per output channel) it is added.
@@ -70,7 +61,7 @@ export function conv2d(backend: WasmBackend, x: tf.TensorInfo, filter: tf.Tensor
     return runStock('FusedConv2D', backend, { x, filter, bias }, { ...stockAttrs, activation: 'linear' });
   }
   const shape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
-  const out = bias ? biasFilledOutput(backend, shape, bias) : backend.makeOutput(shape, 'float32');
+  const out = bias ? rowsFilledWith(backend, shape, bias) : backend.makeOutput(shape, 'float32');
   const heap = backend as unknown as HeapBackend;
   convInto(bound, heap, geometry(info), address(heap, x), address(heap, filter), address(heap, out), bias !== undefined);
   return out;

@@ -62,12 +62,17 @@ function poolFor(bound: BoundKernels): PoolWorker[] {
   const extra = isSharedHeap(bound.memory) ? wasmThreadCount() - 1 : 0;
   for (let i = 0; i < extra; i++) {
     const control = new SharedArrayBuffer(4 * (ARGS + MAX_ARGS));
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { module: bound.module, memory: bound.memory, control, names: POOL_KERNELS },
-    });
-    worker.unref();
-    workers.push({ worker, control: new Int32Array(control) });
+    try {
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { module: bound.module, memory: bound.memory, control, names: POOL_KERNELS },
+      });
+      worker.unref();
+      workers.push({ worker, control: new Int32Array(control) });
+    } catch {
+      // A process that may start no more threads still computes everything, on fewer of them.
+      break;
+    }
   }
   pools.set(bound.memory, workers);
   return workers;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { f32, release, runStock, type WasmBackend } from './access';
+import { f32, release, rowsFilledWith, runStock, type WasmBackend } from './access';
 import { gemmColumnsFit, matMulInto } from './gemm';
 import { tileInto, transpose2d } from './layout';
 import { address, boundKernels, type HeapBackend } from './simd';
@@ -43,12 +43,8 @@ function matMulOnMatrixKernels(
   if (!bound) return null;
   const heap = backend as unknown as HeapBackend;
   const rowMajorB = transposeB ? swapLastTwo(backend, b) : b;
-  const out = backend.makeOutput([...batchShape, m, n], 'float32');
-  if (bias) {
-    const values = f32(backend, bias);
-    const view = f32(backend, out);
-    for (let o = 0; o < view.length; o += n) view.set(values, o);
-  }
+  const outShape = [...batchShape, m, n];
+  const out = bias ? rowsFilledWith(backend, outShape, bias) : backend.makeOutput(outShape, 'float32');
   const perB = sameBatch ? k * n : 0;
   for (let i = 0; i < batch; i++) {
     matMulInto(bound, heap, {

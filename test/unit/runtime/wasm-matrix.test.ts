@@ -97,8 +97,8 @@ describe('SIMD matrix kernels', () => {
   it('convolutions and matmuls on them leave no tensors behind', async () => {
     expect(await loadWasm()).toBe(true);
     await tf.setBackend('wasm');
-    const x = tf.randomNormal([2, 9, 9, 8]) as tf.Tensor4D;
-    const w = tf.randomNormal([3, 3, 8, 16]) as tf.Tensor4D;
+    const x = tf.randomNormal<tf.Rank.R4>([2, 9, 9, 8]);
+    const w = tf.randomNormal<tf.Rank.R4>([3, 3, 8, 16]);
     const before = tf.memory().numTensors;
     tf.tidy(() => {
       tf.conv2d(x, w, 2, 'same');
