@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { dims4, f32, runStock, zerosOutput, type WasmBackend } from './access';
+import { address, simdKernels, type HeapBackend } from './simd';
 
 interface PoolGradAttrs {
   filterSize: number | [number, number];
@@ -11,7 +12,8 @@ interface PoolGradAttrs {
 /**
  * dx of max pooling: each output's gradient goes to the first largest input of its window (in
  * row-major order, as tfjs's cpu kernel does). Channels are innermost, so every window is
- * scanned once for all channels; the stock wasm kernel walks it per element.
+ * scanned once for all channels (four at a time on the SIMD kernel); the stock wasm kernel
+ * walks it per element.
  */
 export function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
@@ -24,6 +26,12 @@ export function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: Wasm
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const out = zerosOutput(backend, input.shape);
+  const simd = c % 4 === 0 ? simdKernels(backend as unknown as HeapBackend) : null;
+  if (simd) {
+    const heap = backend as unknown as HeapBackend;
+    simd.max_pool_grad(address(heap, input), address(heap, dy), address(heap, out), n, h, w, c, ho, wo, fh, fw, sh, sw, top, left);
+    return out;
+  }
   const x = f32(backend, input);
   const g = f32(backend, dy);
   const dx = f32(backend, out);

@@ -31,6 +31,10 @@ export interface SimdKernels {
     src: number, dst: number, ci: number, nb: number, h: number, w: number, ho: number, wo: number,
     kh: number, kw: number, sh: number, sw: number, top: number, left: number,
   ): void;
+  max_pool_grad(
+    x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, ho: number, wo: number,
+    fh: number, fw: number, sh: number, sw: number, top: number, left: number,
+  ): void;
   pack_b(b: number, ldb: number, bp: number, k: number, n: number): void;
   gemm(a: number, ars: number, aps: number, bp: number, c: number, ldc: number, m: number, n: number, k: number, acc: number, ap: number): void;
   gather_rows(

@@ -803,4 +803,80 @@
         (local.get $rows) (local.get $co) (local.get $k) (local.get $acc) (local.get $ap))
       (local.set $r (i32.add (local.get $r) (local.get $rows)))
       (br $chunks))))
+
+  ;; dx of max pooling, NHWC, channels a multiple of 4: each output's gradient goes to the first
+  ;; largest input of its window in row-major order (as tfjs's cpu kernel does). dx must hold zeros.
+  (func (export "max_pool_grad")
+    (param $x i32) (param $dy i32) (param $dx i32)
+    (param $n i32) (param $h i32) (param $w i32) (param $c i32) (param $ho i32) (param $wo i32)
+    (param $fh i32) (param $fw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
+    (local $b i32) (local $p i32) (local $q i32) (local $r i32) (local $s i32) (local $k i32)
+    (local $r0 i32) (local $r1 i32) (local $s0 i32) (local $s1 i32) (local $o i32) (local $cb i32) (local $g i32)
+    (local $v v128) (local $best v128) (local $where v128) (local $gt v128) (local $at i32)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $g (local.get $dy))
+    (block $bdone (loop $images
+      (br_if $bdone (i32.ge_u (local.get $b) (local.get $n)))
+      (local.set $p (i32.const 0))
+      (block $pdone (loop $rows
+        (br_if $pdone (i32.ge_u (local.get $p) (local.get $ho)))
+        (local.set $r0 (i32.sub (i32.mul (local.get $p) (local.get $sh)) (local.get $top)))
+        (local.set $r1 (i32.add (local.get $r0) (local.get $fh)))
+        (if (i32.lt_s (local.get $r0) (i32.const 0)) (then (local.set $r0 (i32.const 0))))
+        (if (i32.gt_s (local.get $r1) (local.get $h)) (then (local.set $r1 (local.get $h))))
+        (local.set $q (i32.const 0))
+        (block $qdone (loop $cols
+          (br_if $qdone (i32.ge_u (local.get $q) (local.get $wo)))
+          (local.set $s0 (i32.sub (i32.mul (local.get $q) (local.get $sw)) (local.get $left)))
+          (local.set $s1 (i32.add (local.get $s0) (local.get $fw)))
+          (if (i32.lt_s (local.get $s0) (i32.const 0)) (then (local.set $s0 (i32.const 0))))
+          (if (i32.gt_s (local.get $s1) (local.get $w)) (then (local.set $s1 (local.get $w))))
+          (local.set $k (i32.const 0))
+          (block $kdone (loop $groups
+            (br_if $kdone (i32.ge_u (local.get $k) (local.get $cb)))
+            (local.set $best (v128.const f32x4 -inf -inf -inf -inf))
+            (local.set $where (v128.const i32x4 -1 -1 -1 -1))
+            (local.set $r (local.get $r0))
+            (block $rdone (loop $wr
+              (br_if $rdone (i32.ge_s (local.get $r) (local.get $r1)))
+              (local.set $s (local.get $s0))
+              (block $sdone (loop $ws
+                (br_if $sdone (i32.ge_s (local.get $s) (local.get $s1)))
+                (local.set $o (i32.add
+                  (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $r)) (local.get $w)) (local.get $s)) (local.get $cb))
+                  (local.get $k)))
+                (local.set $v (v128.load (i32.add (local.get $x) (local.get $o))))
+                (local.set $gt (f32x4.gt (local.get $v) (local.get $best)))
+                (local.set $best (v128.bitselect (local.get $v) (local.get $best) (local.get $gt)))
+                (local.set $where (v128.bitselect (i32x4.splat (local.get $o)) (local.get $where) (local.get $gt)))
+                (local.set $s (i32.add (local.get $s) (i32.const 1)))
+                (br $ws)))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (br $wr)))
+            ;; Lane l's winner is at byte offset where[l] + 4·l.
+            (local.set $at (i32x4.extract_lane 0 (local.get $where)))
+            (if (i32.ge_s (local.get $at) (i32.const 0)) (then
+              (local.set $at (i32.add (local.get $dx) (local.get $at)))
+              (f32.store (local.get $at) (f32.add (f32.load (local.get $at)) (f32.load (i32.add (local.get $g) (local.get $k)))))))
+            (local.set $at (i32x4.extract_lane 1 (local.get $where)))
+            (if (i32.ge_s (local.get $at) (i32.const 0)) (then
+              (local.set $at (i32.add (local.get $dx) (local.get $at)))
+              (f32.store offset=4 (local.get $at) (f32.add (f32.load offset=4 (local.get $at)) (f32.load offset=4 (i32.add (local.get $g) (local.get $k)))))))
+            (local.set $at (i32x4.extract_lane 2 (local.get $where)))
+            (if (i32.ge_s (local.get $at) (i32.const 0)) (then
+              (local.set $at (i32.add (local.get $dx) (local.get $at)))
+              (f32.store offset=8 (local.get $at) (f32.add (f32.load offset=8 (local.get $at)) (f32.load offset=8 (i32.add (local.get $g) (local.get $k)))))))
+            (local.set $at (i32x4.extract_lane 3 (local.get $where)))
+            (if (i32.ge_s (local.get $at) (i32.const 0)) (then
+              (local.set $at (i32.add (local.get $dx) (local.get $at)))
+              (f32.store offset=12 (local.get $at) (f32.add (f32.load offset=12 (local.get $at)) (f32.load offset=12 (i32.add (local.get $g) (local.get $k)))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $groups)))
+          (local.set $g (i32.add (local.get $g) (local.get $cb)))
+          (local.set $q (i32.add (local.get $q) (i32.const 1)))
+          (br $cols)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $rows)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $images))))
 )
