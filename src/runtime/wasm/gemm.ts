@@ -106,6 +106,10 @@ export function convInto(bound: BoundKernels, backend: HeapBackend, g: ConvGeome
   }
   if (!gemmColumnsFit(co)) throw new Error(`convInto: ${co} output channels is not a multiple of 8`);
   if (rows === 0) return;
+  if (g.filterHeight === 3 && g.filterWidth === 3 && g.strideHeight === 1 && g.strideWidth === 1 && g.inChannels % 4 === 0) {
+    winogradInto(bound, backend, g, x, filter, out, accumulate);
+    return;
+  }
   const mc = Math.max(32, Math.min(256, Math.floor(PATCH_BLOCK_BYTES / (4 * k) / 4) * 4));
   const threads = rows * co * k < PARALLEL_MIN_MACS ? 1 : parallelism(bound);
   const ranges = splitRows(rows, threads);
@@ -119,6 +123,41 @@ export function convInto(bound: BoundKernels, backend: HeapBackend, g: ConvGeome
         x, g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth,
         g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.padTop, g.padLeft,
         packed, out, co, r0, r1, scratch0 + t * scratchBytes, mc, accumulate ? 1 : 0, scratch0 + t * scratchBytes + 4 * mc * k,
+      ],
+    }));
+    runParallel(bound, calls);
+  });
+}
+
+/** Bytes of transformed tiles (V and M) each thread keeps at a time. */
+const WINOGRAD_BLOCK_BYTES = 2 * 1024 * 1024;
+
+/**
+ * A 3×3 stride-1 convolution by Winograd F(2×2, 3×3): 16 multiply-adds per 2×2 outputs and
+ * input channel where the direct product needs 36. The filter is transformed and packed once;
+ * each thread transforms its own tiles a block at a time.
+ */
+function winogradInto(bound: BoundKernels, backend: HeapBackend, g: ConvGeometry, x: number, filter: number, out: number, accumulate: boolean): void {
+  const ci = g.inChannels;
+  const co = g.outChannels;
+  const tiles = g.batch * Math.ceil(g.outHeight / 2) * Math.ceil(g.outWidth / 2);
+  const tb = Math.max(16, Math.min(256, Math.floor(WINOGRAD_BLOCK_BYTES / (64 * (ci + co)) / 4) * 4));
+  const threads = tiles * 16 * ci * co < PARALLEL_MIN_MACS ? 1 : parallelism(bound);
+  const ranges = splitRows(tiles, threads);
+  const plane = 4 * ci * co;
+  // Per thread: V and M for tb tiles, one edge tile, then the pack space for A.
+  const transformBytes = 64 * tb * (ci + co) + 64 * ci;
+  const scratchBytes = transformBytes + A_PACK_BYTES;
+  withScratch(backend, 32 * plane + ranges.length * scratchBytes, (u) => {
+    bound.kernels.winograd_filter(filter, u, ci, co);
+    const packed = u + 16 * plane;
+    for (let xi = 0; xi < 16; xi++) bound.kernels.pack_b(u + xi * plane, co, packed + xi * plane, ci, co);
+    const scratch0 = packed + 16 * plane;
+    const calls: KernelCall[] = ranges.map(([t0, t1], t) => ({
+      name: 'winograd_rows',
+      args: [
+        x, g.inHeight, g.inWidth, ci, g.outHeight, g.outWidth, g.padTop, g.padLeft,
+        packed, out, co, t0, t1, scratch0 + t * scratchBytes, tb, accumulate ? 1 : 0, scratch0 + t * scratchBytes + transformBytes,
       ],
     }));
     runParallel(bound, calls);

@@ -9,7 +9,7 @@ export interface KernelCall {
 }
 
 /** Kernels a worker may be asked to run; a call names one by its index here. */
-const POOL_KERNELS: (keyof SimdKernels)[] = ['gemm', 'conv_rows'];
+const POOL_KERNELS: (keyof SimdKernels)[] = ['gemm', 'conv_rows', 'winograd_rows'];
 const MAX_ARGS = 24;
 
 /** Control words each worker shares with the main thread. */

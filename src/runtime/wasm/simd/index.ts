@@ -35,6 +35,11 @@ export interface SimdKernels {
     x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, ho: number, wo: number,
     fh: number, fw: number, sh: number, sw: number, top: number, left: number,
   ): void;
+  winograd_filter(g: number, u: number, ci: number, co: number): void;
+  winograd_rows(
+    x: number, h: number, w: number, ci: number, ho: number, wo: number, top: number, left: number,
+    up: number, out: number, co: number, t0: number, t1: number, scratch: number, tb: number, acc: number, ap: number,
+  ): void;
   pack_b(b: number, ldb: number, bp: number, k: number, n: number): void;
   gemm(a: number, ars: number, aps: number, bp: number, c: number, ldc: number, m: number, n: number, k: number, acc: number, ap: number): void;
   gather_rows(
