@@ -38,6 +38,10 @@ function geometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
 function gemmConvKernels(backend: WasmBackend, x: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, dataFormat?: string): BoundKernels | null {
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || (dataFormat !== undefined && dataFormat !== 'NHWC')) return null;
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1 || !gemmColumnsFit(info.outChannels)) return null;
+  // Patch rows are gathered in runs of filterWidth·inChannels floats; runs shorter than 16 (an
+  // RGB stem with a 3×3 filter) cost more to gather than XNNPACK's whole convolution.
+  const pointwise = info.filterHeight === 1 && info.filterWidth === 1 && info.strideHeight === 1 && info.strideWidth === 1;
+  if (!pointwise && info.filterWidth * info.inChannels < 16) return null;
   return boundKernels(backend as unknown as HeapBackend);
 }
 

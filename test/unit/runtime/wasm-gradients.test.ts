@@ -221,7 +221,10 @@ describe('wasm training kernels', () => {
     { shape: [37, 5, 12], axes: [0, 1] },
     { shape: [37, 5, 12], axes: [0] },
     { shape: [6, 7], axes: [0] },
-  ])('sum and mean over leading axes match cpu: $shape over $axes', async ({ shape, axes }) => {
+    { shape: [3, 5, 6, 8], axes: [1, 2] },
+    { shape: [3, 5, 6, 7], axes: [1, 2] },
+    { shape: [2, 3, 4, 5, 4], axes: [2, 3] },
+  ])('sum and mean over adjacent axes match cpu: $shape over $axes', async ({ shape, axes }) => {
     const err = await compare([shape], (x) => [tf.sum(x, axes), tf.mean(x, axes), tf.sum(x, axes, true)]);
     expect(err).toBeLessThan(1e-6);
   });

@@ -415,21 +415,25 @@
   ;; its Taylor series to r⁶ (relative error below 2e-7), 2^k built in the exponent bits. x is
   ;; clamped to [−87, 88], the float32 range of normal results.
   (func (export "exp") (param $x i32) (param $out i32) (param $n i32)
-    (local $i i32) (local $end i32) (local $v v128) (local $k v128) (local $r v128)
+    (local $i i32) (local $end i32)
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (block $done (loop $l
       (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-      (local.set $v (f32x4.min (f32x4.max (v128.load (i32.add (local.get $x) (local.get $i))) (f32x4.splat (f32.const -87))) (f32x4.splat (f32.const 88))))
-      (local.set $k (f32x4.nearest (f32x4.mul (local.get $v) (f32x4.splat (f32.const 1.442695041)))))
-      (local.set $r (f32x4.sub
-        (f32x4.sub (local.get $v) (f32x4.mul (local.get $k) (f32x4.splat (f32.const 0.693359375))))
-        (f32x4.mul (local.get $k) (f32x4.splat (f32.const -2.12194440e-4)))))
-      (v128.store (i32.add (local.get $out) (local.get $i))
-        (f32x4.mul
-          (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.splat (f32.const 0.0013888889)) (local.get $r)) (f32x4.splat (f32.const 0.008333334))) (local.get $r)) (f32x4.splat (f32.const 0.041666668))) (local.get $r)) (f32x4.splat (f32.const 0.16666667))) (local.get $r)) (f32x4.splat (f32.const 0.5))) (local.get $r)) (f32x4.splat (f32.const 1.0))) (local.get $r)) (f32x4.splat (f32.const 1.0)))
-          (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+      (v128.store (i32.add (local.get $out) (local.get $i)) (call $exp4 (v128.load (i32.add (local.get $x) (local.get $i)))))
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br $l))))
+
+  ;; exp of 4 lanes, as described above "exp" (ln2 split in two parts, so r keeps its bits).
+  (func $exp4 (param $x v128) (result v128)
+    (local $v v128) (local $k v128) (local $r v128)
+    (local.set $v (f32x4.min (f32x4.max (local.get $x) (f32x4.splat (f32.const -87))) (f32x4.splat (f32.const 88))))
+    (local.set $k (f32x4.nearest (f32x4.mul (local.get $v) (f32x4.splat (f32.const 1.442695041)))))
+    (local.set $r (f32x4.sub
+      (f32x4.sub (local.get $v) (f32x4.mul (local.get $k) (f32x4.splat (f32.const 0.693359375))))
+      (f32x4.mul (local.get $k) (f32x4.splat (f32.const -2.12194440e-4)))))
+    (f32x4.mul
+      (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.splat (f32.const 0.0013888889)) (local.get $r)) (f32x4.splat (f32.const 0.008333334))) (local.get $r)) (f32x4.splat (f32.const 0.041666668))) (local.get $r)) (f32x4.splat (f32.const 0.16666667))) (local.get $r)) (f32x4.splat (f32.const 0.5))) (local.get $r)) (f32x4.splat (f32.const 1.0))) (local.get $r)) (f32x4.splat (f32.const 1.0)))
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (i32x4.splat (i32.const 127))) (i32.const 23))))
   ;; The four lanes of v added up.
   (func $hsum (param $v v128) (result f32)
     (f32.add
