@@ -31,7 +31,7 @@ function convInfoOf(inShape: number[], filterShape: number[], attrs: ConvGradAtt
 /**
  * The input gradient of a convolution is a stride-1 convolution of the output gradient, spread
  * by the stride (zeros in between) and padded, with the flipped filter. Returns the spread and
- * padded gradient (or `dy` itself when nothing needs to move) and the pads XNNPACK must add.
+ * padded gradient (or `dy` itself when nothing needs to move) and the pads the convolution must add.
  */
 function spreadForInputGrad(
   backend: WasmBackend,
@@ -112,7 +112,7 @@ function stridedConv2DBackpropInput(backend: WasmBackend, dy: tf.TensorInfo, fil
         [pw.before, pw.after],
       ];
       if (Math.min(ph.before, ph.after, pw.before, pw.after) < 0) {
-        // XNNPACK takes no negative padding: crop (and pad) a copy instead.
+        // A convolution takes no negative padding: crop (and pad) a copy instead.
         const outH = ho + ph.before + ph.after;
         const outW = wo + pw.before + pw.after;
         input = backend.makeOutput([n, outH, outW, co], 'float32');
@@ -141,7 +141,7 @@ function stridedConv2DBackpropInput(backend: WasmBackend, dy: tf.TensorInfo, fil
   return out;
 }
 
-/** dx of conv2d: XNNPACK convolution of dy with the flipped, in/out-swapped filter. */
+/** dx of conv2d: a stride-1 convolution (see conv2d) of dy with the flipped, in/out-swapped filter. */
 export function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const backend = args.backend;
@@ -243,7 +243,8 @@ function filterGradOnMatrixKernels(
 }
 
 /**
- * dW of conv2d = patchesᵀ · dy, one XNNPACK matmul. The transposed patch matrix
+ * dW of conv2d = patchesᵀ · dy, one XNNPACK matmul, where the matrix kernels do not apply
+ * (output channels not in eights, or no SIMD). The transposed patch matrix
  * [kh·kw·ci, n·ho·wo] is gathered from a channel-major copy of x, so every row is a run of
  * contiguous (or strided) reads; large batches are done in chunks that are summed.
  */

@@ -10,8 +10,8 @@ let prepared = false;
 const MAX_DEFAULT_THREADS = 8;
 
 /**
- * XNNPACK threads for the wasm backend: TIM_WASM_THREADS when set (1 turns threads off),
- * otherwise one per core the process may use.
+ * Threads for the wasm backend, XNNPACK's and Tim's kernels' alike: TIM_WASM_THREADS when set
+ * (1 turns threads off), otherwise one per core the process may use.
  */
 export function wasmThreadCount(env: NodeJS.ProcessEnv = process.env, cores = os.availableParallelism()): number {
   const raw = env.TIM_WASM_THREADS;
