@@ -18,8 +18,6 @@ function swapLastTwo(backend: WasmBackend, x: tf.TensorInfo): tf.TensorInfo {
   return out;
 }
 
-const product = (dims: readonly number[]): number => dims.reduce((p, d) => p * d, 1);
-
 /**
  * a·b (each optionally transposed, b's batch equal to a's or b a matrix) plus an optional bias row,
  * on the SIMD matrix kernels; null where they do not apply (other dtypes, columns not in eights,
@@ -35,7 +33,7 @@ function matMulOnMatrixKernels(
   const k = a.shape[transposeA ? ra - 2 : ra - 1] as number;
   const n = b.shape[transposeB ? rb - 2 : rb - 1] as number;
   const batchShape = a.shape.slice(0, -2);
-  const batch = product(batchShape);
+  const batch = tf.util.sizeFromShape(batchShape);
   const sameBatch = rb === ra && b.shape.slice(0, -2).every((d, i) => d === batchShape[i]);
   if (!gemmColumnsFit(n) || !(sameBatch || rb === 2)) return null;
   if (bias && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== n)) return null;

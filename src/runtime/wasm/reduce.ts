@@ -28,10 +28,9 @@ function adjacentReduce(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBack
   const last = axes[axes.length - 1] ?? 0;
   const adjacent = axes.length > 0 && last < rank - 1 && axes.every((a, i) => a === first + i);
   if (x.dtype !== 'float32' || !adjacent) return runStock(kernel, backend, { x }, attrs);
-  const size = (dims: number[]): number => dims.reduce((a, b) => a * b, 1);
-  const outer = size(x.shape.slice(0, first));
-  const rows = size(x.shape.slice(first, last + 1));
-  const cols = size(x.shape.slice(last + 1));
+  const outer = tf.util.sizeFromShape(x.shape.slice(0, first));
+  const rows = tf.util.sizeFromShape(x.shape.slice(first, last + 1));
+  const cols = tf.util.sizeFromShape(x.shape.slice(last + 1));
   const outShape = x.shape.flatMap((d, i) => (i < first || i > last ? [d] : attrs.keepDims ? [1] : []));
   const out = backend.makeOutput(outShape, 'float32');
   const scale = kernel === 'Mean' ? 1 / Math.max(1, rows) : 1;
