@@ -1,6 +1,8 @@
 /**
- * Two suites: `unit` (npm test, kept under 10 minutes on 2 cores) and `heavy` (full-size
- * models and reference parity; npm run test:heavy). CI runs both.
+ * Suites: `unit` (npm test; Node only, kept under 10 minutes on 2 cores, may not start Python),
+ * `heavy` (full-size models and reference parity; Node and Debian's torch), `browser`
+ * (Chromium) and `refs` (regenerates every golden with Debian's Python packages and compares).
+ * CI runs them all.
  */
 const transform = { '^.+\\.tsx?$': ['@swc/jest'] };
 const common = {
@@ -12,8 +14,14 @@ const common = {
 module.exports = {
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      setupFiles: [...common.setupFiles, '<rootDir>/test/support/no-python.ts'],
+    },
     { ...common, displayName: 'heavy', testMatch: ['<rootDir>/test/heavy/**/*.test.ts'] },
     { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
+    { ...common, displayName: 'refs', testMatch: ['<rootDir>/test/refs/**/*.test.ts'] },
   ],
 };

@@ -1,6 +1,3 @@
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import {
@@ -15,12 +12,11 @@ import {
   rotateImages,
   type JitterOp,
 } from '../../../src/data';
-import { tmpDir } from '../../support/tmp';
+import { JITTER_FACTORS, JITTER_ORDER, JITTER_SHAPE, jitterInput } from '../../support/goldens/cases/torchvision-jitter';
+import { loadGolden } from '../../support/goldens/golden';
 
-// Decoding and reference scripts share 2 cores with the rest of the suite.
+// Image operations share 2 cores with the rest of the suite.
 jest.setTimeout(30_000);
-
-const TV_SCRIPT = path.resolve(__dirname, '../../../scripts/data_torchvision_jitter.py');
 
 function randomImages(n: number, h: number, w: number, seed: string): tf.Tensor4D {
   const rng = seedrandom(seed);
@@ -87,28 +83,18 @@ describe('augmentation ops', () => {
   });
 
   it('matches torchvision’s adjust_brightness, adjust_contrast and adjust_saturation', () => {
-    const { dir, cleanup } = tmpDir();
-    try {
-      const x = randomImages(1, 6, 5, 'tv');
-      const input = path.join(dir, 'in.f32');
-      const output = path.join(dir, 'out.f32');
-      fs.writeFileSync(input, Buffer.from((x.dataSync() as Float32Array).buffer));
-      const order: JitterOp[] = ['contrast', 'saturation', 'brightness'];
-      const factors = { brightness: [1.3], contrast: [0.6], saturation: [1.7] };
-      execFileSync('/usr/bin/python3', [TV_SCRIPT, input, '6', '5', output, ...order.map((op) => `${op}=${factors[op][0]}`)]);
-      const bytes = fs.readFileSync(output);
-      const want = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
-      const got = colorJitter(x, { order: [order], ...factors });
-      const g = got.dataSync();
-      expect(want.length).toBe(g.length);
-      let worst = 0;
-      for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs((g[i] ?? 0) - (want[i] ?? 0)));
-      expect(worst).toBeLessThan(1e-5);
-      tf.dispose([x, got]);
-    } finally {
-      cleanup();
-    }
-  }, 60_000);
+    const { height, width } = JITTER_SHAPE;
+    const x = tf.tensor4d(jitterInput(), [1, height, width, 3]);
+    const bytes = loadGolden('torchvision-jitter').read('jittered.f32');
+    const want = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    const got = colorJitter(x, { order: [[...JITTER_ORDER]], ...JITTER_FACTORS });
+    const g = got.dataSync();
+    expect(want.length).toBe(g.length);
+    let worst = 0;
+    for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs((g[i] ?? 0) - (want[i] ?? 0)));
+    expect(worst).toBeLessThan(1e-5);
+    tf.dispose([x, got]);
+  });
 
   it('applies the colour operations in each image’s own order', () => {
     const x = randomImages(2, 4, 4, 'o');

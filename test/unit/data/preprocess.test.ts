@@ -1,4 +1,3 @@
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
@@ -6,13 +5,13 @@ import sharp from 'sharp';
 import { TimError } from '../../../src/core/errors';
 import { contentBoxOf, imageToInput, prepareImage, preprocessSpecOf, roundHalfEven } from '../../../src/data';
 import { parseConfig } from '../../../src/config/load';
+import { LETTERBOX_CASES, letterboxOutputName, letterboxPixels } from '../../support/goldens/cases/pillow-letterbox';
+import { loadGolden } from '../../support/goldens/golden';
 import { tmpDir } from '../../support/tmp';
 import { noiseRgb, solidRgb, writeImage, writeNoise } from './images';
 
-// Decoding and reference scripts share 2 cores with the rest of the suite.
+// Decoding shares 2 cores with the rest of the suite.
 jest.setTimeout(30_000);
-
-const PILLOW_SCRIPT = path.resolve(__dirname, '../../../scripts/data_pillow_letterbox.py');
 
 /** Bounding box of the pixels that are not pure black. */
 function nonBlackBox(data: Uint8Array, size: number): { x: number; y: number; width: number; height: number } {
@@ -33,17 +32,14 @@ describe('letterbox geometry', () => {
     expect([0.5, 1.5, 2.5, 3.5, 2.4, 2.6].map(roundHalfEven)).toEqual([0, 2, 2, 4, 2, 3]);
   });
 
-  const cases: Array<[number, number, number]> = [
-    [37, 20, 32], [20, 37, 32], [101, 60, 33], [60, 101, 33], [45, 45, 24], [90, 31, 40], [31, 90, 41], [300, 7, 32],
-  ];
-  it.each(cases)('a %ix%i picture at %i px lands where Pillow ImageOps.pad puts it', async (w, h, size) => {
+  it.each(LETTERBOX_CASES)('a %ix%i picture at %i px lands where Pillow ImageOps.pad puts it', async (w, h, size) => {
+    const pillow = loadGolden('pillow-letterbox');
     const { dir, cleanup } = tmpDir();
     try {
+      // The same pixels Pillow was given (as a PPM), here as a PNG.
       const src = path.join(dir, 'in.png');
-      await writeNoise(src, w, h, 'png', `${w}x${h}`);
-      const out = path.join(dir, 'pil.raw');
-      execFileSync('/usr/bin/python3', [PILLOW_SCRIPT, 'pad', src, String(size), out]);
-      const pil = new Uint8Array(fs.readFileSync(out));
+      await writeImage(src, letterboxPixels(w, h), w, h, 'png');
+      const pil = new Uint8Array(pillow.read(letterboxOutputName(w, h, size)));
       const ours = await prepareImage(src, { image_size: size, resize: 'letterbox' });
       expect(ours.data.length).toBe(size * size * 3);
       expect(nonBlackBox(pil, size)).toEqual(ours.box);

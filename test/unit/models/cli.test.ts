@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { loadTimModel, readSafetensors } from '../../../src/models';
 import { tmpDir } from '../../support/tmp';
-import { ensureTinyFixtures } from './tiny-fixtures';
+import { loadGolden } from '../../support/goldens/golden';
 
 const BIN = path.resolve(__dirname, '../../../bin/tim.js');
 const tim = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
@@ -13,7 +13,7 @@ jest.setTimeout(120_000);
 
 let dir = '';
 beforeAll(async () => {
-  dir = ensureTinyFixtures();
+  dir = loadGolden('models-tiny').dir;
   await tf.setBackend('cpu');
 });
 

@@ -5,13 +5,13 @@ import { TimError } from '../../../src/core/errors';
 import { encodeSafetensors, loadPretrained, readSafetensors, readTorchFile, readWeightFile, saveTimModel, unpickle, type StateDict } from '../../../src/models';
 import { smallConvNeXt } from './small-archs';
 import { tmpDir } from '../../support/tmp';
-import { ensureTinyFixtures } from './tiny-fixtures';
+import { loadGolden } from '../../support/goldens/golden';
 
 jest.setTimeout(120_000);
 
 let dir = '';
 beforeAll(async () => {
-  dir = ensureTinyFixtures();
+  dir = loadGolden('models-tiny').dir;
   await tf.setBackend('cpu');
 });
 

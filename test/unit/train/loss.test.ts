@@ -1,54 +1,16 @@
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import seedrandom from 'seedrandom';
 import { balancedClassWeights, sampleWeights, weightedLossSum } from '../../../src/train/loss';
-import { tmpDir } from '../../support/tmp';
+import { lossCases, type LossCase as Case } from '../../support/goldens/cases/torch-loss';
+import { loadGolden } from '../../support/goldens/golden';
 
-const SCRIPT = path.resolve(__dirname, '../../../scripts/train_torch_loss.py');
-
-interface Case {
-  num_classes: number;
-  logits: number[][];
-  labels: number[];
-  label_smoothing: number;
-  train_labels: number[];
-}
 interface Reference {
   smoothed_loss: number;
   class_weights: number[];
   weighted_loss: number;
 }
 
-function makeCases(): Case[] {
-  const rng = seedrandom('train-loss');
-  const int = (n: number): number => Math.floor(rng() * n);
-  return Array.from({ length: 12 }, (_, c) => {
-    const k = 2 + int(30);
-    const n = 1 + int(40);
-    const trainLabels = Array.from({ length: k * 3 + int(100) }, (_, i) => (i < k ? i : int(k)));
-    return {
-      num_classes: k,
-      logits: Array.from({ length: n }, () => Array.from({ length: k }, () => (rng() - 0.5) * 8)),
-      labels: Array.from({ length: n }, () => int(k)),
-      label_smoothing: c % 3 === 0 ? 0 : rng() * 0.3,
-      train_labels: trainLabels,
-    };
-  });
-}
-
-function reference(cases: Case[]): Reference[] {
-  const { dir, cleanup } = tmpDir();
-  try {
-    const inFile = path.join(dir, 'in.json');
-    const outFile = path.join(dir, 'out.json');
-    fs.writeFileSync(inFile, JSON.stringify({ cases }));
-    execFileSync('/usr/bin/python3', [SCRIPT, inFile, outFile], { stdio: 'pipe' });
-    return (JSON.parse(fs.readFileSync(outFile, 'utf8')) as { cases: Reference[] }).cases;
-  } finally {
-    cleanup();
-  }
+function reference(): Reference[] {
+  return loadGolden('torch-loss').json<{ cases: Reference[] }>('losses.json').cases;
 }
 
 function loss(c: Case, smoothing: number, classWeights?: number[]): number {
@@ -60,8 +22,8 @@ function loss(c: Case, smoothing: number, classWeights?: number[]): number {
 }
 
 describe('loss and class weights match PyTorch and scikit-learn', () => {
-  const cases = makeCases();
-  const refs = reference(cases);
+  const cases = lossCases();
+  const refs = reference();
 
   it('label-smoothed cross-entropy equals F.cross_entropy(label_smoothing=s)', () => {
     cases.forEach((c, i) => expect(loss(c, c.label_smoothing)).toBeCloseTo((refs[i] as Reference).smoothed_loss, 4));
