@@ -93,7 +93,9 @@ export const runtimeSchema = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
+  // A run folder's name under the checkpoints root: no path separators, and not '.', '..' or
+  // any hidden name, which would point at the root itself, its parent or Tim's own swap files.
+  name: z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only, not starting with "."'),
   seed: z.number().int().default(42),
   data: dataSchema,
   augment: augmentSchema.default({

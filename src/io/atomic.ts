@@ -1,29 +1,105 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+/**
+ * Folder swaps go through sibling names that say how far a swap got, so that a process killed
+ * at any instant leaves something `recoverSwap` can finish:
+ *   `.<name>.tmp-*`  being filled: incomplete, thrown away;
+ *   `.<name>.new-*`  complete, not yet in place;
+ *   `.<name>.old-*`  the previous folder, moved aside just before the new one goes in.
+ */
+const TMP = 'tmp';
+const NEW = 'new';
+const OLD = 'old';
+
+let sequence = 0;
+
 function tempSibling(target: string, tag: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.${tag}-${process.pid}-${Date.now().toString(36)}`);
+  return path.join(path.dirname(target), `.${path.basename(target)}.${tag}-${process.pid}-${Date.now().toString(36)}-${(sequence++).toString(36)}`);
 }
 
 /** Writes a file under a temporary name and renames it, so readers never see half a file. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = tempSibling(file, 'tmp');
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
+  const tmp = tempSibling(file, TMP);
+  try {
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** Swap siblings of `target` by stage, newest last (names carry pid, time and a sequence number). */
+function swapSiblings(target: string): Record<string, string[]> {
+  const parent = path.dirname(target);
+  const prefix = `.${path.basename(target)}.`;
+  const found: Record<string, string[]> = { [TMP]: [], [NEW]: [], [OLD]: [] };
+  let names: string[];
+  try {
+    names = fs.readdirSync(parent);
+  } catch {
+    return found;
+  }
+  for (const name of names.sort()) {
+    if (!name.startsWith(prefix)) continue;
+    const tag = name.slice(prefix.length).split('-')[0] ?? '';
+    found[tag]?.push(path.join(parent, name));
+  }
+  return found;
+}
+
+/**
+ * Finishes or undoes a swap that a killed process left half done, so that `target` exists
+ * whenever it existed before the swap began. The newest complete folder wins.
+ * Call it only while no other process is writing `target` (the run-folder lock).
+ */
+export function recoverSwap(target: string): void {
+  const found = swapSiblings(target);
+  const fresh = found[NEW] ?? [];
+  const old = found[OLD] ?? [];
+  const newest = fresh[fresh.length - 1];
+  if (newest) {
+    if (fs.existsSync(target)) fs.renameSync(target, tempSibling(target, OLD));
+    fs.renameSync(newest, target);
+  } else if (!fs.existsSync(target)) {
+    const previous = old[old.length - 1];
+    if (previous) fs.renameSync(previous, target);
+  }
+  const leftovers = swapSiblings(target);
+  for (const p of [...(leftovers[TMP] ?? []), ...(leftovers[NEW] ?? []), ...(leftovers[OLD] ?? [])]) fs.rmSync(p, { recursive: true, force: true });
+}
+
+/**
+ * Puts the complete folder `ready` in place of `dir`. Every instant of it is recoverable:
+ * `ready` is first renamed to a `.new-` sibling, so a kill before the last rename leaves a
+ * complete folder that `recoverSwap` moves in.
+ */
+export function swapDirInto(ready: string, dir: string): void {
+  const staged = tempSibling(dir, NEW);
+  fs.renameSync(ready, staged);
+  if (fs.existsSync(dir)) {
+    const old = tempSibling(dir, OLD);
+    fs.renameSync(dir, old);
+    fs.renameSync(staged, dir);
+    fs.rmSync(old, { recursive: true, force: true });
+  } else {
+    fs.renameSync(staged, dir);
+  }
+}
+
 /**
  * Fills a folder through `fill(tmpDir)` and then swaps it in place of `dir`. An interruption
- * leaves either the old folder or the new one, never a mixture.
+ * leaves either the old folder or the new one (after `recoverSwap`), never a mixture.
  */
 export async function replaceDirAtomic(dir: string, fill: (tmpDir: string) => Promise<void> | void): Promise<void> {
   fs.mkdirSync(path.dirname(dir), { recursive: true });
-  const tmp = tempSibling(dir, 'tmp');
+  const tmp = tempSibling(dir, TMP);
   fs.mkdirSync(tmp);
   try {
     await fill(tmp);
@@ -31,12 +107,13 @@ export async function replaceDirAtomic(dir: string, fill: (tmpDir: string) => Pr
     fs.rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
-  if (fs.existsSync(dir)) {
-    const old = tempSibling(dir, 'old');
-    fs.renameSync(dir, old);
-    fs.renameSync(tmp, dir);
-    fs.rmSync(old, { recursive: true, force: true });
-  } else {
-    fs.renameSync(tmp, dir);
-  }
+  swapDirInto(tmp, dir);
+}
+
+/** A new, empty hidden sibling of `dir` to build a replacement in (removed by `recoverSwap` if abandoned). */
+export function stagingFolder(dir: string): string {
+  fs.mkdirSync(path.dirname(path.resolve(dir)), { recursive: true });
+  const staging = tempSibling(dir, TMP);
+  fs.mkdirSync(staging);
+  return staging;
 }

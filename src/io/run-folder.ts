@@ -3,7 +3,8 @@ import * as path from 'path';
 import { TimError } from '../core/errors';
 import { readRunConfig } from '../config/load';
 import type { TimConfig } from '../config/schema';
-import { writeFileAtomic, writeJsonAtomic } from './atomic';
+import { recoverSwap, stagingFolder, swapDirInto, writeFileAtomic, writeJsonAtomic } from './atomic';
+import { clearStaleLock } from './run-lock';
 
 /** Default parent of run folders. */
 export const CHECKPOINTS_DIR = 'checkpoints';
@@ -30,7 +31,12 @@ export const RUN_FILES = {
 export type RunFileKey = keyof typeof RUN_FILES;
 
 export class RunFolder {
-  constructor(readonly dir: string) {}
+  constructor(protected location: string) {}
+
+  /** Where the run's files are now (a staged run moves once, at its first checkpoint). */
+  get dir(): string {
+    return this.location;
+  }
 
   file(key: RunFileKey): string {
     return path.join(this.dir, RUN_FILES[key]);
@@ -82,18 +88,91 @@ export class RunFolder {
   }
 }
 
-/** Creates a run folder; an existing one is kept unless `force` says to replace it. */
-export function createRunFolder(dir: string, opts: { force?: boolean } = {}): RunFolder {
-  if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
-    if (!opts.force) throw new TimError(`run folder ${dir} already exists; use --force to overwrite it or --resume ${dir} to continue it`);
-    fs.rmSync(dir, { recursive: true, force: true });
+function alreadyExists(dir: string): TimError {
+  return new TimError(`run folder ${dir} already exists; use --force to overwrite it or --resume ${dir} to continue it`);
+}
+
+function occupied(dir: string): boolean {
+  return fs.existsSync(dir) && (!fs.statSync(dir).isDirectory() || fs.readdirSync(dir).length > 0);
+}
+
+/** Whether `dir` is a Tim run (it has the run's config.yaml). */
+export function isRunFolder(dir: string): boolean {
+  return fs.existsSync(path.join(dir, RUN_FILES.config)) && fs.statSync(dir).isDirectory();
+}
+
+/**
+ * Checks that a new run may be written to `dir`: it is free, or `force` is given and it is a
+ * Tim run (never any other folder, nor the checkpoints root).
+ */
+export function checkNewRunTarget(dir: string, force: boolean | undefined): void {
+  if (!occupied(dir)) return;
+  if (!force) throw alreadyExists(dir);
+  if (!isRunFolder(dir)) {
+    throw new TimError(`${dir}: not a Tim run folder (no ${RUN_FILES.config}); --force replaces only Tim runs, so move it or choose another --out`);
   }
+}
+
+/** Creates an empty run folder in place (no replacing: see `stageRunFolder`). */
+export function createRunFolder(dir: string): RunFolder {
+  if (occupied(dir)) throw alreadyExists(dir);
   fs.mkdirSync(dir, { recursive: true });
   return new RunFolder(dir);
 }
 
+/**
+ * A new run built in a hidden sibling of its target and swapped in by `promote`, which
+ * training calls at the first checkpoint: until then a run it replaces is untouched, and a
+ * failed start leaves nothing behind.
+ */
+export class StagedRunFolder extends RunFolder {
+  private promoted = false;
+
+  constructor(readonly target: string) {
+    super(stagingFolder(target));
+  }
+
+  get isPromoted(): boolean {
+    return this.promoted;
+  }
+
+  /** Moves the run into place, replacing what was there. */
+  promote(): void {
+    if (this.promoted) return;
+    swapDirInto(this.location, this.target);
+    this.location = this.target;
+    this.promoted = true;
+  }
+
+  /** Removes the staged run if it never reached its target. */
+  discard(): void {
+    if (!this.promoted) fs.rmSync(this.location, { recursive: true, force: true });
+  }
+}
+
+export function stageRunFolder(dir: string, opts: { force?: boolean } = {}): StagedRunFolder {
+  checkNewRunTarget(dir, opts.force);
+  return new StagedRunFolder(dir);
+}
+
+/**
+ * Finishes any swap an interrupted process left half done: of the run folder itself (a
+ * `--force` replacement) and of its model folders and files. Only without a live writer.
+ */
+export function recoverRunFolder(dir: string): void {
+  if (!clearStaleLock(dir)) return;
+  recoverSwap(dir);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return;
+  recoverSwap(path.join(dir, RUN_FILES.best));
+  recoverSwap(path.join(dir, RUN_FILES.last));
+  for (const name of fs.readdirSync(dir)) {
+    if (/^\..+\.tmp-\d+-/.test(name)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+}
+
 /** Opens an existing run folder, checking it is one. */
 export function openRunFolder(dir: string): RunFolder {
+  recoverRunFolder(dir);
   const run = new RunFolder(dir);
   if (!fs.existsSync(dir)) throw new TimError(`run folder ${dir} does not exist`);
   if (!run.has('config')) throw new TimError(`${dir}: not a Tim run folder (no ${RUN_FILES.config})`);

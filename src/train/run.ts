@@ -10,9 +10,10 @@ import { indexDataset } from '../data/index-dataset';
 import { preprocessSpecOf } from '../data/preprocess';
 import { readSplit, stratifiedSplit, writeSplit } from '../data/split';
 import type { SplitManifest } from '../data/types';
-import { CHECKPOINTS_DIR, createRunFolder, openRunFolder, type RunFolder } from '../io/run-folder';
-import { createModel, groupVariables, loadPretrained, loadTimModel, saveTimModel, type TimModel } from '../models';
-import { selectBackend } from '../runtime/backend';
+import { checkNewRunTarget, CHECKPOINTS_DIR, openRunFolder, recoverRunFolder, type RunFolder, stageRunFolder, StagedRunFolder } from '../io/run-folder';
+import { acquireRunLock } from '../io/run-lock';
+import { createModel, getArchSpec, groupVariables, loadPretrained, loadTimModel, saveTimModel, type TimModel } from '../models';
+import { type BackendSelection, selectBackend } from '../runtime/backend';
 import { OutOfMemoryError, outOfMemoryMessage, rethrowIfOutOfMemory, suggestMicroBatch } from '../runtime/memory';
 import { wasmCanTrainConvNets } from '../runtime/wasm-kernels';
 import { type ModelWriter, readLoopState } from './checkpoint';
@@ -54,10 +55,35 @@ async function initialModel(cfg: TimConfig, numClasses: number): Promise<TimMode
   return loadPretrained(arch, pretrained, { numClasses, inputSize: size, seed: cfg.seed });
 }
 
-function assertWritable(dir: string, force: boolean | undefined): void {
-  if (!force && fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
-    throw new TimError(`run folder ${dir} already exists; use --force to overwrite it or --resume ${dir} to continue it`);
+/**
+ * Training from random weights with fine-tuning rates (the defaults: 1e-6 and 1e-5 for the
+ * backbone) barely moves the backbone, so the run ends near chance without any error.
+ */
+export function scratchRatesWarning(cfg: TimConfig): string | undefined {
+  if (cfg.model.pretrained !== 'none') return undefined;
+  const lr = cfg.train.lr_groups;
+  if (cfg.model.freeze_backbone) {
+    return 'model.pretrained is none and model.freeze_backbone is true: only the head trains, on a randomly initialised backbone; set model.pretrained to a weight file or model.freeze_backbone: false';
   }
+  const slow = (['early', 'middle'] as const).filter((g) => lr[g] > 0 && lr[g] < 1e-4);
+  if (slow.length === 0) return undefined;
+  return (
+    `model.pretrained is none (random weights) but ${slow.map((g) => `train.lr_groups.${g} is ${lr[g]}`).join(' and ')}, ` +
+    `a fine-tuning rate: the backbone will barely learn. Set ${slow.map((g) => `train.lr_groups.${g}`).join(' and ')} to about 1e-3 ` +
+    `(e.g. ${slow.map((g) => `--set train.lr_groups.${g}=1e-3`).join(' ')}), or give model.pretrained a weight file`
+  );
+}
+
+/** Checks what can be checked from the config alone, before any data is read. */
+function checkConfig(cfg: TimConfig): void {
+  getArchSpec(cfg.model.arch);
+  const { pretrained } = cfg.model;
+  if (pretrained !== 'none' && !fs.existsSync(pretrained)) {
+    throw new TimError(`model.pretrained: weight file '${pretrained}' not found (a .pth, .pt, .safetensors or model.json path, or none)`);
+  }
+  const lr = cfg.train.lr_groups;
+  const trainable = cfg.model.freeze_backbone ? lr.head > 0 : lr.early > 0 || lr.middle > 0 || lr.head > 0;
+  if (!trainable) throw new TimError(`train.lr_groups: nothing to train: every trained group has learning rate 0 (early ${lr.early}, middle ${lr.middle}, head ${lr.head})`);
 }
 
 /** Ctrl-C: the first finishes the step and saves last/; a second one quits at once. */
@@ -82,36 +108,77 @@ function installInterruptHandler(): { requested: () => boolean; remove: () => vo
 export async function train(config: TimConfig, opts: TrainOptions = {}): Promise<TrainSummary> {
   const t0 = Date.now();
   let cfg = config;
-  let run: RunFolder;
-  let split: SplitManifest;
-  if (opts.resume) {
-    run = openRunFolder(opts.resume);
-    const st = readLoopState(run.file('last'));
-    if (st.finished) throw new TimError(`${run.dir} has finished (epoch ${st.epoch}${st.stopped_early ? ', stopped early' : ''}); nothing to resume`);
-    cfg = run.config();
-    split = readSplit(run.file('split'));
-  } else {
-    const dir = opts.out ?? path.join(CHECKPOINTS_DIR, cfg.name);
-    assertWritable(dir, opts.force);
-    const index = await indexDataset(cfg.data.root);
-    if (index.classes.length < 2) throw new TimError(`${cfg.data.root}: found ${index.classes.length} class folder(s); training needs at least 2`);
-    split = stratifiedSplit(index, { valFraction: cfg.data.val_fraction, seed: cfg.seed });
-    run = createRunFolder(dir, { force: opts.force });
-    run.writeText('config', configToYaml(cfg));
-    run.writeJson('labels', split.classes);
-    writeSplit(run.file('split'), split);
+  const target = opts.resume ?? opts.out ?? path.join(CHECKPOINTS_DIR, cfg.name);
+  if (!opts.resume) {
+    // Everything that can fail is checked before the run folder is touched: a failed start
+    // leaves a run that was there as it was, and no new folder.
+    checkConfig(cfg);
+    checkNewRunTarget(target, opts.force);
   }
-  if (split.train.length === 0 || split.val.length === 0) throw new TimError(`${run.file('split')}: the training or validation split is empty`);
+  const lock = acquireRunLock(target);
+  let staged: StagedRunFolder | undefined;
+  let tm: TimModel | undefined;
+  try {
+    let resumed: RunFolder | undefined;
+    let split: SplitManifest;
+    if (opts.resume) {
+      const run = openRunFolder(opts.resume);
+      resumed = run;
+      const st = readLoopState(run.file('last'));
+      if (st.finished) throw new TimError(`${run.dir} has finished (epoch ${st.epoch}${st.stopped_early ? ', stopped early' : ''}); nothing to resume`);
+      cfg = run.config();
+      split = readSplit(run.file('split'));
+      if (split.train.length === 0 || split.val.length === 0) throw new TimError(`${run.file('split')}: the training or validation split is empty`);
+    } else {
+      recoverRunFolder(target);
+      checkNewRunTarget(target, opts.force);
+      const index = await indexDataset(cfg.data.root);
+      if (index.classes.length < 2) throw new TimError(`${cfg.data.root}: found ${index.classes.length} class folder(s); training needs at least 2`);
+      split = stratifiedSplit(index, { valFraction: cfg.data.val_fraction, seed: cfg.seed });
+      if (split.train.length === 0 || split.val.length === 0) throw new TimError(`${cfg.data.root}: data.val_fraction ${cfg.data.val_fraction} leaves the training or validation split empty`);
+    }
+    const warning = opts.resume ? undefined : scratchRatesWarning(cfg);
+    if (warning) log.warn(warning);
 
-  const backendChoice = opts.backend ?? cfg.runtime.backend;
-  const backend = await selectBackend(backendChoice, { forTraining: true, wasmCanTrain: wasmCanTrainConvNets });
-  if (tf.getBackend() === 'cpu') registerFastCpuTrainingKernels();
+    const backendChoice = opts.backend ?? cfg.runtime.backend;
+    const backend = await selectBackend(backendChoice, { forTraining: true, wasmCanTrain: wasmCanTrainConvNets });
+    if (tf.getBackend() === 'cpu') registerFastCpuTrainingKernels();
 
+    const numClasses = split.classes.length;
+    tm = resumed ? await loadTimModel(resumed.file('last')) : await initialModel(cfg, numClasses);
+    return await trainModel(cfg, tm, split, backend, {
+      ...opts,
+      t0,
+      run: () => {
+        if (resumed) return resumed;
+        staged = stageRunFolder(target, { force: opts.force });
+        staged.writeText('config', configToYaml(cfg));
+        staged.writeJson('labels', split.classes);
+        writeSplit(staged.file('split'), split);
+        return staged;
+      },
+    });
+  } finally {
+    staged?.discard();
+    tm?.model.dispose();
+    lock.release();
+  }
+}
+
+interface TrainModelOptions extends TrainOptions {
+  t0: number;
+  /** The run folder, created only once everything before training has passed. */
+  run: () => RunFolder;
+}
+
+async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, backend: BackendSelection, opts: TrainModelOptions): Promise<TrainSummary> {
+  const t0 = opts.t0;
   const numClasses = split.classes.length;
-  const tm = opts.resume ? await loadTimModel(run.file('last')) : await initialModel(cfg, numClasses);
-  if (tm.numClasses !== numClasses) throw new TimError(`${run.dir}: the model has ${tm.numClasses} classes, the split ${numClasses}`);
+  if (tm.numClasses !== numClasses) throw new TimError(`${opts.resume ?? 'the new run'}: the model has ${tm.numClasses} classes, the split ${numClasses}`);
   const t = cfg.train;
   const groups = trainedGroups(groupVariables(tm, cfg.model.stem), { freezeBackbone: cfg.model.freeze_backbone, lrGroups: t.lr_groups });
+  const trained = groupNamesWithVariables(groups);
+  if (trained.length === 0) throw new TimError('train.lr_groups: nothing to train: every group with variables has learning rate 0');
   // Gradient accumulation: as configured, else what fits the backend's memory, else the whole batch.
   const microBatch = Math.min(t.micro_batch ?? suggestMicroBatch(cfg.model.arch, cfg.data.image_size, backend.backend) ?? t.batch_size, t.batch_size);
   const classWeights = t.class_weights === 'balanced' ? balancedClassWeights(split.train.map((it) => it.label), numClasses) : undefined;
@@ -124,11 +191,17 @@ export async function train(config: TimConfig, opts: TrainOptions = {}): Promise
   try {
     trainLoader = await createLoader({ ...common, items: split.train, batchSize: t.batch_size, shuffle: true, augment: cfg.augment });
     valLoader = opts.evaluate ? undefined : await createLoader({ ...common, items: split.val, batchSize: t.batch_size, shuffle: false });
-    const trained = groupNamesWithVariables(groups);
+    const run = opts.run();
+    // A new run replaces what is at its target only once its first resumable checkpoint exists.
+    const writeModel: ModelWriter = async (model, dir, extraFiles) => {
+      const promoteAfter = run instanceof StagedRunFolder && dir === run.file('last');
+      await writeTimModel(model, dir, extraFiles);
+      if (promoteAfter) run.promote();
+    };
     log.info(
       `${opts.resume ? 'resuming' : 'training'} ${cfg.name}: ${cfg.model.arch}${cfg.model.freeze_backbone ? ' (frozen backbone)' : ''}, ` +
         `${split.train.length} train / ${split.val.length} val images, ${numClasses} classes, groups ${trained.join('+')}, ` +
-        `batch ${t.batch_size}${microBatch < t.batch_size ? ` in micro-batches of ${microBatch}` : ''}, ${trainLoader.numBatches} steps/epoch → ${run.dir}`,
+        `batch ${t.batch_size}${microBatch < t.batch_size ? ` in micro-batches of ${microBatch}` : ''}, ${trainLoader.numBatches} steps/epoch → ${run instanceof StagedRunFolder ? run.target : run.dir}`,
     );
     let outcome;
     try {
@@ -145,7 +218,7 @@ export async function train(config: TimConfig, opts: TrainOptions = {}): Promise
         classWeights,
         microBatch,
         run,
-        writeModel: writeTimModel,
+        writeModel,
         resume: Boolean(opts.resume),
         shouldStop: () => Boolean(signals?.requested() || opts.shouldStop?.()),
         progress: new Progress(opts.liveProgress),
@@ -193,6 +266,5 @@ export async function train(config: TimConfig, opts: TrainOptions = {}): Promise
     signals?.remove();
     trainLoader?.dispose();
     valLoader?.dispose();
-    tm.model.dispose();
   }
 }

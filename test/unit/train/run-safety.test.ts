@@ -1,0 +1,155 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import sharp from 'sharp';
+import { parseConfig } from '../../../src/config/load';
+import type { TimConfig } from '../../../src/config/schema';
+import { log } from '../../../src/core/log';
+import { RunFolder } from '../../../src/io/run-folder';
+import { acquireRunLock, lockFileOf } from '../../../src/io/run-lock';
+import { scratchRatesWarning, train } from '../../../src/train/run';
+import type { HistoryRecord } from '../../../src/train/types';
+import { tmpDir } from '../../support/tmp';
+
+jest.setTimeout(180_000);
+
+async function writeImages(root: string): Promise<void> {
+  for (const [k, name] of ['alpha', 'beta'].entries()) {
+    fs.mkdirSync(path.join(root, name), { recursive: true });
+    for (let i = 0; i < 4; i++) {
+      const data = Buffer.alloc(16 * 16 * 3, 60 + 120 * k + 10 * i);
+      await sharp(data, { raw: { width: 16, height: 16, channels: 3 } }).png().toFile(path.join(root, name, `${name}_${i}.png`));
+    }
+  }
+}
+
+function raw(root: string, over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'safety',
+    seed: 3,
+    data: { root, image_size: 16, val_fraction: 0.5, cache: false },
+    model: { arch: 'tiny_cnn' },
+    train: { epochs: 1, batch_size: 4, lr_groups: { early: 1e-3, middle: 1e-3, head: 1e-2 } },
+    runtime: { backend: 'cpu' },
+    ...over,
+  };
+}
+
+const config = (root: string, over: Record<string, unknown> = {}): TimConfig => parseConfig(raw(root, over));
+
+/** Every file under a folder with its bytes, to show nothing in it changed. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (rel: string): void => {
+    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const r = path.join(rel, e.name);
+      if (e.isDirectory()) walk(r);
+      else out[r] = fs.readFileSync(path.join(dir, r)).toString('base64');
+    }
+  };
+  walk('');
+  return out;
+}
+
+describe('train(): nothing a user has is lost', () => {
+  const work = tmpDir();
+  const root = path.join(work.dir, 'images');
+  const out = path.join(work.dir, 'runs', 'safety');
+  let original: Record<string, string>;
+  beforeAll(async () => {
+    await writeImages(root);
+    await train(config(root), { out, liveProgress: false });
+    original = snapshot(out);
+  });
+  afterAll(() => work.cleanup());
+
+  const siblings = (): string[] => fs.readdirSync(path.dirname(out)).filter((n) => n !== 'safety');
+
+  it.each([
+    ['an unknown architecture', { model: { arch: 'resnet5O' } }, {}, /unknown architecture 'resnet5O'/],
+    ['a mistyped pretrained file', { model: { arch: 'tiny_cnn', pretrained: 'weights/nope.pth' } }, {}, /model\.pretrained: weight file 'weights\/nope\.pth' not found/],
+    ['all learning rates 0', { train: { epochs: 1, batch_size: 4, lr_groups: { early: 0, middle: 0, head: 0 } } }, {}, /nothing to train/],
+    ['a missing data root', { data: { root: '/nonexistent/data', image_size: 16 } }, {}, /data root '\/nonexistent\/data' does not exist/],
+    ['an unavailable backend', { runtime: { backend: 'gpu' } }, {}, /backend 'gpu' is unavailable/],
+  ])('--force with %s fails and leaves the old run as it was', async (_what, over, _opts, message) => {
+    await expect(train(config(root, over), { out, force: true, liveProgress: false })).rejects.toThrow(message);
+    expect(snapshot(out)).toEqual(original);
+    expect(siblings()).toEqual([]);
+  });
+
+  it('--force that fails in the first epoch, before any checkpoint, leaves the old run as it was', async () => {
+    const failing = { evaluate: (): never => { throw new Error('validation failed'); } };
+    await expect(train(config(root), { out, force: true, liveProgress: false, ...failing })).rejects.toThrow(/validation failed/);
+    expect(snapshot(out)).toEqual(original);
+    expect(siblings()).toEqual([]);
+  });
+
+  it('an unknown architecture on a new run leaves no run folder', async () => {
+    const fresh = path.join(work.dir, 'fresh', 'r');
+    await expect(train(config(root, { model: { arch: 'nope' } }), { out: fresh, liveProgress: false })).rejects.toThrow(/unknown architecture/);
+    expect(fs.existsSync(path.join(work.dir, 'fresh'))).toBe(false);
+  });
+
+  it('--force replaces only Tim runs, and names cannot point at the checkpoints root', async () => {
+    const thesis = path.join(work.dir, 'thesis');
+    fs.mkdirSync(thesis);
+    fs.writeFileSync(path.join(thesis, 'chapter1.tex'), 'my thesis');
+    await expect(train(config(root), { out: thesis, force: true, liveProgress: false })).rejects.toThrow(/not a Tim run folder \(no config\.yaml\); --force replaces only Tim runs/);
+    expect(fs.readdirSync(thesis)).toEqual(['chapter1.tex']);
+    for (const name of ['.', '..', '.hidden', 'a/b', '../up']) {
+      expect(() => parseConfig(raw(root, { name }))).toThrow(/key 'name'/);
+    }
+  });
+
+  it('a run folder has one writer; a lock left by a dead process is taken over', async () => {
+    const held = acquireRunLock(out);
+    try {
+      await expect(train(config(root), { resume: out })).rejects.toThrow(/in use by another Tim process \(pid \d+ on /);
+      await expect(train(config(root), { out, force: true })).rejects.toThrow(/in use by another Tim process/);
+    } finally {
+      held.release();
+    }
+    expect(snapshot(out)).toEqual(original);
+
+    // Two trainings at once on one folder: exactly one runs.
+    const both = await Promise.allSettled([
+      train(config(root), { out, force: true, liveProgress: false }),
+      train(config(root), { out, force: true, liveProgress: false }),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const rejected = both.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(String(rejected?.reason)).toMatch(/in use by another Tim process/);
+    expect(new RunFolder(out).readJsonLines<HistoryRecord>('history').map((h) => h.epoch)).toEqual([1]);
+
+    // A crashed process's lock: its pid no longer runs.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    fs.writeFileSync(lockFileOf(out), JSON.stringify({ pid: Number(dead.stdout), hostname: os.hostname(), started: new Date().toISOString() }));
+    await train(config(root), { out, force: true, liveProgress: false });
+    expect(fs.existsSync(lockFileOf(out))).toBe(false);
+    original = snapshot(out);
+  });
+});
+
+describe('training from scratch with fine-tuning rates', () => {
+  it('warns and says what to set', async () => {
+    const base = { name: 'w', data: { root: 'd' } };
+    const warning = scratchRatesWarning(parseConfig({ ...base, model: { arch: 'resnet50', pretrained: 'none' } }));
+    expect(warning).toMatch(/model\.pretrained is none.*train\.lr_groups\.early is 0\.000001 and train\.lr_groups\.middle is 0\.00001.*--set train\.lr_groups\.early=1e-3 --set train\.lr_groups\.middle=1e-3/);
+    expect(scratchRatesWarning(parseConfig({ ...base, model: { arch: 'resnet50', pretrained: 'none', freeze_backbone: true } }))).toMatch(/only the head trains/);
+    expect(scratchRatesWarning(parseConfig({ ...base, model: { arch: 'resnet50', pretrained: 'none' }, train: { lr_groups: { early: 1e-3, middle: 1e-3, head: 1e-3 } } }))).toBeUndefined();
+    expect(scratchRatesWarning(parseConfig({ ...base, model: { arch: 'resnet50', pretrained: 'weights/r.pth' } }))).toBeUndefined();
+
+    const work = tmpDir();
+    const warn = jest.spyOn(log, 'warn').mockImplementation(() => undefined);
+    try {
+      const root = path.join(work.dir, 'images');
+      await writeImages(root);
+      await train(config(root, { train: { epochs: 1, batch_size: 4 } }), { out: path.join(work.dir, 'r'), liveProgress: false });
+      expect(warn.mock.calls.map((c) => String(c[0])).filter((m) => /model\.pretrained is none/.test(m))).toHaveLength(1);
+    } finally {
+      warn.mockRestore();
+      work.cleanup();
+    }
+  });
+});
