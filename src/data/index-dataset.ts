@@ -51,8 +51,13 @@ function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Class folders (sorted by name) and every non-hidden file below each of them. */
-export function listDataset(root: string): { classes: string[]; files: FoundFile[] } {
+/**
+ * Class folders (sorted by name) and every non-hidden file below each of them. Links to files
+ * are followed; a folder is walked once per real path, and never one holding the root (a link
+ * to an ancestor would relabel every class). A file reached under two classes is left out of
+ * both, so no image carries two labels; `ignored` says what was left out and why.
+ */
+export function listDataset(root: string): { classes: string[]; files: FoundFile[]; ignored: SkippedFile[] } {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(root);
@@ -60,14 +65,39 @@ export function listDataset(root: string): { classes: string[]; files: FoundFile
     throw new TimError(`data root '${root}' does not exist`);
   }
   if (!stat.isDirectory()) throw new TimError(`data root '${root}' is not a folder`);
+  const realRoot = fs.realpathSync(root);
   const classes = fs
     .readdirSync(root, { withFileTypes: true })
     .filter((d) => !isHidden(d.name) && (d.isDirectory() || (d.isSymbolicLink() && isDir(path.join(root, d.name)))))
     .map((d) => d.name)
     .sort(byName);
-  const files: FoundFile[] = [];
+  const found: FoundFile[] = [];
+  const ignored: SkippedFile[] = [];
+  const walked = new Set<string>([realRoot]);
+  const labelsOf = new Map<string, Set<number>>();
+  const realOf = new Map<FoundFile, string>();
+  const enter = (rel: string): boolean => {
+    let real: string;
+    try {
+      real = fs.realpathSync(path.join(root, rel));
+    } catch (e) {
+      ignored.push({ path: rel, reason: `unreadable folder (${oneLine(e)})` });
+      return false;
+    }
+    if (realRoot === real || realRoot.startsWith(`${real}${path.sep}`)) {
+      ignored.push({ path: rel, reason: 'a link to a folder holding the data root; not followed' });
+      return false;
+    }
+    if (walked.has(real)) {
+      ignored.push({ path: rel, reason: `the same folder as one already read (${real}); not read twice` });
+      return false;
+    }
+    walked.add(real);
+    return true;
+  };
   classes.forEach((cls, label) => {
     const walk = (rel: string): void => {
+      if (!enter(rel)) return;
       const entries = fs.readdirSync(path.join(root, rel), { withFileTypes: true }).sort((a, b) => byName(a.name, b.name));
       for (const e of entries) {
         if (isHidden(e.name)) continue;
@@ -77,16 +107,36 @@ export function listDataset(root: string): { classes: string[]; files: FoundFile
         try {
           st = fs.statSync(full);
         } catch {
-          files.push({ path: childRel, label, size: -1, mtimeMs: 0 });
+          found.push({ path: childRel, label, size: -1, mtimeMs: 0 });
           continue;
         }
         if (st.isDirectory()) walk(childRel);
-        else if (st.isFile()) files.push({ path: childRel, label, size: st.size, mtimeMs: st.mtimeMs });
+        else if (st.isFile()) {
+          const f: FoundFile = { path: childRel, label, size: st.size, mtimeMs: st.mtimeMs };
+          const real = fs.realpathSync(full);
+          const labels = labelsOf.get(real) ?? new Set<number>();
+          if (labels.has(label)) {
+            ignored.push({ path: childRel, reason: `the same file as another of class '${cls}' (${real}); counted once` });
+            continue;
+          }
+          labels.add(label);
+          labelsOf.set(real, labels);
+          realOf.set(f, real);
+          found.push(f);
+        }
       }
     };
     walk(cls);
   });
-  return { classes, files };
+  const files = found.filter((f) => {
+    const real = realOf.get(f);
+    const labels = real === undefined ? undefined : labelsOf.get(real);
+    if (!labels || labels.size < 2) return true;
+    const names = [...labels].map((l) => `'${classes[l] ?? l}'`).join(' and ');
+    ignored.push({ path: f.path, reason: `the same file (${real}) is under classes ${names}; left out of all of them` });
+    return false;
+  });
+  return { classes, files, ignored };
 }
 
 function isDir(p: string): boolean {
@@ -158,7 +208,8 @@ function writeChecks(file: string, files: Record<string, FileCheck>): void {
  */
 export async function indexDatasetDetailed(root: string, opts: IndexOptions = {}): Promise<DetailedIndex> {
   const verify = opts.verify ?? true;
-  const { classes, files } = listDataset(root);
+  const { classes, files, ignored } = listDataset(root);
+  if (opts.warn ?? true) for (const f of ignored) log.warn(`ignoring ${path.join(root, f.path)}: ${f.reason}`);
   if (classes.length < 2) {
     throw new TimError(`data root '${root}' must hold one sub-folder per class and at least two classes (found ${classes.length})`);
   }

@@ -141,3 +141,39 @@ describe('GIF', () => {
     }
   });
 });
+
+describe('indexDataset with links', () => {
+  it('follows links to files, reads each folder once, never walks an ancestor, and gives no image two labels', async () => {
+    const { dir: root, cleanup } = tmpDir();
+    const outside = tmpDir();
+    const err = captureStderr();
+    try {
+      await writeNoise(path.join(root, 'Alpha', 'a1.png'), 16, 16, 'png');
+      await writeNoise(path.join(root, 'Alpha', 'shared.png'), 16, 16, 'png');
+      await writeNoise(path.join(root, 'Beta', 'b1.png'), 16, 16, 'png');
+      await writeNoise(path.join(root, 'Gamma', 'g1.png'), 16, 16, 'png');
+      fs.symlinkSync('..', path.join(root, 'Beta', 'loop'));
+      fs.symlinkSync('../..', path.join(root, 'Beta', 'outside'));
+      fs.symlinkSync('.', path.join(root, 'Gamma', 'self1'));
+      fs.symlinkSync('.', path.join(root, 'Gamma', 'self2'));
+      fs.symlinkSync('../Alpha/shared.png', path.join(root, 'Beta', 'stolen.png'));
+      fs.symlinkSync('g1.png', path.join(root, 'Gamma', 'again.png'));
+      // A folder outside the root, linked in: followed, as a symlink farm needs.
+      await writeNoise(path.join(outside.dir, 'e1.png'), 16, 16, 'png');
+      fs.symlinkSync(outside.dir, path.join(root, 'Gamma', 'sub'));
+      const index = await indexDataset(root);
+      const byLabel = index.items.map((it) => `${index.classes[it.label]}:${it.path}`).sort();
+      expect(byLabel).toEqual(['Alpha:Alpha/a1.png', 'Beta:Beta/b1.png', 'Gamma:Gamma/again.png', 'Gamma:Gamma/sub/e1.png']);
+      const warned = err.lines().join('\n');
+      expect(warned).toMatch(/ignoring .*Beta\/loop: a link to a folder holding the data root; not followed/);
+      expect(warned).toMatch(/ignoring .*Beta\/outside: a link to a folder holding the data root/);
+      expect(warned).toMatch(/ignoring .*Gamma\/self1: the same folder as one already read/);
+      expect(warned).toMatch(/ignoring .*Alpha\/shared\.png: the same file .* is under classes 'Alpha' and 'Beta'; left out of all of them/);
+      expect(warned).toMatch(/ignoring .*Gamma\/g1\.png: the same file as another of class 'Gamma'/);
+    } finally {
+      err.restore();
+      cleanup();
+      outside.cleanup();
+    }
+  });
+});
