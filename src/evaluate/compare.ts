@@ -3,6 +3,7 @@ import { TimError } from '../core/errors';
 import { openRunFolder, type RunFolder } from '../io/run-folder';
 import type { BootstrapInterval } from './bootstrap';
 import { csvText } from './csv';
+import { compareRunDirs, pairwiseMarkdown, pairwiseRows, type PairedBootstrapOptions, type PairwiseComparison } from './paired';
 import { evaluateRun, type EvaluateOptions, type MetricsJson } from './run';
 
 /** One run's line of the comparison table. */
@@ -24,6 +25,10 @@ export interface Comparison {
   markdown: string;
   csv: string;
   rows: ComparisonRow[];
+  /** Every pair of runs: paired differences and McNemar's test, or why they are not paired. */
+  pairwise: PairwiseComparison;
+  /** One line per pair, as CSV. */
+  pairsCsv: string;
 }
 
 function bestEpochOf(run: RunFolder): number | null {
@@ -65,10 +70,14 @@ function rowOf(dir: string): ComparisonRow {
 const f3 = (v: number): string => v.toFixed(3);
 const withInterval = (i: BootstrapInterval & { value: number }): string => `${f3(i.value)} [${f3(i.lo)}, ${f3(i.hi)}]`;
 
-/** The comparison table of runs that have metrics.json, as Markdown and CSV. */
-export function compareRuns(runDirs: string[]): Comparison {
+/** The comparison table of runs that have metrics.json, as Markdown and CSV, with the paired tests of every pair. */
+export function compareRuns(runDirs: string[], opts: PairedBootstrapOptions = {}): Comparison {
   if (runDirs.length === 0) throw new TimError('compare: no runs given');
   const rows = runDirs.map(rowOf);
+  const pairwise = compareRunDirs(
+    rows.map((r) => ({ label: r.run, dir: r.dir })),
+    opts,
+  );
   const header = ['run', 'arch', 'resize', 'batch', 'val images', 'accuracy [95% CI]', 'F1 weighted [95% CI]', 'F1 macro [95% CI]', 'best epoch'];
   const cells = rows.map((r) => [r.run, r.arch, r.resize, String(r.batch), String(r.samples), withInterval(r.accuracy), withInterval(r.f1_weighted), withInterval(r.f1_macro), r.best_epoch === null ? '—' : String(r.best_epoch)]);
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
@@ -79,6 +88,7 @@ export function compareRuns(runDirs: string[]): Comparison {
     '',
     'Held-out validation split of each run; intervals are 95% percentile bootstrap intervals over its predictions.',
     '',
+    pairwiseMarkdown(pairwise),
   ].join('\n');
   const csv = csvText([
     ['run', 'arch', 'resize', 'batch', 'val_images', 'accuracy', 'accuracy_lo', 'accuracy_hi', 'f1_weighted', 'f1_weighted_lo', 'f1_weighted_hi', 'f1_macro', 'f1_macro_lo', 'f1_macro_hi', 'best_epoch'],
@@ -100,7 +110,7 @@ export function compareRuns(runDirs: string[]): Comparison {
       r.best_epoch ?? '',
     ]),
   ]);
-  return { markdown, csv, rows };
+  return { markdown, csv, rows, pairwise, pairsCsv: csvText(pairwiseRows(pairwise)) };
 }
 
 /** Evaluates the runs that lack metrics.json, then compares all of them. */
@@ -109,5 +119,5 @@ export async function evaluateAndCompare(runDirs: string[], opts: EvaluateOption
     const run = openRunFolder(dir);
     if (!run.has('metrics')) await evaluateRun(dir, { ...opts, data: undefined, out: undefined });
   }
-  return compareRuns(runDirs);
+  return compareRuns(runDirs, { resamples: opts.bootstrap, seed: opts.seed });
 }

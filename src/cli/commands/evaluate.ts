@@ -66,8 +66,9 @@ async function handler(a: EvaluateArgs): Promise<void> {
     const prefix = a.out ?? path.join(CHECKPOINTS_DIR, 'comparison');
     writeFileAtomic(`${prefix}.md`, cmp.markdown);
     writeFileAtomic(`${prefix}.csv`, cmp.csv);
+    writeFileAtomic(`${prefix}-pairs.csv`, cmp.pairsCsv);
     process.stdout.write(cmp.markdown);
-    log.info(`wrote ${prefix}.md and ${prefix}.csv`);
+    log.info(`wrote ${prefix}.md, ${prefix}.csv and ${prefix}-pairs.csv`);
     return;
   }
   const run = a.run ? openRunFolder(a.run) : latestRun();

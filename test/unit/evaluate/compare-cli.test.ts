@@ -43,6 +43,19 @@ test('comparison evaluates runs without metrics.json, then tabulates them with i
     // The Markdown line shows the value with its interval.
     expect(cmp.markdown).toContain(`${m.accuracy.toFixed(3)} [${m.bootstrap.metrics.accuracy.lo.toFixed(3)}, ${m.bootstrap.metrics.accuracy.hi.toFixed(3)}]`);
   });
+  // Both runs scored the same held-out images: one paired comparison, later run minus earlier.
+  const pair = cmp.pairwise.pairs[0]!;
+  expect(cmp.pairwise.pairs).toHaveLength(1);
+  expect(pair.paired).toBe(true);
+  if (pair.paired) {
+    const m = runs.map((dir) => JSON.parse(fs.readFileSync(path.join(dir, 'metrics.json'), 'utf8')) as MetricsJson);
+    expect(pair.accuracy.diff).toBeCloseTo(m[1]!.accuracy - m[0]!.accuracy, 12);
+    expect(pair.f1_macro.diff).toBeCloseTo(m[1]!.f1_macro - m[0]!.f1_macro, 12);
+    expect(pair.images).toBe(m[0]!.num_samples);
+  }
+  expect(cmp.markdown).toContain('## Paired comparisons');
+  expect(cmp.markdown).toContain(`- ${pair.sentence}`);
+  expect(pair.sentence).toMatch(/^tiny_stretch − tiny_letterbox: /);
   const csv = parseCsv(cmp.csv);
   expect(csv[0]).toContain('accuracy_lo');
   expect(csv).toHaveLength(3);
@@ -68,6 +81,8 @@ test('tim evaluate: latest run by default, a summary on stdout, --runs writes th
   expect(c.stdout).toMatch(/^\| run \| arch \| resize \| batch/);
   expect(fs.readFileSync(path.join(tmp.dir, 'checkpoints', 'comparison.md'), 'utf8')).toBe(c.stdout);
   expect(parseCsv(fs.readFileSync(path.join(tmp.dir, 'checkpoints', 'comparison.csv'), 'utf8'))).toHaveLength(3);
+  const pairs = parseCsv(fs.readFileSync(path.join(tmp.dir, 'checkpoints', 'comparison-pairs.csv'), 'utf8'));
+  expect(pairs.map((r) => r.slice(0, 3))).toEqual([['a', 'b', 'paired'], ['tiny_letterbox', 'tiny_stretch', 'yes']]);
 
   const bad = tim(tmp.dir, 'evaluate', '--run', path.join(tmp.dir, 'nope'));
   expect(bad.status).not.toBe(0);
