@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { TimError } from '../core/errors';
+import { compareRunDirs, pairwiseMarkdown, pairwiseRows, type PairwiseComparison } from '../evaluate/paired';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
+import { RUN_FILES } from '../io/run-folder';
 import { toCsv } from './csv';
 import { HEADLINE_KEYS, intervalOf, isFinishedRun, listRunDirs, readRunData, summaryNumber, type RunData } from './run-data';
 import type { GridAxis, GridValue, SweepSpec } from './sweep-spec';
@@ -10,6 +12,8 @@ import type { GridAxis, GridValue, SweepSpec } from './sweep-spec';
 export const SWEEP_MANIFEST = 'sweep.json';
 export const SUMMARY_CSV = 'summary.csv';
 export const SUMMARY_MD = 'summary.md';
+/** `DIR/pairs.csv`: the paired comparisons of the sweep's runs. */
+export const PAIRS_CSV = 'pairs.csv';
 
 export interface SweepManifest {
   name: string;
@@ -141,13 +145,50 @@ export function summaryMarkdown(manifest: SweepManifest | undefined, rows: Sweep
   return `${lines.join('\n')}\n`;
 }
 
-/** Writes `summary.csv` and `summary.md` for every finished run in a sweep folder. */
-export function writeSweepSummary(dir: string): { csv: string; md: string; finished: number } {
+/**
+ * Which runs a sweep compares: those whose grid values differ in exactly one key (the effect of
+ * one setting with the others held), or every pair when the grid values are not known.
+ */
+export function comparablePairs(manifest: SweepManifest | undefined, rows: readonly SweepRow[]): [number, number][] {
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r.values)))];
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < rows.length; i++) {
+    for (let j = i + 1; j < rows.length; j++) {
+      const differing = keys.filter((k) => (rows[i] as SweepRow).values[k] !== (rows[j] as SweepRow).values[k]).length;
+      if (!manifest || keys.length === 0 || differing === 1) pairs.push([i, j]);
+    }
+  }
+  return pairs;
+}
+
+/** Paired comparisons of the finished runs that have predictions.csv; the others are left out, with a note. */
+export function sweepPairs(manifest: SweepManifest | undefined, rows: readonly SweepRow[], opts: { resamples?: number; seed?: number } = {}): { comparison: PairwiseComparison; missing: string[] } {
+  const scored = rows.filter((r) => fs.existsSync(path.join(r.run.dir, RUN_FILES.predictions)));
+  const missing = rows.filter((r) => !scored.includes(r)).map((r) => r.run.name);
+  const comparison = compareRunDirs(
+    scored.map((r) => ({ label: r.run.name, dir: r.run.dir })),
+    { ...opts, pairs: comparablePairs(manifest, scored) },
+  );
+  return { comparison, missing };
+}
+
+function pairsSection(pairs: ReturnType<typeof sweepPairs>): string {
+  const lines = [pairwiseMarkdown(pairs.comparison)];
+  if (pairs.comparison.pairs.length > 0) lines.unshift('Runs are compared when their grid values differ in one key only.', '');
+  if (pairs.missing.length > 0) lines.push(`Not compared (no ${RUN_FILES.predictions}; evaluate them again): ${pairs.missing.join(', ')}.`, '');
+  return lines.join('\n');
+}
+
+/** Writes `summary.csv`, `summary.md` and `pairs.csv` for every finished run in a sweep folder. */
+export function writeSweepSummary(dir: string, opts: { resamples?: number; seed?: number } = {}): { csv: string; md: string; pairs: string; finished: number } {
   if (!fs.existsSync(dir)) throw new TimError(`sweep folder ${dir} does not exist`);
   const { manifest, rows } = finishedSweepRows(dir);
   const csv = path.join(dir, SUMMARY_CSV);
   const md = path.join(dir, SUMMARY_MD);
+  const pairsFile = path.join(dir, PAIRS_CSV);
+  const pairs = sweepPairs(manifest, rows, opts);
   writeFileAtomic(csv, summaryCsv(manifest, rows));
-  writeFileAtomic(md, summaryMarkdown(manifest, rows, manifest?.runs.length));
-  return { csv, md, finished: rows.length };
+  writeFileAtomic(pairsFile, toCsv(pairwiseRows(pairs.comparison)));
+  writeFileAtomic(md, `${summaryMarkdown(manifest, rows, manifest?.runs.length)}\n${pairsSection(pairs)}`);
+  return { csv, md, pairs: pairsFile, finished: rows.length };
 }

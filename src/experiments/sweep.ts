@@ -29,7 +29,7 @@ export interface SweepResult {
   ran: string[];
   skipped: string[];
   failed: { name: string; error: string }[];
-  summary: { csv: string; md: string; finished: number };
+  summary: { csv: string; md: string; pairs: string; finished: number };
 }
 
 export function sweepOutDir(spec: SweepSpec, out?: string): string {
@@ -97,7 +97,7 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promis
       failed.push({ name: run.name, error: oneLine(e) });
     }
   }
-  const summary = writeSweepSummary(out);
+  const summary = writeSweepSummary(out, { resamples: spec.evaluate.bootstrap, seed: spec.evaluate.seed });
   log.info(`sweep ${spec.name}: ${summary.finished} of ${all.length} runs finished; summary in ${summary.md}`);
   return { out, planned, ran, skipped, failed, summary };
 }

@@ -39,7 +39,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
     const spec = loadSweepSpec(args.config);
     const out = sweepOutDir(spec, args.out);
     if (args.summarize) {
-      const s = writeSweepSummary(out);
+      const s = writeSweepSummary(out, { resamples: spec.evaluate.bootstrap, seed: spec.evaluate.seed });
       process.stdout.write(`${s.md}\n${s.csv}\n`);
       return;
     }

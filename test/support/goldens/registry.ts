@@ -2,6 +2,7 @@ import { metricsCases } from './cases/sklearn-metrics';
 import { lossCases } from './cases/torch-loss';
 import { LETTERBOX_CASES, letterboxInputName, letterboxOutputName, letterboxPixels, ppm } from './cases/pillow-letterbox';
 import { JITTER_FACTORS, JITTER_ORDER, JITTER_SHAPE, jitterInput } from './cases/torchvision-jitter';
+import { pairedStatsCases } from './cases/paired-stats';
 import type { GoldenEntry } from './types';
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
@@ -55,6 +56,13 @@ export const GOLDENS: GoldenEntry[] = [
       'tiny_cnn_io.safetensors': { kind: 'safetensors', atol: 1e-6, rtol: 1e-5 },
       'legacy.pth': { kind: 'torch-load' },
     },
+  },
+  {
+    name: 'paired-stats',
+    script: 'scripts/eval_paired_stats.py',
+    about: "statsmodels 0.13 exact McNemar and Holm, scipy 1.10 t-intervals, scikit-learn/numpy paired bootstrap differences on fixed resamples",
+    inputs: () => ({ 'cases.json': json(pairedStatsCases()) }),
+    runs: () => [['{in}/cases.json', '{out}/stats.json']],
   },
 ];
 

@@ -1,8 +1,7 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { differenceInterval, pairedDifference } from '../../../src/evaluate/paired';
 import { holmAdjust, mcnemarExact, tInterval } from '../../../src/evaluate/stats';
 import { pairedStatsCases } from '../../support/goldens/cases/paired-stats';
+import { loadGolden } from '../../support/goldens/golden';
 
 interface Reference {
   mcnemar: number[];
@@ -12,7 +11,7 @@ interface Reference {
 }
 
 const cases = pairedStatsCases();
-const ref = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../fixtures/golden/paired-stats/stats.json'), 'utf8')) as Reference;
+const ref = loadGolden('paired-stats').json<Reference>('stats.json');
 
 describe('paired statistics against statsmodels, scipy and scikit-learn (golden)', () => {
   it("McNemar's exact test matches statsmodels to 1e-9", () => {

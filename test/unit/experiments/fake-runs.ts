@@ -90,16 +90,18 @@ export function writeFakeTraining(dir: string, config: TimConfig, opts: FakeTrai
   );
 }
 
-/** What evaluation leaves: metrics.json (with bootstrap intervals) and confusion.csv. */
+/** What evaluation leaves: metrics.json (with bootstrap intervals), predictions.csv and confusion.csv. */
 export function writeFakeEvaluation(dir: string): void {
   const classes = JSON.parse(fs.readFileSync(path.join(dir, 'labels.json'), 'utf8')) as string[];
-  const split = JSON.parse(fs.readFileSync(path.join(dir, 'split.json'), 'utf8')) as { val: { label: number }[] };
+  const split = JSON.parse(fs.readFileSync(path.join(dir, 'split.json'), 'utf8')) as { val: { path: string; label: number }[] };
   const rand = lcg(split.val.length + classes.length + dir.length);
   const n = classes.length;
   const confusion = classes.map(() => new Array<number>(n).fill(0));
+  const predictions: (string | number)[][] = [['path', 'label', 'pred', 'confidence']];
   for (const item of split.val) {
     const pred = rand() < 0.7 ? item.label : Math.floor(rand() * n);
     (confusion[item.label] as number[])[pred] = ((confusion[item.label] as number[])[pred] ?? 0) + 1;
+    predictions.push([item.path, classes[item.label] ?? '', classes[pred] ?? '', 0.5]);
   }
   const total = split.val.length;
   const correct = confusion.reduce((s, row, i) => s + (row[i] ?? 0), 0);
@@ -132,6 +134,7 @@ export function writeFakeEvaluation(dir: string): void {
     bootstrap: { resamples: 200, seed: 0, sample_fraction: 1, sample_size: total, confidence: 0.95, method: 'percentile', metrics: intervals },
     confusions: [{ true_label: classes[0], pred_label: classes[1], count: 2, rate: 0.4, examples: [`${classes[0]}/x.jpg`] }],
   };
+  fs.writeFileSync(path.join(dir, 'predictions.csv'), toCsv(predictions));
   fs.writeFileSync(path.join(dir, 'metrics.json'), JSON.stringify(metrics));
   fs.writeFileSync(path.join(dir, 'confusion.csv'), toCsv([['true\\pred', ...classes], ...classes.map((c, i) => [c, ...(confusion[i] ?? [])])]));
 }

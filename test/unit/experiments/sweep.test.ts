@@ -170,6 +170,17 @@ describe('running a sweep', () => {
       expect(md).toMatch(/4 of 4 runs finished/);
       for (const name of dirs) expect(md).toContain(`| ${name} |`);
       expect(md).toMatch(/\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]/);
+      // Paired comparisons of the runs one setting apart (four of the six pairs), Holm-corrected.
+      const pairs = parseCsv(fs.readFileSync(path.join(out, 'pairs.csv'), 'utf8'));
+      expect(pairs.slice(1).map((r) => `${r[1]} − ${r[0]}`)).toEqual([
+        'resize-letterbox_batch_size-48 − resize-letterbox_batch_size-32',
+        'resize-stretch_batch_size-32 − resize-letterbox_batch_size-32',
+        'resize-stretch_batch_size-48 − resize-letterbox_batch_size-48',
+        'resize-stretch_batch_size-48 − resize-stretch_batch_size-32',
+      ]);
+      expect(pairs.slice(1).every((r) => r[2] === 'yes' && r[pairs[0]!.indexOf('correction')] === 'holm')).toBe(true);
+      expect(md).toContain('## Paired comparisons');
+      expect(md).toMatch(/- resize-stretch_batch_size-32 − resize-letterbox_batch_size-32: [+−]?\d+\.\d points \[.*\], p [=<] .*\(Holm, 4 comparisons\)/);
     } finally {
       t.cleanup();
     }
