@@ -20,6 +20,18 @@ export const dataSchema = z.strictObject({
   cache: z.boolean().default(true),
   /** Where decoded images are cached; defaults to `<root>/.tim-cache`. */
   cache_dir: z.string().optional(),
+  /** Seed of the train/validation split; defaults to the run's `seed`, so a seed sweep can keep one split. */
+  split_seed: z.number().int().optional(),
+  /** Stratified k-fold cross-validation: the images are dealt into `folds` parts... */
+  folds: z.number().int().min(2).optional(),
+  /** ...and fold `fold` (0-based) is held out; `val_fraction` is then unused. */
+  fold: z.number().int().min(0).optional(),
+}).superRefine((d, ctx) => {
+  if ((d.folds === undefined) !== (d.fold === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [d.folds === undefined ? 'folds' : 'fold'], message: 'data.folds and data.fold go together (e.g. folds: 5, fold: 0)' });
+  } else if (d.folds !== undefined && d.fold !== undefined && d.fold >= d.folds) {
+    ctx.addIssue({ code: 'custom', path: ['fold'], message: `fold ${d.fold} is out of range; folds are 0-based, 0 to ${d.folds - 1}` });
+  }
 });
 
 export const normalizeSchema = z.strictObject({

@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../io/atomic';
 import { indexDataset } from './index-dataset';
 import { createLoader } from './loader';
 import { preprocessSpecOf } from './preprocess';
-import { stratifiedSplit } from './split';
+import { splitForConfig } from './split';
 import { denormalizeImages } from './tensor';
 
 export interface PreviewOptions {
@@ -25,7 +25,7 @@ export async function renderPreview(config: TimConfig, out: string, opts: Previe
   const count = opts.count ?? 32;
   const spec = preprocessSpecOf(config);
   const index = await indexDataset(config.data.root, { cacheDir: config.data.cache_dir });
-  const split = stratifiedSplit(index, { valFraction: config.data.val_fraction, seed: config.seed });
+  const split = splitForConfig(index, config);
   const loader = await createLoader({
     root: config.data.root,
     items: split.train,

@@ -51,6 +51,37 @@ export function stratifiedSplit(index: DatasetIndex, opts: { valFraction: number
   };
 }
 
+/**
+ * A stratified, seeded k-fold split: each class's images, shuffled as `stratifiedSplit` shuffles
+ * them, are dealt round-robin into `folds` parts, each class starting where the previous one
+ * stopped so that folds differ in size by at most one image overall and per class. Fold `fold`
+ * is held out. For one seed the folds are disjoint and together cover every image once.
+ */
+export function stratifiedFoldSplit(index: DatasetIndex, opts: { folds: number; fold: number; seed: number }): SplitManifest {
+  const { folds, fold } = opts;
+  if (!Number.isInteger(folds) || folds < 2) throw new TimError(`data.folds must be a whole number ≥ 2 (got ${folds})`);
+  if (!Number.isInteger(fold) || fold < 0 || fold >= folds) throw new TimError(`data.fold must be 0 to ${folds - 1} (got ${fold})`);
+  const train: DatasetItem[] = [];
+  const val: DatasetItem[] = [];
+  let dealt = 0;
+  index.classes.forEach((cls, label) => {
+    const paths = index.items.filter((it) => it.label === label).map((it) => it.path).sort();
+    for (const p of seededShuffle(paths, `${opts.seed}:split:${cls}`)) {
+      ((dealt++ % folds) === fold ? val : train).push({ path: p, label });
+    }
+  });
+  const byPath = (a: DatasetItem, b: DatasetItem): number => a.label - b.label || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  return { root: index.root, seed: opts.seed, val_fraction: 1 / folds, folds, fold, classes: [...index.classes], train: train.sort(byPath), val: val.sort(byPath) };
+}
+
+/** The split a config asks for: k-fold when `data.folds` is set, else the `val_fraction` split; seeded by `data.split_seed`, else `seed`. */
+export function splitForConfig(index: DatasetIndex, config: { seed: number; data: { val_fraction: number; split_seed?: number; folds?: number; fold?: number } }): SplitManifest {
+  const seed = config.data.split_seed ?? config.seed;
+  const { folds, fold } = config.data;
+  if (folds !== undefined && fold !== undefined) return stratifiedFoldSplit(index, { folds, fold, seed });
+  return stratifiedSplit(index, { valFraction: config.data.val_fraction, seed });
+}
+
 export function writeSplit(file: string, split: SplitManifest): void {
   writeJsonAtomic(file, split);
 }
@@ -98,5 +129,6 @@ export function readSplit(file: string): SplitManifest {
   const trainPaths = new Set(s.train.map((it) => it.path));
   const leak = s.val.find((it) => trainPaths.has(it.path));
   if (leak) throw new TimError(`${file}: '${leak.path}' is in both train and val`);
-  return { root: s.root, seed: s.seed, val_fraction: s.val_fraction, classes, train: s.train, val: s.val };
+  const folds = typeof s.folds === 'number' && typeof s.fold === 'number' ? { folds: s.folds, fold: s.fold } : {};
+  return { root: s.root, seed: s.seed, val_fraction: s.val_fraction, ...folds, classes, train: s.train, val: s.val };
 }

@@ -29,6 +29,9 @@ export interface SplitManifest {
   root: string;
   seed: number;
   val_fraction: number;
+  /** With k-fold cross-validation: the number of folds and the held-out fold (0-based). */
+  folds?: number;
+  fold?: number;
   classes: string[];
   train: DatasetItem[];
   val: DatasetItem[];

@@ -6,7 +6,8 @@ import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { RUN_FILES } from '../io/run-folder';
 import { toCsv } from './csv';
 import { HEADLINE_KEYS, intervalOf, isFinishedRun, listRunDirs, readRunData, summaryNumber, type RunData } from './run-data';
-import type { GridAxis, GridValue, SweepSpec } from './sweep-spec';
+import { REPEAT_KEYS, type GridAxis, type GridValue, type SweepSpec } from './sweep-spec';
+import { configurationSpreads, varianceMarkdown, varianceRows } from './variance';
 
 /** `DIR/sweep.json`: what the sweep varies, so summaries and reports need no sweep file. */
 export const SWEEP_MANIFEST = 'sweep.json';
@@ -14,6 +15,8 @@ export const SUMMARY_CSV = 'summary.csv';
 export const SUMMARY_MD = 'summary.md';
 /** `DIR/pairs.csv`: the paired comparisons of the sweep's runs. */
 export const PAIRS_CSV = 'pairs.csv';
+/** `DIR/variance.csv`: per configuration, the spread over seeds or folds. */
+export const VARIANCE_CSV = 'variance.csv';
 
 export interface SweepManifest {
   name: string;
@@ -147,15 +150,16 @@ export function summaryMarkdown(manifest: SweepManifest | undefined, rows: Sweep
 
 /**
  * Which runs a sweep compares: those whose grid values differ in exactly one key (the effect of
- * one setting with the others held), or every pair when the grid values are not known.
+ * one setting with the others held), or every pair when the grid values are not known. Runs
+ * that differ only in a seed or a fold repeat one configuration and are not compared.
  */
 export function comparablePairs(manifest: SweepManifest | undefined, rows: readonly SweepRow[]): [number, number][] {
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r.values)))];
   const pairs: [number, number][] = [];
   for (let i = 0; i < rows.length; i++) {
     for (let j = i + 1; j < rows.length; j++) {
-      const differing = keys.filter((k) => (rows[i] as SweepRow).values[k] !== (rows[j] as SweepRow).values[k]).length;
-      if (!manifest || keys.length === 0 || differing === 1) pairs.push([i, j]);
+      const differing = keys.filter((k) => (rows[i] as SweepRow).values[k] !== (rows[j] as SweepRow).values[k]);
+      if (!manifest || keys.length === 0 || (differing.length === 1 && !REPEAT_KEYS.includes(differing[0] as string))) pairs.push([i, j]);
     }
   }
   return pairs;
@@ -187,8 +191,12 @@ export function writeSweepSummary(dir: string, opts: { resamples?: number; seed?
   const md = path.join(dir, SUMMARY_MD);
   const pairsFile = path.join(dir, PAIRS_CSV);
   const pairs = sweepPairs(manifest, rows, opts);
+  const axes = gridAxes(manifest);
+  const spreads = configurationSpreads(axes, rows, opts);
   writeFileAtomic(csv, summaryCsv(manifest, rows));
   writeFileAtomic(pairsFile, toCsv(pairwiseRows(pairs.comparison)));
-  writeFileAtomic(md, `${summaryMarkdown(manifest, rows, manifest?.runs.length)}\n${pairsSection(pairs)}`);
+  if (spreads.length > 0) writeFileAtomic(path.join(dir, VARIANCE_CSV), toCsv(varianceRows(axes, spreads)));
+  const variance = varianceMarkdown(spreads);
+  writeFileAtomic(md, `${summaryMarkdown(manifest, rows, manifest?.runs.length)}\n${variance ? `${variance}\n` : ''}${pairsSection(pairs)}`);
   return { csv, md, pairs: pairsFile, finished: rows.length };
 }

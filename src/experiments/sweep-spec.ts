@@ -8,6 +8,9 @@ import type { TimConfig } from '../config/schema';
 /** A scalar a grid may vary: what YAML gives for `[letterbox, stretch]` or `[32, 48]`. */
 export type GridValue = string | number | boolean;
 
+/** Grid keys whose values repeat a configuration (training variance) rather than change it. */
+export const REPEAT_KEYS: readonly string[] = ['seed', 'data.fold'];
+
 export interface GridAxis {
   /** Dotted config key, e.g. `train.batch_size`. */
   key: string;

@@ -8,7 +8,7 @@ import { log } from '../core/log';
 import { createLoader, type Loader } from '../data/loader';
 import { indexDataset } from '../data/index-dataset';
 import { preprocessSpecOf } from '../data/preprocess';
-import { readSplit, stratifiedSplit, writeSplit } from '../data/split';
+import { readSplit, splitForConfig, writeSplit } from '../data/split';
 import type { SplitManifest } from '../data/types';
 import { checkNewRunTarget, CHECKPOINTS_DIR, openRunFolder, recoverRunFolder, type RunFolder, stageRunFolder, StagedRunFolder } from '../io/run-folder';
 import { acquireRunLock } from '../io/run-lock';
@@ -134,8 +134,11 @@ export async function train(config: TimConfig, opts: TrainOptions = {}): Promise
       checkNewRunTarget(target, opts.force);
       const index = await indexDataset(cfg.data.root);
       if (index.classes.length < 2) throw new TimError(`${cfg.data.root}: found ${index.classes.length} class folder(s); training needs at least 2`);
-      split = stratifiedSplit(index, { valFraction: cfg.data.val_fraction, seed: cfg.seed });
-      if (split.train.length === 0 || split.val.length === 0) throw new TimError(`${cfg.data.root}: data.val_fraction ${cfg.data.val_fraction} leaves the training or validation split empty`);
+      split = splitForConfig(index, cfg);
+      if (split.train.length === 0 || split.val.length === 0) {
+        const asked = split.folds !== undefined ? `data.folds ${split.folds}` : `data.val_fraction ${cfg.data.val_fraction}`;
+        throw new TimError(`${cfg.data.root}: ${asked} leaves the training or validation split empty`);
+      }
     }
     const warning = opts.resume ? undefined : scratchRatesWarning(cfg);
     if (warning) log.warn(warning);

@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { TimError } from '../../../src/core/errors';
 import { readSplit, seededShuffle, stratifiedSplit, writeSplit, type DatasetIndex } from '../../../src/data';
+import { splitForConfig, stratifiedFoldSplit } from '../../../src/data/split';
+import { parseConfig } from '../../../src/config/load';
 import { tmpDir } from '../../support/tmp';
 
 function fakeIndex(counts: number[]): DatasetIndex {
@@ -58,5 +60,52 @@ describe('readSplit / writeSplit', () => {
     } finally {
       cleanup();
     }
+  });
+});
+
+describe('stratified k-fold', () => {
+  const index = fakeIndex([50, 23, 12, 7, 2]);
+  const folds = [0, 1, 2, 3, 4].map((fold) => stratifiedFoldSplit(index, { folds: 5, fold, seed: 3 }));
+
+  it('holds out disjoint folds that together cover every image once', () => {
+    const held = folds.flatMap((f) => f.val.map((i) => i.path)).sort();
+    expect(held).toEqual(index.items.map((i) => i.path).sort());
+    for (const f of folds) {
+      expect(f.train.length + f.val.length).toBe(index.items.length);
+      const val = new Set(f.val.map((i) => i.path));
+      expect(f.train.some((i) => val.has(i.path))).toBe(false);
+    }
+  });
+
+  it('is stratified and balanced: sizes differ by at most one, overall and per class', () => {
+    const sizes = folds.map((f) => f.val.length);
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+    for (let label = 0; label < 5; label++) {
+      const per = folds.map((f) => f.val.filter((i) => i.label === label).length);
+      expect(Math.max(...per) - Math.min(...per)).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('records the fold in split.json, and readSplit keeps it', () => {
+    const t = tmpDir();
+    try {
+      const file = path.join(t.dir, 'split.json');
+      writeSplit(file, folds[2]!);
+      expect(readSplit(file)).toMatchObject({ folds: 5, fold: 2, seed: 3, val_fraction: 0.2 });
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('comes from the config: data.folds with data.fold, seeded by data.split_seed or seed', () => {
+    const cfg = (data: Record<string, unknown>, seed = 7) => parseConfig({ name: 'x', seed, data: { root: '/data', ...data }, model: { arch: 'tiny_cnn' } });
+    expect(splitForConfig(index, cfg({ folds: 5, fold: 2 }, 3))).toEqual(folds[2]);
+    expect(splitForConfig(index, cfg({ folds: 5, fold: 2, split_seed: 3 }, 99))).toEqual(folds[2]);
+    // Without folds: today's split, by the run seed unless split_seed says otherwise.
+    expect(splitForConfig(index, cfg({}))).toEqual(stratifiedSplit(index, { valFraction: 0.2, seed: 7 }));
+    expect(splitForConfig(index, cfg({ split_seed: 1 }))).toEqual(stratifiedSplit(index, { valFraction: 0.2, seed: 1 }));
+    expect(() => cfg({ folds: 5 })).toThrow(/data\.fold.*go together/);
+    expect(() => cfg({ folds: 5, fold: 5 })).toThrow(/fold 5 is out of range; folds are 0-based, 0 to 4/);
+    expect(() => cfg({ fold: 1 })).toThrow(TimError);
   });
 });

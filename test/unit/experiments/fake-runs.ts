@@ -94,7 +94,8 @@ export function writeFakeTraining(dir: string, config: TimConfig, opts: FakeTrai
 export function writeFakeEvaluation(dir: string): void {
   const classes = JSON.parse(fs.readFileSync(path.join(dir, 'labels.json'), 'utf8')) as string[];
   const split = JSON.parse(fs.readFileSync(path.join(dir, 'split.json'), 'utf8')) as { val: { path: string; label: number }[] };
-  const rand = lcg(split.val.length + classes.length + dir.length);
+  // Seeded by the folder's name, so runs one setting or seed apart predict differently.
+  const rand = lcg(split.val.length + classes.length + [...path.basename(dir)].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, 7));
   const n = classes.length;
   const confusion = classes.map(() => new Array<number>(n).fill(0));
   const predictions: (string | number)[][] = [['path', 'label', 'pred', 'confidence']];
