@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { configToYaml } from '../config/load';
@@ -13,6 +12,7 @@ import type { SplitManifest } from '../data/types';
 import { checkNewRunTarget, CHECKPOINTS_DIR, openRunFolder, recoverRunFolder, type RunFolder, stageRunFolder, StagedRunFolder } from '../io/run-folder';
 import { acquireRunLock } from '../io/run-lock';
 import { createModel, getArchSpec, groupVariables, loadPretrained, loadTimModel, saveTimModel, type TimModel } from '../models';
+import { checkPretrained, resolvePretrained } from '../models/weights/fetch';
 import { type BackendSelection, selectBackend } from '../runtime/backend';
 import { OutOfMemoryError, outOfMemoryMessage, rethrowIfOutOfMemory, suggestMicroBatch } from '../runtime/memory';
 import { wasmCanTrainConvNets } from '../runtime/wasm-kernels';
@@ -49,10 +49,8 @@ async function initialModel(cfg: TimConfig, numClasses: number): Promise<TimMode
   const { arch, pretrained } = cfg.model;
   const size = cfg.data.image_size;
   if (pretrained === 'none') return createModel(arch, { numClasses, inputSize: size, seed: cfg.seed });
-  if (!fs.existsSync(pretrained)) {
-    throw new TimError(`model.pretrained: weight file '${pretrained}' not found (tim weights fetch ${arch}, or set model.pretrained: none)`);
-  }
-  return loadPretrained(arch, pretrained, { numClasses, inputSize: size, seed: cfg.seed });
+  const file = await resolvePretrained(arch, pretrained);
+  return loadPretrained(arch, file, { numClasses, inputSize: size, seed: cfg.seed });
 }
 
 /**
@@ -78,9 +76,7 @@ export function scratchRatesWarning(cfg: TimConfig): string | undefined {
 function checkConfig(cfg: TimConfig): void {
   getArchSpec(cfg.model.arch);
   const { pretrained } = cfg.model;
-  if (pretrained !== 'none' && !fs.existsSync(pretrained)) {
-    throw new TimError(`model.pretrained: weight file '${pretrained}' not found (a .pth, .pt, .safetensors or model.json path, or none)`);
-  }
+  checkPretrained(cfg.model.arch, pretrained);
   const lr = cfg.train.lr_groups;
   const trainable = cfg.model.freeze_backbone ? lr.head > 0 : lr.early > 0 || lr.middle > 0 || lr.head > 0;
   if (!trainable) throw new TimError(`train.lr_groups: nothing to train: every trained group has learning rate 0 (early ${lr.early}, middle ${lr.middle}, head ${lr.head})`);

@@ -2,6 +2,8 @@ import type { CommandModule } from 'yargs';
 import { TimError } from '../../core/errors';
 import { log } from '../../core/log';
 import { archNames, countParameters, loadPretrained, saveTimModel } from '../../models';
+import { WEIGHT_SOURCES, type WeightSource } from '../../models/weights/catalog';
+import { fetchWeights } from '../../models/weights/fetch';
 import { describeWeightFile, formatWeightInfo } from '../../models/weights/info';
 
 interface ImportArgs {
@@ -53,13 +55,37 @@ const infoCommand: CommandModule<object, InfoArgs> = {
   },
 };
 
-export const weightsCommand: CommandModule = {
-  command: 'weights <command>',
-  describe: 'import and inspect pretrained weights',
+interface FetchArgs {
+  target: string;
+  source: WeightSource;
+  sha256: string | undefined;
+  out: string | undefined;
+}
+
+const fetchCommand: CommandModule<object, FetchArgs> = {
+  command: 'fetch <target>',
+  describe: 'download an architecture’s ImageNet weights (or any checkpoint URL), verified by SHA-256 and resumable',
   builder: (y) =>
     y
+      .positional('target', { type: 'string', demandOption: true, describe: `an architecture (${archNames().filter((a) => a !== 'tiny_cnn').join(', ')}) or an http(s) URL` })
+      .option('source', { choices: WEIGHT_SOURCES, default: WEIGHT_SOURCES[0], describe: 'whose weights: torchvision’s .pth or timm’s .safetensors on the Hugging Face hub' })
+      .option('sha256', { type: 'string', describe: 'expected SHA-256 (full or a prefix); default: the known hash, or the prefix in the file name' })
+      .option('out', { type: 'string', describe: 'folder to write into (default: $TIM_HOME/weights, else weights/)' }),
+  handler: async (a) => {
+    const r = await fetchWeights({ target: a.target, source: a.source, sha256: a.sha256, out: a.out });
+    log.info(r.cached ? `${r.file} is already there (SHA-256 checked)` : `wrote ${r.file}`);
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+  },
+};
+
+export const weightsCommand: CommandModule = {
+  command: 'weights <command>',
+  describe: 'fetch, import and inspect pretrained weights',
+  builder: (y) =>
+    y
+      .command(fetchCommand as CommandModule)
       .command(importCommand as CommandModule)
       .command(infoCommand as CommandModule)
-      .demandCommand(1, 'name a weights command: import or info'),
+      .demandCommand(1, 'name a weights command: fetch, import or info'),
   handler: () => undefined,
 };
