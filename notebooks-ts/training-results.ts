@@ -8,7 +8,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { TimError } from '../src/core/errors';
+import { compareRunDirs, pairwiseMethod } from '../src/evaluate/paired';
 import { readRunData, type RunData } from '../src/experiments/run-data';
+import { RUN_FILES } from '../src/io/run-folder';
 import { datasetOverview, type DatasetOverview } from './lib/dataset-overview';
 import { esc, writePage } from './lib/html';
 import { reportPage } from './lib/page';
@@ -72,9 +74,15 @@ export async function buildTrainingReport(opts: { runs: string[]; out: string; d
 ${comparisonTable(runs)}
 ${evaluated > 0 ? `<div class="grid2">${chart('intervals', { metric: 'accuracy' }, 'Accuracy with 95% interval')}${chart('intervals', { metric: 'f1_macro' }, 'F1 (macro) with 95% interval')}</div>` : ''}
 ${runs.length > 1 ? `<h3>Validation curves of all runs</h3><div class="grid2">${chart('overlay-val_acc', {}, 'Validation accuracy')}${chart('overlay-val_loss', {}, 'Validation loss')}</div>` : ''}</section>`;
-  const body = [comparison, ...datasets.map((d, i) => datasetSection(d.overview, i, d.usedBy)), ...runs.map((r, i) => runSection(r, i))].join('\n');
+  const scored = runs.filter((r) => r.metrics && fs.existsSync(path.join(r.dir, RUN_FILES.predictions)));
+  const cmp = scored.length > 1 ? compareRunDirs(scored.map((r) => ({ label: r.name, dir: r.dir }))) : undefined;
+  const paired = cmp
+    ? `<section class="card" id="pairs"><h2>Paired comparisons</h2><p class="note">${esc(pairwiseMethod(cmp))}</p><ul class="pairs">${cmp.pairs.map((p) => `<li>${esc(p.sentence)}</li>`).join('')}</ul></section>`
+    : '';
+  const body = [comparison, paired, ...datasets.map((d, i) => datasetSection(d.overview, i, d.usedBy)), ...runs.map((r, i) => runSection(r, i))].join('\n');
   const toc = [
     { href: '#comparison', label: 'Comparison' },
+    ...(paired ? [{ href: '#pairs', label: 'Paired tests' }] : []),
     ...datasets.map((_, i) => ({ href: `#dataset-${i + 1}`, label: datasets.length > 1 ? `Data set ${i + 1}` : 'Data set' })),
     ...runs.map((r, i) => ({ href: `#${runAnchor(i)}`, label: r.name })),
   ];

@@ -279,11 +279,15 @@ export function compareRunDirs(runs: readonly { label: string; dir: string }[], 
   );
 }
 
+/** How the pairs were compared, in one paragraph. */
+export function pairwiseMethod(c: PairwiseComparison): string {
+  return `Paired on the same held-out images: B − A in percentage points with a paired bootstrap ${Math.round(c.confidence * 100)}% interval (${c.resamples} resamples, seed ${c.seed}); McNemar's exact test on the images exactly one of the two got right${c.correction === 'holm' ? `, Holm-corrected over ${c.tests} comparisons` : ''}; "differ" means p < ${c.alpha}.`;
+}
+
 /** The paired section of a Markdown comparison: a note on the method, then one line per pair. */
 export function pairwiseMarkdown(c: PairwiseComparison): string {
   if (c.pairs.length === 0) return '';
-  const how = `Paired on the same held-out images: B − A in percentage points with a paired bootstrap ${Math.round(c.confidence * 100)}% interval (${c.resamples} resamples, seed ${c.seed}); McNemar's exact test on the images exactly one of the two got right${c.correction === 'holm' ? `, Holm-corrected over ${c.tests} comparisons` : ''}; "differ" means p < ${c.alpha}.`;
-  return ['## Paired comparisons', '', how, '', ...c.pairs.map((p) => `- ${p.sentence}`), ''].join('\n');
+  return ['## Paired comparisons', '', pairwiseMethod(c), '', ...c.pairs.map((p) => `- ${p.sentence}`), ''].join('\n');
 }
 
 /** One CSV row per pair. */

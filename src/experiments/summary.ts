@@ -6,7 +6,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { RUN_FILES } from '../io/run-folder';
 import { toCsv } from './csv';
 import { HEADLINE_KEYS, intervalOf, isFinishedRun, listRunDirs, readRunData, summaryNumber, type RunData } from './run-data';
-import { REPEAT_KEYS, type GridAxis, type GridValue, type SweepSpec } from './sweep-spec';
+import { LISTED_RUN_KEY, REPEAT_KEYS, type GridAxis, type GridValue, type SweepSpec } from './sweep-spec';
 import { configurationSpreads, varianceMarkdown, varianceRows } from './variance';
 
 /** `DIR/sweep.json`: what the sweep varies, so summaries and reports need no sweep file. */
@@ -20,19 +20,25 @@ export const VARIANCE_CSV = 'variance.csv';
 
 export interface SweepManifest {
   name: string;
-  base: string;
+  /** The base config; absent when every listed run has its own. */
+  base?: string;
   fixed: Record<string, GridValue>;
+  /** The grid, led by an `experiment` axis naming the listed runs when the sweep has a `runs:` list. */
   grid: { key: string; label: string; values: GridValue[] }[];
-  runs: { name: string; values: Record<string, GridValue> }[];
+  runs: { name: string; values: Record<string, GridValue>; reference?: string }[];
+  /** The `runs:` list as given: each entry's base and overrides. */
+  listed?: { name: string; base: string; set: Record<string, GridValue>; reference?: string }[];
 }
 
-export function manifestOf(spec: SweepSpec, runs: { name: string; values: Record<string, GridValue> }[]): SweepManifest {
+export function manifestOf(spec: SweepSpec, runs: { name: string; values: Record<string, GridValue>; reference?: string }[]): SweepManifest {
+  const listedAxis = spec.runs ? [{ key: LISTED_RUN_KEY, label: LISTED_RUN_KEY, values: spec.runs.map((r) => r.name) }] : [];
   return {
     name: spec.name,
-    base: spec.basePath,
+    ...(spec.basePath ? { base: spec.basePath } : {}),
     fixed: spec.fixed,
-    grid: spec.grid.map((a) => ({ key: a.key, label: a.label, values: a.values })),
-    runs: runs.map((r) => ({ name: r.name, values: r.values })),
+    grid: [...listedAxis, ...spec.grid.map((a) => ({ key: a.key, label: a.label, values: a.values }))],
+    runs: runs.map((r) => ({ name: r.name, values: r.values, ...(r.reference ? { reference: r.reference } : {}) })),
+    ...(spec.runs ? { listed: spec.runs.map((r) => ({ name: r.name, base: r.basePath, set: r.set, ...(r.reference ? { reference: r.reference } : {}) })) } : {}),
   };
 }
 

@@ -19,15 +19,38 @@ export interface GridAxis {
   values: GridValue[];
 }
 
-/** A sweep file: a base config, fixed overrides, and a grid of dotted keys to value lists. */
+/**
+ * One named run of a `runs:` list: its own base config and overrides, for sweeps whose runs
+ * differ in more than a grid can say (other backbones, other recipes).
+ */
+export interface ListedRun {
+  name: string;
+  /** The resolved base config file (the run's `base:`, else the sweep's). */
+  basePath: string;
+  /** Dotted keys set for this run, after `fixed:` and before the grid values. */
+  set: Record<string, GridValue>;
+  /** The id of the reference project's run it reproduces (configs/reference/reference.json). */
+  reference?: string;
+}
+
+/** The value key that names a listed run among a run's values. */
+export const LISTED_RUN_KEY = 'experiment';
+
+/**
+ * A sweep file: a base config, fixed overrides, and a grid of dotted keys to value lists; or a
+ * `runs:` list of named override sets (each optionally with its own base), crossed with the grid
+ * when there is one.
+ */
 export interface SweepSpec {
   file: string;
   name: string;
-  /** The resolved base config file. */
-  basePath: string;
+  /** The resolved base config file; optional when every listed run names its own. */
+  basePath?: string;
   /** Overrides applied to every run before the grid values (`fixed:` in the file). */
   fixed: Record<string, GridValue>;
   grid: GridAxis[];
+  /** The `runs:` list, when the sweep has one. */
+  runs?: ListedRun[];
   /** Default output folder (`out:` in the file), relative to the working directory. */
   out?: string;
   /** Options passed to evaluation (`evaluate:` in the file). */
@@ -39,9 +62,12 @@ export interface SweepRun {
   name: string;
   values: Record<string, GridValue>;
   config: TimConfig;
+  /** The reference run it reproduces, from its `runs:` entry. */
+  reference?: string;
 }
 
-const TOP_KEYS = ['name', 'base', 'fixed', 'grid', 'out', 'evaluate'];
+const TOP_KEYS = ['name', 'base', 'fixed', 'grid', 'runs', 'out', 'evaluate'];
+const RUN_KEYS = ['name', 'base', 'set', 'reference'];
 
 function isMapping(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -97,10 +123,13 @@ export function parseSweepSpec(raw: unknown, file: string): SweepSpec {
   for (const k of Object.keys(raw)) {
     if (!TOP_KEYS.includes(k)) throw new TimError(`${where}: unknown key '${k}' (expected ${TOP_KEYS.join(', ')})`);
   }
-  if (typeof raw.base !== 'string' || raw.base === '') throw new TimError(`${where}: missing key 'base' (a config name in configs/ or a path)`);
-  // A base path is read relative to the sweep file first, then as a config name.
-  const besideSweep = path.resolve(path.dirname(file), raw.base);
-  const basePath = fs.existsSync(besideSweep) && fs.statSync(besideSweep).isFile() ? besideSweep : resolveConfigPath(raw.base);
+  const runs = raw.runs === undefined ? undefined : parseListedRuns(raw.runs, file);
+  if (raw.base !== undefined && (typeof raw.base !== 'string' || raw.base === '')) throw new TimError(`${where}: key 'base' must be a config name in configs/ or a path`);
+  const basePath = typeof raw.base === 'string' ? resolveBase(raw.base, file) : undefined;
+  if (!basePath && !(runs && runs.every((r) => r.basePath))) {
+    throw new TimError(`${where}: missing key 'base' (a config name in configs/ or a path${runs ? ", or a 'base' in every entry of 'runs'" : ''})`);
+  }
+  if (runs) for (const r of runs) r.basePath ||= basePath as string;
 
   const name = raw.name === undefined ? path.basename(file).replace(/\.ya?ml$/, '') : raw.name;
   if (typeof name !== 'string' || !/^[A-Za-z0-9._-]+$/.test(name)) throw new TimError(`${where}: key 'name' must be letters, digits, '.', '_' and '-'`);
@@ -114,13 +143,14 @@ export function parseSweepSpec(raw: unknown, file: string): SweepSpec {
     }
   }
 
-  if (!isMapping(raw.grid) || Object.keys(raw.grid).length === 0) {
-    throw new TimError(`${where}: key 'grid' must map dotted config keys to lists of values, e.g. data.resize: [letterbox, stretch]`);
+  const gridRaw = raw.grid === undefined && runs ? {} : raw.grid;
+  if (!isMapping(gridRaw) || (Object.keys(gridRaw).length === 0 && !runs)) {
+    throw new TimError(`${where}: key 'grid' must map dotted config keys to lists of values, e.g. data.resize: [letterbox, stretch] (or give a 'runs' list)`);
   }
-  const keys = Object.keys(raw.grid);
+  const keys = Object.keys(gridRaw);
   const labels = axisLabels(keys);
   const grid: GridAxis[] = keys.map((key, i) => {
-    const values = (raw.grid as Record<string, unknown>)[key];
+    const values = gridRaw[key];
     if (!Array.isArray(values) || values.length === 0) throw new TimError(`${where}: grid '${key}' must be a non-empty list of values`);
     for (const v of values) {
       if (!isGridValue(v)) throw new TimError(`${where}: grid '${key}' has a value that is not a string, number or boolean`);
@@ -144,10 +174,42 @@ export function parseSweepSpec(raw: unknown, file: string): SweepSpec {
     }
   }
 
-  const spec: SweepSpec = { file, name, basePath, fixed, grid, out, evaluate };
+  const spec: SweepSpec = { file, name, basePath, fixed, grid, runs, out, evaluate };
   // Validate every key (and every value) against the schema now, not hours into the sweep.
   expandSweep(spec);
   return spec;
+}
+
+/** A base path is read relative to the sweep file first, then as a config name. */
+function resolveBase(base: string, file: string): string {
+  const besideSweep = path.resolve(path.dirname(file), base);
+  return fs.existsSync(besideSweep) && fs.statSync(besideSweep).isFile() ? besideSweep : resolveConfigPath(base);
+}
+
+function parseListedRuns(raw: unknown, file: string): ListedRun[] {
+  const where = path.basename(file);
+  if (!Array.isArray(raw) || raw.length === 0) throw new TimError(`${where}: key 'runs' must be a non-empty list of {name, base, set, reference}`);
+  const runs = raw.map((entry, i): ListedRun => {
+    const at = `${where}: runs[${i}]`;
+    if (!isMapping(entry)) throw new TimError(`${at}: expected a mapping with 'name' and optionally 'base', 'set', 'reference'`);
+    for (const k of Object.keys(entry)) if (!RUN_KEYS.includes(k)) throw new TimError(`${at}: unknown key '${k}' (expected ${RUN_KEYS.join(', ')})`);
+    if (typeof entry.name !== 'string' || !/^[A-Za-z0-9._-]+$/.test(entry.name)) throw new TimError(`${at}: 'name' must be letters, digits, '.', '_' and '-'`);
+    if (entry.base !== undefined && (typeof entry.base !== 'string' || entry.base === '')) throw new TimError(`${at}: 'base' must be a config name in configs/ or a path`);
+    const set: Record<string, GridValue> = {};
+    if (entry.set !== undefined) {
+      if (!isMapping(entry.set)) throw new TimError(`${at}: 'set' must map dotted config keys to values`);
+      for (const [k, v] of Object.entries(entry.set)) {
+        if (!isGridValue(v)) throw new TimError(`${at}: set '${k}' must be a single value (string, number or boolean)`);
+        set[k] = v;
+      }
+    }
+    if (entry.reference !== undefined && typeof entry.reference !== 'string') throw new TimError(`${at}: 'reference' must be a reference run id`);
+    return { name: entry.name, basePath: typeof entry.base === 'string' ? resolveBase(entry.base, file) : '', set, reference: entry.reference };
+  });
+  const names = runs.map((r) => r.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new TimError(`${where}: two entries of 'runs' are named '${dup}'`);
+  return runs;
 }
 
 /** Reads and validates a sweep file. */
@@ -162,23 +224,34 @@ export function loadSweepSpec(file: string): SweepSpec {
   return parseSweepSpec(raw, path.resolve(file));
 }
 
-/** Every combination of the grid as a validated config, sorted by run name. */
+/** Every combination of the grid (crossed with the `runs:` list, if any) as a validated config, sorted by run name. */
 export function expandSweep(spec: SweepSpec): SweepRun[] {
   const where = path.basename(spec.file);
-  const base = readBaseRaw(spec.basePath, where);
+  const bases = new Map<string, Record<string, unknown>>();
+  const baseOf = (file: string): Record<string, unknown> => {
+    let raw = bases.get(file);
+    if (!raw) bases.set(file, (raw = readBaseRaw(file, where)));
+    return raw;
+  };
   let combos: Record<string, GridValue>[] = [{}];
   for (const axis of spec.grid) {
     combos = combos.flatMap((c) => axis.values.map((v) => ({ ...c, [axis.key]: v })));
   }
-  const runs = combos.map((values) => {
-    const raw = structuredClone(base);
-    for (const [k, v] of Object.entries(spec.fixed)) setKey(raw, k, v);
-    for (const [k, v] of Object.entries(values)) setKey(raw, k, v);
-    const name = runNameOf(spec.grid, values);
-    raw.name = name;
-    const desc = Object.entries(values).map(([k, v]) => `${k}=${String(v)}`).join(', ');
-    const config = parseConfig(raw, `${where} (${desc})`);
-    return { name, values, config };
-  });
+  const entries: (ListedRun | undefined)[] = spec.runs ?? [undefined];
+  const runs = entries.flatMap((entry) =>
+    combos.map((combo) => {
+      const raw = structuredClone(baseOf(entry?.basePath ?? (spec.basePath as string)));
+      for (const [k, v] of Object.entries(spec.fixed)) setKey(raw, k, v);
+      for (const [k, v] of Object.entries(entry?.set ?? {})) setKey(raw, k, v);
+      for (const [k, v] of Object.entries(combo)) setKey(raw, k, v);
+      const gridName = runNameOf(spec.grid, combo);
+      const name = entry ? (gridName ? `${entry.name}_${gridName}` : entry.name) : gridName;
+      raw.name = name;
+      const values: Record<string, GridValue> = entry ? { [LISTED_RUN_KEY]: entry.name, ...combo } : combo;
+      const desc = Object.entries(values).map(([k, v]) => `${k}=${String(v)}`).join(', ');
+      const config = parseConfig(raw, `${where} (${desc})`);
+      return { name, values, config, ...(entry?.reference ? { reference: entry.reference } : {}) };
+    }),
+  );
   return runs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -132,27 +132,31 @@ function spreadText(s: SpreadSummary): string {
   return `${pct(s.mean)} ± ${pct(s.sd)} (SD), ${Math.round(s.confidence * 100)}% t-interval [${pct(s.lo)}, ${pct(s.hi)}]`;
 }
 
+/** How the spreads were computed, in one paragraph. */
+export function varianceMethod(spreads: readonly ConfigurationSpread[]): string {
+  const over = spreads[0]?.over.join(' and ') ?? '';
+  return (
+    `Runs that differ only in ${over} are one configuration repeated. Per configuration: the mean and standard deviation of the runs' held-out metrics, and the Student-t 95% interval of that mean over the runs (n − 1 degrees of freedom).` +
+    (spreads.some((s) => s.pooled)
+      ? " Pooled out-of-fold: every run's held-out predictions scored together; its 95% interval is a two-level bootstrap (runs drawn with replacement, then images within each drawn run), so it includes the variance between the folds' models as well as that of the images."
+      : '')
+  );
+}
+
+/** One line per configuration (and its pooled estimate). */
+export function varianceSentences(spreads: readonly ConfigurationSpread[]): string[] {
+  return spreads.map((s) => {
+    const name = Object.entries(s.values).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'all runs';
+    const p = s.pooled;
+    const pooled = p ? `; pooled out-of-fold (${p.images} images): accuracy ${pct(p.accuracy.value)} [${pct(p.accuracy.lo)}, ${pct(p.accuracy.hi)}], macro-F1 ${pct(p.f1_macro.value)} [${pct(p.f1_macro.lo)}, ${pct(p.f1_macro.hi)}]` : '';
+    return `${name} (${s.runs.length} runs): accuracy ${spreadText(s.accuracy)}; macro-F1 ${spreadText(s.f1_macro)}${pooled}`;
+  });
+}
+
 /** The Markdown section of a sweep summary. */
 export function varianceMarkdown(spreads: readonly ConfigurationSpread[]): string {
   if (spreads.length === 0) return '';
-  const over = spreads[0]?.over.join(' and ') ?? '';
-  const lines = [
-    '## Training variance',
-    '',
-    `Runs that differ only in ${over} are one configuration repeated. Per configuration: the mean and standard deviation of the runs' held-out metrics, and the Student-t 95% interval of that mean over the runs (n − 1 degrees of freedom).` +
-      (spreads.some((s) => s.pooled) ? ' Pooled out-of-fold: every run\'s held-out predictions scored together; its 95% interval is a two-level bootstrap (runs drawn with replacement, then images within each drawn run), so it includes the variance between the folds\' models as well as that of the images.' : ''),
-    '',
-  ];
-  for (const s of spreads) {
-    const name = Object.entries(s.values).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'all runs';
-    lines.push(`- ${name} (${s.runs.length} runs): accuracy ${spreadText(s.accuracy)}; macro-F1 ${spreadText(s.f1_macro)}`);
-    if (s.pooled) {
-      const p = s.pooled;
-      lines.push(`  - pooled out-of-fold (${p.images} images): accuracy ${pct(p.accuracy.value)} [${pct(p.accuracy.lo)}, ${pct(p.accuracy.hi)}]; macro-F1 ${pct(p.f1_macro.value)} [${pct(p.f1_macro.lo)}, ${pct(p.f1_macro.hi)}]`);
-    }
-  }
-  lines.push('');
-  return lines.join('\n');
+  return ['## Training variance', '', varianceMethod(spreads), '', ...varianceSentences(spreads).map((t) => `- ${t}`), ''].join('\n');
 }
 
 /** One CSV row per configuration. */

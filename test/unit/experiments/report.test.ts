@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
 import { setLogLevel } from '../../../src/core/log';
+import { compareRunDirs } from '../../../src/evaluate/paired';
 import { runSweep } from '../../../src/experiments/sweep';
 import { parseSweepSpec } from '../../../src/experiments/sweep-spec';
 import { datasetOverview } from '../../../notebooks-ts/lib/dataset-overview';
@@ -51,6 +52,11 @@ describe('training report', () => {
       expect(data.datasets).toHaveLength(1);
       expect(data.datasets[0]!.aspectRatios).toEqual([]);
       expect(html).toMatch(/is not here/);
+      // The two runs scored the same held-out images: one paired comparison, as evaluate --runs gives it.
+      const pair = compareRunDirs([{ label: 'letterbox', dir: a }, { label: 'stretch', dir: b }]).pairs[0]!;
+      expect(pair.paired).toBe(true);
+      expect(html).toContain(`<section class="card" id="pairs">`);
+      expect(html).toContain(`<li>${pair.sentence}</li>`);
     } finally {
       t.cleanup();
     }
