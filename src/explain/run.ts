@@ -38,6 +38,14 @@ export async function loadRunForInference(runDir: string): Promise<InferenceRun>
   return { dir: runDir, tm, labels, spec: preprocessSpecOf(config), config };
 }
 
+/**
+ * The same run fed at another square size: resize mode and normalisation stay the run's. The
+ * models take any size, so an explanation can be drawn at a finer resolution than training's.
+ */
+export function atImageSize(run: InferenceRun, imageSize: number): InferenceRun {
+  return { ...run, spec: { ...run.spec, image_size: imageSize } };
+}
+
 /** Frees the model's weights. */
 export function disposeRun(run: InferenceRun): void {
   run.tm.model.dispose();

@@ -90,9 +90,13 @@ export function readModelArtifacts(dirOrJson: string): { artifacts: tf.io.ModelA
   };
 }
 
-/** Loads a model folder saved by saveModel, by tfjs-node, or by tensorflowjs_converter. */
-export async function loadModel(dirOrJson: string): Promise<tf.LayersModel> {
+/**
+ * Loads a model folder saved by saveModel, by tfjs-node, or by tensorflowjs_converter;
+ * `editTopology` may rewrite the parsed topology first.
+ */
+export async function loadModel(dirOrJson: string, editTopology?: (topology: unknown) => unknown): Promise<tf.LayersModel> {
   const { artifacts } = readModelArtifacts(dirOrJson);
+  if (editTopology) artifacts.modelTopology = editTopology(artifacts.modelTopology) as tf.io.ModelArtifacts['modelTopology'];
   try {
     return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   } catch (e) {

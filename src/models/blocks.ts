@@ -34,6 +34,12 @@ export class SeedStream {
   }
 }
 
+/** The NHWC RGB input, of any size unless `inputSize` fixes one. */
+export function imageInput(inputSize: number | undefined): Sym {
+  const side = inputSize ?? null;
+  return tf.input({ shape: [side, side, 3], name: 'input' });
+}
+
 export function apply(layer: tf.layers.Layer, x: Sym | Sym[]): Sym {
   return layer.apply(x) as Sym;
 }

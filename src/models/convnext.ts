@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { activation, add, apply, conv, layerNorm, linear, SeedStream, type Initializer, type Sym } from './blocks';
+import { activation, add, apply, imageInput, conv, layerNorm, linear, SeedStream, type Initializer, type Sym } from './blocks';
 import { featuresGroupOfLayer } from './efficientnet';
 import { LayerScale, StochasticDepth } from './layers';
 import { IMAGENET_MEAN, IMAGENET_STD } from './pretrained-config';
@@ -38,9 +38,8 @@ function cnBlock(x: Sym, name: string, dim: number, sdProb: number, cfg: ConvNeX
 }
 
 export function buildConvNeXt(cfg: ConvNeXtConfig, name: string, opts: BuildOptions): tf.LayersModel {
-  const size = opts.inputSize ?? 224;
   const seeds = new SeedStream(opts.seed ?? 0, opts.initialize ?? true);
-  const input = tf.input({ shape: [size, size, 3], name: 'input' });
+  const input = imageInput(opts.inputSize);
   const dim0 = cfg.dims[0] ?? 96;
   let x = conv(input, 'features.0.0', { filters: dim0, kernel: 4, stride: 4, bias: true, init: truncNormal(seeds) });
   x = layerNorm(x, 'features.0.1', EPS);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { activation, add, apply, batchNorm, conv, kaimingFanOut, linear, SeedStream, type Sym } from './blocks';
+import { activation, add, apply, imageInput, batchNorm, conv, kaimingFanOut, linear, SeedStream, type Sym } from './blocks';
 import { StochasticDepth } from './layers';
 import { IMAGENET_MEAN, IMAGENET_STD } from './pretrained-config';
 import type { ArchSpec, BuildOptions, LayerGroup, PretrainedConfig } from './types';
@@ -69,9 +69,8 @@ function mbconv(x: Sym, name: string, inC: number, st: MBConvStage, stride: numb
 }
 
 export function buildEfficientNet(cfg: EfficientNetConfig, name: string, opts: BuildOptions): tf.LayersModel {
-  const size = opts.inputSize ?? 224;
   const seeds = new SeedStream(opts.seed ?? 0, opts.initialize ?? true);
-  const input = tf.input({ shape: [size, size, 3], name: 'input' });
+  const input = imageInput(opts.inputSize);
   let x = conv(input, 'features.0.0', { filters: cfg.stemChannels, kernel: 3, stride: 2, padding: 1, init: kaimingFanOut(seeds) });
   x = batchNorm(x, 'features.0.1');
   x = activation(x, 'features.0.2', 'silu');

@@ -8,7 +8,7 @@ import { readWeightFile } from './weights/read';
 export interface LoadPretrainedOptions {
   /** A different class count replaces the file's head with a freshly initialised one. */
   numClasses?: number;
-  /** Input size of the built model (the weights do not depend on it). Default: the arch's. */
+  /** Input size the built model declares (the weights do not depend on it). Default: any size. */
   inputSize?: number;
   /** Seed of the replacement head. */
   seed?: number;
@@ -25,7 +25,7 @@ export async function loadPretrained(arch: string, file: string, opts: LoadPretr
   const fileClasses = headClassesOf(spec, tensors);
   if (fileClasses === undefined) {
     // Let the key check say what is wrong (another architecture, or no classifier).
-    const probe = spec.build({ numClasses: 1, inputSize: 32, initialize: false });
+    const probe = spec.build({ numClasses: 1, initialize: false });
     try {
       assignStateDict(probe, spec, tensors, file);
     } finally {
@@ -33,7 +33,7 @@ export async function loadPretrained(arch: string, file: string, opts: LoadPretr
     }
     throw new TimError(`${file}: no classifier weight '${spec.pretrained.classifier}.weight'`);
   }
-  const model = spec.build({ numClasses: fileClasses, inputSize: opts.inputSize ?? spec.pretrained.inputSize, initialize: false });
+  const model = spec.build({ numClasses: fileClasses, inputSize: opts.inputSize, initialize: false });
   try {
     assignStateDict(model, spec, tensors, file);
   } catch (e) {

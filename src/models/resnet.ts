@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { activation, add, apply, batchNorm, conv, kaimingFanOut, linear, SeedStream, torchLinearInit, type Sym } from './blocks';
+import { activation, add, apply, imageInput, batchNorm, conv, kaimingFanOut, linear, SeedStream, torchLinearInit, type Sym } from './blocks';
 import type { ArchSpec, BuildOptions, LayerGroup, PretrainedConfig } from './types';
 import { IMAGENET_MEAN, IMAGENET_STD } from './pretrained-config';
 
@@ -35,9 +35,8 @@ function bottleneck(x: Sym, name: string, width: number, stride: number, downsam
 }
 
 export function buildResNet(cfg: ResNetConfig, name: string, opts: BuildOptions): tf.LayersModel {
-  const size = opts.inputSize ?? 224;
   const seeds = new SeedStream(opts.seed ?? 0, opts.initialize ?? true);
-  const input = tf.input({ shape: [size, size, 3], name: 'input' });
+  const input = imageInput(opts.inputSize);
   let x = conv(input, 'conv1', { filters: 64, kernel: 7, stride: 2, padding: 3, init: kaimingFanOut(seeds) });
   x = batchNorm(x, 'bn1');
   x = activation(x, 'relu', 'relu');

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { TORCH_BN } from './blocks';
+import { imageInput, TORCH_BN } from './blocks';
 import { batchNormalization } from './layers';
 import type { ArchSpec, BuildOptions, LayerGroup } from './types';
 
@@ -20,9 +20,8 @@ function convBnRelu(x: tf.SymbolicTensor, name: string, filters: number, strides
 }
 
 function build(opts: BuildOptions): tf.LayersModel {
-  const size = opts.inputSize ?? 64;
   const seed = opts.seed ?? 0;
-  const input = tf.input({ shape: [size, size, 3], name: 'input' });
+  const input = imageInput(opts.inputSize);
   let x = convBnRelu(input, 'stem', 16, 2, seed + 1);
   x = convBnRelu(x, 'features.0', 24, 1, seed + 2);
   x = convBnRelu(x, 'features.1', 32, 2, seed + 3);

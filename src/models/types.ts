@@ -19,7 +19,10 @@ export interface PretrainedConfig {
 
 export interface BuildOptions {
   numClasses: number;
-  /** Square input size in pixels; the models are fully convolutional up to global pooling. */
+  /**
+   * Square input size the input layer declares. Omitted: any height and width (the models are
+   * fully convolutional up to global pooling, so one set of weights runs at every size).
+   */
   inputSize?: number;
   /** Seed for the initialisers, so that two builds with the same seed are identical. */
   seed?: number;

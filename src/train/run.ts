@@ -47,10 +47,9 @@ const writeTimModel: ModelWriter = (tm, dir, extraFiles) => saveTimModel(tm, dir
 /** The model a fresh run starts from: ImageNet weights with a new head, or a fresh initialisation. */
 async function initialModel(cfg: TimConfig, numClasses: number): Promise<TimModel> {
   const { arch, pretrained } = cfg.model;
-  const size = cfg.data.image_size;
-  if (pretrained === 'none') return createModel(arch, { numClasses, inputSize: size, seed: cfg.seed });
+  if (pretrained === 'none') return createModel(arch, { numClasses, seed: cfg.seed });
   const file = await resolvePretrained(arch, pretrained);
-  return loadPretrained(arch, file, { numClasses, inputSize: size, seed: cfg.seed });
+  return loadPretrained(arch, file, { numClasses, seed: cfg.seed });
 }
 
 /**

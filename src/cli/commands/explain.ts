@@ -9,7 +9,7 @@ import type { ColormapName } from '../../explain/colormap';
 import { explainImages, explanationJson, type Explanation } from '../../explain/explain-image';
 import { faithfulness, formatFaithfulness, FAITHFULNESS_FILE } from '../../explain/faithfulness';
 import { renderOverlayPng } from '../../explain/overlay';
-import { disposeRun, loadRunForInference, type InferenceRun } from '../../explain/run';
+import { atImageSize, disposeRun, loadRunForInference, type InferenceRun } from '../../explain/run';
 import { displayName, percent } from '../../explain/topk';
 import { writeFileAtomic } from '../../io/atomic';
 import { latestRun, openRunFolder } from '../../io/run-folder';
@@ -29,6 +29,7 @@ interface ExplainArgs {
   methods: string;
   limit: number;
   'batch-size': number;
+  'image-size'?: number;
   backend: BackendChoice | undefined;
 }
 
@@ -48,7 +49,10 @@ function builder(y: Argv): Argv<ExplainArgs> {
     .option('methods', { type: 'string', default: 'gradcam,gradcampp,hirescam', describe: 'with --faithfulness: comma-separated methods' })
     .option('limit', { type: 'number', default: 50, describe: 'with --faithfulness: held-out images to use at most' })
     .option('batch-size', { type: 'number', default: 4, describe: 'images per forward/backward pass' })
+    .option('image-size', { type: 'number', describe: "feed the model at this square size instead of the run's data.image_size (a finer map; resize and normalisation stay the run's)" })
     .check((a) => {
+      const size = a['image-size'];
+      if (size !== undefined && (!Number.isInteger(size) || size < 32 || size > 2048)) throw new TimError(`--image-size: expected a whole number of pixels from 32 to 2048, got ${size}`);
       for (const [k, v] of [['limit', a.limit], ['batch-size', a['batch-size']]] as const) {
         if (!Number.isInteger(v) || v < 1) throw new TimError(`--${k}: expected a positive whole number, got ${v}`);
       }
@@ -120,7 +124,10 @@ async function handler(a: ExplainArgs): Promise<void> {
   const folder = a.run ? openRunFolder(a.run) : latestRun();
   if (!a.run) log.info(`explaining the latest run: ${folder.dir}`);
   await selectBackend(a.backend ?? folder.config().runtime.backend, { forTraining: false });
-  const run = await loadRunForInference(folder.dir);
+  const loaded = await loadRunForInference(folder.dir);
+  const size = a['image-size'];
+  if (size !== undefined && size !== loaded.spec.image_size) log.info(`feeding the model at ${size} px (it trained at ${loaded.spec.image_size} px)`);
+  const run = size === undefined ? loaded : atImageSize(loaded, size);
   try {
     if (a.faithfulness) {
       const methods = a.methods.split(',').map((m) => m.trim()).filter((m) => m !== '');

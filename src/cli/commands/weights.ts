@@ -11,6 +11,7 @@ interface ImportArgs {
   from: string;
   out: string;
   'num-classes': number | undefined;
+  'image-size': number | undefined;
 }
 
 const importCommand: CommandModule<object, ImportArgs> = {
@@ -22,16 +23,20 @@ const importCommand: CommandModule<object, ImportArgs> = {
       .option('from', { type: 'string', demandOption: true, describe: 'weight file (torchvision or timm names; Keras ConvNeXt-Tiny model.json)' })
       .option('out', { type: 'string', demandOption: true, describe: 'model folder to write (model.json + weights.bin)' })
       .option('num-classes', { type: 'number', describe: 'replace the file’s classifier with a fresh one of this size (default: keep it)' })
+      .option('image-size', { type: 'number', describe: 'declare this square input size in model.json (default: any size; the weights run at every size either way)' })
       .check((a) => {
+        const size = a['image-size'];
+        if (size !== undefined && (!Number.isInteger(size) || size < 32)) throw new TimError(`--image-size: expected a whole number of pixels, at least 32, got ${size}`);
         const n = a['num-classes'];
         if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new TimError(`--num-classes: expected a positive whole number, got ${n}`);
         return true;
       }),
   handler: async (a) => {
-    const tm = await loadPretrained(a.arch, a.from, { numClasses: a['num-classes'] });
-    await saveTimModel(tm, a.out, { metadata: { importedFrom: a.from } });
+    const size = a['image-size'];
+    const tm = await loadPretrained(a.arch, a.from, { numClasses: a['num-classes'], inputSize: size });
+    await saveTimModel(tm, a.out, { metadata: { importedFrom: a.from, ...(size === undefined ? {} : { imageSize: size }) } });
     log.info(`wrote ${a.out}`);
-    const result = { arch: tm.spec.name, from: a.from, out: a.out, numClasses: tm.numClasses, parameters: countParameters(tm.model) };
+    const result = { arch: tm.spec.name, from: a.from, out: a.out, numClasses: tm.numClasses, imageSize: size ?? null, parameters: countParameters(tm.model) };
     tm.model.dispose();
     process.stdout.write(`${JSON.stringify(result)}\n`);
   },

@@ -8,7 +8,7 @@ import { TimError } from '../../../src/core/errors';
 import { CamExplainer } from '../../../src/explain/cam';
 import { explainImage } from '../../../src/explain/explain-image';
 import { predictImages } from '../../../src/explain/predict';
-import { disposeRun, loadRunForInference, type InferenceRun } from '../../../src/explain/run';
+import { atImageSize, disposeRun, loadRunForInference, type InferenceRun } from '../../../src/explain/run';
 import { createModel, saveTimModel } from '../../../src/models';
 import { loadWasm } from '../../../src/runtime/backend';
 import { tmpDir } from '../../support/tmp';
@@ -101,6 +101,19 @@ describe('explainImage geometry', () => {
     expect(t.heatmap[0]).toHaveLength(10);
   });
 
+  it('at a larger image size the map is finer over the same picture area', async () => {
+    const before = tf.memory().numTensors;
+    const at32 = await explainImage(run, wide, { heatmapSize: 64 });
+    const at64 = await explainImage(atImageSize(run, 64), wide, { heatmapSize: 64 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect([at32.imageSize, at64.imageSize]).toEqual([32, 64]);
+    expect(at64.box.width).toBe(2 * at32.box.width);
+    expect(at64.contentMap.width).toBe(2 * at32.contentMap.width);
+    // tiny_cnn downsamples by 8: 4×4 feature cells at 32 px, 8×8 at 64 px, so more distinct values.
+    const distinct = (m: number[][]) => new Set(m.flat().map((v) => v.toFixed(4))).size;
+    expect(distinct(at64.heatmap)).toBeGreaterThan(distinct(at32.heatmap));
+  });
+
   it('an unknown target layer lists the usable ones', async () => {
     await expect(explainImage(run, wide, { targetLayer: 'features.9' })).rejects.toThrow(/features\.3\.act/);
   });
@@ -149,6 +162,16 @@ describe('command line', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/unknown class 'van gog'.*'Vincent_van_Gogh'/);
     expect(fs.existsSync(path.join(tmp.dir, 'x.png'))).toBe(false);
+  });
+
+  it('explain --image-size feeds the model at another size', () => {
+    const r = tim('explain', '--run', runDir, '--image', wide, '--json', '--image-size', '48');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ top: expect.any(Array) });
+    const bad = tim('explain', '--run', runDir, '--image', wide, '--json', '--image-size', '7');
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--image-size: expected a whole number of pixels from 32 to 2048, got 7/);
   });
 
   it('explain --image DIR writes one overlay per image and prints the maps as JSON', () => {
