@@ -7,6 +7,7 @@ import { sweepCommand } from './sweep';
 import { reportCommand } from './report';
 import { demoCommand } from './demo';
 import { weightsCommand } from './weights';
+import { exportCommand } from './export';
 import { modelCommand } from './model';
 import { dataCommand } from './data';
 import { benchCommand } from './bench';
@@ -24,6 +25,7 @@ export const COMMANDS: CommandModule<any, any>[] = [
   reportCommand,
   demoCommand,
   weightsCommand,
+  exportCommand,
   modelCommand,
   dataCommand,
   benchCommand,
