@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import { wrapKernels } from '../src/runtime/kernel-registry';
 
 export interface KernelTime {
   kernel: string;
@@ -13,40 +13,27 @@ export interface KernelTime {
  */
 export function instrumentKernels(backendName: string): { read: () => KernelTime[]; reset: () => void; restore: () => void } {
   const totals = new Map<string, KernelTime>();
-  const originals = tf.getKernelsForBackend(backendName);
   // A kernel that runs another through the engine would count its time twice: count self time.
   let childMs = 0;
-  for (const config of originals) {
-    tf.unregisterKernel(config.kernelName, backendName);
-    const inner = config.kernelFunc;
-    tf.registerKernel({
-      ...config,
-      kernelFunc: ((args: Parameters<tf.KernelFunc>[0]) => {
-        const savedChild = childMs;
-        childMs = 0;
-        const t0 = performance.now();
-        try {
-          return inner(args);
-        } finally {
-          const dt = performance.now() - t0;
-          const self = dt - childMs;
-          childMs = savedChild + dt;
-          const entry = totals.get(config.kernelName) ?? { kernel: config.kernelName, calls: 0, ms: 0 };
-          entry.calls++;
-          entry.ms += self;
-          totals.set(config.kernelName, entry);
-        }
-      }),
-    });
-  }
+  const restore = wrapKernels(backendName, (kernelName, inner) => (args) => {
+    const savedChild = childMs;
+    childMs = 0;
+    const t0 = performance.now();
+    try {
+      return inner(args);
+    } finally {
+      const dt = performance.now() - t0;
+      const self = dt - childMs;
+      childMs = savedChild + dt;
+      const entry = totals.get(kernelName) ?? { kernel: kernelName, calls: 0, ms: 0 };
+      entry.calls++;
+      entry.ms += self;
+      totals.set(kernelName, entry);
+    }
+  });
   return {
     read: () => [...totals.values()].sort((a, b) => b.ms - a.ms),
     reset: () => totals.clear(),
-    restore: () => {
-      for (const config of originals) {
-        tf.unregisterKernel(config.kernelName, backendName);
-        tf.registerKernel(config);
-      }
-    },
+    restore,
   };
 }

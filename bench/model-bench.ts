@@ -3,7 +3,6 @@ import type { BackendChoice } from '../src/config/schema';
 import { createModel } from '../src/models';
 import { selectBackend } from '../src/runtime/backend';
 import { FusedAdam } from '../src/train/optimizers';
-import { wasmCanTrainConvNets } from '../src/runtime/wasm-kernels';
 import { instrumentKernels, type KernelTime } from './kernel-profile';
 
 export type BenchMode = 'train' | 'infer';
@@ -44,7 +43,6 @@ export async function runModelBench(opts: ModelBenchOptions): Promise<ModelBench
   const training = opts.mode === 'train';
   const selection = await selectBackend(opts.backend ?? 'auto', {
     forTraining: training,
-    wasmCanTrain: wasmCanTrainConvNets,
     quiet: opts.quiet ?? true,
   });
   const numClasses = 31;

@@ -3,7 +3,9 @@ import { TimError } from '../core/errors';
 import { log } from '../core/log';
 import type { BackendChoice } from '../config/schema';
 import { fusedMultiplyAdd } from './wasm/simd';
-import { guardWasmAllocations, registerWasmTrainingKernels, wasmCanTrainConvNets, wasmThreadCount } from './wasm-kernels';
+import { registerWasmTrainingKernels } from './tim-kernels';
+import { guardWasmAllocations } from './wasm/kernels';
+import { wasmThreadCount } from './wasm/threads';
 
 // Production mode: no debug checks, and no banner urging tfjs-node on every run (doctor says it).
 tf.env().set('PROD', true);
@@ -131,8 +133,6 @@ export interface SelectOptions {
   requireFn?: RequireFn;
   /** Training needs gradient kernels; inference-only jobs may use any backend that forwards. */
   forTraining?: boolean;
-  /** Whether the wasm backend can train this job (its gradient kernels are complete). */
-  wasmCanTrain?: () => boolean;
   quiet?: boolean;
 }
 
@@ -151,22 +151,17 @@ export async function selectBackend(choice: BackendChoice, opts: SelectOptions =
   const requireFn = opts.requireFn ?? require;
   const probes = await probeBackends(requireFn);
   const probe = (b: BackendProbe['backend']): BackendProbe => probes.find((p) => p.backend === b) as BackendProbe;
-  const wasmCanTrain = opts.wasmCanTrain ?? wasmCanTrainConvNets;
   let pick: BackendSelection;
   if (choice === 'auto') {
-    const skipped: string[] = [];
     const gpu = probe('gpu');
     const node = probe('node');
     const wasm = probe('wasm');
     if (gpu.available) {
       pick = { backend: 'gpu', tfName: 'tensorflow', reason: 'CUDA GPU found' };
     } else if (node.available) {
-      skipped.push(`gpu: ${gpu.detail}`);
       pick = { backend: 'node', tfName: 'tensorflow', reason: `native TensorFlow on CPU (gpu: ${gpu.detail})` };
     } else {
-      skipped.push(`gpu: ${gpu.detail}`, `node: ${node.detail}`);
-      const wasmOk = wasm.available && (!opts.forTraining || wasmCanTrain());
-      pick = wasmOk
+      pick = wasm.available
         ? {
             backend: 'wasm',
             tfName: 'wasm',
@@ -177,9 +172,7 @@ export async function selectBackend(choice: BackendChoice, opts: SelectOptions =
         : {
             backend: 'cpu',
             tfName: 'cpu',
-            reason: wasm.available
-              ? 'wasm cannot train this model; plain JavaScript backend'
-              : `wasm unavailable (${wasm.detail}); plain JavaScript backend`,
+            reason: `wasm unavailable (${wasm.detail}); plain JavaScript backend`,
           };
     }
   } else {

@@ -5,5 +5,4 @@ export { balancedClassWeights, perSampleCrossEntropy, sampleWeights, weightedLos
 export { trainedGroups, type GroupVariables } from './groups';
 export { GroupOptimizers } from './optimizers';
 export { scheduleFactor, updateEarlyStopping, updatePlateau, initialEarlyStopping, initialPlateau, type EarlyStoppingState, type PlateauState } from './schedule';
-export { registerFastCpuTrainingKernels } from './cpu-kernels';
 export { CHECKPOINT_FILES, readLoopState, type LoopState } from './checkpoint';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
-import { adamUpdate, fusedAdamAvailable } from '../runtime/fused/adam';
+import { ADAM, adamUpdate } from '../runtime/fused/adam';
+import { timKernelAvailable } from '../runtime/tim-kernels';
 import { GROUP_NAMES, type GroupName } from '../models/types';
 import type { GroupVariables } from './groups';
 import type { NamedTensor } from './tensor-file';
@@ -40,7 +41,7 @@ interface AdamSlots {
  */
 export class FusedAdam extends tf.AdamOptimizer {
   override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
-    if (!fusedAdamAvailable()) {
+    if (!timKernelAvailable(ADAM)) {
       super.applyGradients(variableGradients);
       return;
     }

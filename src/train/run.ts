@@ -14,10 +14,9 @@ import { acquireRunLock } from '../io/run-lock';
 import { createModel, getArchSpec, groupVariables, loadPretrained, loadTimModel, saveTimModel, type TimModel } from '../models';
 import { checkPretrained, resolvePretrained } from '../models/weights/fetch';
 import { type BackendSelection, selectBackend } from '../runtime/backend';
+import { registerFastCpuTrainingKernels } from '../runtime/tim-kernels';
 import { OutOfMemoryError, outOfMemoryMessage, rethrowIfOutOfMemory, suggestMicroBatch } from '../runtime/memory';
-import { wasmCanTrainConvNets } from '../runtime/wasm-kernels';
 import { type ModelWriter, readLoopState } from './checkpoint';
-import { registerFastCpuTrainingKernels } from './cpu-kernels';
 import { groupNamesWithVariables, trainedGroups } from './groups';
 import { fit, type FitOptions } from './loop';
 import { balancedClassWeights } from './loss';
@@ -139,7 +138,7 @@ export async function train(config: TimConfig, opts: TrainOptions = {}): Promise
     if (warning) log.warn(warning);
 
     const backendChoice = opts.backend ?? cfg.runtime.backend;
-    const backend = await selectBackend(backendChoice, { forTraining: true, wasmCanTrain: wasmCanTrainConvNets });
+    const backend = await selectBackend(backendChoice, { forTraining: true });
     if (tf.getBackend() === 'cpu') registerFastCpuTrainingKernels();
 
     const numClasses = split.classes.length;

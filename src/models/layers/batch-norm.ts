@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { batchNormTraining, fusedBatchNormAvailable } from '../../runtime/fused/batch-norm';
+import { batchNormTraining, BN_TRAINING } from '../../runtime/fused/batch-norm';
+import { timKernelAvailable } from '../../runtime/tim-kernels';
 
 type BatchNormArgs = NonNullable<Parameters<typeof tf.layers.batchNormalization>[0]>;
 
@@ -40,7 +41,7 @@ export class BatchNormalization extends StockBatchNormalization {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const self = this as unknown as StockFields;
     const lastAxis = x !== undefined && (self.axis === -1 || self.axis === x.rank - 1);
-    const fusable = kwargs.training === true && lastAxis && x.dtype === 'float32' && self.gamma !== null && self.beta !== null && fusedBatchNormAvailable();
+    const fusable = kwargs.training === true && lastAxis && x.dtype === 'float32' && self.gamma !== null && self.beta !== null && timKernelAvailable(BN_TRAINING);
     if (!fusable) return super.call(inputs, kwargs);
     return tf.tidy(() => {
       const [y, mean, variance] = batchNormTraining(x, (self.gamma as tf.LayerVariable).read(), (self.beta as tf.LayerVariable).read(), self.epsilon);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { fusedLayerNormAvailable, layerNorm } from '../../runtime/fused/layer-norm';
+import { layerNorm, LN } from '../../runtime/fused/layer-norm';
+import { timKernelAvailable } from '../../runtime/tim-kernels';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
@@ -39,7 +40,7 @@ export class ChannelLayerNorm extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       if (!x || !this.gamma || !this.beta) throw new Error(`${this.name}: called before build`);
-      if (x.dtype === 'float32' && fusedLayerNormAvailable()) return layerNorm(x, this.gamma.read(), this.beta.read(), this.epsilon);
+      if (x.dtype === 'float32' && timKernelAvailable(LN)) return layerNorm(x, this.gamma.read(), this.beta.read(), this.epsilon);
       const axis = x.rank - 1;
       const mean = tf.mean(x, axis, true);
       const centred = tf.sub(x, mean);

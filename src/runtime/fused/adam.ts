@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { address, simdKernels, type HeapBackend } from '../wasm/simd';
 import { BACKENDS, type BufferFactory } from './buffers';
+import type { KernelTable } from '../kernel-registry';
 
 /**
  * One Adam update of a variable as a single kernel with three outputs (value, first and second
@@ -62,19 +63,9 @@ function adamKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
   };
 }
 
-const registeredOn = new Set<string>();
-
-export function registerFusedAdam(backendName: keyof typeof BACKENDS): void {
-  if (registeredOn.has(backendName)) return;
-  tf.registerKernel({ kernelName: ADAM, backendName, kernelFunc: adamKernel(BACKENDS[backendName], backendName === 'wasm') });
-  registeredOn.add(backendName);
-}
-
-// The cpu backend is part of tfjs itself, so its kernel can be registered as soon as this loads.
-registerFusedAdam('cpu');
-
-export function fusedAdamAvailable(): boolean {
-  return tf.getKernel(ADAM, tf.getBackend()) !== undefined;
+/** The fused Adam kernel for `wasm` or `cpu`. */
+export function fusedAdamKernels(backendName: keyof typeof BACKENDS): KernelTable {
+  return { [ADAM]: adamKernel(BACKENDS[backendName], backendName === 'wasm') };
 }
 
 /** New value, first moment and second moment of one variable after one Adam step. */

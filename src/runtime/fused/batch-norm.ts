@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { affine, batchNormBackward, batchNormForward } from './batch-norm-math';
 import { BACKENDS, rowsAndChannels, type BufferFactory } from './buffers';
+import { runStockKernel, type KernelTable } from '../kernel-registry';
 import { type SimdBackend } from '../wasm/simd';
 import { simdAffine, simdBatchNormBackward, simdBatchNormForward } from './batch-norm-simd';
 
@@ -71,53 +72,34 @@ function inferenceKernel(buffers: BufferFactory, simd: boolean, stock: tf.Kernel
   };
 }
 
-const registeredOn = new Set<string>();
-let gradientRegistered = false;
-
-function registerGradientOnce(): void {
-  if (gradientRegistered) return;
-  tf.registerGradient({
-    kernelName: BN_TRAINING,
-    inputsToSave: ['x', 'gamma'],
-    outputsToSave: [false, true, true],
-    gradFunc: (dys, saved, attrs) => {
-      // The mean and variance outputs feed only the moving averages, never a loss: the tape hands
-      // them zero gradients, which are ignored.
-      const [dy] = dys as tf.Tensor[];
-      const [x, gamma, mean, variance] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-      // One kernel gives all three; the tape asks for them one at a time.
-      const [dx, dgamma, dbeta] = tf.engine().runKernel<tf.Tensor[]>(BN_TRAINING_GRAD, { dy: dy as tf.Tensor, x, gamma, mean, variance }, attrs);
-      return { x: () => dx as tf.Tensor, gamma: () => dgamma as tf.Tensor, beta: () => dbeta as tf.Tensor };
-    },
-  });
-  gradientRegistered = true;
-}
+export const BATCH_NORM_TRAINING_GRADIENT: tf.GradConfig = {
+  kernelName: BN_TRAINING,
+  inputsToSave: ['x', 'gamma'],
+  outputsToSave: [false, true, true],
+  gradFunc: (dys, saved, attrs) => {
+    // The mean and variance outputs feed only the moving averages, never a loss: the tape hands
+    // them zero gradients, which are ignored.
+    const [dy] = dys as tf.Tensor[];
+    const [x, gamma, mean, variance] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    // One kernel gives all three; the tape asks for them one at a time.
+    const [dx, dgamma, dbeta] = tf.engine().runKernel<tf.Tensor[]>(BN_TRAINING_GRAD, { dy: dy as tf.Tensor, x, gamma, mean, variance }, attrs);
+    return { x: () => dx as tf.Tensor, gamma: () => dgamma as tf.Tensor, beta: () => dbeta as tf.Tensor };
+  },
+};
 
 /**
- * Registers the fused batch-norm kernels, and the inference replacement, for `wasm` or `cpu`.
- * For wasm, call after its package has loaded (the stock kernel it wraps must exist).
+ * The fused batch-norm kernels, and the inference replacement of FusedBatchNorm, for `wasm` or
+ * `cpu`. For wasm, register after its package has loaded (the stock kernel it falls back to must exist).
  */
-export function registerFusedBatchNorm(backendName: keyof typeof BACKENDS): void {
-  if (registeredOn.has(backendName)) return;
+export function fusedBatchNormKernels(backendName: keyof typeof BACKENDS): KernelTable {
   const buffers = BACKENDS[backendName];
   const simd = backendName === 'wasm';
-  tf.registerKernel({ kernelName: BN_TRAINING, backendName, kernelFunc: forwardKernel(buffers, simd) });
-  tf.registerKernel({ kernelName: BN_TRAINING_GRAD, backendName, kernelFunc: gradKernel(buffers, simd) });
-  const stock = tf.getKernel('FusedBatchNorm', backendName);
-  if (stock) {
-    tf.unregisterKernel('FusedBatchNorm', backendName);
-    tf.registerKernel({ ...stock, kernelFunc: inferenceKernel(buffers, simd, stock.kernelFunc) });
-  }
-  registerGradientOnce();
-  registeredOn.add(backendName);
-}
-
-// The cpu backend is part of tfjs itself, so its kernels can be registered as soon as this loads.
-registerFusedBatchNorm('cpu');
-
-/** Whether the active backend has the fused training kernel. */
-export function fusedBatchNormAvailable(): boolean {
-  return tf.getKernel(BN_TRAINING, tf.getBackend()) !== undefined;
+  const stock: tf.KernelFunc = (args) => runStockKernel('FusedBatchNorm', backendName, args);
+  return {
+    [BN_TRAINING]: forwardKernel(buffers, simd),
+    [BN_TRAINING_GRAD]: gradKernel(buffers, simd),
+    FusedBatchNorm: inferenceKernel(buffers, simd, stock),
+  };
 }
 
 /** Normalised x and the batch mean and (biased) variance of its last axis. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, rowsAndChannels, type BufferFactory } from './buffers';
+import type { KernelTable } from '../kernel-registry';
 import { layerNormBackward, layerNormForward } from './layer-norm-math';
 import { type SimdBackend } from '../wasm/simd';
 import { simdLayerNormBackward, simdLayerNormForward } from './layer-norm-simd';
@@ -40,41 +41,25 @@ function gradKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
   };
 }
 
-const registeredOn = new Set<string>();
-let gradientRegistered = false;
-
-/** Registers the fused layer-norm kernels for `wasm` or `cpu` (once each). */
-export function registerFusedLayerNorm(backendName: keyof typeof BACKENDS): void {
-  if (registeredOn.has(backendName)) return;
+/** The fused layer-norm kernels for `wasm` or `cpu`. */
+export function fusedLayerNormKernels(backendName: keyof typeof BACKENDS): KernelTable {
   const buffers = BACKENDS[backendName];
   const simd = backendName === 'wasm';
-  tf.registerKernel({ kernelName: LN, backendName, kernelFunc: forwardKernel(buffers, simd) });
-  tf.registerKernel({ kernelName: LN_GRAD, backendName, kernelFunc: gradKernel(buffers, simd) });
-  if (!gradientRegistered) {
-    tf.registerGradient({
-      kernelName: LN,
-      inputsToSave: ['x', 'gamma'],
-      outputsToSave: [false, true, true],
-      gradFunc: (dys, saved) => {
-        // The per-row statistics are internal outputs, kept only for this gradient.
-        const [dy] = dys as tf.Tensor[];
-        const [x, gamma, mean, rstd] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-        const [dx, dgamma, dbeta] = tf.engine().runKernel<tf.Tensor[]>(LN_GRAD, { dy: dy as tf.Tensor, x, gamma, mean, rstd }, {});
-        return { x: () => dx as tf.Tensor, gamma: () => dgamma as tf.Tensor, beta: () => dbeta as tf.Tensor };
-      },
-    });
-    gradientRegistered = true;
-  }
-  registeredOn.add(backendName);
+  return { [LN]: forwardKernel(buffers, simd), [LN_GRAD]: gradKernel(buffers, simd) };
 }
 
-// The cpu backend is part of tfjs itself, so its kernels can be registered as soon as this loads.
-registerFusedLayerNorm('cpu');
-
-/** Whether the active backend has the fused layer-norm kernel. */
-export function fusedLayerNormAvailable(): boolean {
-  return tf.getKernel(LN, tf.getBackend()) !== undefined;
-}
+export const LAYER_NORM_GRADIENT: tf.GradConfig = {
+  kernelName: LN,
+  inputsToSave: ['x', 'gamma'],
+  outputsToSave: [false, true, true],
+  gradFunc: (dys, saved) => {
+    // The per-row statistics are internal outputs, kept only for this gradient.
+    const [dy] = dys as tf.Tensor[];
+    const [x, gamma, mean, rstd] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const [dx, dgamma, dbeta] = tf.engine().runKernel<tf.Tensor[]>(LN_GRAD, { dy: dy as tf.Tensor, x, gamma, mean, rstd }, {});
+    return { x: () => dx as tf.Tensor, gamma: () => dgamma as tf.Tensor, beta: () => dbeta as tf.Tensor };
+  },
+};
 
 /** Layer norm of the last axis of x. */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor {

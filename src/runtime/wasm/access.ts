@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { runStockKernel } from '../kernel-registry';
 
 /** What Tim's kernels use of the wasm backend: its heap, its outputs and its reference counts. */
 export interface WasmBackend {
@@ -10,21 +11,9 @@ export interface WasmBackend {
 
 export type KernelImpl = (args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }) => tf.TensorInfo | tf.TensorInfo[];
 
-/** The stock wasm kernels Tim composes from, captured before any of them is replaced. */
-const stock = new Map<string, KernelImpl>();
-
-export function captureStockKernel(name: string): void {
-  if (stock.has(name)) return;
-  const config = tf.getKernel(name, 'wasm');
-  if (!config) throw new Error(`wasm kernel ${name} is not registered`);
-  stock.set(name, config.kernelFunc);
-}
-
 /** Runs a stock wasm kernel directly (no tape, no engine bookkeeping); the caller owns the result. */
 export function runStock(name: string, backend: WasmBackend, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
-  captureStockKernel(name);
-  const fn = stock.get(name) as KernelImpl;
-  return fn({ inputs, backend, attrs }) as tf.TensorInfo;
+  return runStockKernel(name, 'wasm', { inputs, backend: backend, attrs }) as tf.TensorInfo;
 }
 
 /** A float32 view of a tensor on the wasm heap; take it after the last allocation (the heap may grow). */

@@ -3,8 +3,7 @@ import { parseConfig } from '../../../src/config/load';
 import { createRunFolder } from '../../../src/io/run-folder';
 import { createModel, groupVariables } from '../../../src/models';
 import { loadWasm } from '../../../src/runtime/backend';
-import { wasmCanTrainConvNets } from '../../../src/runtime/wasm-kernels';
-import { registerFastCpuTrainingKernels } from '../../../src/train/cpu-kernels';
+import { registerFastCpuTrainingKernels } from '../../../src/runtime/tim-kernels';
 import { trainedGroups } from '../../../src/train/groups';
 import { fit } from '../../../src/train/loop';
 import { Progress } from '../../../src/train/progress';
@@ -19,7 +18,7 @@ const SIZE = 64;
 const CLASSES = 4;
 
 beforeAll(async () => {
-  const wasm = (await loadWasm()) && wasmCanTrainConvNets();
+  const wasm = await loadWasm();
   await tf.setBackend(wasm ? 'wasm' : 'cpu');
   registerFastCpuTrainingKernels();
 });

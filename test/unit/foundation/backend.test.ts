@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../../../src/core/errors';
 import { explainLoadFailure, probeBackends, selectBackend } from '../../../src/runtime/backend';
-import { wasmThreadCount } from '../../../src/runtime/wasm-kernels';
+import { wasmThreadCount } from '../../../src/runtime/wasm/threads';
 
 const missing = (id: string): never => {
   const e = new Error(`Cannot find module '${id}'\nRequire stack:\n- x`);
@@ -25,7 +25,7 @@ describe('backend selection', () => {
     await expect(selectBackend('gpu', { requireFn: cuda, quiet: true })).rejects.toThrow(/libcudart\.so\.11\.0 not found/);
   });
 
-  it('auto falls back to a plain-tfjs backend, and to cpu when wasm cannot train', async () => {
+  it('auto falls back to a plain-tfjs backend, which trains with Tim\'s kernels', async () => {
     const probes = await probeBackends(missing);
     expect(probes.map((p) => [p.backend, p.available])).toEqual([
       ['gpu', false],
@@ -36,10 +36,11 @@ describe('backend selection', () => {
     const inference = await selectBackend('auto', { requireFn: missing, quiet: true });
     expect(inference.backend).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
-    const training = await selectBackend('auto', { requireFn: missing, quiet: true, forTraining: true, wasmCanTrain: () => false });
-    expect(training.backend).toBe('cpu');
-    expect(tf.getBackend()).toBe('cpu');
-    expect(training.reason).toMatch(/wasm cannot train/);
+    await tf.setBackend('cpu');
+    const training = await selectBackend('auto', { requireFn: missing, quiet: true, forTraining: true });
+    expect(training.backend).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(training.reason).toMatch(/can train/);
   });
 
   it('forcing cpu works', async () => {

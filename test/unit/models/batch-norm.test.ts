@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { relativeError } from '../../support/relative-error';
 import { BatchNormalization } from '../../../src/models/layers';
 import { loadWasm } from '../../../src/runtime/backend';
-import { BN_TRAINING, fusedBatchNormAvailable } from '../../../src/runtime/fused/batch-norm';
+import { BN_TRAINING } from '../../../src/runtime/fused/batch-norm';
+import { timKernelAvailable } from '../../../src/runtime/tim-kernels';
 
 /**
  * The fused training-mode batch norm against tfjs's own composite layer on the same weights:
@@ -45,7 +46,7 @@ describe('fused batch normalisation', () => {
     { backend: 'wasm', c: 12 },
   ])('matches the stock layer in training mode on $backend with $c channels', async ({ backend, c }) => {
     await tf.setBackend(backend);
-    expect(fusedBatchNormAvailable()).toBe(true);
+    expect(timKernelAvailable(BN_TRAINING)).toBe(true);
     const x = tf.randomNormal([3, 5, 6, c], 2, 3, 'float32', 1);
     const r = tf.randomNormal([3, 5, 6, c], 0, 1, 'float32', 2);
     const fusedLayer = makeLayer(true, c);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { registerFastCpuTrainingKernels } from '../../../src/train/cpu-kernels';
+import { registerFastCpuTrainingKernels } from '../../../src/runtime/tim-kernels';
 import { balancedClassWeights } from '../../../src/train/loss';
 import { batchGradients, type StepModel } from '../../../src/train/step';
 import { memorySource, tinyModel } from './helpers';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { relativeError } from '../../support/relative-error';
-import { registerFastCpuTrainingKernels } from '../../../src/train/cpu-kernels';
+import { registerFastCpuTrainingKernels } from '../../../src/runtime/tim-kernels';
 
 type Case = { x: [number, number, number, number]; f: [number, number, number, number]; stride: number; pad: 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]] };
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { runStockKernel, type KernelTable } from '../kernel-registry';
 
 /**
  * Filter gradients for the plain JavaScript (`cpu`) backend. tfjs's own kernels read every
@@ -73,12 +74,12 @@ function filterGradient(
   return dw;
 }
 
-function fastKernel(name: string, depthwise: boolean, original: KernelFunc): KernelFunc {
+function fastKernel(name: string, depthwise: boolean): KernelFunc {
   return (args) => {
     const attrs = args.attrs as unknown as FilterGradAttrs;
     const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
     const nhwc = attrs.dataFormat === undefined || attrs.dataFormat === 'NHWC';
-    if (!nhwc || !isUnitDilation(attrs.dilations) || x.dtype !== 'float32' || dy.dtype !== 'float32') return original(args);
+    if (!nhwc || !isUnitDilation(attrs.dilations) || x.dtype !== 'float32' || dy.dtype !== 'float32') return runStockKernel(name, 'cpu', args);
     const backend = args.backend as unknown as CpuBackend;
     const info = tf.backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],
@@ -90,25 +91,14 @@ function fastKernel(name: string, depthwise: boolean, original: KernelFunc): Ker
       depthwise,
     );
     const values = filterGradient(backend.data.get(x.dataId).values, backend.data.get(dy.dataId).values, info, depthwise);
-    void name;
     return backend.makeTensorInfo(info.filterShape, 'float32', values);
   };
 }
 
-let registered = false;
-
-/** Replaces the cpu backend's filter-gradient kernels with the fast ones (once per process). */
-export function registerFastCpuTrainingKernels(): void {
-  if (registered) return;
-  for (const [name, depthwise] of [
-    ['Conv2DBackpropFilter', false],
-    ['DepthwiseConv2dNativeBackpropFilter', true],
-  ] as const) {
-    const existing = tf.getKernel(name, 'cpu');
-    if (!existing) continue;
-    const original = existing.kernelFunc;
-    tf.unregisterKernel(name, 'cpu');
-    tf.registerKernel({ kernelName: name, backendName: 'cpu', kernelFunc: fastKernel(name, depthwise, original) });
-  }
-  registered = true;
+/** The fast filter-gradient kernels for the cpu backend. */
+export function cpuFilterGradientKernels(): KernelTable {
+  return {
+    Conv2DBackpropFilter: fastKernel('Conv2DBackpropFilter', false),
+    DepthwiseConv2dNativeBackpropFilter: fastKernel('DepthwiseConv2dNativeBackpropFilter', true),
+  };
 }
