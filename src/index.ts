@@ -16,4 +16,5 @@ export * from './data';
 export * from './experiments';
 export * from './demo';
 export * from './explain';
+export * from './inference';
 export * from './train';

@@ -3,7 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
 import { oneLine, TimError } from '../core/errors';
-import { blendHeatmap, explainImage, loadRunForInference, type InferenceRun } from '../explain';
+import { blendHeatmap, explainImage } from '../explain';
+import { loadRunForInference, type InferenceRun } from '../inference';
 
 /** One of the top classes for an image. */
 export interface DemoGuess {

@@ -1,8 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
+import type { LayersModel } from '@tensorflow/tfjs';
 import type { DatasetItem, PreprocessSpec } from '../data/types';
+import { probabilities, type TtaMode } from '../inference/predict';
 import { evalBatches } from './inputs';
-
-export type TtaMode = 'none' | 'flip';
 
 /** Class probabilities for every item, in the items' order. */
 export interface ItemPredictions {
@@ -13,22 +12,9 @@ export interface ItemPredictions {
   numClasses: number;
 }
 
-/**
- * Softmax probabilities of a batch in inference mode; with `flip`, the mean of the softmax of
- * the batch and of its horizontal mirror.
- */
-export function batchProbabilities(model: tf.LayersModel, x: tf.Tensor4D, tta: TtaMode): tf.Tensor2D {
-  return tf.tidy(() => {
-    const probs = (input: tf.Tensor4D): tf.Tensor2D => tf.softmax(model.predict(input) as tf.Tensor2D);
-    const plain = probs(x);
-    if (tta !== 'flip') return plain;
-    return plain.add(probs(tf.image.flipLeftRight(x))).div<tf.Tensor2D>(2);
-  });
-}
-
 /** Runs the model over the items in batches, never in training mode and without augmentation. */
 export async function predictItems(
-  model: tf.LayersModel,
+  model: LayersModel,
   root: string,
   items: readonly DatasetItem[],
   spec: PreprocessSpec,
@@ -40,10 +26,9 @@ export async function predictItems(
   let numClasses = 0;
   for await (const batch of evalBatches(root, items, spec, opts.batchSize)) {
     try {
-      const p = batchProbabilities(model, batch.x, opts.tta ?? 'none');
-      numClasses = p.shape[1];
-      chunks.push((await p.data()) as Float32Array);
-      p.dispose();
+      const p = await probabilities(model, batch.x, opts.tta ?? 'none');
+      numClasses = p.length / batch.x.shape[0];
+      chunks.push(p);
     } finally {
       batch.x.dispose();
     }

@@ -4,7 +4,8 @@ import { bootstrapMetrics, headlineOf, type BootstrapOptions, type BootstrapResu
 import { topConfusions, type Confusion } from './confusions';
 import { csvText } from './csv';
 import { classificationMetrics, ECE_BINS, expectedCalibrationError, rankClasses, topKAccuracy } from './metrics';
-import { rowOf, type ItemPredictions, type TtaMode } from './predict';
+import type { TtaMode } from '../inference/predict';
+import { rowOf, type ItemPredictions } from './predict';
 
 /** What evaluation reports, given the model's probabilities: metrics.json and predictions.csv. */
 

@@ -2,16 +2,17 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { TimError } from '../core/errors';
 import { log } from '../core/log';
-import { preprocessSpecOf, readSplit } from '../data';
+import { readSplit } from '../data';
 import { progressLine } from '../data/concurrency';
 import type { DatasetItem } from '../data/types';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
-import { openRunFolder, RUN_FILES, type RunFolder } from '../io/run-folder';
-import { loadTimModel } from '../models';
+import { RUN_FILES, type RunFolder } from '../io/run-folder';
+import { disposeRun, loadRunForInference } from '../inference/run';
+import type { TtaMode } from '../inference/predict';
 import { confusionPng } from './confusion-png';
 import { confusionCsv } from './csv';
 import { externalItems } from './inputs';
-import { predictItems, type TtaMode } from './predict';
+import { predictItems } from './predict';
 import { metricsOfPredictions, predictionsCsv, type EvaluationFiles, type MetricsJson } from './report';
 
 export { formatSummary, type MetricsJson, type PerClassMetricsRow } from './report';
@@ -74,25 +75,17 @@ function evaluationSet(run: RunFolder, labels: string[], data: string | undefine
  * and confusion.png. Training images are never opened: only `split.json`'s `val` items are.
  */
 export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): Promise<EvaluationResult> {
-  const run = openRunFolder(runDir);
-  const config = run.config();
-  const labels = run.labels();
-  const spec = preprocessSpecOf(config);
+  const loaded = await loadRunForInference(runDir);
+  const { folder: run, config, labels, spec } = loaded;
   const tta: TtaMode = opts.tta === 'flip' ? 'flip' : 'none';
-  const set = evaluationSet(run, labels, opts.data);
   const outDir = opts.out ?? (opts.data ? path.join(run.dir, `external-${path.basename(path.resolve(opts.data))}`) : run.dir);
-
-  const tm = await loadTimModel(run.file('best'));
-  const model = tm.model;
   let predicted;
+  let set;
   try {
-    const outputs = model.outputs[0]?.shape.at(-1);
-    if (outputs !== labels.length) {
-      throw new TimError(`${run.file('best')}: the model has ${String(outputs)} outputs but ${RUN_FILES.labels} lists ${labels.length} classes`);
-    }
+    set = evaluationSet(run, labels, opts.data);
     const started = Date.now();
     const progress = opts.progress === false ? undefined : progressLine(`evaluate ${path.basename(run.dir)}`, set.items.length);
-    predicted = await predictItems(model, set.root, set.items, spec, {
+    predicted = await predictItems(loaded.tm.model, set.root, set.items, spec, {
       batchSize: opts.batchSize ?? config.train.batch_size,
       tta,
       onProgress: (done) => progress?.tick(done),
@@ -103,7 +96,7 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
       log.info(`evaluated ${set.items.length} images in ${secs.toFixed(1)} s (${(set.items.length / Math.max(secs, 1e-3)).toFixed(1)} images/s${tta === 'flip' ? ', flip TTA' : ''})`);
     }
   } finally {
-    model.dispose();
+    disposeRun(loaded);
   }
 
   const { metrics, confusion } = metricsOfPredictions(predicted, labels, {

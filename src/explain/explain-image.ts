@@ -1,14 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { isTimError } from '../core/errors';
 import type { TimError } from '../core/errors';
 import type { ContentBox } from '../data/types';
 import { camExplainer } from './cam';
 import { getCamMethod } from './cam-methods';
 import { resolveClass } from './class-names';
 import { cropToContent, heatmapRows, type Map2D } from './heatmap';
-import { loadInput } from './predict';
-import type { InferenceRun } from './run';
-import { topK, type RankedClass } from './topk';
+import { loadBatch } from '../inference/predict';
+import type { InferenceRun } from '../inference/run';
+import { topK, type RankedClass } from '../inference/topk';
 
 export interface ExplainOptions {
   /** CAM method name (default gradcam). */
@@ -57,49 +56,40 @@ export async function explainImages(run: InferenceRun, files: readonly string[],
   const n = run.labels.length;
   const out: Explanation[] = [];
   for (let start = 0; start < files.length; start += batchSize) {
-    const inputs: tf.Tensor4D[] = [];
-    const loaded: Array<{ file: string; box: ContentBox }> = [];
+    const batch = await loadBatch(run, files.slice(start, start + batchSize), opts.onBadImage);
+    if (!batch) continue;
+    let probs: Float32Array;
+    let mapValues: Float32Array;
     try {
-      for (const file of files.slice(start, start + batchSize)) {
-        try {
-          const { x, box } = await loadInput(run, file);
-          inputs.push(x);
-          loaded.push({ file, box });
-        } catch (e) {
-          if (!opts.onBadImage || !isTimError(e)) throw e;
-          opts.onBadImage(file, e);
-        }
-      }
-      if (inputs.length === 0) continue;
-      const x = tf.concat(inputs, 0);
-      const { maps, logits } = cam.compute(x, loaded.map(() => classIndex), method);
-      const probs = tf.tidy(() => tf.softmax(logits).dataSync() as Float32Array);
-      const mapValues = maps.dataSync() as Float32Array;
-      tf.dispose([x, maps, logits]);
-      loaded.forEach(({ file, box }, i) => {
-        const p = probs.subarray(i * n, (i + 1) * n);
-        const top = topK(p, run.labels, 3);
-        const first = top[0] as RankedClass;
-        const ci = classIndex ?? run.labels.indexOf(first.label);
-        const contentMap = cropToContent(mapValues.subarray(i * size * size, (i + 1) * size * size), size, box);
-        out.push({
-          file,
-          label: first.label,
-          confidence: first.confidence,
-          top,
-          explained: { label: run.labels[ci] ?? first.label, confidence: p[ci] ?? 0 },
-          method: method.name,
-          methodTitle: method.title,
-          targetLayer,
-          heatmap: heatmapRows(contentMap, heatmapSize),
-          contentMap,
-          box,
-          imageSize: size,
-        });
-      });
+      const { maps, logits } = cam.compute(batch.x, batch.files.map(() => classIndex), method);
+      probs = tf.tidy(() => tf.softmax(logits).dataSync() as Float32Array);
+      mapValues = maps.dataSync() as Float32Array;
+      tf.dispose([maps, logits]);
     } finally {
-      tf.dispose(inputs);
+      batch.x.dispose();
     }
+    batch.files.forEach((file, i) => {
+      const box = batch.boxes[i] as ContentBox;
+      const p = probs.subarray(i * n, (i + 1) * n);
+      const top = topK(p, run.labels, 3);
+      const first = top[0] as RankedClass;
+      const ci = classIndex ?? run.labels.indexOf(first.label);
+      const contentMap = cropToContent(mapValues.subarray(i * size * size, (i + 1) * size * size), size, box);
+      out.push({
+        file,
+        label: first.label,
+        confidence: first.confidence,
+        top,
+        explained: { label: run.labels[ci] ?? first.label, confidence: p[ci] ?? 0 },
+        method: method.name,
+        methodTitle: method.title,
+        targetLayer,
+        heatmap: heatmapRows(contentMap, heatmapSize),
+        contentMap,
+        box,
+        imageSize: size,
+      });
+    });
   }
   return out;
 }

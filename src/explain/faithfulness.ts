@@ -1,7 +1,7 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
-import { isTimError, TimError } from '../core/errors';
+import { TimError } from '../core/errors';
 import { log } from '../core/log';
 import { readSplit, seededShuffle } from '../data';
 import type { ContentBox } from '../data/types';
@@ -9,8 +9,8 @@ import { writeJsonAtomic } from '../io/atomic';
 import { RUN_FILES } from '../io/run-folder';
 import { camExplainer } from './cam';
 import { getCamMethod } from './cam-methods';
-import { loadInput } from './predict';
-import type { InferenceRun } from './run';
+import { loadBatch, probabilities } from '../inference/predict';
+import type { InferenceRun } from '../inference/run';
 
 export const FAITHFULNESS_FILE = RUN_FILES.faithfulness;
 
@@ -137,24 +137,14 @@ export async function faithfulness(run: InferenceRun, opts: FaithfulnessOptions 
   const drops = methods.map(() => ({ most: [] as number[], least: [] as number[] }));
   let done = 0;
   for (let start = 0; start < items.length; start += batchSize) {
-    const inputs: tf.Tensor4D[] = [];
-    const boxes: ContentBox[] = [];
-    for (const item of items.slice(start, start + batchSize)) {
-      const file = path.join(split.root, item.path);
-      try {
-        const { x, box } = await loadInput(run, file);
-        inputs.push(x);
-        boxes.push(box);
-      } catch (e) {
-        if (!isTimError(e)) throw e;
-        log.warn(`${e.message}; skipped`);
-      }
-    }
-    if (inputs.length === 0) continue;
-    const x = tf.concat(inputs, 0);
-    tf.dispose(inputs);
+    const files = items.slice(start, start + batchSize).map((item) => path.join(split.root, item.path));
+    const batch = await loadBatch(run, files, (_, e) => log.warn(`${e.message}; skipped`));
+    if (!batch) continue;
+    const { x, boxes } = batch;
     try {
-      const p0 = tf.tidy(() => tf.softmax(run.tm.model.predict(x) as tf.Tensor2D).arraySync());
+      const k = run.labels.length;
+      const all = await probabilities(run.tm.model, x);
+      const p0 = boxes.map((_, i) => Array.from(all.subarray(i * k, (i + 1) * k)));
       const classes = p0.map((row) => row.indexOf(Math.max(...row)));
       const conf = classes.map((c, i) => p0[i]?.[c] ?? 0);
       before.push(...conf);

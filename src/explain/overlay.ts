@@ -3,7 +3,7 @@ import { oneLine, TimError } from '../core/errors';
 import { colormap, type ColormapName } from './colormap';
 import type { Explanation } from './explain-image';
 import { bilinearResize, type Map2D } from './heatmap';
-import { displayName, percent } from './topk';
+import { displayName, percent } from '../inference/topk';
 
 export interface OverlayOptions {
   colormap?: ColormapName;

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
-import { readModelArtifacts, saveModel } from '../io/model-io';
+import { readModelArtifacts } from '../io/model-io';
+import { saveTimModel } from '../models/persist';
 import type { TimModel } from '../models/types';
 import type { EarlyStoppingState, PlateauState } from './schedule';
 import { decodeTensors, encodeTensors, type NamedTensor, readBinary } from './tensor-file';
@@ -36,9 +37,8 @@ export interface ModelWriter {
   (tm: TimModel, dir: string, extraFiles?: Record<string, string | Uint8Array>): Promise<void>;
 }
 
-/** The model folder format when the models area's saveTimModel is not used. */
-export const saveModelFolder: ModelWriter = (tm, dir, extraFiles) =>
-  saveModel(tm.model, dir, { metadata: { arch: tm.spec.name, numClasses: tm.numClasses }, extraFiles });
+/** Writes a model folder as saveTimModel does, with the extra files beside it. */
+export const saveModelFolder: ModelWriter = (tm, dir, extraFiles) => saveTimModel(tm, dir, { extraFiles });
 
 /** Writes `last/`: the model, the loop state and the optimizers' (and epoch-start) tensors, in one atomic swap. */
 export async function writeCheckpoint(

@@ -11,12 +11,12 @@ import { readSplit, splitForConfig, writeSplit } from '../data/split';
 import type { SplitManifest } from '../data/types';
 import { checkNewRunTarget, CHECKPOINTS_DIR, openRunFolder, recoverRunFolder, type RunFolder, stageRunFolder, StagedRunFolder } from '../io/run-folder';
 import { acquireRunLock } from '../io/run-lock';
-import { createModel, getArchSpec, groupVariables, loadPretrained, loadTimModel, saveTimModel, type TimModel } from '../models';
+import { createModel, getArchSpec, groupVariables, loadPretrained, loadTimModel, type TimModel } from '../models';
 import { checkPretrained, resolvePretrained } from '../models/weights/fetch';
 import { type BackendSelection, selectBackend } from '../runtime/backend';
 import { registerFastCpuTrainingKernels } from '../runtime/tim-kernels';
 import { OutOfMemoryError, outOfMemoryMessage, rethrowIfOutOfMemory, suggestMicroBatch } from '../runtime/memory';
-import { type ModelWriter, readLoopState } from './checkpoint';
+import { type ModelWriter, readLoopState, saveModelFolder } from './checkpoint';
 import { groupNamesWithVariables, trainedGroups } from './groups';
 import { fit, type FitOptions } from './loop';
 import { balancedClassWeights } from './loss';
@@ -40,8 +40,6 @@ export interface TrainOptions {
   /** Redrawn progress line; default: when stderr is a terminal and not CI. */
   liveProgress?: boolean;
 }
-
-const writeTimModel: ModelWriter = (tm, dir, extraFiles) => saveTimModel(tm, dir, { extraFiles });
 
 /** The model a fresh run starts from: ImageNet weights with a new head, or a fresh initialisation. */
 async function initialModel(cfg: TimConfig, numClasses: number): Promise<TimModel> {
@@ -192,7 +190,7 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
     // A new run replaces what is at its target only once its first resumable checkpoint exists.
     const writeModel: ModelWriter = async (model, dir, extraFiles) => {
       const promoteAfter = run instanceof StagedRunFolder && dir === run.file('last');
-      await writeTimModel(model, dir, extraFiles);
+      await saveModelFolder(model, dir, extraFiles);
       if (promoteAfter) run.promote();
     };
     log.info(

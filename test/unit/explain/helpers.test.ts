@@ -2,7 +2,7 @@ import { closeNames, resolveClass } from '../../../src/explain/class-names';
 import { colormap } from '../../../src/explain/colormap';
 import { areaResize, bilinearResize, cropToContent, heatmapRows } from '../../../src/explain/heatmap';
 import { rankMasks } from '../../../src/explain/faithfulness';
-import { percent, topK } from '../../../src/explain/topk';
+import { percent, topK } from '../../../src/inference/topk';
 
 const ARTISTS = ['Claude_Monet', 'Pierre-Auguste_Renoir', 'Vincent_van_Gogh', 'Paul_Gauguin', 'Rembrandt', 'Edgar_Degas'];
 

@@ -1,14 +1,14 @@
-import * as path from 'path';
 import type { TimConfig } from '../config/schema';
 import { TimError } from '../core/errors';
-import { preprocessSpecOf } from '../data';
+import { preprocessSpecOf } from '../data/preprocess';
 import type { PreprocessSpec } from '../data/types';
-import { openRunFolder, RUN_FILES } from '../io/run-folder';
+import { openRunFolder, type RunFolder } from '../io/run-folder';
 import { loadTimModel, type TimModel } from '../models';
 
 /** A trained run ready for inference: its best model, class names and preprocessing. */
 export interface InferenceRun {
   dir: string;
+  folder: RunFolder;
   tm: TimModel;
   labels: string[];
   /** Exactly the preprocessing the run trained with, read from its config.yaml. */
@@ -18,24 +18,24 @@ export interface InferenceRun {
 
 /**
  * Loads `best/`, `labels.json` and the preprocessing recorded in the run's `config.yaml`.
- * The preprocessing never comes from flags: an explanation or prediction of an image fed
- * differently from training would explain a different model.
+ * The preprocessing never comes from flags: an evaluation, explanation or prediction of an
+ * image fed differently from training would be of a different model.
  */
 export async function loadRunForInference(runDir: string): Promise<InferenceRun> {
-  const run = openRunFolder(runDir);
-  const config = run.config();
-  const labels = run.labels();
+  const folder = openRunFolder(runDir);
+  const config = folder.config();
+  const labels = folder.labels();
   if (!Array.isArray(labels) || labels.length === 0 || !labels.every((l) => typeof l === 'string')) {
-    throw new TimError(`${run.file('labels')}: expected a non-empty JSON list of class names`);
+    throw new TimError(`${folder.file('labels')}: expected a non-empty JSON list of class names`);
   }
-  const bestDir = run.file('best');
+  const bestDir = folder.file('best');
   const tm = await loadTimModel(bestDir);
-  const outputs = tm.model.outputs[0]?.shape[1];
+  const outputs = tm.model.outputs[0]?.shape.at(-1);
   if (typeof outputs === 'number' && outputs !== labels.length) {
     tm.model.dispose();
-    throw new TimError(`${path.join(runDir, RUN_FILES.labels)}: ${labels.length} class names but ${bestDir} outputs ${outputs} classes`);
+    throw new TimError(`${folder.file('labels')}: ${labels.length} class names but ${bestDir} outputs ${outputs} classes`);
   }
-  return { dir: runDir, tm, labels, spec: preprocessSpecOf(config), config };
+  return { dir: folder.dir, folder, tm, labels, spec: preprocessSpecOf(config), config };
 }
 
 /**
