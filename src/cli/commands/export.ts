@@ -2,7 +2,7 @@ import * as path from 'path';
 import type { CommandModule } from 'yargs';
 import { log } from '../../core/log';
 import { exportOnnx } from '../../export/onnx';
-import { disposeRun, loadRunForInference } from '../../explain/run';
+import { disposeRun, loadRunForInference } from '../../inference/run';
 import { latestRun, openRunFolder } from '../../io/run-folder';
 import { selectBackend } from '../../runtime/backend';
 

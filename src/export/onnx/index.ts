@@ -1,5 +1,5 @@
 import * as path from 'path';
-import type { InferenceRun } from '../../explain/run';
+import type { InferenceRun } from '../../inference/run';
 import { writeFileAtomic } from '../../io/atomic';
 import { encodeOnnx } from './write';
 
