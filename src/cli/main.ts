@@ -4,7 +4,27 @@ import { isTimError, oneLine, TimError } from '../core/errors';
 import { setLogLevel } from '../core/log';
 import { COMMANDS } from './commands';
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * `--shard -1/2` would be read as the flags -1, -/ and -2: a value that starts with a minus
+ * and a digit is joined to its option (`--shard=-1/2`), so the option's own check reports it.
+ */
+export function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const next = argv[i + 1];
+    if (/^--[^=]+$/.test(a) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+export async function main(rawArgv: string[]): Promise<number> {
+  const argv = joinNegativeValues(rawArgv);
   const verbose = argv.includes('--verbose');
   let cli = yargs(argv)
     .scriptName('tim')

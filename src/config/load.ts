@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { TimError } from '../core/errors';
+import { oneLine, TimError } from '../core/errors';
 import { nearest } from '../core/suggest';
 import { configSchema, type TimConfig } from './schema';
 
@@ -25,15 +25,43 @@ export function resolveConfigPath(arg: string): string {
   );
 }
 
+/**
+ * Parses YAML text into plain data. Anything the parser only warns about (an unknown tag such
+ * as `!!js/function`, a duplicate key) is an error too, reported on one line naming `where`.
+ */
+export function parseYaml(text: string, where: string): unknown {
+  const doc = YAML.parseDocument(text, { uniqueKeys: true });
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  // The first line of the message says what and where ("... at line 2, column 8:").
+  if (problem) throw new TimError(`${where}: not valid YAML (${(problem.message.split('\n')[0] ?? '').replace(/:$/, '')})`);
+  return doc.toJS({ maxAliasCount: 100 }) as unknown;
+}
+
+/** Reads a YAML file (parseYaml's rules), naming the file in every error. */
+export function readYamlFile(file: string, where = file): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new TimError(`${where}: cannot read (${oneLine(e)})`);
+  }
+  return parseYaml(text, where);
+}
+
+/** Keys that would reach an object's prototype rather than the config. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
+
 /** Parses `key.path=value` with the value read as YAML (numbers, booleans, lists). */
 export function applyOverride(raw: Record<string, unknown>, assignment: string): void {
   const eq = assignment.indexOf('=');
   if (eq <= 0) throw new TimError(`--set '${assignment}': expected key.path=value`);
   const keyPath = assignment.slice(0, eq).trim().split('.');
+  const bad = keyPath.find((k) => FORBIDDEN_KEYS.has(k) || k === '');
+  if (bad !== undefined) throw new TimError(`--set '${assignment}': '${bad}' is not a config key`);
   const valueText = assignment.slice(eq + 1);
   let value: unknown;
   try {
-    value = YAML.parse(valueText) as unknown;
+    value = parseYaml(valueText, `--set '${assignment}'`);
   } catch {
     value = valueText;
   }
@@ -42,7 +70,7 @@ export function applyOverride(raw: Record<string, unknown>, assignment: string):
     if (i === keyPath.length - 1) {
       node[key] = value;
     } else {
-      const next = node[key];
+      const next = Object.hasOwn(node, key) ? node[key] : undefined;
       if (next === undefined || next === null) {
         node[key] = {};
       } else if (typeof next !== 'object' || Array.isArray(next)) {
@@ -82,12 +110,23 @@ function describeIssue(issue: z.core.$ZodIssue, source: string): string {
   if (issue.code === 'invalid_type' && issue.input === undefined) {
     return `${source}: missing key '${where}' (expected ${issue.expected})`;
   }
-  return `${source}: key '${where || '(root)'}': ${issue.message}`;
+  const expected = issue.code === 'invalid_type' ? `expected ${issue.expected === 'int' ? 'a whole number' : issue.expected}` : issue.message.replace(/^Invalid (input|option): /, '');
+  return `${source}: key '${where || '(root)'}': ${expected}, got ${describeValue(issue.input)}`;
+}
+
+/** A value as the user wrote it, for error messages. */
+function describeValue(v: unknown): string {
+  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN (.nan)' : Number.isFinite(v) ? String(v) : `${v} (a number too large, or .inf)`;
+  if (typeof v === 'string') return `'${v}' (text)`;
+  if (v === null) return 'nothing (null)';
+  if (Array.isArray(v)) return `a list ${JSON.stringify(v)}`;
+  if (typeof v === 'object') return 'a mapping';
+  return String(v);
 }
 
 /** Validates a raw object into a config, with one-line errors naming the key. */
 export function parseConfig(raw: unknown, source = 'config'): TimConfig {
-  const result = configSchema.safeParse(raw);
+  const result = configSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
     const first = result.error.issues[0];
     throw new TimError(first ? describeIssue(first, source) : `${source}: invalid config`);
@@ -98,13 +137,7 @@ export function parseConfig(raw: unknown, source = 'config'): TimConfig {
 /** Reads, overrides and validates a config file once, at start-up. */
 export function loadConfig(arg: string, overrides: readonly string[] = []): { config: TimConfig; path: string } {
   const file = resolveConfigPath(arg);
-  let raw: unknown;
-  try {
-    raw = YAML.parse(fs.readFileSync(file, 'utf8')) as unknown;
-  } catch (e) {
-    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new TimError(`${file}: not valid YAML (${msg})`);
-  }
+  const raw = readYamlFile(file);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new TimError(`${file}: expected a mapping of config keys at the top level`);
   }
@@ -120,5 +153,5 @@ export function configToYaml(config: TimConfig): string {
 /** Reads the resolved config back from a run folder. */
 export function readRunConfig(file: string): TimConfig {
   if (!fs.existsSync(file)) throw new TimError(`${file}: missing (is this a Tim run folder?)`);
-  return parseConfig(YAML.parse(fs.readFileSync(file, 'utf8')) as unknown, file);
+  return parseConfig(readYamlFile(file), file);
 }

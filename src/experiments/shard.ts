@@ -9,12 +9,16 @@ export interface Shard {
   count: number;
 }
 
-function wholeNumber(text: string | undefined): number | undefined {
-  if (text === undefined || !/^\s*\d+\s*$/.test(text)) return undefined;
+/** A job-array variable: absent, or a whole number (anything else is an error naming it). */
+function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const text = env[name];
+  if (text === undefined || text.trim() === '') return undefined;
+  if (!/^\s*\d+\s*$/.test(text)) throw new TimError(`${name}='${text}': expected a whole number; is this a job-array task?`);
   return Number(text);
 }
 
 function checked(index: number, count: number, source: string): Shard {
+  if (!Number.isInteger(index) || index < 0) throw new TimError(`${source}: gives shard index ${index}; indices are 0-based, 0 to ${count - 1}`);
   if (count < 1) throw new TimError(`${source}: the shard count must be at least 1`);
   if (index >= count) throw new TimError(`${source}: shard index ${index} is out of range; indices are 0-based, 0 to ${count - 1}`);
   return { index, count };
@@ -34,14 +38,17 @@ export function parseShard(text: string): Shard {
  * line (`--shards N`); Slurm's count is used otherwise, and Kubernetes needs it given.
  */
 export function shardFromEnv(env: NodeJS.ProcessEnv, count?: number): Shard | undefined {
-  const slurmId = wholeNumber(env.SLURM_ARRAY_TASK_ID);
+  const slurmId = envNumber(env, 'SLURM_ARRAY_TASK_ID');
   if (slurmId !== undefined) {
-    const min = wholeNumber(env.SLURM_ARRAY_TASK_MIN) ?? 0;
-    const n = count ?? wholeNumber(env.SLURM_ARRAY_TASK_COUNT);
+    const min = envNumber(env, 'SLURM_ARRAY_TASK_MIN') ?? 0;
+    // `--array=0-6:2` numbers its tasks 0, 2, 4, 6.
+    const step = envNumber(env, 'SLURM_ARRAY_TASK_STEP') ?? 1;
+    if (step < 1) throw new TimError(`SLURM_ARRAY_TASK_STEP=${step}: expected at least 1`);
+    const n = count ?? envNumber(env, 'SLURM_ARRAY_TASK_COUNT');
     if (n === undefined) throw new TimError('SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not; pass --shards N or --shard i/n');
-    return checked(slurmId - min, n, `SLURM_ARRAY_TASK_ID=${slurmId}`);
+    return checked((slurmId - min) / step, n, `SLURM_ARRAY_TASK_ID=${slurmId} (SLURM_ARRAY_TASK_MIN=${min}, step ${step})`);
   }
-  const k8sIndex = wholeNumber(env.JOB_COMPLETION_INDEX);
+  const k8sIndex = envNumber(env, 'JOB_COMPLETION_INDEX');
   if (k8sIndex !== undefined) {
     if (count === undefined) throw new TimError('JOB_COMPLETION_INDEX is set; pass --shards N (the Job\'s completions) or --shard i/n');
     return checked(k8sIndex, count, `JOB_COMPLETION_INDEX=${k8sIndex}`);

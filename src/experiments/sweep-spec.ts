@@ -1,8 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import YAML from 'yaml';
 import { TimError } from '../core/errors';
-import { applyOverride, parseConfig, resolveConfigPath } from '../config/load';
+import { applyOverride, parseConfig, readYamlFile, resolveConfigPath } from '../config/load';
 import type { TimConfig } from '../config/schema';
 
 /** A scalar a grid may vary: what YAML gives for `[letterbox, stretch]` or `[32, 48]`. */
@@ -106,12 +105,7 @@ export function runNameOf(axes: readonly GridAxis[], values: Record<string, Grid
 }
 
 function readBaseRaw(basePath: string, file: string): Record<string, unknown> {
-  let raw: unknown;
-  try {
-    raw = YAML.parse(fs.readFileSync(basePath, 'utf8')) as unknown;
-  } catch (e) {
-    throw new TimError(`${basePath} (base of ${file}): not valid YAML (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
-  }
+  const raw = readYamlFile(basePath, `${basePath} (base of ${file})`);
   if (!isMapping(raw)) throw new TimError(`${basePath} (base of ${file}): expected a mapping of config keys`);
   return raw;
 }
@@ -215,12 +209,7 @@ function parseListedRuns(raw: unknown, file: string): ListedRun[] {
 /** Reads and validates a sweep file. */
 export function loadSweepSpec(file: string): SweepSpec {
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new TimError(`sweep file ${file} not found`);
-  let raw: unknown;
-  try {
-    raw = YAML.parse(fs.readFileSync(file, 'utf8')) as unknown;
-  } catch (e) {
-    throw new TimError(`${file}: not valid YAML (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
-  }
+  const raw = readYamlFile(file);
   return parseSweepSpec(raw, path.resolve(file));
 }
 

@@ -134,6 +134,16 @@ describe('shards', () => {
     expect(() => shardFromEnv({ JOB_COMPLETION_INDEX: '3' }, 3)).toThrow(/out of range/);
     expect(() => shardFromEnv({}, 3)).toThrow(/no job-array index/);
   });
+
+  it('refuses job-array variables that would run another shard or the whole sweep', () => {
+    // An id below the array's first: no negative shard running someone else's slice.
+    expect(() => shardFromEnv({ SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_MIN: '1' })).toThrow(/SLURM_ARRAY_TASK_ID=0 .*gives shard index -1; indices are 0-based, 0 to 3/);
+    expect(() => shardFromEnv({ SLURM_ARRAY_TASK_ID: 'abc', SLURM_ARRAY_TASK_COUNT: '4' })).toThrow(/SLURM_ARRAY_TASK_ID='abc': expected a whole number/);
+    expect(() => shardFromEnv({ SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_MIN: 'x' })).toThrow(/SLURM_ARRAY_TASK_MIN='x'/);
+    expect(() => shardFromEnv({ JOB_COMPLETION_INDEX: '-1' }, 3)).toThrow(/JOB_COMPLETION_INDEX='-1': expected a whole number/);
+    // --array=0-6:2 numbers its four tasks 0, 2, 4, 6.
+    expect(shardFromEnv({ SLURM_ARRAY_TASK_ID: '6', SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_STEP: '2' })).toEqual({ index: 3, count: 4 });
+  });
 });
 
 describe('running a sweep', () => {

@@ -79,3 +79,52 @@ describe('config', () => {
     }
   });
 });
+
+describe('config errors say what was given and what was expected', () => {
+  const t = tmpDir();
+  afterAll(() => t.cleanup());
+  const write = (name: string, text: string): string => {
+    const f = path.join(t.dir, name);
+    fs.writeFileSync(f, text);
+    return f;
+  };
+  const base = 'name: x\ndata: { root: d }\nmodel: { arch: tiny_cnn }\n';
+
+  it.each([
+    ['abc', /key 'data\.image_size': expected number, got 'abc' \(text\)/],
+    ['32.5', /key 'data\.image_size': expected a whole number, got 32\.5/],
+    ['1e400', /key 'data\.image_size': expected number, got Infinity/],
+    ['.nan', /key 'data\.image_size': expected number, got NaN/],
+    ['[1, 2]', /key 'data\.image_size': expected number, got a list \[1,2\]/],
+  ])('--set data.image_size=%s is a wrong type, not a missing key', (value, message) => {
+    const f = write('types.yaml', base);
+    expect(() => loadConfig(f, [`data.image_size=${value}`])).toThrow(message);
+    expect(() => loadConfig(f, [`data.image_size=${value}`])).not.toThrow(/missing key/);
+  });
+
+  it('a grid value of the wrong type names the key and the value', () => {
+    expect(() => parseConfig({ name: 'x', data: { root: 'd', resize: 7 }, model: { arch: 'a' } }, 'sweep.yaml (resize=7)')).toThrow(
+      /sweep\.yaml \(resize=7\): key 'data\.resize': expected one of "letterbox"\|"stretch", got 7/,
+    );
+  });
+
+  it('YAML the parser only warns about is one error naming the file and line', () => {
+    const warnings = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const f = write('tag.yaml', 'name: x\nmodel: !!js/function "function () {}"\ndata: { root: d }\n');
+      expect(() => loadConfig(f)).toThrow(new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: not valid YAML \\(Unresolved tag: tag:yaml\\.org,2002:js/function at line 2, column 8\\)$`));
+      expect(() => loadConfig(write('dup.yaml', `${base}name: y\n`))).toThrow(/dup\.yaml: not valid YAML \(Map keys must be unique at line 4/);
+      expect(warnings).not.toHaveBeenCalled();
+    } finally {
+      warnings.mockRestore();
+    }
+  });
+
+  it('--set cannot reach the shared object prototype', () => {
+    const f = write('proto.yaml', base);
+    for (const key of ['__proto__.polluted', 'constructor.prototype.polluted', 'data.__proto__.polluted']) {
+      expect(() => loadConfig(f, [`${key}=1`])).toThrow(/is not a config key/);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
