@@ -34,9 +34,12 @@ export const dataSchema = z.strictObject({
   }
 });
 
+/** Dividing by a standard deviation of 0 would make every input NaN. */
+const positiveTriple = z.tuple([z.number().gt(0), z.number().gt(0), z.number().gt(0)]);
+
 export const normalizeSchema = z.strictObject({
   mean: triple.default([0.485, 0.456, 0.406]),
-  std: triple.default([0.229, 0.224, 0.225]),
+  std: positiveTriple.default([0.229, 0.224, 0.225]),
 });
 
 export const augmentSchema = z.strictObject({

@@ -8,6 +8,7 @@ import { GROUP_NAMES } from '../models/types';
 import type { TimModel } from '../models/types';
 import { loadWeightsInto, type LoopState, type ModelWriter, readCheckpointTensors, readLoopState, saveModelFolder, writeCheckpoint } from './checkpoint';
 import type { GroupVariables } from './groups';
+import { checkStepLoss, checkWeights } from './divergence';
 import { GroupOptimizers } from './optimizers';
 import { Progress } from './progress';
 import { initialEarlyStopping, initialPlateau, scheduleFactor, updateEarlyStopping, updatePlateau } from './schedule';
@@ -223,6 +224,7 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
           } finally {
             tf.dispose(Object.values(r.grads));
           }
+          checkStepLoss(r.loss, { epoch, step: done + 1, lr: lrAt(state.global_step), lastGoodEpoch: state.epoch });
           partial.loss_sum += r.loss * r.count;
           partial.correct += r.correct;
           partial.count += r.count;
@@ -256,6 +258,7 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
       if (interrupted) break;
 
       const valT0 = Date.now();
+      await checkWeights(variables, { epoch, lr: epochLr, lastGoodEpoch: state.epoch });
       const val = await validate(o, epoch);
       const valSeconds = (Date.now() - valT0) / 1000;
       const ratios = updateRatios(o.groups, epochStart);

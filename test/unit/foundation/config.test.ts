@@ -120,6 +120,11 @@ describe('config errors say what was given and what was expected', () => {
     }
   });
 
+  it('a normalisation std of 0 is refused before training on NaN', () => {
+    const f = write('std.yaml', base);
+    expect(() => loadConfig(f, ['augment.normalize.std=[0, 0, 0]'])).toThrow(/key 'augment\.normalize\.std\.0': Too small: expected number to be >0, got 0/);
+  });
+
   it('--set cannot reach the shared object prototype', () => {
     const f = write('proto.yaml', base);
     for (const key of ['__proto__.polluted', 'constructor.prototype.polluted', 'data.__proto__.polluted']) {

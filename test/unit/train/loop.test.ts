@@ -185,3 +185,42 @@ describe('memory', () => {
     }
   });
 });
+
+describe('divergence', () => {
+  it('a NaN loss stops the run with a message, and last/ and best/ keep the last good epoch', async () => {
+    const { dir, cleanup } = tmpDir();
+    const before = tf.memory().numTensors;
+    try {
+      const cfg = testConfig({ epochs: 3, batch_size: 8, lr_groups: { early: 1e-3, middle: 1e-3, head: 1e-2 } });
+      const tm = tinyModel(CLASSES, SIZE);
+      const good = memorySource({ n: 16, classes: CLASSES, size: SIZE, batchSize: 8, seed: 5 });
+      // Epoch 2's second batch is all NaN, as a zero normalisation std or a broken decode would make it.
+      const poisoned = {
+        ...good,
+        async *batches(epoch: number) {
+          let i = 0;
+          for await (const b of good.batches(epoch)) {
+            if (epoch === 2 && i++ === 1) {
+              const nan = tf.fill(b.x.shape, NaN) as tf.Tensor4D;
+              b.x.dispose();
+              yield { ...b, x: nan };
+            } else {
+              yield b;
+            }
+          }
+        },
+      };
+      const run = createRunFolder(dir);
+      await expect(fit(options(tm, cfg.train, run, { trainSource: poisoned }))).rejects.toThrow(
+        /^training diverged: the loss is NaN at epoch 2, step 2 \(learning rates early 0\.001, middle 0\.001, head 0\.01\); stopped, last\/ and best\/ keep epoch 1 and earlier/,
+      );
+      expect(run.readJsonLines<HistoryRecord>('history').map((h) => h.epoch)).toEqual([1]);
+      expect(JSON.parse(fs.readFileSync(path.join(run.file('last'), 'train_state.json'), 'utf8'))).toMatchObject({ epoch: 1, step_in_epoch: 0 });
+      expect(JSON.parse(fs.readFileSync(path.join(run.file('best'), 'epoch.json'), 'utf8'))).toMatchObject({ epoch: 1 });
+      tm.model.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      cleanup();
+    }
+  });
+});
