@@ -4,7 +4,9 @@ import * as path from 'path';
 import sharp from 'sharp';
 import { oneLine, TimError } from '../core/errors';
 import { blendHeatmap, explainImage } from '../explain';
-import { loadRunForInference, type InferenceRun } from '../inference';
+import { disposeRun, loadRunForInference, type InferenceRun } from '../inference';
+import { MODEL_JSON, WEIGHTS_BIN } from '../io/model-io';
+import { RUN_FILES } from '../io/run-folder';
 
 /** One of the top classes for an image. */
 export interface DemoGuess {
@@ -28,6 +30,19 @@ export interface DemoResult {
  */
 export interface DemoInference {
   explain(runDir: string, image: Buffer): Promise<DemoResult>;
+}
+
+/** What identifies the model a run folder holds now: its best/ model files' identity and times. */
+function modelStamp(runDir: string): string {
+  const parts = [RUN_FILES.config, path.join(RUN_FILES.best, MODEL_JSON), path.join(RUN_FILES.best, WEIGHTS_BIN)].map((f) => {
+    try {
+      const st = fs.statSync(path.join(runDir, f));
+      return `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch {
+      return '-';
+    }
+  });
+  return parts.join('|');
 }
 
 /** Longest side of the pictures sent back to the page. */
@@ -56,16 +71,24 @@ function png(img: { data: Uint8Array; width: number; height: number }): Promise<
  * temporary folder (never into a run folder), explained with Grad-CAM, and deleted.
  */
 export function explainInference(): DemoInference {
-  const runs = new Map<string, Promise<InferenceRun>>();
+  const runs = new Map<string, { stamp: string; run: Promise<InferenceRun> }>();
   return {
     async explain(runDir, image) {
-      let run = runs.get(runDir);
-      if (!run) {
-        run = loadRunForInference(runDir);
-        runs.set(runDir, run);
-        run.catch(() => runs.delete(runDir));
+      // A run folder replaced or retrained while the demo is up (a new best/) is loaded again.
+      const stamp = modelStamp(runDir);
+      let entry = runs.get(runDir);
+      if (entry && entry.stamp !== stamp) {
+        runs.delete(runDir);
+        entry.run.then(disposeRun, () => undefined);
+        entry = undefined;
       }
-      const loaded = await run;
+      if (!entry) {
+        const fresh = { stamp, run: loadRunForInference(runDir) };
+        runs.set(runDir, fresh);
+        fresh.run.catch(() => runs.get(runDir) === fresh && runs.delete(runDir));
+        entry = fresh;
+      }
+      const loaded = await entry.run;
       const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tim-demo-'));
       try {
         const file = path.join(tmp, 'upload');

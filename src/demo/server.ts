@@ -15,6 +15,30 @@ export interface DemoServerOptions {
   runs: string;
   inference?: DemoInference;
   maxUploadBytes?: number;
+  /**
+   * The address it listens on (default 127.0.0.1). It answers only requests whose Host header
+   * names localhost or this address, so a page on another site cannot reach the demo by
+   * pointing its own name at 127.0.0.1 (DNS rebinding); 0.0.0.0 and :: accept any name.
+   */
+  host?: string;
+}
+
+const LOCAL_HOSTS = ['localhost', '127.0.0.1', '::1', '[::1]'];
+
+/** The name in a Host header, without its port ("[::1]:3000" → "[::1]", "a.test:80" → "a.test"). */
+function hostName(header: string): string {
+  const h = header.trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
+  const colon = h.lastIndexOf(':');
+  return colon >= 0 ? h.slice(0, colon) : h;
+}
+
+export function hostAllowed(header: string | undefined, listenHost = '127.0.0.1'): boolean {
+  if (!header) return false;
+  if (listenHost === '0.0.0.0' || listenHost === '::') return true;
+  const name = hostName(header);
+  const own = listenHost.includes(':') && !listenHost.startsWith('[') ? `[${listenHost}]` : listenHost;
+  return LOCAL_HOSTS.includes(name) || name.endsWith('.localhost') || name === own.toLowerCase();
 }
 
 class HttpError extends Error {
@@ -109,9 +133,16 @@ export function createDemoServer(opts: DemoServerOptions): http.Server {
   };
 
   return http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = `${req.method ?? 'GET'} ${url.pathname}`;
+    let route = `${req.method ?? 'GET'} ${(req.url ?? '/').slice(0, 200)}`;
     const handle = async (): Promise<void> => {
+      if (!hostAllowed(req.headers.host, opts.host)) throw new HttpError(421, 'This demo answers only to localhost (start it with --host NAME to allow another name).');
+      let url: URL;
+      try {
+        url = new URL(`http://localhost${(req.url ?? '/').startsWith('/') ? '' : '/'}${req.url ?? '/'}`);
+      } catch {
+        throw new HttpError(400, 'That address is not a valid URL.');
+      }
+      route = `${req.method ?? 'GET'} ${url.pathname}`;
       if (route === 'GET /' || route === 'GET /index.html') {
         page ??= demoPage({ maxUploadBytes: limit });
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
@@ -140,7 +171,7 @@ export function createDemoServer(opts: DemoServerOptions): http.Server {
 }
 
 /** Starts the demo and resolves with its address once it listens. */
-export async function startDemo(opts: DemoServerOptions & { host?: string; port?: number }): Promise<{ server: http.Server; url: string }> {
+export async function startDemo(opts: DemoServerOptions & { port?: number }): Promise<{ server: http.Server; url: string }> {
   const server = createDemoServer(opts);
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {

@@ -1,12 +1,13 @@
 import * as fs from 'fs';
 import type * as http from 'http';
+import { request as httpRequest } from 'http';
 import * as path from 'path';
 import sharp from 'sharp';
 import { TimError } from '../../../src/core/errors';
 import { setLogLevel } from '../../../src/core/log';
 import type { DemoInference } from '../../../src/demo/inference';
 import { listDemoModels } from '../../../src/demo/models';
-import { startDemo } from '../../../src/demo/server';
+import { hostAllowed, startDemo } from '../../../src/demo/server';
 import { tmpDir } from '../../support/tmp';
 import { fakeConfig, writeFakeRun } from './fake-runs';
 
@@ -50,6 +51,43 @@ describe('demo server', () => {
 
   const predict = (model: string, body: Buffer | string, type = 'image/png') =>
     fetch(`${url}api/predict?model=${encodeURIComponent(model)}`, { method: 'POST', headers: { 'content-type': type }, body: typeof body === 'string' ? body : new Uint8Array(body) });
+
+  /** A request exactly as written (no URL normalisation), with its own Host header. */
+  const raw = (rawPath: string, host: string): Promise<{ status: number; body: string }> =>
+    new Promise((resolve, reject) => {
+      const { port } = new URL(url);
+      const req = httpRequest({ host: '127.0.0.1', port: Number(port), path: rawPath, headers: { host } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  it('no request stops the server', async () => {
+    const host = new URL(url).host;
+    for (const p of ['//%', '//a:b', '/%zz', '//[', '/api/predict?model=%']) {
+      const r = await raw(p, host);
+      expect({ p, status: r.status < 500 }).toEqual({ p, status: true });
+    }
+    expect((await raw('//%', host)).body).toMatch(/Nothing at GET \/\/%/);
+    expect((await fetch(`${url}api/models`)).status).toBe(200);
+  });
+
+  it('answers only to localhost names (no DNS rebinding)', async () => {
+    const port = new URL(url).port;
+    const evil = await raw('/api/models', `attacker.example:${port}`);
+    expect(evil.status).toBe(421);
+    expect(evil.body).toMatch(/answers only to localhost/);
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `app.localhost:${port}`]) {
+      expect({ host, status: (await raw('/api/models', host)).status }).toEqual({ host, status: 200 });
+    }
+    expect(hostAllowed('tim.lab:3000', 'tim.lab')).toBe(true);
+    expect(hostAllowed('other.lab:3000', 'tim.lab')).toBe(false);
+    expect(hostAllowed('anything:3000', '0.0.0.0')).toBe(true);
+    expect(hostAllowed(undefined)).toBe(false);
+  });
 
   it('listens on 127.0.0.1 unless told otherwise', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);

@@ -201,7 +201,7 @@ describe('divergence', () => {
           let i = 0;
           for await (const b of good.batches(epoch)) {
             if (epoch === 2 && i++ === 1) {
-              const nan = tf.fill(b.x.shape, NaN) as tf.Tensor4D;
+              const nan = tf.fill<tf.Rank.R4>(b.x.shape, NaN);
               b.x.dispose();
               yield { ...b, x: nan };
             } else {
