@@ -18,7 +18,7 @@ export const dataSchema = z.strictObject({
   resize: z.enum(RESIZE_MODES).default('letterbox'),
   val_fraction: z.number().gt(0).lt(1).default(0.2),
   cache: z.boolean().default(true),
-  /** Where decoded images are cached; defaults to `<root>/.tim-cache`. */
+  /** Where decoded images are cached; defaults to `$XDG_CACHE_HOME/tim/<data folder>-<hash>`. */
   cache_dir: z.string().optional(),
   /** Seed of the train/validation split; defaults to the run's `seed`, so a seed sweep can keep one split. */
   split_seed: z.number().int().optional(),

@@ -25,6 +25,7 @@ export function isTimError(e: unknown): e is TimError {
 
 /** The message of any thrown value, on one line. */
 export function oneLine(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
+  // Errors from Node's own modules may come from another realm (jest), so not `instanceof Error`.
+  const msg = e instanceof Error ? e.message : typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string' ? (e as { message: string }).message : String(e);
   return msg.replace(/\s*\n\s*/g, ' ').trim();
 }

@@ -7,6 +7,7 @@ import { log } from '../core/log';
 import { writeJsonAtomic } from '../io/atomic';
 import { decodeConcurrency, mapConcurrent, progressLine } from './concurrency';
 import { readHead, sniffFormat } from './formats';
+import { defaultCacheDir, ensureCacheDir } from './cache-dir';
 import { listDataset, type FoundFile } from './index-dataset';
 import { prepareImage } from './preprocess';
 import type { ContentBox, PreparedImage, SkippedFile } from './types';
@@ -43,10 +44,6 @@ export interface PrepareCacheOptions {
   concurrency?: number;
   /** Show a progress line while building (default true). */
   progress?: boolean;
-}
-
-export function defaultCacheDir(root: string): string {
-  return path.join(root, '.tim-cache');
 }
 
 /** The cache key: a hash of the settings and of every file's path, size and modification time. */
@@ -188,7 +185,7 @@ async function buildCache(
   json: string,
   opts: PrepareCacheOptions,
 ): Promise<void> {
-  fs.mkdirSync(path.dirname(bin), { recursive: true });
+  ensureCacheDir(path.dirname(bin));
   const bytes = settings.image_size * settings.image_size * 3;
   const tmp = `${bin}.${process.pid}.tmp`;
   const fd = fs.openSync(tmp, 'w');

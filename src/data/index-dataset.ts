@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { oneLine, TimError } from '../core/errors';
 import { log } from '../core/log';
+import { makeDirs } from '../io/make-dirs';
+import { defaultCacheDir } from './cache-dir';
 import { decodeConcurrency, mapConcurrent } from './concurrency';
 import { readHead, sniffFormat, type ImageFormat } from './formats';
 import { openImage, orientedSize } from './preprocess';
@@ -29,7 +31,7 @@ export interface FileCheck {
 export interface IndexOptions {
   /** Fully decode each file to catch truncation (default true). */
   verify?: boolean;
-  /** Where the record of already-checked files is kept (default `<root>/.tim-cache`). */
+  /** Where the record of already-checked files is kept (default: `defaultCacheDir(root)`). */
   cacheDir?: string;
   /** Warn about each skipped file (default true). */
   warn?: boolean;
@@ -191,7 +193,7 @@ function readChecks(file: string): Record<string, FileCheck> {
 
 function writeChecks(file: string, files: Record<string, FileCheck>): void {
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    makeDirs(path.dirname(file));
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify({ version: CHECKS_VERSION, files } satisfies ChecksFile));
     fs.renameSync(tmp, file);
@@ -213,7 +215,7 @@ export async function indexDatasetDetailed(root: string, opts: IndexOptions = {}
   if (classes.length < 2) {
     throw new TimError(`data root '${root}' must hold one sub-folder per class and at least two classes (found ${classes.length})`);
   }
-  const checksPath = path.join(opts.cacheDir ?? path.join(root, '.tim-cache'), CHECKS_FILE);
+  const checksPath = path.join(opts.cacheDir ?? defaultCacheDir(root), CHECKS_FILE);
   const known = verify ? readChecks(checksPath) : {};
   let changed = false;
   const checks = await mapConcurrent(files, decodeConcurrency(), async (f) => {

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { makeDirs } from './make-dirs';
 
 /**
  * Folder swaps go through sibling names that say how far a swap got, so that a process killed
@@ -20,7 +21,7 @@ function tempSibling(target: string, tag: string): string {
 
 /** Writes a file under a temporary name and renames it, so readers never see half a file. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  makeDirs(path.dirname(file));
   const tmp = tempSibling(file, TMP);
   try {
     fs.writeFileSync(tmp, data);
@@ -98,7 +99,7 @@ export function swapDirInto(ready: string, dir: string): void {
  * leaves either the old folder or the new one (after `recoverSwap`), never a mixture.
  */
 export async function replaceDirAtomic(dir: string, fill: (tmpDir: string) => Promise<void> | void): Promise<void> {
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  makeDirs(path.dirname(dir));
   const tmp = tempSibling(dir, TMP);
   fs.mkdirSync(tmp);
   try {
@@ -112,7 +113,7 @@ export async function replaceDirAtomic(dir: string, fill: (tmpDir: string) => Pr
 
 /** A new, empty hidden sibling of `dir` to build a replacement in (removed by `recoverSwap` if abandoned). */
 export function stagingFolder(dir: string): string {
-  fs.mkdirSync(path.dirname(path.resolve(dir)), { recursive: true });
+  makeDirs(path.dirname(path.resolve(dir)));
   const staging = tempSibling(dir, TMP);
   fs.mkdirSync(staging);
   return staging;

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { makeDirs } from './make-dirs';
 import { TimError } from '../core/errors';
 import { readRunConfig } from '../config/load';
 import type { TimConfig } from '../config/schema';
@@ -116,7 +117,7 @@ export function checkNewRunTarget(dir: string, force: boolean | undefined): void
 /** Creates an empty run folder in place (no replacing: see `stageRunFolder`). */
 export function createRunFolder(dir: string): RunFolder {
   if (occupied(dir)) throw alreadyExists(dir);
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   return new RunFolder(dir);
 }
 

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { makeDirs } from './make-dirs';
 import { TimError } from '../core/errors';
 
 /**
@@ -104,7 +105,7 @@ export function clearStaleLock(runDir: string): boolean {
 /** Takes the lock of `runDir` or throws a TimError naming the process that holds it. */
 export function acquireRunLock(runDir: string): RunLock {
   const file = lockFileOf(runDir);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  makeDirs(path.dirname(file));
   const me: LockOwner = { pid: process.pid, hostname: os.hostname(), started: new Date().toISOString(), proc_start: procStart(process.pid) };
   for (let attempt = 0; attempt < 5; attempt++) {
     try {

@@ -78,7 +78,7 @@ const prepareCommand: CommandModule<object, PrepareArgs> = {
       .option('root', { type: 'string', describe: 'image folder (default: data.root of --config)' })
       .option('image-size', { type: 'number', describe: 'square input size in pixels (default: data.image_size of --config, else 224)' })
       .option('resize', { choices: RESIZE_MODES, describe: 'letterbox keeps the aspect ratio on black; stretch fills the square (default letterbox)' })
-      .option('cache-dir', { type: 'string', describe: 'cache folder (default <root>/.tim-cache)' })
+      .option('cache-dir', { type: 'string', describe: 'cache folder (default $XDG_CACHE_HOME/tim/<data folder>-<hash>)' })
       .option('config', { alias: 'c', type: 'string', describe: 'take root, image size, resize mode and cache folder from a config' })
       .option('set', { type: 'string', array: true, default: [] as string[], describe: 'override a config key (with --config)' })
       .option('force', { type: 'boolean', default: false, describe: 'rebuild even if an up-to-date cache exists' })

@@ -1,6 +1,8 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { prepareCache, prepareImage } from '../../../src/data';
+import { makeDirs } from '../../../src/io/make-dirs';
+import { defaultCacheDir, indexDataset, prepareCache, prepareImage } from '../../../src/data';
 import { tmpDir } from '../../support/tmp';
 import { writeNoise } from './images';
 
@@ -44,7 +46,7 @@ describe('image cache', () => {
   it('is reused while nothing changes and rebuilt when a file or the settings change', async () => {
     const quiet = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
-      const dir = path.join(root, '.tim-cache');
+      const dir = defaultCacheDir(root);
       const first = await prepareCache(root, settings, { progress: false });
       first.close();
       const again = await prepareCache(root, settings, { progress: false });
@@ -76,6 +78,49 @@ describe('image cache', () => {
       expect(cacheFiles(dir)).toHaveLength(4);
     } finally {
       quiet.mockRestore();
+    }
+  });
+});
+
+describe('where the image cache lives', () => {
+  it('outside the data folder by default: under $XDG_CACHE_HOME/tim, one folder per data set', async () => {
+    const { dir: root, cleanup } = tmpDir();
+    const quiet = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      for (let i = 0; i < 2; i++) await writeNoise(path.join(root, i ? 'b' : 'a', `p${i}.png`), 16, 16, 'png');
+      const before = fs.readdirSync(root, { recursive: true, encoding: 'utf8' }).sort();
+      await indexDataset(root);
+      const cache = await prepareCache(root, { image_size: 8, resize: 'stretch' }, { progress: false });
+      cache.close();
+      expect(fs.readdirSync(root, { recursive: true, encoding: 'utf8' }).sort()).toEqual(before);
+      const xdg = process.env.XDG_CACHE_HOME as string;
+      expect(cache.file.startsWith(path.join(xdg, 'tim', `${path.basename(fs.realpathSync(root))}-`))).toBe(true);
+      expect(defaultCacheDir(root, { XDG_CACHE_HOME: '/x/cache' })).toMatch(/^\/x\/cache\/tim\/tim-test-[^/]+-[0-9a-f]{12}$/);
+      expect(defaultCacheDir(root, {}).startsWith(path.join(os.homedir(), '.cache', 'tim'))).toBe(true);
+      expect(defaultCacheDir(`${root}/`)).toBe(defaultCacheDir(root));
+    } finally {
+      quiet.mockRestore();
+      cleanup();
+    }
+  });
+
+  it('a cache_dir that cannot be a folder is one clear error, at once', async () => {
+    const { dir: root, cleanup } = tmpDir();
+    try {
+      for (let i = 0; i < 2; i++) await writeNoise(path.join(root, i ? 'b' : 'a', `p${i}.png`), 16, 16, 'png');
+      const file = path.join(root, 'a-file');
+      fs.writeFileSync(file, 'x');
+      const settings = { image_size: 8, resize: 'stretch' as const };
+      await expect(prepareCache(root, settings, { progress: false, cacheDir: file })).rejects.toThrow(
+        /^data\.cache_dir '.*a-file': cannot use it as the image cache folder \(.*a-file is a file, not a folder\); set data\.cache_dir to a writable folder, or data\.cache: false$/,
+      );
+      // Node's own recursive mkdir spins for ever under /proc.
+      await expect(prepareCache(root, settings, { progress: false, cacheDir: '/proc/tim-cache-test/images' })).rejects.toThrow(
+        /^data\.cache_dir '\/proc\/tim-cache-test\/images': cannot use it as the image cache folder \(ENOENT/,
+      );
+      expect(() => makeDirs('/proc/tim-cache-test/a/b')).toThrow(/ENOENT/);
+    } finally {
+      cleanup();
     }
   });
 });
