@@ -9,7 +9,7 @@ import { decodeConcurrency, mapConcurrent, progressLine } from './concurrency';
 import { readHead, sniffFormat } from './formats';
 import { defaultCacheDir, ensureCacheDir } from './cache-dir';
 import { listDataset, type FoundFile } from './index-dataset';
-import { prepareImage } from './preprocess';
+import { prepareImage, reasonLost } from './preprocess';
 import type { ContentBox, PreparedImage, SkippedFile } from './types';
 
 /**
@@ -44,6 +44,8 @@ export interface PrepareCacheOptions {
   concurrency?: number;
   /** Show a progress line while building (default true). */
   progress?: boolean;
+  /** Warn about each skipped file (default true; off where the data set was just indexed, which warned). */
+  warn?: boolean;
 }
 
 /** The cache key: a hash of the settings and of every file's path, size and modification time. */
@@ -195,36 +197,36 @@ async function buildCache(
   let next = 0;
   const failures = new Array<string | undefined>(files.length);
   try {
-    await mapConcurrent(
-      files,
-      opts.concurrency ?? decodeConcurrency(),
-      async (f, i): Promise<void> => {
-        const file = path.join(root, f.path);
-        const why = f.size < 0 ? 'unreadable' : f.size === 0 ? 'zero bytes' : undefined;
-        if (why) {
-          failures[i] = why;
+    const cacheOne = async (f: FoundFile, i: number): Promise<void> => {
+      const file = path.join(root, f.path);
+      const why = f.size < 0 ? 'unreadable' : f.size === 0 ? 'zero bytes' : undefined;
+      if (why) {
+        failures[i] = why;
+        return;
+      }
+      let prepared: PreparedImage;
+      try {
+        if (!sniffFormat(readHead(file))) {
+          failures[i] = 'not an image';
           return;
         }
-        let prepared: PreparedImage;
-        try {
-          if (!sniffFormat(readHead(file))) {
-            failures[i] = 'not an image';
-            return;
-          }
-          prepared = await prepareImage(file, settings);
-        } catch (e) {
-          failures[i] = oneLine(e).replace(`${file}: `, '');
-          return;
-        }
-        // Each image goes to the next free slot as soon as it is decoded, so memory holds
-        // only the images in flight, never the whole data set.
-        const slot = next++;
-        fs.writeSync(fd, prepared.data, 0, bytes, slot * bytes);
-        const b = prepared.box;
-        entries[f.path] = [slot, b.x, b.y, b.width, b.height];
-      },
-      (done) => bar?.tick(done),
-    );
+        prepared = await prepareImage(file, settings);
+      } catch (e) {
+        failures[i] = oneLine(e).replace(`${file}: `, '');
+        return;
+      }
+      // Each image goes to the next free slot as soon as it is decoded, so memory holds
+      // only the images in flight, never the whole data set.
+      const slot = next++;
+      fs.writeSync(fd, prepared.data, 0, bytes, slot * bytes);
+      const b = prepared.box;
+      entries[f.path] = [slot, b.x, b.y, b.width, b.height];
+      failures[i] = undefined;
+    };
+    await mapConcurrent(files, opts.concurrency ?? decodeConcurrency(), cacheOne, (done) => bar?.tick(done));
+    for (const [i, why] of failures.entries()) {
+      if (why !== undefined && reasonLost(why)) await cacheOne(files[i] as FoundFile, i);
+    }
   } finally {
     fs.closeSync(fd);
     bar?.end();
@@ -233,7 +235,7 @@ async function buildCache(
     if (why === undefined) return;
     const f = files[i] as FoundFile;
     skipped.push({ path: f.path, reason: why });
-    log.warn(`skipping ${path.join(root, f.path)}: ${why}`);
+    if (opts.warn ?? true) log.warn(`skipping ${path.join(root, f.path)}: ${why}`);
   });
   fs.renameSync(tmp, bin);
   const manifest: CacheManifest = { version: CACHE_VERSION, key, image_size: settings.image_size, resize: settings.resize, count: next, entries, skipped };

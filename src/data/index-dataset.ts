@@ -6,7 +6,7 @@ import { makeDirs } from '../io/make-dirs';
 import { defaultCacheDir } from './cache-dir';
 import { decodeConcurrency, mapConcurrent } from './concurrency';
 import { readHead, sniffFormat, type ImageFormat } from './formats';
-import { openImage, orientedSize } from './preprocess';
+import { decodeReason, openImage, orientedSize, reasonLost } from './preprocess';
 import type { DatasetIndex, DatasetItem, SkippedFile } from './types';
 
 /** A file under a class folder, as found on disk. */
@@ -171,7 +171,7 @@ export async function checkFile(file: string, found: { size: number; mtimeMs: nu
     }
     return { ...base, format, width, height };
   } catch (e) {
-    const msg = oneLine(e);
+    const msg = decodeReason(oneLine(e));
     const truncated = /premature|truncat|end of (file|data)|EOF|unexpected end|read error|short/i.test(msg);
     return { ...base, format, error: `${truncated ? 'truncated or corrupt' : 'cannot decode'} ${format} (${msg})` };
   }
@@ -224,6 +224,10 @@ export async function indexDatasetDetailed(root: string, opts: IndexOptions = {}
     changed = true;
     return checkFile(path.join(root, f.path), f, verify);
   });
+  for (const [i, c] of checks.entries()) {
+    const f = files[i] as FoundFile;
+    if (c.error && reasonLost(c.error)) checks[i] = await checkFile(path.join(root, f.path), f, verify);
+  }
   const items: DatasetItem[] = [];
   const skipped: SkippedFile[] = [];
   const details = new Map<string, FileCheck>();

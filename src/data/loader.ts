@@ -83,7 +83,8 @@ export async function createLoader(opts: LoaderOptions): Promise<Loader> {
   if (opts.items.length === 0) throw new TimError(`no images to load from '${opts.root}'`);
   let source: PixelSource;
   if (opts.cache) {
-    const cache = await prepareCache(opts.root, spec, { cacheDir: opts.cacheDir });
+    // The data set was indexed (and its broken files reported) before any loader is made.
+    const cache = await prepareCache(opts.root, spec, { cacheDir: opts.cacheDir, warn: false });
     const missing = opts.items.find((it) => !cache.has(it.path));
     if (missing) {
       cache.close();

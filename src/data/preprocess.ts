@@ -42,25 +42,44 @@ export async function prepareImage(
   file: string | Buffer,
   spec: { image_size: number; resize: ResizeMode },
 ): Promise<PreparedImage> {
-  const size = spec.image_size;
   const name = typeof file === 'string' ? file : '<buffer>';
   try {
-    const { width, height } = await orientedSize(file);
-    const box = contentBoxOf(width, height, size, spec.resize);
-    const { data, info } = await openImage(file)
-      .resize(box.width, box.height, { fit: 'fill', kernel: 'cubic' })
-      .toColourspace('srgb')
-      .removeAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    if (info.width !== box.width || info.height !== box.height || info.channels !== 3) {
-      throw new Error(`decoder returned ${info.width}x${info.height}x${info.channels}`);
-    }
-    return { data: placeInSquare(data, box, size), size, box };
+    return await decodePrepared(file, spec);
   } catch (e) {
     if (e instanceof TimError) throw e;
-    throw new TimError(`${name}: cannot decode image (${oneLine(e)})`);
+    throw new TimError(`${name}: cannot decode image (${decodeReason(oneLine(e))})`);
   }
+}
+
+/**
+ * libvips keeps one error buffer per process, so a decode that fails while others run may
+ * report its messages several times, or only "Unknown error". The reason is cleaned of
+ * repeats; callers decode a failure without one once more, alone, to learn it.
+ */
+export function decodeReason(message: string): string {
+  const parts = message.split(/\s+(?=Vips\w*: )/).map((p) => p.trim());
+  return [...new Set(parts)].join(' ');
+}
+
+/** Whether a decode failure came without its reason (see decodeReason): decode it again, alone. */
+export function reasonLost(message: string): boolean {
+  return /unknown error|\(\s*\)$/i.test(message);
+}
+
+async function decodePrepared(file: string | Buffer, spec: { image_size: number; resize: ResizeMode }): Promise<PreparedImage> {
+  const size = spec.image_size;
+  const { width, height } = await orientedSize(file);
+  const box = contentBoxOf(width, height, size, spec.resize);
+  const { data, info } = await openImage(file)
+    .resize(box.width, box.height, { fit: 'fill', kernel: 'cubic' })
+    .toColourspace('srgb')
+    .removeAlpha()
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.width !== box.width || info.height !== box.height || info.channels !== 3) {
+    throw new Error(`decoder returned ${info.width}x${info.height}x${info.channels}`);
+  }
+  return { data: placeInSquare(data, box, size), size, box };
 }
 
 /** Copies resized RGB rows into a black `size`×`size` canvas at the content box. */

@@ -41,6 +41,14 @@ export function hostAllowed(header: string | undefined, listenHost = '127.0.0.1'
   return LOCAL_HOSTS.includes(name) || name.endsWith('.localhost') || name === own.toLowerCase();
 }
 
+/** A message for the page: run paths relative to the runs folder, no other server path at all. */
+export function withoutServerPaths(message: string, runsRoot: string): string {
+  return message
+    .split(`${runsRoot}${path.sep}`)
+    .join('')
+    .replace(/(^|[\s'"(=])((?:\/[\w.@+-]+){2,}\/?)/g, (_m, before: string, p: string) => `${before}${path.basename(p)}`);
+}
+
 class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -160,10 +168,11 @@ export function createDemoServer(opts: DemoServerOptions): http.Server {
     handle().catch((e: unknown) => {
       const status = e instanceof HttpError ? e.status : isTimError(e) && e.exitCode === 2 ? 503 : 500;
       if (status >= 500) log.warn(`demo: ${route}: ${oneLine(e)}`);
+      const shown = withoutServerPaths(oneLine(e), runsRoot);
       if (!res.headersSent) {
         // Tell the browser to stop sending the rest of a refused upload.
         if (status === 413) res.setHeader('connection', 'close');
-        sendJson(res, status, { error: status === 500 ? `Something went wrong: ${oneLine(e)}` : oneLine(e) });
+        sendJson(res, status, { error: status === 500 ? `Something went wrong: ${shown}` : shown });
       }
       if (status === 413) req.resume();
     });

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { TimError } from '../core/errors';
 import { makeDirs } from './make-dirs';
 
 /**
@@ -19,8 +20,20 @@ function tempSibling(target: string, tag: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${tag}-${process.pid}-${Date.now().toString(36)}-${(sequence++).toString(36)}`);
 }
 
+/** Refuses, before any work, a file path that is an existing folder (`--out some-folder`). */
+export function checkFileTarget(file: string): void {
+  let isDir = false;
+  try {
+    isDir = fs.statSync(file).isDirectory();
+  } catch {
+    return;
+  }
+  if (isDir) throw new TimError(`${file}: is a folder; expected a file name (e.g. ${path.join(file, 'out' + (path.extname(file) || '.png'))})`);
+}
+
 /** Writes a file under a temporary name and renames it, so readers never see half a file. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  checkFileTarget(file);
   makeDirs(path.dirname(file));
   const tmp = tempSibling(file, TMP);
   try {

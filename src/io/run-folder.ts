@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { makeDirs } from './make-dirs';
-import { TimError } from '../core/errors';
+import { oneLine, TimError } from '../core/errors';
 import { readRunConfig } from '../config/load';
 import type { TimConfig } from '../config/schema';
 import { recoverSwap, stagingFolder, swapDirInto, writeFileAtomic, writeJsonAtomic } from './atomic';
@@ -81,11 +81,16 @@ export class RunFolder {
   readJsonLines<T>(key: RunFileKey): T[] {
     const f = this.file(key);
     if (!fs.existsSync(f)) return [];
-    return fs
-      .readFileSync(f, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as T);
+    const out: T[] = [];
+    for (const [i, l] of fs.readFileSync(f, 'utf8').split('\n').entries()) {
+      if (l.trim() === '') continue;
+      try {
+        out.push(JSON.parse(l) as T);
+      } catch (e) {
+        throw new TimError(`${f} line ${i + 1}: not valid JSON (${oneLine(e)})`);
+      }
+    }
+    return out;
   }
 }
 

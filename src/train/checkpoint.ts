@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { TimError } from '../core/errors';
+import { oneLine, TimError } from '../core/errors';
 import { readModelArtifacts } from '../io/model-io';
 import { saveTimModel } from '../models/persist';
 import type { TimModel } from '../models/types';
@@ -56,10 +56,18 @@ export async function writeCheckpoint(
   });
 }
 
+function readJsonFile<T>(file: string, consequence: string): T {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch (e) {
+    throw new TimError(`${file}: not valid JSON (${oneLine(e)}); ${consequence}`);
+  }
+}
+
 export function readLoopState(dir: string): LoopState {
   const f = path.join(dir, CHECKPOINT_FILES.state);
   if (!fs.existsSync(f)) throw new TimError(`${f}: missing; cannot resume (the run has no last/ checkpoint)`);
-  const s = JSON.parse(fs.readFileSync(f, 'utf8')) as LoopState;
+  const s = readJsonFile<LoopState>(f, 'the checkpoint is damaged; resume cannot continue from it');
   if (s.version !== 1) throw new TimError(`${f}: unknown checkpoint version ${String(s.version)}`);
   return s;
 }
@@ -68,7 +76,7 @@ export function readLoopState(dir: string): LoopState {
 export function readCheckpointTensors(dir: string): NamedTensor[] {
   const mf = path.join(dir, CHECKPOINT_FILES.tensorsManifest);
   if (!fs.existsSync(mf)) throw new TimError(`${mf}: missing; cannot resume`);
-  const manifest = JSON.parse(fs.readFileSync(mf, 'utf8')) as { specs: tf.io.WeightsManifestEntry[] };
+  const manifest = readJsonFile<{ specs: tf.io.WeightsManifestEntry[] }>(mf, 'the checkpoint is damaged; resume cannot continue from it');
   return decodeTensors(manifest.specs, readBinary(path.join(dir, CHECKPOINT_FILES.tensors)), mf);
 }
 

@@ -11,7 +11,7 @@ import { faithfulness, formatFaithfulness, FAITHFULNESS_FILE } from '../../expla
 import { renderOverlayPng } from '../../explain/overlay';
 import { atImageSize, disposeRun, loadRunForInference, type InferenceRun } from '../../inference/run';
 import { displayName, percent } from '../../inference/topk';
-import { writeFileAtomic } from '../../io/atomic';
+import { checkFileTarget, writeFileAtomic } from '../../io/atomic';
 import { latestRun, openRunFolder } from '../../io/run-folder';
 import { selectBackend } from '../../runtime/backend';
 import { withBackend } from '../common';
@@ -89,6 +89,7 @@ function formatExplanation(e: Explanation): string {
 async function explainFiles(run: InferenceRun, a: ExplainArgs, image: string): Promise<void> {
   const isDir = fs.existsSync(image) && fs.statSync(image).isDirectory();
   const files = isDir ? imageFiles(image) : [image];
+  if (a.out && !isDir) checkFileTarget(a.out);
   const bad: string[] = [];
   const explanations = await explainImages(run, files, {
     method: a.method,

@@ -59,10 +59,9 @@ async function handler(a: PredictArgs): Promise<void> {
   } finally {
     disposeRun(run);
   }
-  if (bad.length > 0) {
-    if (bad.length === a.files.length) throw new TimError(bad.length === 1 ? (bad[0] as string) : `none of the ${bad.length} images could be read`);
-    process.exitCode = 1;
-  }
+  // Each failure was printed once as it happened; only a summary is added.
+  if (bad.length > 1 && bad.length === a.files.length) throw new TimError(`none of the ${bad.length} images could be read`);
+  if (bad.length > 0) process.exitCode = 1;
 }
 
 export const predictCommand: CommandModule<object, PredictArgs> = {

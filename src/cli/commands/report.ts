@@ -1,6 +1,7 @@
 import * as path from 'path';
 import type { CommandModule } from 'yargs';
 import { TimError } from '../../core/errors';
+import { checkFileTarget } from '../../io/atomic';
 
 interface ReportArgs {
   runs?: string[];
@@ -25,6 +26,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
   handler: async (args) => {
     const runs = args.runs ?? [];
     if ((runs.length > 0) === (args.sweep !== undefined)) throw new TimError('give either --runs DIR... or --sweep DIR');
+    if (args.out !== undefined) checkFileTarget(args.out);
     // The notebooks live outside src/ and bundle a browser script; load them only when asked.
     let file: string;
     if (args.sweep !== undefined) {

@@ -177,3 +177,32 @@ describe('indexDataset with links', () => {
     }
   });
 });
+
+describe('reasons for broken files', () => {
+  it('are the file\'s own, once each, even when many are decoded at once', async () => {
+    const { dir: root, cleanup } = tmpDir();
+    const err = captureStderr();
+    try {
+      const pixels = Buffer.from(Array.from({ length: 256 * 192 * 3 }, (_, i) => (i * 7919) % 256));
+      const jpeg = await sharp(pixels, { raw: { width: 256, height: 192, channels: 3 } }).jpeg().toBuffer();
+      for (const c of ['a', 'b']) {
+        fs.mkdirSync(path.join(root, c));
+        fs.writeFileSync(path.join(root, c, 'good.jpg'), jpeg);
+        for (let i = 0; i < 30; i++) fs.writeFileSync(path.join(root, c, `t${i}.jpg`), jpeg.subarray(0, 200 + i * 700));
+      }
+      const index = await indexDataset(root, { cacheDir: path.join(root, '..', `${path.basename(root)}-cache`) });
+      expect(index.skipped.length).toBeGreaterThan(10);
+      for (const s of index.skipped) {
+        expect({ path: s.path, unknown: /unknown error/i.test(s.reason) }).toEqual({ path: s.path, unknown: false });
+        const parts = s.reason.split(/\s+(?=Vips\w*: )/);
+        expect({ path: s.path, repeated: parts.length !== new Set(parts).size }).toEqual({ path: s.path, repeated: false });
+      }
+      const warnings = err.lines().filter((l) => l.startsWith('warning: skipping'));
+      expect(warnings).toHaveLength(index.skipped.length);
+    } finally {
+      err.restore();
+      fs.rmSync(path.join(root, '..', `${path.basename(root)}-cache`), { recursive: true, force: true });
+      cleanup();
+    }
+  });
+});

@@ -131,6 +131,29 @@ describe('train(): nothing a user has is lost', () => {
   });
 });
 
+describe('a damaged run on resume', () => {
+  it('names the file that is damaged', async () => {
+    const work = tmpDir();
+    try {
+      const root = path.join(work.dir, 'images');
+      await writeImages(root);
+      const out = path.join(work.dir, 'r');
+      let polls = 0;
+      await train(config(root, { train: { epochs: 3, batch_size: 4, lr_groups: { early: 1e-3, middle: 1e-3, head: 1e-2 } } }), { out, liveProgress: false, shouldStop: () => ++polls === 2 });
+      const history = path.join(out, 'history.jsonl');
+      const good = fs.readFileSync(history, 'utf8');
+      fs.writeFileSync(history, `${good}{"epoch": 2, "train_lo`);
+      await expect(train(config(root), { resume: out })).rejects.toThrow(`${history} line 2: not valid JSON (`);
+      fs.writeFileSync(history, good);
+      const state = path.join(out, 'last', 'train_state.json');
+      fs.writeFileSync(state, fs.readFileSync(state, 'utf8').slice(0, 20));
+      await expect(train(config(root), { resume: out })).rejects.toThrow(new RegExp(`^${state.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: not valid JSON \\(.*\\); the checkpoint is damaged`));
+    } finally {
+      work.cleanup();
+    }
+  });
+});
+
 describe('training from scratch with fine-tuning rates', () => {
   it('warns and says what to set', async () => {
     const base = { name: 'w', data: { root: 'd' } };
@@ -147,6 +170,23 @@ describe('training from scratch with fine-tuning rates', () => {
       await writeImages(root);
       await train(config(root, { train: { epochs: 1, batch_size: 4 } }), { out: path.join(work.dir, 'r'), liveProgress: false });
       expect(warn.mock.calls.map((c) => String(c[0])).filter((m) => /model\.pretrained is none/.test(m))).toHaveLength(1);
+    } finally {
+      warn.mockRestore();
+      work.cleanup();
+    }
+  });
+});
+
+describe('training with the image cache', () => {
+  it('warns once per broken file', async () => {
+    const work = tmpDir();
+    const warn = jest.spyOn(log, 'warn').mockImplementation(() => undefined);
+    try {
+      const root = path.join(work.dir, 'images');
+      await writeImages(root);
+      fs.writeFileSync(path.join(root, 'alpha', 'broken.png'), 'not a picture');
+      await train(config(root, { data: { root, image_size: 16, val_fraction: 0.5, cache: true, cache_dir: path.join(work.dir, 'cache') } }), { out: path.join(work.dir, 'r'), liveProgress: false });
+      expect(warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes('broken.png'))).toEqual([`skipping ${path.join(root, 'alpha', 'broken.png')}: not an image`]);
     } finally {
       warn.mockRestore();
       work.cleanup();
