@@ -121,7 +121,7 @@ function describeValue(v: unknown): string {
   if (v === null) return 'nothing (null)';
   if (Array.isArray(v)) return `a list ${JSON.stringify(v)}`;
   if (typeof v === 'object') return 'a mapping';
-  return String(v);
+  return typeof v === 'boolean' ? String(v) : JSON.stringify(v) ?? 'nothing';
 }
 
 /** Validates a raw object into a config, with one-line errors naming the key. */

@@ -22,13 +22,13 @@ function tempSibling(target: string, tag: string): string {
 
 /** Refuses, before any work, a file path that is an existing folder (`--out some-folder`). */
 export function checkFileTarget(file: string): void {
-  let isDir = false;
+  let stat: fs.Stats;
   try {
-    isDir = fs.statSync(file).isDirectory();
+    stat = fs.statSync(file);
   } catch {
     return;
   }
-  if (isDir) throw new TimError(`${file}: is a folder; expected a file name (e.g. ${path.join(file, 'out' + (path.extname(file) || '.png'))})`);
+  if (stat.isDirectory()) throw new TimError(`${file}: is a folder; expected a file name (e.g. ${path.join(file, 'out' + (path.extname(file) || '.png'))})`);
 }
 
 /** Writes a file under a temporary name and renames it, so readers never see half a file. */

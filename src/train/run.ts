@@ -124,7 +124,7 @@ export async function train(config: TimConfig, opts: TrainOptions = {}): Promise
     } else {
       recoverRunFolder(target);
       checkNewRunTarget(target, opts.force);
-      const index = await indexDataset(cfg.data.root);
+      const index = await indexDataset(cfg.data.root, { cacheDir: cfg.data.cache_dir });
       if (index.classes.length < 2) throw new TimError(`${cfg.data.root}: found ${index.classes.length} class folder(s); training needs at least 2`);
       split = splitForConfig(index, cfg);
       if (split.train.length === 0 || split.val.length === 0) {

@@ -62,7 +62,8 @@ describe('a save killed at any instant leaves a complete checkpoint', () => {
       configFile,
       [
         'name: kill',
-        `data: { root: ${JSON.stringify(images)}, image_size: 16, val_fraction: 0.5, cache: false }`,
+        // Its own cache folder, which the first run fills: every later run makes the same renames.
+        `data: { root: ${JSON.stringify(images)}, image_size: 16, val_fraction: 0.5, cache: false, cache_dir: ${JSON.stringify(path.join(work.dir, 'cache'))} }`,
         'model: { arch: tiny_cnn }',
         'train: { epochs: 2, batch_size: 4, lr_groups: { early: 1.0e-3, middle: 1.0e-3, head: 1.0e-2 } }',
         'runtime: { backend: cpu }',
@@ -80,6 +81,9 @@ describe('a save killed at any instant leaves a complete checkpoint', () => {
     const old = snapshot(pristine);
     fs.cpSync(pristine, run, { recursive: true });
     const total = countRenames(args(run), path.join(work.dir, 'renames.log'));
+    fs.rmSync(run, { recursive: true });
+    fs.cpSync(pristine, run, { recursive: true });
+    expect(countRenames(args(run), path.join(work.dir, 'renames.log'))).toBe(total);
     // config, labels, split; best/ and last/ in the staged run; its swap in; last/ again; summary.
     expect(total).toBeGreaterThanOrEqual(10);
     const outcomes = new Set<string>();
