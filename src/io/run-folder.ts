@@ -69,8 +69,25 @@ export class RunFolder {
     return readRunConfig(this.file('config'));
   }
 
+  /**
+   * The class names in the model's output order. split.json records the order training used;
+   * a labels.json that differs from it (reordered, renamed) would relabel every prediction.
+   */
   labels(): string[] {
-    return this.readJson<string[]>('labels');
+    const labels = this.readJson<unknown>('labels');
+    if (!Array.isArray(labels) || labels.length === 0 || !labels.every((l) => typeof l === 'string')) {
+      throw new TimError(`${this.file('labels')}: expected a non-empty JSON list of class names`);
+    }
+    if (this.has('split')) {
+      const recorded = this.readJson<{ classes?: unknown }>('split').classes;
+      if (Array.isArray(recorded) && JSON.stringify(recorded) !== JSON.stringify(labels)) {
+        throw new TimError(
+          `${this.file('labels')}: the class names ${JSON.stringify(labels)} differ from the order training recorded in ${RUN_FILES.split} ` +
+            `(${JSON.stringify(recorded)}); the model's outputs follow ${RUN_FILES.split}, so restore ${RUN_FILES.labels} from it`,
+        );
+      }
+    }
+    return labels;
   }
 
   /** Appends one JSON line (history.jsonl). */

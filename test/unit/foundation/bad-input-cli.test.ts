@@ -1,6 +1,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { evaluateRun } from '../../../src/evaluate/run';
+import { loadRunForInference } from '../../../src/explain/run';
+import { RunFolder } from '../../../src/io/run-folder';
 import { tmpDir } from '../../support/tmp';
 import { makeDataset, makeRun } from '../evaluate/run-fixture';
 
@@ -63,6 +66,24 @@ describe('bad input on the command line', () => {
       const lines = errorLines(r.stderr);
       expect({ args, lines: lines.length }).toEqual({ args, lines: 1 });
       expect(lines[0]).toMatch(new RegExp(`^tim: ${config.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: not valid YAML \\(.* at line \\d+, column \\d+\\)$`));
+    }
+  });
+});
+
+describe('labels.json and split.json', () => {
+  it('a reordered labels.json is refused by evaluate, predict, explain and the demo', async () => {
+    const t = tmpDir();
+    try {
+      const split = await makeDataset(path.join(t.dir, 'data'), 1);
+      const run = path.join(t.dir, 'run');
+      await makeRun(run, split, { resize: 'letterbox' });
+      fs.writeFileSync(path.join(run, 'labels.json'), JSON.stringify([...split.classes].reverse()));
+      const message = new RegExp(`labels\\.json: the class names .* differ from the order training recorded in split\\.json`);
+      await expect(evaluateRun(run, { bootstrap: 0 })).rejects.toThrow(message);
+      await expect(loadRunForInference(run)).rejects.toThrow(message);
+      expect(() => new RunFolder(run).labels()).toThrow(message);
+    } finally {
+      t.cleanup();
     }
   });
 });
