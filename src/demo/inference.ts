@@ -67,10 +67,41 @@ function png(img: { data: Uint8Array; width: number; height: number }): Promise<
 }
 
 /**
- * The real thing: each run is loaded once and kept; an upload is written to a private
- * temporary folder (never into a run folder), explained with Grad-CAM, and deleted.
+ * The real thing: each run is loaded once and kept (until its best/ changes); an upload is
+ * written to the server's private uploads folder (never into a run folder), explained with
+ * Grad-CAM, and deleted.
  */
-export function explainInference(): DemoInference {
+const UPLOADS_PREFIX = 'tim-demo-';
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The server's one folder for uploads being explained (`<tmp>/tim-demo-<pid>`), removed when
+ * the process exits. Folders of demos that were killed (their pid no longer runs) are removed
+ * when the next one starts, so no upload outlives its server for long.
+ */
+function uploadsFolder(root: string): string {
+  for (const name of fs.existsSync(root) ? fs.readdirSync(root) : []) {
+    const pid = Number(name.slice(UPLOADS_PREFIX.length).split('-')[0]);
+    if (name.startsWith(UPLOADS_PREFIX) && Number.isInteger(pid) && pid > 0 && pid !== process.pid && !running(pid)) {
+      fs.rmSync(path.join(root, name), { recursive: true, force: true });
+    }
+  }
+  const dir = fs.mkdtempSync(path.join(root, `${UPLOADS_PREFIX}${process.pid}-`));
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export function explainInference(opts: { uploadsRoot?: string } = {}): DemoInference {
+  const uploads = uploadsFolder(opts.uploadsRoot ?? os.tmpdir());
+  let sequence = 0;
   const runs = new Map<string, { stamp: string; run: Promise<InferenceRun> }>();
   return {
     async explain(runDir, image) {
@@ -89,16 +120,15 @@ export function explainInference(): DemoInference {
         entry = fresh;
       }
       const loaded = await entry.run;
-      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tim-demo-'));
+      const file = path.join(uploads, `upload-${sequence++}`);
       try {
-        const file = path.join(tmp, 'upload');
         fs.writeFileSync(file, image);
         const e = await explainImage(loaded, file, { method: 'gradcam' });
         const original = await uprightPanel(file);
         const [originalPng, overlayPng] = await Promise.all([png(original), png(blendHeatmap(original, e.contentMap))]);
         return { top: e.top.slice(0, 3).map((t) => ({ label: t.label, confidence: t.confidence })), originalPng, overlayPng, explained: e.explained.label };
       } finally {
-        fs.rmSync(tmp, { recursive: true, force: true });
+        fs.rmSync(file, { force: true });
       }
     },
   };
