@@ -7,6 +7,7 @@ import { blendHeatmap, explainImage } from '../explain';
 import { disposeRun, loadRunForInference, type InferenceRun } from '../inference';
 import { MODEL_JSON, WEIGHTS_BIN } from '../io/model-io';
 import { RUN_FILES } from '../io/run-folder';
+import { processRunning } from '../io/run-lock';
 
 /** One of the top classes for an image. */
 export interface DemoGuess {
@@ -73,15 +74,6 @@ function png(img: { data: Uint8Array; width: number; height: number }): Promise<
  */
 const UPLOADS_PREFIX = 'tim-demo-';
 
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * The server's one folder for uploads being explained (`<tmp>/tim-demo-<pid>`), removed when
  * the process exits. Folders of demos that were killed (their pid no longer runs) are removed
@@ -90,7 +82,7 @@ function running(pid: number): boolean {
 function uploadsFolder(root: string): string {
   for (const name of fs.existsSync(root) ? fs.readdirSync(root) : []) {
     const pid = Number(name.slice(UPLOADS_PREFIX.length).split('-')[0]);
-    if (name.startsWith(UPLOADS_PREFIX) && Number.isInteger(pid) && pid > 0 && pid !== process.pid && !running(pid)) {
+    if (name.startsWith(UPLOADS_PREFIX) && Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processRunning(pid)) {
       fs.rmSync(path.join(root, name), { recursive: true, force: true });
     }
   }

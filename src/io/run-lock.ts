@@ -39,7 +39,8 @@ function procStart(pid: number): string | undefined {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid runs on this machine. */
+export function processRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -60,7 +61,7 @@ function readOwner(file: string): LockOwner | undefined {
 /** Whether the owner recorded in a lock is still running (unknowable on another host: assumed so). */
 export function ownerIsRunning(owner: LockOwner): boolean {
   if (owner.hostname !== os.hostname()) return true;
-  if (!alive(owner.pid)) return false;
+  if (!processRunning(owner.pid)) return false;
   const now = procStart(owner.pid);
   return owner.proc_start === undefined || now === undefined || now === owner.proc_start;
 }
