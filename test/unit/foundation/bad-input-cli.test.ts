@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { evaluateRun } from '../../../src/evaluate/run';
-import { loadRunForInference } from '../../../src/explain/run';
+import { loadRunForInference } from '../../../src/inference/run';
 import { RunFolder } from '../../../src/io/run-folder';
 import { tmpDir } from '../../support/tmp';
 import { makeDataset, makeRun } from '../evaluate/run-fixture';
