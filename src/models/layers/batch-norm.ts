@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { TimError } from '../../core/errors';
 import { batchNormTraining, BN_TRAINING } from '../../runtime/fused/batch-norm';
 import { timKernelAvailable } from '../../runtime/tim-kernels';
 
@@ -26,9 +27,11 @@ function stockClass(): LayerClass {
 const StockBatchNormalization = stockClass();
 
 /**
- * tfjs's BatchNormalization, with training mode on one fused kernel (and gradient) where the
- * backend has it: same weights, same config, same moving-average update. It is registered under
- * the stock class name, so saved models load into it.
+ * tfjs's BatchNormalization trained as PyTorch's BatchNorm2d: the same normalisation and
+ * gradients, on one fused kernel (and gradient) where the backend has it, but the moving variance
+ * follows the *unbiased* batch variance (n/(n − 1), n values per channel), as PyTorch's
+ * running_var does, where the stock layer uses the biased one. It is registered under the stock
+ * class name, so saved models load into it.
  */
 export class BatchNormalization extends StockBatchNormalization {
   static className = 'BatchNormalization';
@@ -39,16 +42,22 @@ export class BatchNormalization extends StockBatchNormalization {
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: tf.serialization.ConfigDict): tf.Tensor | tf.Tensor[] {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (kwargs.training !== true || x === undefined) return super.call(inputs, kwargs);
     const self = this as unknown as StockFields;
-    const lastAxis = x !== undefined && (self.axis === -1 || self.axis === x.rank - 1);
-    const fusable = kwargs.training === true && lastAxis && x.dtype === 'float32' && self.gamma !== null && self.beta !== null && timKernelAvailable(BN_TRAINING);
-    if (!fusable) return super.call(inputs, kwargs);
+    const axis = self.axis < 0 ? self.axis + x.rank : self.axis;
+    const perChannel = x.size / (x.shape[axis] ?? 1);
+    if (perChannel < 2) {
+      throw new TimError(`${this.name}: BatchNorm in training mode needs more than 1 value per channel, got input shape [${x.shape.join(', ')}]; use a larger batch or image size`);
+    }
     return tf.tidy(() => {
-      const [y, mean, variance] = batchNormTraining(x, (self.gamma as tf.LayerVariable).read(), (self.beta as tf.LayerVariable).read(), self.epsilon);
-      // As the stock layer: moving = moving − (moving − batch) · (1 − momentum), variance biased.
+      const gamma = self.gamma?.read();
+      const beta = self.beta?.read();
+      const fusable = axis === x.rank - 1 && x.dtype === 'float32' && gamma !== undefined && beta !== undefined && timKernelAvailable(BN_TRAINING);
+      const [y, mean, variance] = fusable ? batchNormTraining(x, gamma, beta, self.epsilon) : composedTraining(x, axis, gamma, beta, self.epsilon);
+      // PyTorch's momentum 0.1 is tfjs's 0.9: moving = moving − (moving − batch) · (1 − momentum).
       for (const [moving, batch] of [
         [self.movingMean, mean],
-        [self.movingVariance, variance],
+        [self.movingVariance, tf.mul(variance, perChannel / (perChannel - 1))],
       ] as const) {
         tf.tidy(() => {
           const prev = moving.read();
@@ -58,6 +67,22 @@ export class BatchNormalization extends StockBatchNormalization {
       return y;
     });
   }
+}
+
+/** Training-mode normalisation composed of tfjs ops: y, the batch mean and the biased batch variance. */
+function composedTraining(x: tf.Tensor, axis: number, gamma: tf.Tensor | undefined, beta: tf.Tensor | undefined, epsilon: number): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const reductionAxes = x.shape.map((_, i) => i).filter((i) => i !== axis);
+  const { mean, variance } = tf.moments(x, reductionAxes);
+  // As the stock layer, channels last.
+  if (axis === x.rank - 1) return [tf.batchNorm(x, mean, variance, beta, gamma, epsilon), mean, variance];
+  // Other axes by broadcasting arithmetic: tfjs's batchNorm kernels index the statistics as if
+  // they ran along the last axis.
+  const channelShape = x.shape.map((d, i) => (i === axis ? d : 1));
+  const perChannel = (t: tf.Tensor): tf.Tensor => tf.reshape(t, channelShape);
+  let y = tf.mul(tf.sub(x, perChannel(mean)), tf.rsqrt(tf.add(perChannel(variance), epsilon)));
+  if (gamma) y = tf.mul(y, perChannel(gamma));
+  if (beta) y = tf.add(y, perChannel(beta));
+  return [y, mean, variance];
 }
 
 tf.serialization.registerClass(BatchNormalization);

@@ -1,5 +1,6 @@
 import { metricsCases } from './cases/sklearn-metrics';
 import { lossCases } from './cases/torch-loss';
+import { batchNormCases } from './cases/torch-batchnorm';
 import { LETTERBOX_CASES, letterboxInputName, letterboxOutputName, letterboxPixels, ppm } from './cases/pillow-letterbox';
 import { JITTER_FACTORS, JITTER_ORDER, JITTER_SHAPE, jitterInput } from './cases/torchvision-jitter';
 import { pairedStatsCases } from './cases/paired-stats';
@@ -28,6 +29,15 @@ export const GOLDENS: GoldenEntry[] = [
     about: "PyTorch 1.13 label-smoothed and class-weighted cross-entropy, scikit-learn's balanced class weights",
     inputs: () => ({ 'cases.json': json({ cases: lossCases() }) }),
     runs: () => [['{in}/cases.json', '{out}/losses.json']],
+  },
+  {
+    name: 'torch-batchnorm',
+    script: 'scripts/models_torch_batchnorm.py',
+    about: 'PyTorch 1.13 BatchNorm2d/1d in training mode: running mean and variance after one or more passes, and the output',
+    inputs: () => ({ 'cases.json': json({ cases: batchNormCases() }) }),
+    runs: () => [['{in}/cases.json', '{out}/batchnorm.json']],
+    // float32 reductions whose order may differ between CPUs.
+    compare: { 'batchnorm.json': { kind: 'json', atol: 1e-6, rtol: 1e-6 } },
   },
   {
     name: 'pillow-letterbox',
