@@ -191,6 +191,7 @@ describe('moving statistics as PyTorch’s BatchNorm2d', () => {
 
   it('composed path (channels last, no fused kernel)', async () => {
     const kernel = tf.getKernel(BN_TRAINING, 'cpu');
+    if (!kernel) throw new Error('no fused batch-norm kernel on cpu');
     tf.unregisterKernel(BN_TRAINING, 'cpu');
     try {
       await tf.setBackend('cpu');
