@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { tmpDir } from '../../support/tmp';
-import { fakeConfig, writeFakeRun } from './fake-runs';
+import { chartData, fakeConfig, writeFakeRun } from './fake-runs';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const BIN = path.join(ROOT, 'bin/tim.js');
@@ -27,14 +27,19 @@ describe('sweep and report commands', () => {
     }
   });
 
-  it('report writes the page and prints its path', () => {
+  it('report writes the page with the runs’ histories and metrics and prints its path', () => {
     const t = tmpDir();
     try {
-      const run = writeFakeRun(path.join(t.dir, 'run'), fakeConfig());
+      const run = writeFakeRun(path.join(t.dir, 'letterbox-seed7'), fakeConfig(), { epochs: 3 });
       const r = tim(t.dir, 'report', '--runs', run, '--out', 'out/report.html');
       expect(r.status).toBe(0);
       expect(r.stdout).toBe(`${path.join('out', 'report.html')}\n`);
-      expect(fs.statSync(path.join(t.dir, 'out', 'report.html')).size).toBeGreaterThan(100_000);
+      const data = chartData(fs.readFileSync(path.join(t.dir, 'out', 'report.html'), 'utf8'));
+      expect(data.runs.map((entry) => entry.name)).toEqual(['letterbox-seed7']);
+      const history = fs.readFileSync(path.join(run, 'history.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { val_acc: number });
+      expect(data.runs[0]!.history.map((h) => h.val_acc)).toEqual(history.map((h) => h.val_acc));
+      const metrics = JSON.parse(fs.readFileSync(path.join(run, 'metrics.json'), 'utf8')) as { accuracy: number };
+      expect(data.intervals.accuracy?.[0]).toMatchObject({ name: 'letterbox-seed7', value: metrics.accuracy });
     } finally {
       t.cleanup();
     }

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { configToYaml, parseConfig } from '../../../src/config/load';
 import type { TimConfig } from '../../../src/config/schema';
+import { REPORT_DATA_ID, type ReportChartData } from '../../../notebooks-ts/lib/report-model';
 import { toCsv } from '../../../src/experiments/csv';
 
 /**
@@ -145,4 +146,11 @@ export function writeFakeRun(dir: string, config: TimConfig = fakeConfig(), opts
   writeFakeTraining(dir, config, opts);
   writeFakeEvaluation(dir);
   return dir;
+}
+
+/** The data a report page carries for its charts. */
+export function chartData(html: string): ReportChartData {
+  const m = new RegExp(`<script type="application/json" id="${REPORT_DATA_ID}">(.*?)</script>`, 's').exec(html);
+  if (!m?.[1]) throw new Error('the page has no chart data');
+  return JSON.parse(m[1]) as ReportChartData;
 }

@@ -6,20 +6,13 @@ import { compareRunDirs } from '../../../src/evaluate/paired';
 import { runSweep } from '../../../src/experiments/sweep';
 import { parseSweepSpec } from '../../../src/experiments/sweep-spec';
 import { datasetOverview } from '../../../notebooks-ts/lib/dataset-overview';
-import { REPORT_DATA_ID, type ReportChartData } from '../../../notebooks-ts/lib/report-model';
 import { buildSweepReport } from '../../../notebooks-ts/experiments';
 import { buildTrainingReport } from '../../../notebooks-ts/training-results';
 import { tmpDir } from '../../support/tmp';
-import { FAKE_CLASSES, fakeConfig, writeFakeEvaluation, writeFakeRun, writeFakeTraining } from './fake-runs';
+import { FAKE_CLASSES, chartData, fakeConfig, writeFakeEvaluation, writeFakeRun, writeFakeTraining } from './fake-runs';
 
 beforeAll(() => setLogLevel('quiet'));
 afterAll(() => setLogLevel('info'));
-
-function chartData(html: string): ReportChartData {
-  const m = new RegExp(`<script type="application/json" id="${REPORT_DATA_ID}">(.*?)</script>`, 's').exec(html);
-  expect(m).not.toBeNull();
-  return JSON.parse(m![1]!) as ReportChartData;
-}
 
 /** Every script and stylesheet is inline: nothing is fetched from anywhere. */
 function expectSelfContained(html: string): void {
