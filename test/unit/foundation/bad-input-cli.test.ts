@@ -46,6 +46,12 @@ describe('bad input on the command line', () => {
     expect(fs.readdirSync(t.dir).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
+  it('--shard -1/2 reaches the shard check instead of being read as flags', () => {
+    const r = tim(ROOT, 'sweep', '--config', 'configs/sweeps/tiny.yaml', '--dry-run', '--shard', '-1/2', '--out', path.join(t.dir, 'sweep'));
+    expect(r.status).toBe(1);
+    expect(errorLines(r.stderr)).toEqual(["tim: --shard '-1/2': expected i/n with a 0-based index, e.g. 0/4"]);
+  });
+
   it('predict prints an unreadable image once', () => {
     const bad = path.join(t.dir, 'broken.jpg');
     fs.writeFileSync(bad, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 1, 2, 3]));
