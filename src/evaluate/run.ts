@@ -54,7 +54,7 @@ function resolveDataRoot(root: string, runDir: string): string {
 }
 
 /** The items to evaluate: the run's held-out split, or an external folder. */
-function evaluationSet(run: RunFolder, labels: string[], data: string | undefined): { root: string; items: DatasetItem[]; split: 'val' | 'external' } {
+export function evaluationSet(run: RunFolder, labels: string[], data: string | undefined): { root: string; items: DatasetItem[]; split: 'val' | 'external' } {
   if (data) {
     const { items } = externalItems(data, labels);
     return { root: path.resolve(data), items, split: 'external' };

@@ -5,6 +5,7 @@
  */
 
 import type { DemoModel } from '../models';
+import { wireFileDrop } from './file-drop';
 
 /** A model as the server lists it: its folder stays on the server. */
 type ModelInfo = Omit<DemoModel, 'dir'>;
@@ -145,7 +146,7 @@ select.addEventListener('change', () => {
   info.textContent = m ? describe(m) : '';
   void predict();
 });
-input.addEventListener('change', () => choose(input.files?.[0]));
+wireFileDrop(drop, input, choose);
 byId('choose').addEventListener('click', (e) => {
   e.stopPropagation();
   input.click();
@@ -153,16 +154,6 @@ byId('choose').addEventListener('click', (e) => {
 drop.addEventListener('click', () => input.click());
 drop.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' || e.key === ' ') input.click();
-});
-drop.addEventListener('dragover', (e) => {
-  e.preventDefault();
-  drop.classList.add('over');
-});
-drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-drop.addEventListener('drop', (e) => {
-  e.preventDefault();
-  drop.classList.remove('over');
-  choose(e.dataTransfer?.files[0]);
 });
 
 loadModels().catch((e: unknown) => {

@@ -1,0 +1,117 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { log } from '../../core/log';
+import { evaluationSet } from '../../evaluate/run';
+import { predictItems } from '../../evaluate/predict';
+import { bundlePageScript } from '../../experiments/html';
+import type { InferenceRun } from '../../inference/run';
+import { replaceDirAtomic } from '../../io/atomic';
+import { loadModel } from '../../io/model-io';
+import type { RunFolder } from '../../io/run-folder';
+import type { AccuracyFigure, WebMetadata } from './metadata';
+import { webPage } from './page';
+import { writeWebModel, type Quantization } from './weights';
+
+export { QUANTIZATIONS, type Quantization } from './weights';
+
+const APP_ENTRY = path.join(__dirname, 'app', 'main.ts');
+const NODE_STUB = path.join(__dirname, 'app', 'node-stub.ts');
+const SCRIPT_FILE = 'app.js';
+/** Node modules the shared layer and kernel code import; in a page their code paths never run. */
+const NODE_BUILTINS = ['child_process', 'crypto', 'fs', 'os', 'path', 'url', 'v8', 'worker_threads'];
+const BROWSER_ALIASES = Object.fromEntries(NODE_BUILTINS.flatMap((m) => [[`node:${m}`, NODE_STUB], [m, NODE_STUB]]));
+
+interface MetricsFile {
+  accuracy?: number;
+  num_samples?: number;
+  bootstrap?: { metrics?: { accuracy?: { lo?: number; hi?: number } } };
+}
+
+/** The float model's held-out accuracy and interval, from the run's metrics.json. */
+function recordedAccuracy(folder: RunFolder): AccuracyFigure | undefined {
+  const file = folder.file('metrics');
+  if (!fs.existsSync(file)) return undefined;
+  const m = JSON.parse(fs.readFileSync(file, 'utf8')) as MetricsFile;
+  if (typeof m.accuracy !== 'number') return undefined;
+  const b = m.bootstrap?.metrics?.accuracy;
+  return { accuracy: m.accuracy, lo: b?.lo, hi: b?.hi, n: m.num_samples ?? 0 };
+}
+
+/** Held-out accuracy of the model as the page loads it (dequantised weights), when the images are there. */
+async function exportedAccuracy(run: InferenceRun, modelDir: string): Promise<AccuracyFigure | undefined> {
+  let set;
+  try {
+    set = evaluationSet(run.folder, run.labels, undefined);
+  } catch (e) {
+    log.warn(`not measuring the exported weights' accuracy: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
+  if (!fs.existsSync(set.root)) {
+    log.warn(`not measuring the exported weights' accuracy: the run's images (${set.root}) are not here`);
+    return undefined;
+  }
+  const model = await loadModel(modelDir);
+  try {
+    const p = await predictItems(model, set.root, set.items, run.spec, { batchSize: 8 });
+    let correct = 0;
+    for (let i = 0; i < p.labels.length; i++) {
+      const row = p.probs.subarray(i * p.numClasses, (i + 1) * p.numClasses);
+      const top = row.indexOf(Math.max(...row));
+      if (top === p.labels[i]) correct++;
+    }
+    return { accuracy: correct / Math.max(1, p.labels.length), n: p.labels.length };
+  } finally {
+    model.dispose();
+  }
+}
+
+export interface WebExportResult {
+  out: string;
+  quantization: Quantization | 'none';
+  weightBytes: number;
+  heldOut: NonNullable<WebMetadata['tim']['heldOut']>;
+}
+
+/**
+ * Writes a static folder that classifies and explains pictures in the browser: index.html,
+ * app.js, model.json with its weight shards, labels.json, preprocessing.json, metadata.json.
+ */
+export async function exportWeb(run: InferenceRun, out: string, quantize: Quantization | undefined): Promise<WebExportResult> {
+  // The wasm backend is only ever required inside Node-only thread set-up; left out, the page
+// keeps one copy of tfjs-core (the backend's CommonJS build would bring a second).
+  const script = bundlePageScript(APP_ENTRY, { alias: BROWSER_ALIASES, external: ['@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-wasm/*'] });
+  const floatAccuracy = recordedAccuracy(run.folder);
+  let result: WebExportResult | undefined;
+  await replaceDirAtomic(out, async (dir) => {
+    const files = await writeWebModel(run.tm.model, dir, quantize, { arch: run.tm.spec.name, numClasses: run.labels.length });
+    const exported = quantize ? await exportedAccuracy(run, dir) : floatAccuracy;
+    const meta: WebMetadata = {
+      tfjsVersion: tf.version_core,
+      tmVersion: '2.4.10',
+      packageVersion: '0.1.0',
+      packageName: 'tim',
+      timeStamp: new Date().toISOString(),
+      userMetadata: {},
+      modelName: path.basename(path.resolve(run.dir)),
+      labels: run.labels,
+      imageSize: run.spec.image_size,
+      tim: {
+        arch: run.tm.spec.name,
+        run: path.basename(path.resolve(run.dir)),
+        camTargetLayer: run.tm.spec.camTargetLayer,
+        preprocessing: { resize: run.spec.resize, mean: run.spec.mean, std: run.spec.std },
+        quantization: quantize ?? 'none',
+        heldOut: { float: floatAccuracy, exported },
+      },
+    };
+    fs.writeFileSync(path.join(dir, 'metadata.json'), `${JSON.stringify(meta, null, 2)}\n`);
+    fs.writeFileSync(path.join(dir, 'labels.json'), `${JSON.stringify(run.labels)}\n`);
+    fs.writeFileSync(path.join(dir, 'preprocessing.json'), `${JSON.stringify({ ...run.spec, layout: 'NHWC' }, null, 2)}\n`);
+    fs.writeFileSync(path.join(dir, SCRIPT_FILE), script);
+    fs.writeFileSync(path.join(dir, 'index.html'), webPage(meta, SCRIPT_FILE));
+    result = { out, quantization: quantize ?? 'none', weightBytes: files.bytes, heldOut: meta.tim.heldOut ?? {} };
+  });
+  if (!result) throw new Error(`${out}: nothing was written`);
+  return result;
+}
