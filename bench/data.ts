@@ -63,9 +63,15 @@ function normalise(opts: DataBenchOptions | Record<string, unknown>): Required<O
   };
 }
 
-/** Large textured JPEGs: a synthetic painting enlarged, with fine grain so the JPEGs carry detail. */
-async function ensureImages(dir: string, count: number, width: number, height: number): Promise<string> {
-  const root = path.join(dir, `jpeg-${width}x${height}-${count}`);
+/**
+ * Large textured JPEGs in `classes` class folders: synthetic paintings enlarged, with fine grain
+ * so that the JPEGs carry the detail (and the decoding cost) of scanned paintings. Kept between
+ * runs under `dir`, one folder per count, size and class count.
+ */
+export async function ensureLargeJpegs(dir: string, opts: { count: number; width: number; height: number; classes?: number }): Promise<string> {
+  const { count, width, height } = opts;
+  const classes = opts.classes ?? 2;
+  const root = path.join(dir, `jpeg-${width}x${height}-${count}${classes === 2 ? '' : `-c${classes}`}`);
   const marker = path.join(root, '.complete');
   if (fs.existsSync(marker)) return root;
   fs.rmSync(root, { recursive: true, force: true });
@@ -74,7 +80,7 @@ async function ensureImages(dir: string, count: number, width: number, height: n
     Array.from({ length: count }, (_, i) => i),
     4,
     async (i) => {
-      const cls = path.join(root, `class_${i % 2}`);
+      const cls = path.join(root, `class_${i % classes}`);
       fs.mkdirSync(cls, { recursive: true });
       const rng = seedrandom(`bench:${i}`);
       const p = paint(artistStyle(i % 31), rng);
@@ -102,7 +108,7 @@ function timed(cmd: string, args: string[]): number {
 
 export async function runDataBench(opts: DataBenchOptions | Record<string, unknown> = {}): Promise<DataBenchResult> {
   const o = normalise(opts);
-  const images = await ensureImages(o.workDir, o.count, o.width, o.height);
+  const images = await ensureLargeJpegs(o.workDir, { count: o.count, width: o.width, height: o.height });
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tim-bench-out-'));
   let tim = Infinity;
   let pillow = Infinity;

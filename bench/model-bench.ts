@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice } from '../src/config/schema';
 import { createModel } from '../src/models';
 import { selectBackend } from '../src/runtime/backend';
+import { plan, wasmHeapMb } from '../src/runtime/memory';
 import { FusedAdam } from '../src/train/optimizers';
+import { batchGradients, evaluateBatch } from '../src/train/step';
 import { instrumentKernels, type KernelTime } from './kernel-profile';
 
 export type BenchMode = 'train' | 'infer';
@@ -12,6 +14,8 @@ export interface ModelBenchOptions {
   arch: string;
   imageSize: number;
   batch: number;
+  /** Images per forward/backward pass; default: the memory planner's, as `tim train`. */
+  microBatch?: number;
   steps: number;
   backend?: BackendChoice;
   /** Untimed steps first (kernel setup, weight packing, heap growth). */
@@ -26,6 +30,10 @@ export interface ModelBenchResult {
   backend: string;
   ms_per_image: number;
   peak_rss_mb: number;
+  /** Tim: images per forward/backward pass. */
+  micro_batch?: number;
+  /** On wasm: the heap's high-water mark. */
+  wasm_heap_mb?: number;
   /** With `profile`: self time per kernel over the timed steps, slowest first. */
   kernels?: KernelTime[];
 }
@@ -36,8 +44,10 @@ export function peakRssMb(): number {
 }
 
 /**
- * One training step is a forward pass, the cross-entropy loss, its gradients and an Adam update,
- * on random normalised images and random labels; inference is a forward pass in inference mode.
+ * One training step is `tim train`'s: the batch in micro-batches, the forward pass, the
+ * cross-entropy loss, its gradients summed over the micro-batches and an Adam update, on random
+ * normalised images and random labels; inference is a forward pass in inference mode, in
+ * micro-batches as `tim train`'s validation.
  */
 export async function runModelBench(opts: ModelBenchOptions): Promise<ModelBenchResult> {
   const training = opts.mode === 'train';
@@ -46,22 +56,21 @@ export async function runModelBench(opts: ModelBenchOptions): Promise<ModelBench
     quiet: opts.quiet ?? true,
   });
   const numClasses = 31;
+  const microBatch = Math.min(opts.microBatch ?? plan(opts.arch, opts.imageSize, selection.backend)?.microBatch ?? opts.batch, opts.batch);
   const tm = createModel(opts.arch, { numClasses, inputSize: opts.imageSize, seed: 0 });
   const model = tm.model;
-  const x = tf.randomNormal([opts.batch, opts.imageSize, opts.imageSize, 3], 0, 1, 'float32', 1);
-  const labels = tf.tidy(() => tf.oneHot(tf.randomUniform([opts.batch], 0, numClasses, 'int32', 2), numClasses).toFloat());
+  const x = tf.randomNormal<tf.Rank.R4>([opts.batch, opts.imageSize, opts.imageSize, 3], 0, 1, 'float32', 1);
+  const labels = tf.randomUniform<tf.Rank.R1>([opts.batch], 0, numClasses, 'int32', 2);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   // The optimizer Tim trains with (one fused update per variable where the backend allows).
   const optimizer = new FusedAdam(1e-4, 0.9, 0.999, 1e-8);
   const step = (): void => {
     if (training) {
-      const loss = optimizer.minimize(
-        () => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(labels, model.apply(x, { training: true }) as tf.Tensor),
-        true,
-      );
-      loss?.dataSync();
-      loss?.dispose();
+      const r = batchGradients({ model, variables, training: true, microBatch, loss: { numClasses } }, x, labels);
+      optimizer.applyGradients(Object.entries(r.grads).map(([name, tensor]) => ({ name, tensor })));
+      tf.dispose(Object.values(r.grads));
     } else {
-      tf.tidy(() => (model.apply(x, { training: false }) as tf.Tensor).dataSync());
+      evaluateBatch(model, x, labels, numClasses, microBatch);
     }
   };
   const profiler = opts.profile ? instrumentKernels(selection.tfName) : undefined;
@@ -71,10 +80,13 @@ export async function runModelBench(opts: ModelBenchOptions): Promise<ModelBench
     const t0 = performance.now();
     for (let i = 0; i < opts.steps; i++) step();
     const ms = performance.now() - t0;
+    const heap = wasmHeapMb();
     return {
       backend: selection.backend,
       ms_per_image: Number((ms / (opts.steps * opts.batch)).toFixed(2)),
       peak_rss_mb: peakRssMb(),
+      micro_batch: microBatch,
+      ...(heap !== undefined ? { wasm_heap_mb: heap } : {}),
       ...(profiler ? { kernels: profiler.read().map((k) => ({ ...k, ms: Number(k.ms.toFixed(1)) })) } : {}),
     };
   } finally {

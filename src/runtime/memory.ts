@@ -1,60 +1,135 @@
+import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
+import measuredTable from './memory-measured.json';
 
 /** The wasm backend's heap is a 32-bit WebAssembly memory: it cannot grow past 4 GiB. */
 export const WASM_HEAP_LIMIT_BYTES = 4 * 2 ** 30;
 
-/** Share of the heap a training step may plan to use; the rest absorbs fragmentation and kernel scratch. */
-const HEAP_BUDGET_SHARE = 0.6;
-
 const MB = 2 ** 20;
 
-interface ArchMemory {
-  /** Trainable parameters: weights, their gradients and two Adam slots stay resident (16 bytes each). */
-  params: number;
-  /**
-   * Tensor memory of the forward and backward pass per image at 224 px, MB: the activations
-   * kept for the backward pass plus the gradients in flight. Measured on the wasm backend with
-   * tf.profile (peakBytes of one training step) at two batch sizes, at 64 px (EfficientNet-B0)
-   * and 128 px (ResNet-50, ConvNeXt-Tiny), and scaled by pixel count. tfjs keeps every
-   * intermediate of its batch-norm, layer-norm and activation gradients, several times what
-   * PyTorch keeps.
-   */
-  trainMbPerImage224: number;
+export interface MemoryPoint {
+  micro_batch: number;
+  /** The heap's high-water mark over two training steps, MB; null: the step exhausted the heap. */
+  heap_mb: number | null;
 }
 
-const ARCH_MEMORY: Record<string, ArchMemory> = {
-  tiny_cnn: { params: 0.1e6, trainMbPerImage224: 40 },
-  resnet50: { params: 25.6e6, trainMbPerImage224: 1050 },
-  // tf.profile saw 310 MB, but a real 224 px run with micro-batches of 7 once overflowed the
-  // heap (the allocator fragments). With the fused batch-norm and Adam kernels, micro-batches of
-  // 3 peak at 1.7 GB resident and of 8 still fit; the figure stays on the safe side, because an
-  // exhausted heap costs the whole run.
-  efficientnet_b0: { params: 5.3e6, trainMbPerImage224: 700 },
-  convnext_tiny: { params: 28.6e6, trainMbPerImage224: 1700 },
-};
+export interface MemoryMeasurement {
+  arch: string;
+  image_size: number;
+  backend: string;
+  /** The date of the measurement (the kernels and layers of that day). */
+  measured: string;
+  points: MemoryPoint[];
+}
 
-/** Bytes one training step of `batch` images needs, or undefined for an architecture without figures. */
-export function estimateTrainingBytes(arch: string, imageSize: number, batch: number): number | undefined {
-  const m = ARCH_MEMORY[arch];
-  if (!m) return undefined;
-  const resident = m.params * 4 * 4;
-  const perImage = m.trainMbPerImage224 * MB * (imageSize / 224) ** 2;
-  return resident + perImage * batch;
+export interface MemoryTable {
+  about: string;
+  measurements: MemoryMeasurement[];
+}
+
+/**
+ * The committed measurements (`memory-measured.json`) the planner reads. Regenerate rows with
+ * `npm run bench -- memory --arch ARCH --image-size 224 --micro-batch 2 8 N --write`.
+ */
+const TABLE = measuredTable as MemoryTable;
+
+/**
+ * Share of the memory limit a plan may fill. The measured high-water marks already include the
+ * allocator's fragmentation and kernel scratch; the rest is for a long run, which alternates
+ * training and validation shapes and so fragments the heap a little more than two steps do.
+ */
+const PLAN_SHARE = 0.9;
+
+/** Memory a training step needs: fixed (weights, gradients, Adam slots, scratch) plus per image. */
+export interface MemoryModel {
+  baseMb: number;
+  perImageMb: number;
+  /** Micro-batch sizes measured at this image size that ran, and that exhausted the memory. */
+  fitted: number[];
+  failed: number[];
+  /** Where the figures come from. */
+  basis: string;
+}
+
+/** A straight line through the smallest and the largest micro-batch that ran. */
+function lineOf(points: MemoryPoint[]): { baseMb: number; perImageMb: number } | undefined {
+  const ok = points.filter((p): p is { micro_batch: number; heap_mb: number } => p.heap_mb !== null).sort((a, b) => a.micro_batch - b.micro_batch);
+  const lo = ok[0];
+  const hi = ok[ok.length - 1];
+  if (!lo || !hi || hi.micro_batch === lo.micro_batch) return undefined;
+  const perImageMb = (hi.heap_mb - lo.heap_mb) / (hi.micro_batch - lo.micro_batch);
+  return { baseMb: lo.heap_mb - lo.micro_batch * perImageMb, perImageMb };
+}
+
+/**
+ * The measured memory model of an architecture on a backend at an image size: measured there,
+ * else scaled from the nearest measured size (activations grow with the pixel count).
+ */
+export function memoryModel(arch: string, imageSize: number, backend: string): MemoryModel | undefined {
+  const rows = TABLE.measurements.filter((r) => r.arch === arch && r.backend === backend && lineOf(r.points));
+  const row = rows.slice().sort((a, b) => Math.abs(a.image_size - imageSize) - Math.abs(b.image_size - imageSize))[0];
+  const line = row ? lineOf(row.points) : undefined;
+  if (!row || !line) return undefined;
+  const same = row.image_size === imageSize;
+  const scale = (imageSize / row.image_size) ** 2;
+  return {
+    baseMb: line.baseMb,
+    perImageMb: line.perImageMb * scale,
+    fitted: same ? row.points.filter((p) => p.heap_mb !== null).map((p) => p.micro_batch) : [],
+    failed: same ? row.points.filter((p) => p.heap_mb === null).map((p) => p.micro_batch) : [],
+    basis: `measured ${row.measured} at ${row.image_size} px${same ? '' : `, scaled to ${imageSize} px`}`,
+  };
+}
+
+/** What a backend can hold; the wasm heap's cap when not given. */
+export interface MemoryLimits {
+  memoryBytes: number;
+}
+
+export interface MemoryPlan {
+  /** The largest micro-batch the plan expects to fit. */
+  microBatch: number;
+  /** What a step of that micro-batch needs, and what the plan allows, MB. */
+  predictedMb: number;
+  budgetMb: number;
+  basis: string;
+}
+
+function limitOf(backend: string, limits?: MemoryLimits): number | undefined {
+  if (limits) return limits.memoryBytes;
+  return backend === 'wasm' ? WASM_HEAP_LIMIT_BYTES : undefined;
 }
 
 /**
  * The largest micro-batch whose training step fits the backend's memory, for gradient
- * accumulation when `train.micro_batch` is left out. Only the wasm backend has a hard cap
- * (4 GiB); for the others, and for architectures without measured figures, undefined
- * (no splitting).
+ * accumulation when `train.micro_batch` is left out; undefined (no splitting) for a backend
+ * without a known limit or an architecture without measurements there.
  */
-export function suggestMicroBatch(arch: string, imageSize: number, backend: string): number | undefined {
-  if (backend !== 'wasm') return undefined;
-  const m = ARCH_MEMORY[arch];
-  if (!m) return undefined;
-  const budget = WASM_HEAP_LIMIT_BYTES * HEAP_BUDGET_SHARE - m.params * 4 * 4;
-  const perImage = m.trainMbPerImage224 * MB * (imageSize / 224) ** 2;
-  return Math.max(1, Math.floor(budget / perImage));
+export function plan(arch: string, imageSize: number, backend: string, limits?: MemoryLimits): MemoryPlan | undefined {
+  const limit = limitOf(backend, limits);
+  const model = memoryModel(arch, imageSize, backend);
+  if (limit === undefined || !model) return undefined;
+  const budgetMb = (limit / MB) * PLAN_SHARE;
+  let micro = Math.max(1, Math.floor((budgetMb - model.baseMb) / model.perImageMb));
+  // Never past what was seen to run at this size, nor up to what was seen to fail.
+  if (model.fitted.length > 0) micro = Math.min(micro, Math.max(...model.fitted));
+  const firstFailure = Math.min(...model.failed);
+  if (micro >= firstFailure) micro = Math.max(1, firstFailure - 1);
+  return { microBatch: micro, predictedMb: Math.round(model.baseMb + micro * model.perImageMb), budgetMb: Math.round(budgetMb), basis: model.basis };
+}
+
+/**
+ * The wasm heap's size in MB, or undefined when the wasm backend has not started. The heap
+ * grows and never shrinks, so this is the high-water mark of everything allocated on it,
+ * fragmentation included: the figure that has to stay under the 4 GiB cap.
+ */
+export function wasmHeapMb(): number | undefined {
+  type Module = { wasmMemory?: WebAssembly.Memory; HEAPU8?: Uint8Array };
+  const registry = (tf.engine() as unknown as { registry: Record<string, { wasm?: Module } | undefined> }).registry;
+  const mod = registry.wasm?.wasm;
+  // The threaded build exports its memory; the single-threaded one only its current views.
+  const bytes = mod?.wasmMemory?.buffer.byteLength ?? mod?.HEAPU8?.buffer.byteLength;
+  return bytes !== undefined ? Math.round(bytes / MB) : undefined;
 }
 
 const OOM_PATTERNS = [

@@ -15,7 +15,7 @@ import { createModel, getArchSpec, groupVariables, loadPretrained, loadTimModel,
 import { checkPretrained, resolvePretrained } from '../models/weights/fetch';
 import { type BackendSelection, selectBackend } from '../runtime/backend';
 import { registerFastCpuTrainingKernels } from '../runtime/tim-kernels';
-import { OutOfMemoryError, outOfMemoryMessage, rethrowIfOutOfMemory, suggestMicroBatch } from '../runtime/memory';
+import { OutOfMemoryError, outOfMemoryMessage, plan, rethrowIfOutOfMemory } from '../runtime/memory';
 import { type ModelWriter, readLoopState, saveModelFolder } from './checkpoint';
 import { groupNamesWithVariables, trainedGroups } from './groups';
 import { fit, type FitOptions } from './loop';
@@ -39,6 +39,16 @@ export interface TrainOptions {
   evaluate?: FitOptions['evaluate'];
   /** Redrawn progress line; default: when stderr is a terminal and not CI. */
   liveProgress?: boolean;
+}
+
+/**
+ * Which images BatchNorm layers normalise over in training: the micro-batch when the batch is
+ * split (gradient accumulation sums the gradients, not the statistics), the whole batch
+ * otherwise; none for a model without BatchNorm or a frozen backbone (inference statistics).
+ */
+function batchNormStatistics(tm: TimModel, microBatch: number, batchSize: number, frozen: boolean): TrainSummary['batch_norm_statistics'] {
+  if (frozen || !tm.model.layers.some((l) => l.getClassName() === 'BatchNormalization')) return 'none';
+  return microBatch < batchSize ? 'per micro-batch' : 'per batch';
 }
 
 /** The model a fresh run starts from: ImageNet weights with a new head, or a fresh initialisation. */
@@ -175,7 +185,7 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
   const trained = groupNamesWithVariables(groups);
   if (trained.length === 0) throw new TimError('train.lr_groups: nothing to train: every group with variables has learning rate 0');
   // Gradient accumulation: as configured, else what fits the backend's memory, else the whole batch.
-  const microBatch = Math.min(t.micro_batch ?? suggestMicroBatch(cfg.model.arch, cfg.data.image_size, backend.backend) ?? t.batch_size, t.batch_size);
+  const microBatch = Math.min(t.micro_batch ?? plan(cfg.model.arch, cfg.data.image_size, backend.backend)?.microBatch ?? t.batch_size, t.batch_size);
   const classWeights = t.class_weights === 'balanced' ? balancedClassWeights(split.train.map((it) => it.label), numClasses) : undefined;
 
   const spec = preprocessSpecOf(cfg);
@@ -193,10 +203,12 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
       await saveModelFolder(model, dir, extraFiles);
       if (promoteAfter) run.promote();
     };
+    const bnStatistics = batchNormStatistics(tm, microBatch, t.batch_size, cfg.model.freeze_backbone);
+    const bnNote = bnStatistics === 'per micro-batch' ? ` (BatchNorm statistics per micro-batch of ${microBatch})` : '';
     log.info(
       `${opts.resume ? 'resuming' : 'training'} ${cfg.name}: ${cfg.model.arch}${cfg.model.freeze_backbone ? ' (frozen backbone)' : ''}, ` +
         `${split.train.length} train / ${split.val.length} val images, ${numClasses} classes, groups ${trained.join('+')}, ` +
-        `batch ${t.batch_size}${microBatch < t.batch_size ? ` in micro-batches of ${microBatch}` : ''}, ${trainLoader.numBatches} steps/epoch → ${run instanceof StagedRunFolder ? run.target : run.dir}`,
+        `batch ${t.batch_size}${microBatch < t.batch_size ? ` in micro-batches of ${microBatch}` : ''}${bnNote}, ${trainLoader.numBatches} steps/epoch → ${run instanceof StagedRunFolder ? run.target : run.dir}`,
     );
     let outcome;
     try {
@@ -245,6 +257,7 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
       num_classes: numClasses,
       trained_groups: trained,
       micro_batch: microBatch,
+      batch_norm_statistics: bnStatistics,
       final: last ? { train_loss: last.train_loss, train_acc: last.train_acc, val_loss: last.val_loss, val_acc: last.val_acc } : (prior?.final ?? null),
     };
     run.writeJson('summary', summary);

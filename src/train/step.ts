@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { installLeanBackprop } from '../runtime/lean-backprop';
 import { type LossOptions, perSampleCrossEntropy, sampleWeights, weightedLossSum } from './loss';
 
 export interface StepModel {
@@ -34,6 +35,7 @@ function sliceRows<T extends tf.Tensor>(t: T, start: number, size: number): T {
  * gradients equal the full batch's (BatchNorm in training mode sees micro-batch statistics).
  */
 export function batchGradients(m: StepModel, x: tf.Tensor4D, y: tf.Tensor1D): StepResult {
+  installLeanBackprop();
   const n = y.shape[0];
   const labels = y.dataSync();
   const w = sampleWeights(labels, m.loss.classWeights);

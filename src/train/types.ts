@@ -55,5 +55,7 @@ export interface TrainSummary {
   num_classes: number;
   trained_groups: string[];
   micro_batch: number;
+  /** What BatchNorm's training statistics are computed over ('none': no BatchNorm layer trains in training mode). */
+  batch_norm_statistics: 'per micro-batch' | 'per batch' | 'none';
   final: { train_loss: number; train_acc: number; val_loss: number; val_acc: number } | null;
 }

@@ -2,7 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { COMPARE_ARCHS, compareTable, runCompare } from '../../../bench/compare';
+import { EPOCH_ARCHS, EPOCH_CONFIGS, epochTable, runEpochBench, runTimEpoch } from '../../../bench/epoch';
 import type { KernelTime } from '../../../bench/kernel-profile';
+import { runMemoryBench } from '../../../bench/memory';
 import { runModelBench, type BenchMode } from '../../../bench/model-bench';
 import { BACKEND_CHOICES, type BackendChoice } from '../../config/schema';
 import { TimError } from '../../core/errors';
@@ -11,6 +13,7 @@ interface ModelArgs {
   arch: string;
   'image-size': number | undefined;
   batch: number;
+  'micro-batch': number | undefined;
   steps: number;
   warmup: number;
   backend: BackendChoice | undefined;
@@ -24,12 +27,17 @@ function modelOptions(y: Argv): Argv<ModelArgs> {
     .option('arch', { type: 'string', demandOption: true, describe: 'model architecture (tim model list)' })
     .option('image-size', { type: 'number', describe: 'input size in pixels (default 128 for train, 224 for infer)' })
     .option('batch', { type: 'number', default: 8, describe: 'images per step' })
+    .option('micro-batch', { type: 'number', describe: "images per forward/backward pass (default: the memory planner's, as tim train)" })
     .option('steps', { type: 'number', default: 3, describe: 'timed steps' })
     .option('warmup', { type: 'number', default: 1, describe: 'untimed steps first' })
     .option('backend', { choices: BACKEND_CHOICES, describe: 'compute backend (default auto)' })
     .option('wasm-threads', { type: 'number', describe: 'XNNPACK threads for the wasm backend (sets TIM_WASM_THREADS; default: one per core)' })
     .option('json', { type: 'boolean', default: false, describe: 'print {"backend","ms_per_image","peak_rss_mb"}' })
     .option('profile', { type: 'boolean', default: false, describe: 'also time every kernel of the timed steps and list the slowest' });
+}
+
+function positiveInteger(key: string, v: number | undefined): void {
+  if (v === undefined || !Number.isInteger(v) || v < 1) throw new TimError(`--${key} must be a positive integer, got ${v}`);
 }
 
 /** The slowest kernels, per step, as a Markdown table. */
@@ -45,9 +53,8 @@ function modelCommand(mode: BenchMode, describe: string): CommandModule<object, 
     describe,
     builder: modelOptions,
     handler: async (argv) => {
-      for (const key of ['batch', 'steps'] as const) {
-        if (!Number.isInteger(argv[key]) || argv[key] < 1) throw new TimError(`--${key} must be a positive integer, got ${argv[key]}`);
-      }
+      for (const key of ['batch', 'steps'] as const) positiveInteger(key, argv[key]);
+      if (argv['micro-batch'] !== undefined) positiveInteger('micro-batch', argv['micro-batch']);
       const imageSize = argv['image-size'] ?? (mode === 'train' ? 128 : 224);
       if (argv['wasm-threads'] !== undefined) process.env.TIM_WASM_THREADS = String(argv['wasm-threads']);
       const result = await runModelBench({
@@ -55,6 +62,7 @@ function modelCommand(mode: BenchMode, describe: string): CommandModule<object, 
         arch: argv.arch,
         imageSize,
         batch: argv.batch,
+        microBatch: argv['micro-batch'],
         steps: argv.steps,
         warmup: argv.warmup,
         backend: argv.backend,
@@ -64,7 +72,7 @@ function modelCommand(mode: BenchMode, describe: string): CommandModule<object, 
       if (argv.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else {
         process.stdout.write(
-          `${mode} ${argv.arch} ${imageSize}px batch ${argv.batch}: ${result.ms_per_image} ms/image on ${result.backend}, peak RSS ${result.peak_rss_mb} MB\n`,
+          `${mode} ${argv.arch} ${imageSize}px batch ${argv.batch} in micro-batches of ${result.micro_batch}: ${result.ms_per_image} ms/image on ${result.backend}, peak RSS ${result.peak_rss_mb} MB\n`,
         );
         if (result.kernels) process.stdout.write(`${kernelTable(result.kernels, argv.steps)}\n`);
       }
@@ -113,6 +121,100 @@ const compareCommand: CommandModule<object, CompareArgs> = {
   },
 };
 
+interface EpochArgs {
+  config: string[];
+  images: number;
+  'micro-batch': number | undefined;
+  backend: BackendChoice | undefined;
+  python: string;
+  torch: boolean;
+  workers: number | undefined;
+  json: boolean;
+}
+
+const epochCommand: CommandModule<object, EpochArgs> = {
+  command: 'epoch',
+  describe: "one real epoch of shipped configs (224 px, augmentation, batch, Adam groups, validation) on large generated JPEGs, in Tim and in PyTorch's reference recipe",
+  builder: (y) =>
+    y
+      .option('config', { type: 'string', array: true, default: [...EPOCH_CONFIGS], describe: 'configs (name or path)' })
+      .option('images', { type: 'number', default: 64, describe: 'generated JPEGs (about 1200x900), split as the config says' })
+      .option('micro-batch', { type: 'number', describe: "Tim's images per forward/backward pass (default: the memory planner's)" })
+      .option('backend', { choices: BACKEND_CHOICES, describe: "Tim's backend (default wasm)" })
+      .option('python', { type: 'string', default: '/usr/bin/python3', describe: 'interpreter with torch and torchvision' })
+      .option('torch', { type: 'boolean', default: true, describe: 'also run the PyTorch epoch (--no-torch: Tim only)' })
+      .option('workers', { type: 'number', describe: "PyTorch DataLoader workers (default: the script's)" })
+      .option('json', { type: 'boolean', default: false }),
+  handler: async (argv) => {
+    positiveInteger('images', argv.images);
+    if (argv.images < 10) throw new TimError(`--images must be at least 10 (a training and a validation split), got ${argv.images}`);
+    if (argv['micro-batch'] !== undefined) positiveInteger('micro-batch', argv['micro-batch']);
+    if (argv.workers !== undefined && (!Number.isInteger(argv.workers) || argv.workers < 0)) throw new TimError(`--workers must be a whole number, got ${argv.workers}`);
+    const rows = await runEpochBench({
+      configs: argv.config,
+      images: argv.images,
+      microBatch: argv['micro-batch'],
+      backend: argv.backend,
+      python: argv.torch ? argv.python : null,
+      workers: argv.workers,
+    });
+    process.stdout.write(argv.json ? `${JSON.stringify(rows, null, 2)}\n` : `${epochTable(rows)}\n`);
+  },
+};
+
+interface EpochSideArgs {
+  config: string;
+  root: string;
+  out: string;
+  'micro-batch': number | undefined;
+  backend: BackendChoice | undefined;
+  set: string[];
+}
+
+/** Tim's side of `bench epoch`, run in a process of its own. */
+const epochSideCommand: CommandModule<object, EpochSideArgs> = {
+  command: 'epoch-side',
+  describe: false,
+  builder: (y) =>
+    y
+      .option('config', { type: 'string', demandOption: true })
+      .option('root', { type: 'string', demandOption: true })
+      .option('out', { type: 'string', demandOption: true })
+      .option('micro-batch', { type: 'number' })
+      .option('backend', { choices: BACKEND_CHOICES })
+      .option('set', { type: 'string', array: true, default: [] }),
+  handler: async (argv) => {
+    const r = await runTimEpoch({ config: argv.config, root: argv.root, out: argv.out, microBatch: argv['micro-batch'], backend: argv.backend, set: argv.set });
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+  },
+};
+
+interface MemoryArgs {
+  arch: string[];
+  'image-size': number;
+  'micro-batch': number[];
+  backend: string;
+  write: boolean;
+}
+
+const memoryCommand: CommandModule<object, MemoryArgs> = {
+  command: 'memory',
+  describe: "the heap's high-water mark of training steps at a few micro-batch sizes; --write updates the planner's table",
+  builder: (y) =>
+    y
+      .option('arch', { type: 'string', array: true, default: [...EPOCH_ARCHS], describe: 'architectures' })
+      .option('image-size', { type: 'number', default: 224 })
+      .option('micro-batch', { type: 'number', array: true, default: [2, 8], describe: 'micro-batch sizes, each measured in a fresh process' })
+      .option('backend', { type: 'string', default: 'wasm', choices: ['wasm'] })
+      .option('write', { type: 'boolean', default: false, describe: 'merge into src/runtime/memory-measured.json' }),
+  handler: (argv) => {
+    positiveInteger('image-size', argv['image-size']);
+    for (const m of argv['micro-batch']) positiveInteger('micro-batch', m);
+    const rows = runMemoryBench({ archs: argv.arch, imageSize: argv['image-size'], microBatches: argv['micro-batch'], backend: argv.backend, write: argv.write });
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  },
+};
+
 interface DataArgs {
   [key: string]: unknown;
 }
@@ -134,13 +236,16 @@ const dataBenchCommand: CommandModule<object, DataArgs> = {
 
 export const benchCommand: CommandModule = {
   command: 'bench <kind>',
-  describe: 'benchmarks: train, infer, compare (against PyTorch), data',
+  describe: 'benchmarks: train, infer, compare and epoch (against PyTorch), memory, data',
   builder: (y) =>
     y
       .command(modelCommand('train', 'one forward+backward+Adam step on random data; ms per image') as CommandModule)
       .command(modelCommand('infer', 'forward passes in inference mode; ms per image') as CommandModule)
       .command(compareCommand as CommandModule)
+      .command(epochCommand as CommandModule)
+      .command(epochSideCommand as CommandModule)
+      .command(memoryCommand as CommandModule)
       .command(dataBenchCommand as CommandModule)
-      .demandCommand(1, 'name a benchmark: train, infer, compare or data'),
+      .demandCommand(1, 'name a benchmark: train, infer, compare, epoch, memory or data'),
   handler: () => undefined,
 };

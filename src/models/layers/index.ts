@@ -3,3 +3,4 @@ export { ChannelLayerNorm, type ChannelLayerNormArgs } from './channel-layer-nor
 export { LayerScale, type LayerScaleArgs } from './layer-scale';
 export { StochasticDepth, type StochasticDepthArgs } from './stochastic-depth';
 export { BatchNormalization, batchNormalization } from './batch-norm';
+export { Gelu, gelu } from './gelu';

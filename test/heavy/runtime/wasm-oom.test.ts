@@ -28,7 +28,7 @@ describe.each([
     const r = spawnSync(
       process.execPath,
       [TIM, 'train', '--config', 'efficientnet_b0', '--set', 'model.pretrained=none', '--set', `data.root=${path.join(t.dir, 'data')}`,
-        '--set', 'train.epochs=1', '--set', 'train.max_batches_per_epoch=1', '--set', 'train.micro_batch=32', '--out', path.join(t.dir, `run-${threads}`)],
+        '--set', 'train.epochs=1', '--set', 'train.max_batches_per_epoch=1', '--set', 'train.batch_size=64', '--set', 'train.micro_batch=64', '--out', path.join(t.dir, `run-${threads}`)],
       { encoding: 'utf8', env: { ...process.env, TIM_WASM_THREADS: threads }, timeout: 240_000 },
     );
     expect({ status: r.status, signal: r.signal }).toEqual({ status, signal });

@@ -15,7 +15,8 @@ describe('tim bench', () => {
     const before = tf.memory().numTensors;
     for (const mode of ['train', 'infer'] as const) {
       const r = await runModelBench({ mode, arch: 'tiny_cnn', imageSize: 32, batch: 2, steps: 1, backend: 'wasm' });
-      expect(Object.keys(r).sort()).toEqual(['backend', 'ms_per_image', 'peak_rss_mb']);
+      expect(Object.keys(r).sort()).toEqual(['backend', 'micro_batch', 'ms_per_image', 'peak_rss_mb', 'wasm_heap_mb']);
+      expect(r.micro_batch).toBe(2);
       expect(r.backend).toBe('wasm');
       expect(r.ms_per_image).toBeGreaterThan(0);
       expect(r.peak_rss_mb).toBeGreaterThan(10);

@@ -1,32 +1,59 @@
 import { TimError } from '../../../src/core/errors';
 import {
-  estimateTrainingBytes,
   isOutOfMemory,
+  memoryModel,
   OutOfMemoryError,
   outOfMemoryMessage,
+  plan,
   rethrowIfOutOfMemory,
-  suggestMicroBatch,
   WASM_HEAP_LIMIT_BYTES,
+  type MemoryTable,
 } from '../../../src/runtime/memory';
+import measured from '../../../src/runtime/memory-measured.json';
+
+const TABLE = measured as MemoryTable;
 
 describe('memory planning', () => {
-  it('suggests a micro-batch whose estimated step fits the wasm heap with headroom', () => {
-    for (const arch of ['resnet50', 'efficientnet_b0', 'convnext_tiny']) {
-      const micro = suggestMicroBatch(arch, 224, 'wasm');
-      expect(micro).toBeGreaterThanOrEqual(1);
-      const bytes = estimateTrainingBytes(arch, 224, micro as number) as number;
-      expect(bytes).toBeLessThanOrEqual(WASM_HEAP_LIMIT_BYTES * 0.6);
-      // It is the largest such micro-batch: one more image leaves the planned share of the heap.
-      expect(estimateTrainingBytes(arch, 224, (micro as number) + 1)).toBeGreaterThan(WASM_HEAP_LIMIT_BYTES * 0.6);
+  it.each(['resnet50', 'efficientnet_b0', 'convnext_tiny'])('plans a %s micro-batch at 224 px that was measured to fit, and no larger one known to fit', (arch) => {
+    const p = plan(arch, 224, 'wasm');
+    const row = TABLE.measurements.find((r) => r.arch === arch && r.image_size === 224 && r.backend === 'wasm');
+    expect(p).toBeDefined();
+    expect(row).toBeDefined();
+    const micro = p?.microBatch as number;
+    // It fits: a step of at least this many images ran inside the budget.
+    const ranInBudget = (row?.points ?? []).filter((pt) => pt.heap_mb !== null && pt.heap_mb <= (p?.budgetMb as number)).map((pt) => pt.micro_batch);
+    expect(Math.max(...ranInBudget)).toBeGreaterThanOrEqual(micro);
+    expect(p?.predictedMb).toBeLessThanOrEqual(p?.budgetMb as number);
+    // The next size up is not known to fit: no step of more images ran within the budget, and
+    // the plan stops short of the measured line's limit only at the largest size measured.
+    const model = memoryModel(arch, 224, 'wasm');
+    const next = (model?.baseMb as number) + (micro + 1) * (model?.perImageMb as number);
+    expect(next > (p?.budgetMb as number) || micro === Math.max(...ranInBudget)).toBe(true);
+    expect(ranInBudget.filter((m) => m > micro)).toEqual([]);
+  });
+
+  it('fits a line through the measured points', () => {
+    for (const row of TABLE.measurements) {
+      const model = memoryModel(row.arch, row.image_size, row.backend);
+      expect(model).toBeDefined();
+      for (const pt of row.points) {
+        if (pt.heap_mb === null) continue;
+        const predicted = (model?.baseMb as number) + pt.micro_batch * (model?.perImageMb as number);
+        expect(Math.abs(predicted - pt.heap_mb)).toBeLessThan(0.1 * pt.heap_mb);
+      }
     }
   });
 
-  it('takes larger micro-batches for smaller images and gives none where there is no cap', () => {
-    const at224 = suggestMicroBatch('efficientnet_b0', 224, 'wasm') as number;
-    const at128 = suggestMicroBatch('efficientnet_b0', 128, 'wasm') as number;
+  it('scales to other image sizes, follows a given limit, and gives none where there is no known cap', () => {
+    const at224 = plan('efficientnet_b0', 224, 'wasm')?.microBatch as number;
+    const at128 = plan('efficientnet_b0', 128, 'wasm')?.microBatch as number;
     expect(at128).toBeGreaterThan(at224);
-    expect(suggestMicroBatch('efficientnet_b0', 224, 'cpu')).toBeUndefined();
-    expect(suggestMicroBatch('no_such_arch', 224, 'wasm')).toBeUndefined();
+    expect(plan('efficientnet_b0', 128, 'wasm')?.basis).toMatch(/scaled to 128 px/);
+    const half = plan('efficientnet_b0', 224, 'wasm', { memoryBytes: WASM_HEAP_LIMIT_BYTES / 2 })?.microBatch as number;
+    expect(half).toBeLessThan(at224);
+    expect(half).toBeGreaterThanOrEqual(1);
+    expect(plan('efficientnet_b0', 224, 'cpu')).toBeUndefined();
+    expect(plan('no_such_arch', 224, 'wasm')).toBeUndefined();
   });
 
   it('recognises heap exhaustion and says what to lower', () => {

@@ -1,0 +1,60 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TimError } from '../src/core/errors';
+import { log } from '../src/core/log';
+import type { MemoryMeasurement, MemoryTable } from '../src/runtime/memory';
+import type { ModelBenchResult } from './model-bench';
+
+/**
+ * The measurements behind the memory planner: for each architecture and image size, training
+ * steps (`bench train`, two steps so that Adam's slots exist) at a few micro-batch sizes, each
+ * in a fresh process, reading the wasm heap's high-water mark. A size whose step exhausts the
+ * heap is recorded as not fitting. `--write` merges the result into the committed table.
+ */
+
+const ROOT = path.resolve(__dirname, '..');
+const MEASURED_MEMORY_FILE = path.join(ROOT, 'src', 'runtime', 'memory-measured.json');
+
+export interface MemoryBenchOptions {
+  archs: string[];
+  imageSize: number;
+  microBatches: number[];
+  backend: string;
+  write: boolean;
+}
+
+function measure(arch: string, imageSize: number, micro: number, backend: string): number | null {
+  const args = [path.join(ROOT, 'bin', 'tim.js'), 'bench', 'train', '--arch', arch, '--image-size', String(imageSize), '--batch', String(micro), '--micro-batch', String(micro), '--steps', '1', '--warmup', '1', '--backend', backend, '--json'];
+  log.info(`bench memory: ${arch} ${imageSize}px micro-batch ${micro}`);
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const text = `${r.stdout}\n${r.stderr}`;
+  if (r.status !== 0) {
+    if (/heap exhausted|out of bounds|Could not allocate|OOM/i.test(text) || r.signal === 'SIGKILL') return null;
+    throw new TimError(`bench train ${arch} micro-batch ${micro} failed (exit ${r.status ?? r.signal}): ${text.trim().split('\n').slice(-2).join(' | ')}`);
+  }
+  const line = r.stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  const res = line ? (JSON.parse(line) as ModelBenchResult) : undefined;
+  if (res?.wasm_heap_mb === undefined) throw new TimError(`bench train ${arch} printed no wasm_heap_mb (backend ${backend})`);
+  return res.wasm_heap_mb;
+}
+
+export function runMemoryBench(o: MemoryBenchOptions): MemoryMeasurement[] {
+  const date = new Date().toISOString().slice(0, 10);
+  const rows: MemoryMeasurement[] = o.archs.map((arch) => ({
+    arch,
+    image_size: o.imageSize,
+    backend: o.backend,
+    measured: date,
+    points: o.microBatches.map((m) => ({ micro_batch: m, heap_mb: measure(arch, o.imageSize, m, o.backend) })),
+  }));
+  if (o.write) {
+    const table = JSON.parse(fs.readFileSync(MEASURED_MEMORY_FILE, 'utf8')) as MemoryTable;
+    const key = (r: MemoryMeasurement): string => `${r.arch}/${r.image_size}/${r.backend}`;
+    const fresh = new Set(rows.map(key));
+    table.measurements = [...table.measurements.filter((r) => !fresh.has(key(r))), ...rows].sort((a, b) => key(a).localeCompare(key(b)));
+    fs.writeFileSync(MEASURED_MEMORY_FILE, `${JSON.stringify(table, null, 2)}\n`);
+    log.info(`wrote ${rows.length} measurement(s) to ${path.relative(ROOT, MEASURED_MEMORY_FILE)}`);
+  }
+  return rows;
+}

@@ -1,0 +1,53 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * The exact GELU, x·Φ(x), with a gradient that keeps only x. tfjs-layers composes it of five
+ * ops and the backward pass then holds four of their results per activation; in ConvNeXt these
+ * are the widest tensors of the network (four times the block's channels). The forward values
+ * are the stock activation's, computed by the same ops.
+ */
+
+type ActivationClass = (new () => { apply(x: tf.Tensor): tf.Tensor; getConfig(): tf.serialization.ConfigDict }) & { className: string };
+
+function stockClass(): ActivationClass {
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap.gelu;
+  if (!entry) throw new Error("tfjs-layers has no 'gelu' activation registered");
+  return entry[0] as unknown as ActivationClass;
+}
+
+const StockGelu = stockClass();
+
+function geluValue(x: tf.Tensor): tf.Tensor {
+  return tf.mul(x, tf.mul(0.5, tf.add(1, tf.erf(tf.div(x, Math.SQRT2)))));
+}
+
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/** d/dx x·Φ(x) = Φ(x) + x·φ(x). */
+function geluDerivative(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const cdf = tf.mul(0.5, tf.add(1, tf.erf(tf.div(x, Math.SQRT2))));
+    const pdf = tf.mul(INV_SQRT_2PI, tf.exp(tf.mul(-0.5, tf.square(x))));
+    return tf.add(cdf, tf.mul(x, pdf));
+  });
+}
+
+export const gelu: (x: tf.Tensor) => tf.Tensor = tf.customGrad<tf.Tensor>((...args) => {
+  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  save([x]);
+  return {
+    value: geluValue(x),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, geluDerivative(saved[0] as tf.Tensor)),
+  };
+});
+
+/** Registered under the stock name 'gelu', so `activation: 'gelu'` layers and saved models use it. */
+export class Gelu extends StockGelu {
+  static override className = 'gelu';
+
+  override apply(x: tf.Tensor): tf.Tensor {
+    return gelu(x);
+  }
+}
+
+tf.serialization.registerClass(Gelu as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
