@@ -18,7 +18,8 @@ import torchvision
 from PIL import Image, ImageOps
 from torchvision import transforms
 
-# Measured on the 2-core machines (ResNet-50, 224 px, batch 32): 2 workers beat 0, 1 and 3.
+# One worker per core of the 2-core machines: decoding overlaps the training step. `--workers N`
+# tries others (`tim bench epoch --workers N`).
 DEFAULT_WORKERS = 2
 
 
