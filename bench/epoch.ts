@@ -23,8 +23,6 @@ import { peakRssMb } from './model-bench';
  */
 
 export const EPOCH_CONFIGS = ['resnet50', 'efficientnet_b0', 'convnext_tiny'] as const;
-/** Their backbones. */
-export const EPOCH_ARCHS = EPOCH_CONFIGS;
 
 /** The reference data set's paintings are about this size. */
 const IMAGE_WIDTH = 1200;

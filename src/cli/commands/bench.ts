@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { COMPARE_ARCHS, compareTable, runCompare } from '../../../bench/compare';
-import { EPOCH_ARCHS, EPOCH_CONFIGS, epochTable, runEpochBench, runTimEpoch } from '../../../bench/epoch';
+import { EPOCH_CONFIGS, epochTable, runEpochBench, runTimEpoch } from '../../../bench/epoch';
 import type { KernelTime } from '../../../bench/kernel-profile';
 import { runMemoryBench } from '../../../bench/memory';
 import { runModelBench, type BenchMode } from '../../../bench/model-bench';
@@ -202,7 +202,7 @@ const memoryCommand: CommandModule<object, MemoryArgs> = {
   describe: "the heap's high-water mark of training steps at a few micro-batch sizes; --write updates the planner's table",
   builder: (y) =>
     y
-      .option('arch', { type: 'string', array: true, default: [...EPOCH_ARCHS], describe: 'architectures' })
+      .option('arch', { type: 'string', array: true, default: [...COMPARE_ARCHS], describe: 'architectures' })
       .option('image-size', { type: 'number', default: 224 })
       .option('micro-batch', { type: 'number', array: true, default: [2, 8], describe: 'micro-batch sizes, each measured in a fresh process' })
       .option('backend', { type: 'string', default: 'wasm', choices: ['wasm'] })
