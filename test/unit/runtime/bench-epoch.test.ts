@@ -23,7 +23,18 @@ describe('tim bench epoch', () => {
     const root = await ensureLargeJpegs(tmp.dir, { count: 12, width: 96, height: 72, classes: 2 });
     const before = tf.memory().numTensors;
     const out = path.join(tmp.dir, 'out');
-    const r = await runTimEpoch({ config: 'quickstart', root, out, microBatch: 4, set: ['data.image_size=32', 'train.batch_size=8'] });
+    const logged: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      logged.push(String(chunk));
+      return true;
+    });
+    let r;
+    try {
+      r = await runTimEpoch({ config: 'quickstart', root, out, microBatch: 4, set: ['data.image_size=32', 'train.batch_size=8'] });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(logged.join('')).toMatch(/batch 8 in micro-batches of 4 \(BatchNorm statistics per micro-batch of 4\)/);
     expect(tf.memory().numTensors).toBe(before);
     expect(r.backend).toBe('wasm');
     expect(r.train_images + r.val_images).toBe(12);
