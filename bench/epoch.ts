@@ -214,7 +214,9 @@ export async function runEpochBench(o: EpochBenchOptions): Promise<EpochRow[]> {
         const extra = o.workers !== undefined ? ['--workers', String(o.workers)] : [];
         torch = { ...runSide(o.python, [path.join(ROOT, 'scripts', 'bench_epoch_torch.py'), specFile, '--threads', '2', ...extra], `pytorch epoch ${config}`), config };
       }
-      rows.push({ config, images: o.images, tim, torch, ...(torch ? { ratio: Number((tim.warm.seconds / torch.warm.seconds).toFixed(2)) } : {}) });
+      const row: EpochRow = { config, images: o.images, tim, torch, ...(torch ? { ratio: Number((tim.warm.seconds / torch.warm.seconds).toFixed(2)) } : {}) };
+      log.info(`bench: ${epochTable([row]).split('\n')[2] ?? ''}`);
+      rows.push(row);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
