@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# A one-node Slurm on this machine, for the cluster test: munged, slurmctld and slurmd started
-# by hand (no systemd in CI), with a generated slurm.conf that needs no cgroups.
-#   scripts/slurm-local.sh start   # prints the SLURM_CONF to export
+# A one-node Slurm on this machine, for the cluster test (npm run test:slurm): munged,
+# slurmctld and slurmd started by hand as root (CI has no systemd), with a generated slurm.conf
+# that needs no cgroups (proctrack/linuxproc, task/none) and no accounting database.
+#   export SLURM_CONF=$(scripts/slurm-local.sh start)
 #   scripts/slurm-local.sh stop
+# State, logs and the munge key live in TIM_SLURM_STATE (default /tmp/tim-slurm); the daemons
+# listen on TIM_SLURM_PORT and the port after it (default 16817).
 set -euo pipefail
 STATE=${TIM_SLURM_STATE:-/tmp/tim-slurm}
 CONF=$STATE/slurm.conf
@@ -25,8 +28,10 @@ mkdir -p "$STATE"/{munge,spool,state,log}
 chmod 700 "$STATE/munge"
 [ -f "$STATE/munge/munge.key" ] || mungekey --create --keyfile="$STATE/munge/munge.key" --force
 chmod 400 "$STATE/munge/munge.key"
+# The daemons' own output goes to a log, not to whoever captures this script's output.
 munged --force --key-file="$STATE/munge/munge.key" --socket="$STATE/munge/munge.socket" \
-  --pid-file="$STATE/munged.pid" --log-file="$STATE/log/munged.log" --seed-file="$STATE/munge/munge.seed"
+  --pid-file="$STATE/munged.pid" --log-file="$STATE/log/munged.log" --seed-file="$STATE/munge/munge.seed" \
+  </dev/null >>"$STATE/log/daemons.out" 2>&1
 
 node=$(hostname -s)
 cpus=$(nproc)
@@ -66,8 +71,8 @@ NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF=$CONF
-slurmctld -f "$CONF"
-slurmd -f "$CONF"
+slurmctld -f "$CONF" </dev/null >>"$STATE/log/daemons.out" 2>&1
+slurmd -f "$CONF" </dev/null >>"$STATE/log/daemons.out" 2>&1
 for _ in $(seq 1 30); do
   if sinfo -h -o '%T' 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; then
     echo "$CONF"

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { oneLine, TimError } from '../core/errors';
+import { writeJsonAtomic } from '../io/atomic';
 import { log } from '../core/log';
 import { RUN_FILES } from '../io/run-folder';
 import { isFinishedRun, isTrainedRun } from './run-data';
@@ -34,6 +35,22 @@ export interface SweepResult {
 
 export function sweepOutDir(spec: SweepSpec, out?: string): string {
   return out ?? spec.out ?? path.join('checkpoints', 'sweeps', spec.name);
+}
+
+/** `<out>/shards/<i>-of-<n>.json`: left by a shard when it has ended, whatever became of its runs. */
+export function shardMarker(out: string, shard: Shard): string {
+  return path.join(out, 'shards', `${shard.index}-of-${shard.count}.json`);
+}
+
+/** Waits until all `count` shards have left their markers (the merge step of a job array without dependencies). */
+export async function waitForShards(out: string, count: number, opts: { timeoutMs?: number; pollMs?: number } = {}): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 7 * 24 * 3600 * 1000);
+  for (;;) {
+    const missing = Array.from({ length: count }, (_, index) => index).filter((index) => !fs.existsSync(shardMarker(out, { index, count })));
+    if (missing.length === 0) return;
+    if (Date.now() > deadline) throw new TimError(`${path.join(out, 'shards')}: shards ${missing.join(', ')} of ${count} have not ended`);
+    await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 30_000));
+  }
 }
 
 /** Where a run stands: finished runs are skipped, trained ones only evaluated, interrupted ones resumed. */
@@ -99,5 +116,6 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promis
   }
   const summary = writeSweepSummary(out, { resamples: spec.evaluate.bootstrap, seed: spec.evaluate.seed });
   log.info(`sweep ${spec.name}: ${summary.finished} of ${all.length} runs finished; summary in ${summary.md}`);
+  if (opts.shard) writeJsonAtomic(shardMarker(out, opts.shard), { ran, skipped, failed, ended_at: new Date().toISOString() });
   return { out, planned, ran, skipped, failed, summary };
 }

@@ -1,17 +1,22 @@
 import type { CommandModule } from 'yargs';
 import { TimError } from '../../core/errors';
 import { parseShard, shardFromEnv, type Shard } from '../../experiments/shard';
-import { planSweep, runSweep, sweepOutDir } from '../../experiments/sweep';
+import { CLUSTER_ENGINES, writeClusterFiles, type ClusterEngine, type ClusterOptions } from '../../experiments/cluster';
+import { planSweep, runSweep, sweepOutDir, waitForShards } from '../../experiments/sweep';
+import { expandSweep } from '../../experiments/sweep-spec';
 import { loadSweepSpec } from '../../experiments/sweep-spec';
 import { writeSweepSummary } from '../../experiments/summary';
 
-interface SweepArgs {
+/** The job-file options of --emit, spelled as on the command line. */
+interface SweepArgs extends Omit<ClusterOptions, 'out' | 'shards'> {
   config: string;
   out?: string;
   shard?: string;
   shards?: number;
   summarize: boolean;
   'dry-run': boolean;
+  emit?: ClusterEngine;
+  'wait-shards'?: number;
 }
 
 function chosenShard(args: SweepArgs): Shard | undefined {
@@ -33,12 +38,34 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       .option('shards', { type: 'number', describe: 'number of slices; the index comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX' })
       .option('summarize', { type: 'boolean', default: false, describe: 'only rewrite summary.csv and summary.md from the finished runs' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'list the runs of this shard and where each stands, run nothing' })
+      .option('emit', { choices: CLUSTER_ENGINES, describe: 'write job files into <out>/cluster/ instead of running: slurm (sbatch --array + dependent summary job) or k8s (Indexed Job + summary Job)' })
+      .option('wait-shards', { type: 'number', describe: 'with --summarize: first wait until N shards have ended (their markers in <out>/shards/)' })
+      .option('gpus', { type: 'number', describe: 'with --emit: GPUs per task (default 1; 0 for none)' })
+      .option('cpus', { type: 'number', describe: 'with --emit: CPU cores per task' })
+      .option('mem', { type: 'string', describe: 'with --emit: memory per task (Slurm 32G, Kubernetes 32Gi)' })
+      .option('time', { type: 'string', describe: 'with --emit slurm: time limit per task, e.g. 12:00:00' })
+      .option('partition', { type: 'string', describe: 'with --emit slurm: the partition' })
+      .option('image', { type: 'string', describe: 'with --emit k8s: the container image with Tim in the current folder' })
+      .option('claim', { type: 'string', describe: "with --emit k8s: the persistent volume claim holding the sweep folder (default tim-shared)" })
+      .option('workdir', { type: 'string', describe: 'with --emit: the folder Tim runs from on the cluster (default: the current folder)' })
+      .example('$0 sweep --config configs/sweeps/tiny.yaml --emit slurm --gpus 0', 'write <out>/cluster/submit.sh, then run it on the login node')
       .example('$0 sweep --config configs/sweeps/padding_batch.yaml', 'run every combination here, skipping finished ones')
       .example('$0 sweep --config configs/sweeps/padding_batch.yaml --shard $SLURM_ARRAY_TASK_ID/4', 'one slice per array task'),
   handler: async (args) => {
     const spec = loadSweepSpec(args.config);
     const out = sweepOutDir(spec, args.out);
+    if (args.emit) {
+      const runs = expandSweep(spec).length;
+      const files = writeClusterFiles(args.emit, spec, runs, { out, shards: args.shards, gpus: args.gpus, cpus: args.cpus, mem: args.mem, time: args.time, partition: args.partition, image: args.image, claim: args.claim, workdir: args.workdir });
+      process.stdout.write(`${files.join('\n')}\n`);
+      return;
+    }
     if (args.summarize) {
+      if (args['wait-shards'] !== undefined) {
+        const n = args['wait-shards'];
+        if (!Number.isInteger(n) || n < 1) throw new TimError(`--wait-shards: expected a whole number ≥ 1, got ${n}`);
+        await waitForShards(out, n);
+      }
       const s = writeSweepSummary(out, { resamples: spec.evaluate.bootstrap, seed: spec.evaluate.seed });
       process.stdout.write(`${s.md}\n${s.csv}\n`);
       return;
