@@ -162,7 +162,8 @@ describe('running a sweep', () => {
       expect(calls.filter((c) => c.startsWith('train'))).toHaveLength(4);
 
       const dirs = fs.readdirSync(out, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-      expect(dirs).toEqual(expandSweep(spec).map((r) => r.name));
+      // One folder per run, and the shards' completion markers.
+      expect(dirs).toEqual([...expandSweep(spec).map((r) => r.name), 'shards']);
       const rows = parseCsv(fs.readFileSync(path.join(out, 'summary.csv'), 'utf8'));
       const header = rows[0]!;
       expect(rows).toHaveLength(5);
@@ -178,7 +179,7 @@ describe('running a sweep', () => {
       }
       const md = fs.readFileSync(path.join(out, 'summary.md'), 'utf8');
       expect(md).toMatch(/4 of 4 runs finished/);
-      for (const name of dirs) expect(md).toContain(`| ${name} |`);
+      for (const r of expandSweep(spec)) expect(md).toContain(`| ${r.name} |`);
       expect(md).toMatch(/\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]/);
       // Paired comparisons of the runs one setting apart (four of the six pairs), Holm-corrected.
       const pairs = parseCsv(fs.readFileSync(path.join(out, 'pairs.csv'), 'utf8'));
