@@ -10,7 +10,7 @@ export interface GlobalArgs {
 export function withBackend<T>(y: Argv<T>): Argv<T & { backend: BackendChoice | undefined }> {
   return y.option('backend', {
     choices: BACKEND_CHOICES,
-    describe: 'compute backend (overrides runtime.backend): auto tries gpu, node, then wasm/cpu',
+    describe: 'compute backend (overrides runtime.backend): auto tries gpu (CUDA), webgpu (a hardware GPU), node, then wasm/cpu',
   });
 }
 

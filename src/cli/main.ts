@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isTimError, oneLine, TimError } from '../core/errors';
 import { setLogLevel } from '../core/log';
+import { releaseWebGpu } from '../runtime/webgpu/backend';
 import { COMMANDS } from './commands';
 
 /**
@@ -50,6 +51,9 @@ export async function main(rawArgv: string[]): Promise<number> {
     process.stderr.write(`tim: ${oneLine(e)}\n`);
     if (verbose && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     return isTimError(e) ? e.exitCode : 1;
+  } finally {
+    // A live WebGPU device keeps Node running; the job is over.
+    releaseWebGpu();
   }
 }
 

@@ -9,7 +9,7 @@ const triple = z.tuple([z.number(), z.number(), z.number()]);
 export const RESIZE_MODES = ['letterbox', 'stretch'] as const;
 export type ResizeMode = (typeof RESIZE_MODES)[number];
 
-export const BACKEND_CHOICES = ['auto', 'gpu', 'node', 'wasm', 'cpu'] as const;
+export const BACKEND_CHOICES = ['auto', 'gpu', 'webgpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export const dataSchema = z.strictObject({

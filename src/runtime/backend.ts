@@ -6,17 +6,29 @@ import { fusedMultiplyAdd } from './wasm/simd';
 import { registerWasmTrainingKernels } from './tim-kernels';
 import { guardWasmAllocations } from './wasm/kernels';
 import { wasmThreadCount } from './wasm/threads';
+import { probeWebGpu, registerWebGpuBackend, type WebGpuProbe } from './webgpu/backend';
 
 // Production mode: no debug checks, and no banner urging tfjs-node on every run (doctor says it).
 tf.env().set('PROD', true);
 
 /** How a native package failed to load, in words a user can act on. */
 export interface BackendProbe {
-  backend: 'gpu' | 'node' | 'wasm' | 'cpu';
-  tfName: 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'gpu' | 'webgpu' | 'node' | 'wasm' | 'cpu';
+  tfName: 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   available: boolean;
   detail: string;
+  /** webgpu only: the adapter is a CPU implementation (SwiftShader, lavapipe), never picked by auto. */
+  software?: boolean;
 }
+
+/** How selection reaches WebGPU; tests give a fake adapter. */
+export interface WebGpuAccess {
+  probe(): Promise<WebGpuProbe>;
+  /** Registers the tfjs `webgpu` backend on the probed adapter. */
+  register(): Promise<unknown>;
+}
+
+export const realWebGpu: WebGpuAccess = { probe: () => probeWebGpu(), register: () => registerWebGpuBackend() };
 
 export type RequireFn = (id: string) => unknown;
 
@@ -46,6 +58,8 @@ export function explainLoadFailure(pkg: string, err: unknown): string {
 }
 
 function tryRequire(pkg: string, requireFn: RequireFn): { ok: true } | { ok: false; why: string } {
+  // libtensorflow takes the whole GPU's memory unless told to grow; the user's setting wins.
+  if (pkg === GPU_PACKAGE) process.env.TF_FORCE_GPU_ALLOW_GROWTH ??= 'true';
   try {
     requireFn(pkg);
     return { ok: true };
@@ -54,18 +68,25 @@ function tryRequire(pkg: string, requireFn: RequireFn): { ok: true } | { ok: fal
   }
 }
 
-/** Whether a CUDA device is usable once tfjs-node-gpu has loaded (it falls back to CPU silently). */
-function gpuVisible(): boolean {
-  const env = process.env.CUDA_VISIBLE_DEVICES;
-  if (env !== undefined && (env.trim() === '' || env.trim() === '-1')) return false;
+/**
+ * Whether tfjs-node-gpu, once loaded, really computes on a CUDA device: it falls back to the CPU
+ * silently where the CUDA libraries or the GPU are missing. Unknown counts as no.
+ */
+export function gpuInUse(env: NodeJS.ProcessEnv = process.env, findBackend: (name: string) => unknown = (n) => tf.findBackend(n)): boolean {
+  const visible = env.CUDA_VISIBLE_DEVICES;
+  if (visible !== undefined && (visible.trim() === '' || visible.trim() === '-1')) return false;
   try {
-    // tfjs-node-gpu loads even without a GPU; the device list of the native backend tells.
-    const backend = tf.findBackend('tensorflow') as unknown as { binding?: { isUsingGpuDevice?: () => boolean } } | null;
+    const backend = findBackend('tensorflow') as { binding?: { isUsingGpuDevice?: () => boolean } } | null;
     const fn = backend?.binding?.isUsingGpuDevice;
-    return typeof fn === 'function' ? Boolean(fn.call(backend?.binding)) : true;
+    return typeof fn === 'function' ? Boolean(fn.call(backend?.binding)) : false;
   } catch {
     return false;
   }
+}
+
+/** CUDA_VISIBLE_DEVICES as the user set it, for messages. */
+export function cudaDevicesNote(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CUDA_VISIBLE_DEVICES === undefined ? 'CUDA_VISIBLE_DEVICES unset (all GPUs)' : `CUDA_VISIBLE_DEVICES=${env.CUDA_VISIBLE_DEVICES}`;
 }
 
 let wasmInit: Promise<boolean> | undefined;
@@ -88,20 +109,24 @@ export async function loadWasm(): Promise<boolean> {
 }
 
 /** Which backends load on this machine and why the others do not; used by `tim doctor`. */
-export async function probeBackends(requireFn: RequireFn = require): Promise<BackendProbe[]> {
+export async function probeBackends(requireFn: RequireFn = require, webgpu: WebGpuAccess = realWebGpu): Promise<BackendProbe[]> {
   const probes: BackendProbe[] = [];
   const gpu = tryRequire(GPU_PACKAGE, requireFn);
   if (gpu.ok) {
-    const visible = gpuVisible();
+    const inUse = gpuInUse();
     probes.push({
       backend: 'gpu',
       tfName: 'tensorflow',
-      available: visible,
-      detail: visible ? `${GPU_PACKAGE} loaded; CUDA device visible` : `${GPU_PACKAGE} loaded but no GPU is visible (nvidia-smi; CUDA_VISIBLE_DEVICES)`,
+      available: inUse,
+      detail: inUse
+        ? `${GPU_PACKAGE} loaded and computing on a CUDA device (${cudaDevicesNote()}, TF_FORCE_GPU_ALLOW_GROWTH=${process.env.TF_FORCE_GPU_ALLOW_GROWTH ?? ''})`
+        : `${GPU_PACKAGE} loaded but runs on the CPU, not a GPU (${cudaDevicesNote()}; tim doctor says which CUDA library is missing)`,
     });
   } else {
     probes.push({ backend: 'gpu', tfName: 'tensorflow', available: false, detail: gpu.why });
   }
+  const wg = await webgpu.probe();
+  probes.push({ backend: 'webgpu', tfName: 'webgpu', available: wg.available, software: wg.software, detail: wg.detail });
   const node = gpu.ok ? { ok: true as const } : tryRequire(NODE_PACKAGE, requireFn);
   probes.push({
     backend: 'node',
@@ -131,12 +156,14 @@ export interface BackendSelection {
 
 export interface SelectOptions {
   requireFn?: RequireFn;
+  webgpu?: WebGpuAccess;
   /** Training needs gradient kernels; inference-only jobs may use any backend that forwards. */
   forTraining?: boolean;
   quiet?: boolean;
 }
 
-async function activate(tfName: string): Promise<void> {
+async function activate(tfName: string, webgpu: WebGpuAccess): Promise<void> {
+  if (tfName === 'webgpu') await webgpu.register();
   const ok = await tf.setBackend(tfName);
   if (!ok) throw new TimError(`backend '${tfName}' failed to initialise`);
   await tf.ready();
@@ -144,45 +171,54 @@ async function activate(tfName: string): Promise<void> {
 }
 
 /**
- * Picks and activates a backend. `auto` prefers CUDA, then native TensorFlow, then the fastest
- * plain-tfjs backend able to do the job; a forced backend that cannot load is a clear error.
+ * `auto`'s order: CUDA really in use, WebGPU on a hardware adapter, native TensorFlow on the CPU,
+ * wasm, cpu. The reason names each backend passed over and why.
+ */
+function pickAuto(probe: (b: BackendProbe['backend']) => BackendProbe, forTraining: boolean): BackendSelection {
+  const passed: string[] = [];
+  const because = (why: string): string => (passed.length > 0 ? `${why}; passed over ${passed.join('; ')}` : why);
+  const gpu = probe('gpu');
+  if (gpu.available) return { backend: 'gpu', tfName: 'tensorflow', reason: because('CUDA GPU in use') };
+  passed.push(`gpu (${gpu.detail})`);
+  const webgpu = probe('webgpu');
+  if (webgpu.available && !webgpu.software) return { backend: 'webgpu', tfName: 'webgpu', reason: because(`WebGPU on ${webgpu.detail}`) };
+  passed.push(webgpu.available ? `webgpu (its only adapter is a software GPU, slower than the CPU backends: ${webgpu.detail})` : `webgpu (${webgpu.detail})`);
+  const node = probe('node');
+  if (node.available) return { backend: 'node', tfName: 'tensorflow', reason: because('native TensorFlow on the CPU') };
+  passed.push(`node (${node.detail})`);
+  const wasm = probe('wasm');
+  if (wasm.available) {
+    return {
+      backend: 'wasm',
+      tfName: 'wasm',
+      reason: because(forTraining ? "fastest backend here that can train: XNNPACK with Tim's gradient kernels, far faster than cpu" : 'fastest plain-tfjs backend'),
+    };
+  }
+  passed.push(`wasm (${wasm.detail})`);
+  return { backend: 'cpu', tfName: 'cpu', reason: because('plain JavaScript backend') };
+}
+
+/**
+ * Picks and activates a backend (see pickAuto for `auto`); a forced backend that cannot load is
+ * a clear error.
  */
 export async function selectBackend(choice: BackendChoice, opts: SelectOptions = {}): Promise<BackendSelection> {
   const requireFn = opts.requireFn ?? require;
-  const probes = await probeBackends(requireFn);
+  const webgpu = opts.webgpu ?? realWebGpu;
+  const probes = await probeBackends(requireFn, webgpu);
   const probe = (b: BackendProbe['backend']): BackendProbe => probes.find((p) => p.backend === b) as BackendProbe;
   let pick: BackendSelection;
   if (choice === 'auto') {
-    const gpu = probe('gpu');
-    const node = probe('node');
-    const wasm = probe('wasm');
-    if (gpu.available) {
-      pick = { backend: 'gpu', tfName: 'tensorflow', reason: 'CUDA GPU found' };
-    } else if (node.available) {
-      pick = { backend: 'node', tfName: 'tensorflow', reason: `native TensorFlow on CPU (gpu: ${gpu.detail})` };
-    } else {
-      pick = wasm.available
-        ? {
-            backend: 'wasm',
-            tfName: 'wasm',
-            reason: opts.forTraining
-              ? `fastest backend here that can train: XNNPACK with Tim's gradient kernels, far faster than cpu (no native TensorFlow: ${node.detail})`
-              : `fastest plain-tfjs backend (no native TensorFlow: ${node.detail})`,
-          }
-        : {
-            backend: 'cpu',
-            tfName: 'cpu',
-            reason: `wasm unavailable (${wasm.detail}); plain JavaScript backend`,
-          };
-    }
+    pick = pickAuto(probe, opts.forTraining ?? false);
   } else {
     const p = probe(choice);
     if (!p.available) {
       throw new TimError(`backend '${choice}' is unavailable: ${p.detail}`);
     }
     pick = { backend: choice, tfName: p.tfName, reason: 'forced by --backend/runtime.backend' };
+    if (p.software) log.warn(`the webgpu adapter is a software GPU, running on the CPU (${p.detail}); expect it to be slower than wasm`);
   }
-  await activate(pick.tfName);
+  await activate(pick.tfName, webgpu);
   if (!opts.quiet) log.info(`backend: ${pick.backend} (${tf.getBackend()}) — ${pick.reason}`);
   return pick;
 }

@@ -1,0 +1,174 @@
+import * as tf from '@tensorflow/tfjs';
+import { TimError } from '../../core/errors';
+import { OutOfMemoryError } from '../memory';
+import { type AdapterReport, adapterLine, describeAdapter, type Gpu, type GpuAdapter, type GpuDevice, type GpuLimits, maximumLimits } from './adapter';
+import { type DawnDeps, type DawnModule, loadDawn, realDawnDeps, WEBGPU_BACKEND_PACKAGE } from './dawn';
+
+export interface WebGpuProbe {
+  available: boolean;
+  /** The adapter is a CPU implementation (SwiftShader, lavapipe): `auto` never picks it. */
+  software: boolean;
+  detail: string;
+  adapter?: AdapterReport;
+}
+
+interface Found {
+  probe: WebGpuProbe;
+  dawn?: DawnModule;
+  gpu?: Gpu;
+  adapter?: GpuAdapter;
+}
+
+const probes = new WeakMap<DawnDeps, Promise<Found>>();
+
+async function find(deps: DawnDeps): Promise<Found> {
+  const load = loadDawn(deps);
+  if (!load.ok) return { probe: { available: false, software: false, detail: load.why } };
+  try {
+    deps.resolve(WEBGPU_BACKEND_PACKAGE);
+  } catch {
+    return { probe: { available: false, software: false, detail: `${WEBGPU_BACKEND_PACKAGE} is not installed: npm install ${WEBGPU_BACKEND_PACKAGE}@4.22.0` } };
+  }
+  const gpu = load.dawn.create([]);
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) {
+    const drivers = load.vulkan.drivers;
+    return {
+      probe: {
+        available: false,
+        software: false,
+        detail:
+          `Dawn found no WebGPU adapter with the Vulkan driver(s) ${drivers.manifests.join(', ')} (from ${drivers.how}): ` +
+          "the driver may be too old for Dawn (Debian 12's lavapipe is), or the GPU is not visible in this container; " +
+          'Dawn prints the Vulkan error above',
+      },
+    };
+  }
+  const report = describeAdapter(adapter);
+  return { probe: { available: true, software: report.software, detail: adapterLine(report), adapter: report }, dawn: load.dawn, gpu, adapter };
+}
+
+/** Whether WebGPU runs here, on which adapter; cached per process. */
+export async function probeWebGpu(deps: DawnDeps = realDawnDeps): Promise<WebGpuProbe> {
+  return (await findCached(deps)).probe;
+}
+
+function findCached(deps: DawnDeps): Promise<Found> {
+  let p = probes.get(deps);
+  if (!p) {
+    p = find(deps);
+    probes.set(deps, p);
+  }
+  return p;
+}
+
+/** The live device and the first failure it reported (out of memory, device lost). */
+interface Session {
+  device: GpuDevice;
+  limits: GpuLimits;
+  adapter: AdapterReport;
+  failure?: Error;
+}
+
+let session: Session | undefined;
+
+const LOWER = 'lower train.micro_batch or data.image_size (or the batch size of evaluate/explain)';
+
+function failureOf(error: { message: string; constructor: { name: string } }, adapter: AdapterReport): Error {
+  const what = error.message.split('\n')[0] ?? '';
+  if (error.constructor.name === 'GPUOutOfMemoryError' || /out of memory|allocation failed/i.test(what)) {
+    return new OutOfMemoryError(`GPU out of memory on webgpu (${adapter.description || adapter.device}): ${LOWER}`);
+  }
+  if (/exceeds? (the )?max(imum)? (buffer|storage buffer binding) size|maxBufferSize|maxStorageBufferBindingSize/i.test(what)) {
+    return new OutOfMemoryError(`a tensor is larger than this GPU's largest buffer (webgpu: ${what}): ${LOWER}`);
+  }
+  return new TimError(`WebGPU error on ${adapter.description || adapter.device}: ${what}`);
+}
+
+/** Throws the device's first reported failure as one line saying what to lower. */
+export function throwIfWebGpuFailed(): void {
+  if (session?.failure) throw session.failure;
+}
+
+function setGlobals(dawn: DawnModule, gpu: Gpu): void {
+  Object.assign(globalThis, dawn.globals);
+  const g = globalThis as unknown as { navigator?: object };
+  // Newer Node versions have a navigator of their own; add gpu to it rather than replace it.
+  if (g.navigator && Object.isExtensible(g.navigator)) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+  else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+}
+
+interface WebGpuBackendModule {
+  WebGPUBackend: new (device: GpuDevice, adapterInfo?: unknown) => tf.KernelBackend;
+}
+
+interface ReadingBackend {
+  read(dataId: object): Promise<tf.backend_util.BackendValues>;
+  readSync(dataId: object): tf.backend_util.BackendValues;
+}
+
+/**
+ * Makes the `webgpu` tfjs backend use this adapter with every limit at the adapter's maximum,
+ * and keeps its device so that `releaseWebGpu` can end it. `navigator.gpu` is set before the
+ * backend package is imported: it registers its kernels only if a GPU is there at import.
+ */
+export async function registerWebGpuBackend(deps: DawnDeps = realDawnDeps): Promise<WebGpuProbe> {
+  const found = await findCached(deps);
+  const { dawn, gpu, adapter } = found;
+  if (!found.probe.available || !dawn || !gpu || !adapter || !found.probe.adapter) throw new TimError(`backend 'webgpu' is unavailable: ${found.probe.detail}`);
+  const report = found.probe.adapter;
+  setGlobals(dawn, gpu);
+  const mod = deps.requireFn(WEBGPU_BACKEND_PACKAGE) as WebGpuBackendModule;
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  tf.registerBackend('webgpu', async () => {
+    const limits = maximumLimits(adapter);
+    const requiredFeatures = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+    const device = await adapter.requestDevice({ requiredLimits: limits, requiredFeatures });
+    const s: Session = { device, limits, adapter: report };
+    session = s;
+    void device.lost.then((info) => {
+      if (info.reason !== 'destroyed') s.failure ??= new OutOfMemoryError(`GPU device lost on webgpu (${info.message.split('\n')[0]}): the GPU ran out of memory or was reset; ${LOWER}`);
+    });
+    device.onuncapturederror = (event) => {
+      s.failure ??= failureOf(event.error, report);
+    };
+    const backend = new mod.WebGPUBackend(device, adapter.info);
+    guardReads(backend);
+    return backend;
+  }, 1);
+  return found.probe;
+}
+
+/** Reads report the device's failure, and a synchronous read names itself instead of a missing OffscreenCanvas. */
+function guardReads(backend: ReadingBackend): void {
+  const read = backend.read.bind(backend);
+  const readSync = backend.readSync.bind(backend);
+  backend.read = async (dataId) => {
+    throwIfWebGpuFailed();
+    const values = await read(dataId);
+    throwIfWebGpuFailed();
+    return values;
+  };
+  backend.readSync = (dataId) => {
+    try {
+      return readSync(dataId);
+    } catch (e) {
+      if (e instanceof ReferenceError) throw new Error('a synchronous read (dataSync/arraySync) on the webgpu backend, which Node cannot do; the code must await data()', { cause: e });
+      throw e;
+    }
+  };
+}
+
+/** The limits the live device was given (the micro-batch planner reads the buffer sizes). */
+export function webGpuLimits(): GpuLimits | undefined {
+  return session?.limits;
+}
+
+/** Ends the device, so that the process can exit; the backend is re-created if needed again. */
+export function releaseWebGpu(): void {
+  const s = session;
+  if (!s) return;
+  session = undefined;
+  if (tf.findBackend('webgpu')) tf.removeBackend('webgpu');
+  s.device.destroy();
+}
