@@ -174,7 +174,7 @@ async function activate(tfName: string, webgpu: WebGpuAccess): Promise<void> {
  * `auto`'s order: CUDA really in use, WebGPU on a hardware adapter, native TensorFlow on the CPU,
  * wasm, cpu. The reason names each backend passed over and why.
  */
-function pickAuto(probe: (b: BackendProbe['backend']) => BackendProbe, forTraining: boolean): BackendSelection {
+export function pickAuto(probe: (b: BackendProbe['backend']) => BackendProbe, forTraining: boolean): BackendSelection {
   const passed: string[] = [];
   const because = (why: string): string => (passed.length > 0 ? `${why}; passed over ${passed.join('; ')}` : why);
   const gpu = probe('gpu');

@@ -1,40 +1,12 @@
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
+import { findSharedLibrary, type LibraryHost, realLibraryHost } from '../shared-libraries';
 
 /** What Vulkan discovery reads from the machine; tests give fakes. */
-export interface VulkanHost {
+export interface VulkanHost extends LibraryHost {
   platform: NodeJS.Platform;
-  env: NodeJS.ProcessEnv;
-  exists(file: string): boolean;
-  /** Files in a folder (names only); [] when it does not exist. */
-  list(dir: string): string[];
-  /** `ldconfig -p` output, or '' where ldconfig is missing. */
-  ldconfig(): string;
 }
 
-export const realVulkanHost: VulkanHost = {
-  platform: process.platform,
-  env: process.env,
-  exists: (file) => fs.existsSync(file),
-  list: (dir) => {
-    try {
-      return fs.readdirSync(dir);
-    } catch {
-      return [];
-    }
-  },
-  ldconfig: () => {
-    for (const bin of ['ldconfig', '/sbin/ldconfig', '/usr/sbin/ldconfig']) {
-      try {
-        return execFileSync(bin, ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-      } catch {
-        // try the next location: /sbin is often not on a user's PATH
-      }
-    }
-    return '';
-  },
-};
+export const realVulkanHost: VulkanHost = { ...realLibraryHost, platform: process.platform };
 
 export const VULKAN_LOADER = 'libvulkan.so.1';
 
@@ -86,24 +58,8 @@ export interface VulkanSetup {
 
 const SOFTWARE_MANIFEST = /swiftshader|lvp_icd|lavapipe|llvmpipe/i;
 
-function systemLoader(host: VulkanHost): string | undefined {
-  for (const dir of (host.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean)) {
-    const file = path.join(dir, VULKAN_LOADER);
-    if (host.exists(file)) return file;
-  }
-  const line = host
-    .ldconfig()
-    .split('\n')
-    .find((l) => l.trim().startsWith(`${VULKAN_LOADER} `));
-  const target = line?.split('=>')[1]?.trim();
-  if (target) return target;
-  return ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib64']
-    .map((d) => path.join(d, VULKAN_LOADER))
-    .find((f) => host.exists(f));
-}
-
 function findLoader(host: VulkanHost): VulkanLoader {
-  const system = systemLoader(host);
+  const system = findSharedLibrary(VULKAN_LOADER, host);
   if (system) return { found: system };
   if (host.exists(CHROMIUM_LOADER)) return { preload: CHROMIUM_LOADER, found: `${CHROMIUM_LOADER} (chromium's; no system ${VULKAN_LOADER})` };
   return {};

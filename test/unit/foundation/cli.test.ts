@@ -24,7 +24,7 @@ describe('tim CLI', () => {
     const r = tim('doctor', '--json');
     expect(r.status).toBe(0);
     const info = JSON.parse(r.stdout) as { backends: { backend: string; available: boolean }[] };
-    expect(info.backends.map((b) => b.backend)).toEqual(['gpu', 'node', 'wasm', 'cpu']);
+    expect(info.backends.map((b) => b.backend)).toEqual(['gpu', 'webgpu', 'node', 'wasm', 'cpu']);
     expect(info.backends.find((b) => b.backend === 'cpu')?.available).toBe(true);
   });
 });
