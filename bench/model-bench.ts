@@ -4,7 +4,7 @@ import { createModel } from '../src/models';
 import { selectBackend } from '../src/runtime/backend';
 import { plan, wasmHeapMb } from '../src/runtime/memory';
 import { FusedAdam } from '../src/train/optimizers';
-import { batchGradients, evaluateBatch } from '../src/train/step';
+import { batchGradients, evaluateBatch, stepTotals } from '../src/train/step';
 import { instrumentKernels, type KernelTime } from './kernel-profile';
 
 export type BenchMode = 'train' | 'infer';
@@ -64,21 +64,23 @@ export async function runModelBench(opts: ModelBenchOptions): Promise<ModelBench
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   // The optimizer Tim trains with (one fused update per variable where the backend allows).
   const optimizer = new FusedAdam(1e-4, 0.9, 0.999, 1e-8);
-  const step = (): void => {
+  // Each step ends with one asynchronous read of its result, so that GPU backends have finished the work.
+  const step = async (): Promise<void> => {
     if (training) {
       const r = batchGradients({ model, variables, training: true, microBatch, loss: { numClasses } }, x, labels);
       optimizer.applyGradients(Object.entries(r.grads).map(([name, tensor]) => ({ name, tensor })));
       tf.dispose(Object.values(r.grads));
+      await stepTotals(r.totals);
     } else {
-      evaluateBatch(model, x, labels, numClasses, microBatch);
+      await evaluateBatch(model, x, labels, numClasses, microBatch);
     }
   };
   const profiler = opts.profile ? instrumentKernels(selection.tfName) : undefined;
   try {
-    for (let i = 0; i < (opts.warmup ?? 1); i++) step();
+    for (let i = 0; i < (opts.warmup ?? 1); i++) await step();
     profiler?.reset();
     const t0 = performance.now();
-    for (let i = 0; i < opts.steps; i++) step();
+    for (let i = 0; i < opts.steps; i++) await step();
     const ms = performance.now() - t0;
     const heap = wasmHeapMb();
     return {

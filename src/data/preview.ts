@@ -48,8 +48,9 @@ export async function renderPreview(config: TimConfig, out: string, opts: Previe
     if (!batch) throw new Error('no batch');
     const unit = denormalizeImages(batch.x, spec.mean, spec.std);
     const scaled = tf.tidy(() => unit.mul(255).round().toInt());
-    pixels = Uint8Array.from(scaled.dataSync());
-    labels = Array.from(batch.y.dataSync() as Int32Array, (l) => index.classes[l] ?? String(l));
+    const [values, ys] = await Promise.all([scaled.data(), batch.y.data()]);
+    pixels = Uint8Array.from(values);
+    labels = Array.from(ys, (l) => index.classes[l] ?? String(l));
     tf.dispose([batch.x, batch.y, unit, scaled]);
   } finally {
     loader.dispose();

@@ -55,8 +55,14 @@ export class CamExplainer {
     return tf.tidy(() => {
       const activations = this.split.features.apply(x, { training: false }) as tf.Tensor4D;
       const logits = this.split.head(activations);
-      const predicted = targets.some((t) => t === undefined) ? tf.argMax<tf.Tensor1D>(logits, 1).arraySync() : [];
-      const fns = targets.map((t, i): CamTarget => (typeof t === 'function' ? t : classTarget(t ?? (predicted[i] as number))));
+      // The predicted class stays on the device as a one-hot row: no read in the middle of the CAM.
+      const predicted = targets.some((t) => t === undefined) ? tf.oneHot(tf.argMax<tf.Tensor1D>(logits, 1), logits.shape[1]).toFloat() : undefined;
+      const fns = targets.map((t, i): CamTarget => {
+        if (typeof t === 'function') return t;
+        if (t !== undefined || !predicted) return classTarget(t ?? 0);
+        const row = tf.squeeze<tf.Tensor1D>(tf.slice(predicted, [i, 0], [1, -1]), [0]);
+        return (l) => tf.sum<tf.Scalar>(tf.mul(l, row));
+      });
       let grads: tf.Tensor4D | undefined;
       if (m.usesGradients) {
         // Images are independent in inference mode, so the gradient of the summed scores

@@ -62,9 +62,9 @@ export async function explainImages(run: InferenceRun, files: readonly string[],
     let mapValues: Float32Array;
     try {
       const { maps, logits } = cam.compute(batch.x, batch.files.map(() => classIndex), method);
-      probs = tf.tidy(() => tf.softmax(logits).dataSync() as Float32Array);
-      mapValues = maps.dataSync() as Float32Array;
-      tf.dispose([maps, logits]);
+      const softmax = tf.softmax(logits);
+      [probs, mapValues] = (await Promise.all([softmax.data(), maps.data()])) as [Float32Array, Float32Array];
+      tf.dispose([maps, logits, softmax]);
     } finally {
       batch.x.dispose();
     }

@@ -93,8 +93,8 @@ function randomMask(box: ContentBox, size: number, fraction: number, rng: () => 
 }
 
 /** Probability of class `classes[i]` for each image after filling the masked pixels with the picture's mean colour. */
-function probsAfterRemoval(model: tf.LayersModel, x: tf.Tensor4D, masks: Float32Array[], boxes: ContentBox[], classes: number[]): number[] {
-  return tf.tidy(() => {
+async function probsAfterRemoval(model: tf.LayersModel, x: tf.Tensor4D, masks: Float32Array[], boxes: ContentBox[], classes: number[]): Promise<number[]> {
+  const probs = tf.tidy(() => {
     const [n, size] = x.shape;
     const picture = tf.stack(boxes.map((b) => tf.tensor2d(Float32Array.from({ length: size * size }, (_, i) => {
       const r = Math.floor(i / size);
@@ -104,9 +104,11 @@ function probsAfterRemoval(model: tf.LayersModel, x: tf.Tensor4D, masks: Float32
     const mean = tf.div(tf.sum(tf.mul(x, picture), [1, 2], true), tf.sum(picture, [1, 2], true));
     const m = tf.tensor4d(Float32Array.from(masks.flatMap((mk) => Array.from(mk))), [n, size, size, 1]);
     const filled = tf.add(tf.mul(x, tf.sub(1, m)), tf.mul(mean, m));
-    const probs = tf.softmax(model.predict(filled) as tf.Tensor2D).arraySync();
-    return classes.map((c, i) => probs[i]?.[c] ?? 0);
+    return tf.softmax(model.predict(filled) as tf.Tensor2D);
   });
+  const rows = (await probs.array());
+  probs.dispose();
+  return classes.map((c, i) => rows[i]?.[c] ?? 0);
 }
 
 const mean = (v: number[]): number => (v.length ? v.reduce((s, x) => s + x, 0) / v.length : NaN);
@@ -148,15 +150,15 @@ export async function faithfulness(run: InferenceRun, opts: FaithfulnessOptions 
       const classes = p0.map((row) => row.indexOf(Math.max(...row)));
       const conf = classes.map((c, i) => p0[i]?.[c] ?? 0);
       before.push(...conf);
-      const random = probsAfterRemoval(run.tm.model, x, boxes.map((b) => randomMask(b, size, fraction, rng)), boxes, classes);
+      const random = await probsAfterRemoval(run.tm.model, x, boxes.map((b) => randomMask(b, size, fraction, rng)), boxes, classes);
       randomDrops.push(...random.map((p, i) => (conf[i] ?? 0) - p));
       for (const [mi, method] of methods.entries()) {
         const { maps, logits } = cam.compute(x, classes, method);
-        const values = maps.dataSync();
+        const values = await maps.data();
         tf.dispose([maps, logits]);
         const masks = boxes.map((b, i) => rankMasks(values.subarray(i * size * size, (i + 1) * size * size), b, size, fraction, rng));
-        const most = probsAfterRemoval(run.tm.model, x, masks.map((m) => m.most), boxes, classes);
-        const least = probsAfterRemoval(run.tm.model, x, masks.map((m) => m.least), boxes, classes);
+        const most = await probsAfterRemoval(run.tm.model, x, masks.map((m) => m.most), boxes, classes);
+        const least = await probsAfterRemoval(run.tm.model, x, masks.map((m) => m.least), boxes, classes);
         const d = drops[mi] as { most: number[]; least: number[] };
         d.most.push(...most.map((p, i) => (conf[i] ?? 0) - p));
         d.least.push(...least.map((p, i) => (conf[i] ?? 0) - p));

@@ -12,7 +12,7 @@ import { checkStepLoss, checkWeights } from './divergence';
 import { GroupOptimizers } from './optimizers';
 import { Progress } from './progress';
 import { initialEarlyStopping, initialPlateau, scheduleFactor, updateEarlyStopping, updatePlateau } from './schedule';
-import { batchGradients, evaluateBatch } from './step';
+import { batchGradients, evaluateBatch, stepTotals } from './step';
 import type { BatchSource, HistoryRecord, PerGroup } from './types';
 
 export interface ValMetrics {
@@ -76,23 +76,27 @@ function rssMb(): number {
   return Math.round((process.memoryUsage().rss / 2 ** 20) * 10) / 10;
 }
 
-/** ||now - start|| / ||start|| of each group. */
-function updateRatios(groups: GroupVariables, start: tf.Tensor[]): PerGroup<number> {
-  const out: PerGroup<number> = { early: 0, middle: 0, head: 0 };
+/** ||now - start|| / ||start|| of each group, in one read. */
+async function updateRatios(groups: GroupVariables, start: tf.Tensor[]): Promise<PerGroup<number>> {
   let i = 0;
-  for (const g of GROUP_NAMES) {
-    let diff = 0;
-    let base = 0;
-    for (const v of groups[g]) {
-      const s = start[i++] as tf.Tensor;
-      const both = tf.tidy((): tf.Tensor => tf.stack([tf.sum(tf.square(tf.sub(v.read(), s))), tf.sum(tf.square(s))]));
-      const [d, b] = both.dataSync();
-      diff += d ?? 0;
-      base += b ?? 0;
-      both.dispose();
-    }
+  const sums = tf.tidy(() => {
+    const rows = GROUP_NAMES.map((g) => {
+      const terms = groups[g].map((v) => {
+        const s = start[i++] as tf.Tensor;
+        return tf.stack([tf.sum(tf.square(tf.sub(v.read(), s))), tf.sum(tf.square(s))]);
+      });
+      return terms.length > 0 ? tf.sum(tf.stack(terms), 0) : tf.zeros([2]);
+    });
+    return tf.stack(rows);
+  });
+  const values = await sums.data();
+  sums.dispose();
+  const out: PerGroup<number> = { early: 0, middle: 0, head: 0 };
+  GROUP_NAMES.forEach((g, k) => {
+    const diff = values[2 * k] ?? 0;
+    const base = values[2 * k + 1] ?? 0;
     out[g] = base > 0 ? Math.sqrt(diff) / Math.sqrt(base) : diff > 0 ? Number.POSITIVE_INFINITY : 0;
-  }
+  });
   return out;
 }
 
@@ -104,7 +108,7 @@ async function validate(o: FitOptions, epoch: number): Promise<ValMetrics> {
   let count = 0;
   for await (const b of o.valSource.batches(epoch)) {
     try {
-      const r = evaluateBatch(o.tm.model, b.x, b.y, o.numClasses, o.microBatch);
+      const r = await evaluateBatch(o.tm.model, b.x, b.y, o.numClasses, o.microBatch);
       lossSum += r.lossSum;
       correct += r.correct;
       count += r.count;
@@ -221,12 +225,17 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
           );
           try {
             opts.apply(r.grads);
+          } catch (e) {
+            r.totals.dispose();
+            throw e;
           } finally {
             tf.dispose(Object.values(r.grads));
           }
-          checkStepLoss(r.loss, { epoch, step: done + 1, lr: lrAt(state.global_step), lastGoodEpoch: state.epoch });
-          partial.loss_sum += r.loss * r.count;
-          partial.correct += r.correct;
+          // Read after the update is queued, so that a GPU is never idle waiting for it.
+          const { loss, correct } = await stepTotals(r.totals);
+          checkStepLoss(loss, { epoch, step: done + 1, lr: lrAt(state.global_step), lastGoodEpoch: state.epoch });
+          partial.loss_sum += loss * r.count;
+          partial.correct += correct;
           partial.count += r.count;
         } finally {
           tf.dispose([b.x, b.y]);
@@ -261,7 +270,7 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
       await checkWeights(variables, { epoch, lr: epochLr, lastGoodEpoch: state.epoch });
       const val = await validate(o, epoch);
       const valSeconds = (Date.now() - valT0) / 1000;
-      const ratios = updateRatios(o.groups, epochStart);
+      const ratios = await updateRatios(o.groups, epochStart);
       tf.dispose(epochStart);
       epochStart = null;
       const record: HistoryRecord = {

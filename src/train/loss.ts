@@ -52,7 +52,7 @@ export function weightedLossSum(
   logits: tf.Tensor2D,
   labels: tf.Tensor1D,
   weights: tf.Tensor1D,
-  normaliser: number,
+  normaliser: number | tf.Scalar,
   opts: LossOptions,
 ): tf.Scalar {
   return tf.tidy(() => tf.div<tf.Scalar>(tf.sum(tf.mul(perSampleCrossEntropy(logits, labels, opts), weights)), normaliser));

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { installLeanBackprop } from '../runtime/lean-backprop';
-import { type LossOptions, perSampleCrossEntropy, sampleWeights, weightedLossSum } from './loss';
+import { type LossOptions, perSampleCrossEntropy, weightedLossSum } from './loss';
 
 export interface StepModel {
   model: tf.LayersModel;
@@ -16,10 +16,28 @@ export interface StepModel {
 export interface StepResult {
   /** Gradient of the full batch's loss for each variable, keyed by variable name. Caller disposes. */
   grads: tf.NamedTensorMap;
-  /** The batch's loss (weighted mean over its images). */
-  loss: number;
-  correct: number;
+  /** [the batch's loss (weighted mean over its images), correct predictions], still on the device; read with stepTotals. */
+  totals: tf.Tensor1D;
   count: number;
+}
+
+/** Reads a step's loss and hits (the step's one read from the device, asynchronous) and disposes them. */
+export async function stepTotals(totals: tf.Tensor1D): Promise<{ loss: number; correct: number }> {
+  try {
+    const [loss, correct] = await totals.data();
+    return { loss: loss ?? NaN, correct: correct ?? 0 };
+  } finally {
+    totals.dispose();
+  }
+}
+
+/** Each image's weight (its class's weight, or 1) and their sum (1 where it is 0), on the device. */
+function imageWeights(y: tf.Tensor1D, classWeights: readonly number[] | undefined): { w: tf.Tensor1D; norm: tf.Scalar } {
+  return tf.tidy(() => {
+    const w = classWeights ? tf.gather(tf.tensor1d(Array.from(classWeights)), tf.cast(y, 'int32')) : tf.onesLike(tf.cast(y, 'float32'));
+    const sum = tf.sum(w);
+    return { w, norm: tf.where(tf.greater(sum, 0), sum, tf.onesLike(sum)) as tf.Scalar };
+  });
 }
 
 function sliceRows<T extends tf.Tensor>(t: T, start: number, size: number): T {
@@ -37,9 +55,8 @@ function sliceRows<T extends tf.Tensor>(t: T, start: number, size: number): T {
 export function batchGradients(m: StepModel, x: tf.Tensor4D, y: tf.Tensor1D): StepResult {
   installLeanBackprop();
   const n = y.shape[0];
-  const labels = y.dataSync();
-  const w = sampleWeights(labels, m.loss.classWeights);
-  const norm = w.reduce((a, b) => a + b, 0) || 1;
+  // Weights stay on the device: reading the labels would cost a second read per step.
+  const { w, norm } = imageWeights(y, m.loss.classWeights);
   const micro = Math.max(1, Math.min(m.microBatch, n));
   let acc: tf.NamedTensorMap | null = null;
   // Loss and hits stay on the device until the step ends: one read per step, not per micro-batch.
@@ -48,7 +65,7 @@ export function batchGradients(m: StepModel, x: tf.Tensor4D, y: tf.Tensor1D): St
     const size = Math.min(micro, n - start);
     const xs = sliceRows(x, start, size);
     const ys = sliceRows(y, start, size);
-    const ws = tf.tensor1d(w.subarray(start, start + size));
+    const ws = sliceRows(w, start, size);
     let hits: tf.Scalar | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const logits = m.model.apply(xs, { training: m.training }) as tf.Tensor2D;
@@ -67,18 +84,16 @@ export function batchGradients(m: StepModel, x: tf.Tensor4D, y: tf.Tensor1D): St
       }
     }
   }
-  const totals = tf.tidy(() => tf.sum(tf.reshape(tf.stack(parts), [-1, 2]), 0));
-  const [loss, correct] = totals.dataSync();
-  tf.dispose([totals, ...parts]);
-  return { grads: acc ?? {}, loss: loss ?? NaN, correct: correct ?? 0, count: n };
+  const totals = tf.tidy(() => tf.sum<tf.Tensor1D>(tf.reshape(tf.stack(parts), [-1, 2]), 0));
+  tf.dispose([w, norm, ...parts]);
+  return { grads: acc ?? {}, totals, count: n };
 }
 
-/** Loss (plain cross-entropy, no smoothing or weights) and correct count of one batch, inference mode. */
-export function evaluateBatch(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor1D, numClasses: number, microBatch: number): { lossSum: number; correct: number; count: number } {
+/** Loss (plain cross-entropy, no smoothing or weights) and correct count of one batch, inference mode; one read. */
+export async function evaluateBatch(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor1D, numClasses: number, microBatch: number): Promise<{ lossSum: number; correct: number; count: number }> {
   const n = y.shape[0];
   const micro = Math.max(1, Math.min(microBatch, n));
-  let lossSum = 0;
-  let correct = 0;
+  const parts: tf.Tensor[] = [];
   for (let start = 0; start < n; start += micro) {
     const size = Math.min(micro, n - start);
     const both = tf.tidy((): tf.Tensor => {
@@ -88,10 +103,10 @@ export function evaluateBatch(model: tf.LayersModel, x: tf.Tensor4D, y: tf.Tenso
       const ce = perSampleCrossEntropy(logits, ys, { numClasses });
       return tf.stack([tf.sum(ce), tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), ys), 'float32'))]);
     });
-    const [l, c] = both.dataSync();
-    both.dispose();
-    lossSum += l ?? NaN;
-    correct += c ?? 0;
+    parts.push(both);
   }
-  return { lossSum, correct, count: n };
+  const sums = tf.tidy(() => tf.sum(tf.stack(parts), 0));
+  tf.dispose(parts);
+  const { loss, correct } = await stepTotals(sums as tf.Tensor1D);
+  return { lossSum: loss, correct, count: n };
 }
