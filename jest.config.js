@@ -1,9 +1,10 @@
 /**
  * Suites: `unit` (npm test; Node only, kept under 10 minutes on 2 cores, may not start Python),
  * `heavy` (full-size models and reference parity; Node and Debian's torch), `browser`
- * (Chromium), `refs` (regenerates every golden with Debian's Python packages and compares) and
- * `slurm` (a sweep submitted as a job array to the one-node Slurm that scripts/slurm-local.sh
- * starts). CI runs them all.
+ * (Chromium), `webgpu` (tfjs's WebGPU backend through Dawn on any Vulkan driver; SwiftShader in
+ * CI), `refs` (regenerates every golden with Debian's Python packages and compares) and `slurm`
+ * (a sweep submitted as a job array to the one-node Slurm that scripts/slurm-local.sh starts).
+ * CI runs them all.
  */
 const transform = { '^.+\\.tsx?$': ['@swc/jest'] };
 const common = {
@@ -23,6 +24,8 @@ module.exports = {
     },
     { ...common, displayName: 'heavy', testMatch: ['<rootDir>/test/heavy/**/*.test.ts'] },
     { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
+    // tfjs's WebGPU backend through Dawn, on whatever Vulkan driver Tim finds (SwiftShader in CI).
+    { ...common, displayName: 'webgpu', testMatch: ['<rootDir>/test/webgpu/**/*.test.ts'], globalSetup: '<rootDir>/test/support/webgpu-global-setup.ts' },
     { ...common, displayName: 'refs', testMatch: ['<rootDir>/test/refs/**/*.test.ts'] },
     { ...common, displayName: 'slurm', testMatch: ['<rootDir>/test/slurm/**/*.test.ts'] },
   ],

@@ -117,6 +117,9 @@ export async function registerWebGpuBackend(deps: DawnDeps = realDawnDeps): Prom
   const { dawn, gpu, adapter } = found;
   if (!found.probe.available || !dawn || !gpu || !adapter || !found.probe.adapter) throw new TimError(`backend 'webgpu' is unavailable: ${found.probe.detail}`);
   const report = found.probe.adapter;
+  // Registered and not yet released: the same backend and device serve every later selection.
+  if (registered) return found.probe;
+  forbidSyncReads();
   setGlobals(dawn, gpu);
   const mod = deps.requireFn(WEBGPU_BACKEND_PACKAGE) as WebGpuBackendModule;
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
@@ -136,8 +139,11 @@ export async function registerWebGpuBackend(deps: DawnDeps = realDawnDeps): Prom
     guardReads(backend);
     return backend;
   }, 1);
+  registered = true;
   return found.probe;
 }
+
+let registered = false;
 
 /** Reads report the device's failure, and a synchronous read names itself instead of a missing OffscreenCanvas. */
 function guardReads(backend: ReadingBackend): void {
@@ -159,6 +165,25 @@ function guardReads(backend: ReadingBackend): void {
   };
 }
 
+let strictReads = false;
+
+/**
+ * Makes every dataSync/arraySync on webgpu tensors fail, also those that happen to work (data
+ * still on the CPU side), so that none slips into a path a GPU run takes. The webgpu test suite
+ * turns it on with TIM_WEBGPU_SYNC_READS=throw. The backend's own kernels still read small
+ * CPU-side inputs synchronously, as they may.
+ */
+function forbidSyncReads(): void {
+  if (strictReads || process.env.TIM_WEBGPU_SYNC_READS !== 'throw') return;
+  strictReads = true;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the tensor as `this` below
+  const dataSync = tf.Tensor.prototype.dataSync;
+  tf.Tensor.prototype.dataSync = function <D extends tf.DataType = tf.NumericDataType>(this: tf.Tensor): tf.DataTypeMap[D] {
+    if (tf.getBackend() === 'webgpu') throw new Error('a synchronous read (dataSync/arraySync) on the webgpu backend (TIM_WEBGPU_SYNC_READS=throw)');
+    return dataSync.call(this) as tf.DataTypeMap[D];
+  };
+}
+
 /** The limits the live device was given (the micro-batch planner reads the buffer sizes). */
 export function webGpuLimits(): GpuLimits | undefined {
   return session?.limits;
@@ -166,6 +191,8 @@ export function webGpuLimits(): GpuLimits | undefined {
 
 /** Ends the device, so that the process can exit; the backend is re-created if needed again. */
 export function releaseWebGpu(): void {
+  registered = false;
+  if (tf.findBackendFactory('webgpu') && !session) tf.removeBackend('webgpu');
   const s = session;
   if (!s) return;
   session = undefined;
