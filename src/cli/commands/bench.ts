@@ -89,6 +89,7 @@ interface CompareArgs {
   backend: BackendChoice | undefined;
   'wasm-threads': number | undefined;
   python: string;
+  'torch-device': 'cpu' | 'cuda';
   json: boolean;
 }
 
@@ -105,6 +106,7 @@ const compareCommand: CommandModule<object, CompareArgs> = {
       .option('backend', { choices: BACKEND_CHOICES, describe: "Tim's backend (default auto)" })
       .option('wasm-threads', { type: 'number', describe: "XNNPACK threads for Tim's wasm backend (default: one per core)" })
       .option('python', { type: 'string', default: '/usr/bin/python3', describe: 'interpreter with torch and torchvision' })
+      .option('torch-device', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as const, describe: "where PyTorch runs: cpu (2 threads), or cuda (a CUDA build of torch; TF32 off and on reported separately)" })
       .option('json', { type: 'boolean', default: false }),
   handler: (argv) => {
     const rows = runCompare({
@@ -116,6 +118,7 @@ const compareCommand: CommandModule<object, CompareArgs> = {
       backend: argv.backend,
       wasmThreads: argv['wasm-threads'],
       python: argv.python,
+      torchDevice: argv['torch-device'],
     });
     process.stdout.write(argv.json ? `${JSON.stringify(rows, null, 2)}\n` : `${compareTable(rows)}\n`);
   },

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { compareTable, type CompareRow } from '../../../bench/compare';
+import { type BenchRunner, compareTable, type CompareRow, runCompare } from '../../../bench/compare';
 import { runModelBench } from '../../../bench/model-bench';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -79,5 +79,36 @@ describe('tim bench', () => {
     const table = compareTable([row]);
     expect(table.split('\n')).toHaveLength(3);
     expect(table).toContain('| resnet50 | train | 128 | 8 | wasm | 90 | 30 | 3× | 900 | 700 |');
+  });
+
+  it('--torch-device cuda measures PyTorch with TF32 off and on, and fails clearly where torch has no CUDA', () => {
+    const calls: string[][] = [];
+    const fake = (cuda: boolean): BenchRunner => (cmd, args) => {
+      calls.push([cmd, ...args]);
+      if (args.includes('probe')) return { torch: '2.5.1+cu124', cuda } as unknown as ReturnType<BenchRunner>;
+      if (cmd === process.execPath) return { backend: 'webgpu', ms_per_image: 6, peak_rss_mb: 800 };
+      return { backend: 'torch', ms_per_image: args.includes('on') ? 1 : 2, peak_rss_mb: 900 };
+    };
+    const opts = { archs: ['resnet50'], trainSize: 224, inferSize: 224, batch: 32, steps: 3, backend: 'webgpu', python: '/opt/venv/bin/py', torchDevice: 'cuda' as const };
+    expect(() => runCompare(opts, fake(false))).toThrow(
+      '--torch-device cuda: /opt/venv/bin/py has torch 2.5.1+cu124 without a CUDA device (torch.cuda.is_available() is false); use --python with a CUDA build of PyTorch on a machine with an NVIDIA GPU, or leave --torch-device at cpu',
+    );
+    calls.length = 0;
+    const rows = runCompare(opts, fake(true));
+    expect(rows.map((r) => [r.mode, r.ratio, r.ratio_tf32])).toEqual([
+      ['train', 3, 6],
+      ['infer', 3, 6],
+    ]);
+    const torchCalls = calls.filter((c) => c[0] === '/opt/venv/bin/py' && !c.includes('probe'));
+    expect(torchCalls.map((c) => c.slice(c.indexOf('--device')))).toEqual([
+      ['--device', 'cuda', '--tf32', 'off'],
+      ['--device', 'cuda', '--tf32', 'on'],
+      ['--device', 'cuda', '--tf32', 'off'],
+      ['--device', 'cuda', '--tf32', 'on'],
+    ]);
+    expect(calls.filter((c) => c[0] === process.execPath).every((c) => c.includes('--backend') && c.includes('webgpu') && c.includes('224') && c.includes('32'))).toBe(true);
+    const table = compareTable(rows);
+    expect(table).toContain('PyTorch ms/img (TF32 off)');
+    expect(table).toContain('| resnet50 | train | 224 | 32 | webgpu | 6 | 2 | 3× | 1 | 6× | 800 | 900 |');
   });
 });
