@@ -38,9 +38,9 @@ def probe():
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("mode", choices=["train", "infer", "probe"])
-    p.add_argument("--arch", required=True)
-    p.add_argument("--image-size", type=int, required=True)
-    p.add_argument("--batch", type=int, required=True)
+    p.add_argument("--arch")
+    p.add_argument("--image-size", type=int)
+    p.add_argument("--batch", type=int)
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
@@ -50,6 +50,8 @@ def main():
     if a.mode == "probe":
         probe()
         return
+    if a.arch is None or a.image_size is None or a.batch is None:
+        p.error(f"{a.mode} needs --arch, --image-size and --batch")
     if a.device == "cuda" and not torch.cuda.is_available():
         raise SystemExit(f"bench_torch.py: --device cuda, but torch {torch.__version__} here has no CUDA device")
     torch.set_num_threads(a.threads)
