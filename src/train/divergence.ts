@@ -33,7 +33,9 @@ export function checkStepLoss(loss: number, at: { epoch: number; step: number; l
 /** Throws when any trained weight is NaN or infinite (before it would be saved). */
 export async function checkWeights(variables: readonly tf.Variable[], at: { epoch: number; lr: PerGroup<number>; lastGoodEpoch: number }): Promise<void> {
   if (variables.length === 0) return;
-  const bad = tf.tidy(() => tf.addN(variables.map((v) => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(v)), 'float32')))));
+  // Added one at a time, not with addN: WebGPU binds every addN input at once, and a model has
+  // more variables than a shader may bind storage buffers (12 on many adapters).
+  const bad = tf.tidy(() => variables.reduce<tf.Tensor>((acc, v) => tf.add(acc, tf.sum(tf.cast(tf.logicalNot(tf.isFinite(v)), 'float32'))), tf.scalar(0)));
   const count = (await bad.data())[0] ?? 0;
   bad.dispose();
   if (count === 0) return;
