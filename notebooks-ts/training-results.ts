@@ -12,7 +12,7 @@ import { compareRunDirs, pairwiseMethod } from '../src/evaluate/paired';
 import { readRunData, type RunData } from '../src/experiments/run-data';
 import { RUN_FILES } from '../src/io/run-folder';
 import { datasetOverview, type DatasetOverview } from './lib/dataset-overview';
-import { esc, writePage } from './lib/html';
+import { escapeMarkup, writePage } from './lib/html';
 import { reportPage } from './lib/page';
 import type { ReportChartData } from './lib/report-model';
 import { chart, comparisonTable, datasetSection, intervalPoints, runAnchor, runChartData, runSection } from './lib/sections';
@@ -77,7 +77,7 @@ ${runs.length > 1 ? `<h3>Validation curves of all runs</h3><div class="grid2">${
   const scored = runs.filter((r) => r.metrics && fs.existsSync(path.join(r.dir, RUN_FILES.predictions)));
   const cmp = scored.length > 1 ? compareRunDirs(scored.map((r) => ({ label: r.name, dir: r.dir }))) : undefined;
   const paired = cmp
-    ? `<section class="card" id="pairs"><h2>Paired comparisons</h2><p class="note">${esc(pairwiseMethod(cmp))}</p><ul class="pairs">${cmp.pairs.map((p) => `<li>${esc(p.sentence)}</li>`).join('')}</ul></section>`
+    ? `<section class="card" id="pairs"><h2>Paired comparisons</h2><p class="note">${escapeMarkup(pairwiseMethod(cmp))}</p><ul class="pairs">${cmp.pairs.map((p) => `<li>${escapeMarkup(p.sentence)}</li>`).join('')}</ul></section>`
     : '';
   const body = [comparison, paired, ...datasets.map((d, i) => datasetSection(d.overview, i, d.usedBy)), ...runs.map((r, i) => runSection(r, i))].join('\n');
   const toc = [
@@ -88,7 +88,7 @@ ${runs.length > 1 ? `<h3>Validation curves of all runs</h3><div class="grid2">${
   ];
   const html = reportPage({
     title: opts.title ?? 'Training results',
-    subtitle: [`${runs.length} run${runs.length === 1 ? '' : 's'}: ${runs.map((r) => esc(r.name)).join(', ')}`],
+    subtitle: [`${runs.length} run${runs.length === 1 ? '' : 's'}: ${runs.map((r) => escapeMarkup(r.name)).join(', ')}`],
     toc,
     body,
     data,

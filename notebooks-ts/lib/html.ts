@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../../src/io/atomic';
 
-export { bundlePageScript, esc, jsonTag, scriptTag } from '../../src/experiments/html';
+export { escapeMarkup } from '../../src/core/markup';
+export { bundlePageScript, jsonTag, scriptTag } from '../../src/experiments/html';
 
 let visBundle: string | undefined;
 

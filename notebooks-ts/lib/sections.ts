@@ -1,6 +1,6 @@
 import { HEADLINE_KEYS, confusionPairs, intervalOf, perClassRows, summaryNumber, type RunData } from '../../src/experiments/run-data';
 import type { DatasetOverview } from './dataset-overview';
-import { esc } from './html';
+import { escapeMarkup } from './html';
 import type { ChartKind, IntervalPoint, RunChartData } from './report-model';
 
 /** HTML pieces shared by the report notebooks. Charts are placeholders the page script fills. */
@@ -19,9 +19,9 @@ export const METRIC_LABELS: Record<string, string> = {
 
 export function chart(kind: ChartKind, attrs: Record<string, string | number> = {}, title?: string): string {
   const extra = Object.entries(attrs)
-    .map(([k, v]) => ` data-${k}="${esc(v)}"`)
+    .map(([k, v]) => ` data-${k}="${escapeMarkup(v)}"`)
     .join('');
-  return `<div>${title ? `<div class="chart-title">${esc(title)}</div>` : ''}<div class="chart" data-chart="${kind}"${extra}></div></div>`;
+  return `<div>${title ? `<div class="chart-title">${escapeMarkup(title)}</div>` : ''}<div class="chart" data-chart="${kind}"${extra}></div></div>`;
 }
 
 /** An anchor id for a run section. */
@@ -73,13 +73,13 @@ export const SETTINGS_COLUMNS: LeadColumns = {
 export function comparisonTable(runs: readonly RunData[], lead: LeadColumns = SETTINGS_COLUMNS, link = true): string {
   const best = bestRunIndex(runs);
   const metricKeys = ['accuracy', 'f1_macro', 'f1_weighted', 'top3_accuracy', 'ece'];
-  const head = ['run', ...lead.headers].map((h) => `<th>${esc(h)}</th>`).join('') +
-    `<th class="num">best epoch</th>` + metricKeys.map((k) => `<th class="num">${esc(METRIC_LABELS[k] ?? k)}</th>`).join('') + `<th class="num">training time</th>`;
+  const head = ['run', ...lead.headers].map((h) => `<th>${escapeMarkup(h)}</th>`).join('') +
+    `<th class="num">best epoch</th>` + metricKeys.map((k) => `<th class="num">${escapeMarkup(METRIC_LABELS[k] ?? k)}</th>`).join('') + `<th class="num">training time</th>`;
   const rows = runs.map((run, i) => {
     const epochs = summaryNumber(run, 'best_epoch');
     const stopped = summaryNumber(run, 'stopped_epoch');
-    const name = link ? `<a href="#${runAnchor(i)}">${esc(run.name)}</a>` : esc(run.name);
-    return `<tr${i === best && runs.length > 1 ? ' class="best"' : ''}><td>${name}</td>${lead.cells(run, i).map((c) => `<td>${esc(c)}</td>`).join('')}` +
+    const name = link ? `<a href="#${runAnchor(i)}">${escapeMarkup(run.name)}</a>` : escapeMarkup(run.name);
+    return `<tr${i === best && runs.length > 1 ? ' class="best"' : ''}><td>${name}</td>${lead.cells(run, i).map((c) => `<td>${escapeMarkup(c)}</td>`).join('')}` +
       `<td class="num">${epochs ?? '–'}${stopped !== undefined ? ` <span class="ci">of ${stopped}</span>` : ''}</td>` +
       metricKeys.map((k) => metricCell(run, k)).join('') + `<td class="num">${seconds(summaryNumber(run, 'total_seconds', 'seconds'))}</td></tr>`;
   });
@@ -115,7 +115,7 @@ function perClassTable(run: RunData): string {
   const body = rows
     .map((r) => {
       const w = Number.isFinite(r.f1) ? Math.round(r.f1 * 100) : 0;
-      return `<tr><td>${esc(r.name.replace(/_/g, ' '))}</td><td class="num">${pct(r.precision)}</td><td class="num">${pct(r.recall)}</td>` +
+      return `<tr><td>${escapeMarkup(r.name.replace(/_/g, ' '))}</td><td class="num">${pct(r.precision)}</td><td class="num">${pct(r.recall)}</td>` +
         `<td class="num">${pct(r.f1)}<div class="bar"><span style="width:${w}%"></span></div></td><td class="num">${r.support}</td></tr>`;
     })
     .join('');
@@ -126,7 +126,7 @@ function confusionList(run: RunData): string {
   const pairs = confusionPairs(run.metrics).slice(0, 8);
   if (pairs.length === 0) return '';
   const items = pairs
-    .map((p) => `<tr><td>${esc(p.trueLabel.replace(/_/g, ' '))}</td><td>${esc(p.predLabel.replace(/_/g, ' '))}</td><td class="num">${p.count}</td><td>${p.examples.slice(0, 2).map((e) => `<code>${esc(e)}</code>`).join(' ')}</td></tr>`)
+    .map((p) => `<tr><td>${escapeMarkup(p.trueLabel.replace(/_/g, ' '))}</td><td>${escapeMarkup(p.predLabel.replace(/_/g, ' '))}</td><td class="num">${p.count}</td><td>${p.examples.slice(0, 2).map((e) => `<code>${escapeMarkup(e)}</code>`).join(' ')}</td></tr>`)
     .join('');
   return `<h3>Most common confusions</h3><table><thead><tr><th>true artist</th><th>predicted as</th><th class="num">count</th><th>examples</th></tr></thead><tbody>${items}</tbody></table>`;
 }
@@ -136,12 +136,12 @@ export function runSection(run: RunData, i: number): string {
   const s = run.summary ?? {};
   const c = run.config;
   const facts = [
-    c ? `<span><b>architecture</b> ${esc(c.model.arch)}${c.model.freeze_backbone ? ' (frozen backbone)' : ''}</span>` : '',
-    c ? `<span><b>input</b> ${c.data.image_size} px, ${esc(c.data.resize)}</span>` : '',
+    c ? `<span><b>architecture</b> ${escapeMarkup(c.model.arch)}${c.model.freeze_backbone ? ' (frozen backbone)' : ''}</span>` : '',
+    c ? `<span><b>input</b> ${c.data.image_size} px, ${escapeMarkup(c.data.resize)}</span>` : '',
     c ? `<span><b>batch</b> ${c.train.batch_size}</span>` : '',
     summaryNumber(run, 'best_epoch') !== undefined ? `<span><b>best epoch</b> ${summaryNumber(run, 'best_epoch')}</span>` : '',
     summaryNumber(run, 'stopped_epoch') !== undefined ? `<span><b>stopped</b> after epoch ${summaryNumber(run, 'stopped_epoch')}${s.stopped_early === true ? ' (early stopping)' : ''}</span>` : '',
-    typeof s.backend === 'string' ? `<span><b>backend</b> ${esc(s.backend)}</span>` : '',
+    typeof s.backend === 'string' ? `<span><b>backend</b> ${escapeMarkup(s.backend)}</span>` : '',
     `<span><b>time</b> ${seconds(summaryNumber(run, 'total_seconds', 'seconds'))}</span>`,
   ].filter(Boolean);
   const warnings = [
@@ -156,8 +156,8 @@ export function runSection(run: RunData, i: number): string {
   const confusion = run.confusion
     ? chart('confusion', { run: i }, 'Confusion matrix (rows: true artist, columns: predicted; held-out split)')
     : '<p class="note">No confusion.csv.</p>';
-  return `<section class="card run" id="${runAnchor(i)}"><h2>${esc(run.name)}</h2><p class="note"><code>${esc(run.dir)}</code></p>
-<div class="facts">${facts.join('')}</div>${warnings.map((w) => `<p class="warn">${esc(w)}</p>`).join('')}
+  return `<section class="card run" id="${runAnchor(i)}"><h2>${escapeMarkup(run.name)}</h2><p class="note"><code>${escapeMarkup(run.dir)}</code></p>
+<div class="facts">${facts.join('')}</div>${warnings.map((w) => `<p class="warn">${escapeMarkup(w)}</p>`).join('')}
 <h3>Training and validation curves</h3>${curves}
 <h3>Held-out results</h3><div class="grid2"><div>${confusion}</div><div>${perClassTable(run)}</div></div>${confusionList(run)}</section>`;
 }
@@ -172,13 +172,13 @@ export function datasetSection(ov: DatasetOverview, index: number, usedBy: strin
     counts.length ? `<span><b>per class</b> ${Math.min(...counts)}–${Math.max(...counts)}</span>` : '',
     ov.medianSize ? `<span><b>median size</b> ${Math.round(ov.medianSize.width)}×${Math.round(ov.medianSize.height)} px</span>` : '',
   ].filter(Boolean);
-  const formats = ov.formats.map((f) => `<tr><td>${esc(f.format)}</td><td class="num">${f.count}</td><td class="num">${((100 * f.count) / Math.max(1, n)).toFixed(1)}%</td></tr>`).join('');
+  const formats = ov.formats.map((f) => `<tr><td>${escapeMarkup(f.format)}</td><td class="num">${f.count}</td><td class="num">${((100 * f.count) / Math.max(1, n)).toFixed(1)}%</td></tr>`).join('');
   const rootNote = ov.rootFound
     ? `Image sizes from ${ov.sampled === n ? 'every image' : `a sample of ${ov.sampled} images spread over all classes`}${ov.unreadable ? ` (${ov.unreadable} unreadable)` : ''}.`
-    : `The image folder <code>${esc(ov.root)}</code> is not here, so sizes and aspect ratios are not shown; counts come from split.json.`;
+    : `The image folder <code>${escapeMarkup(ov.root)}</code> is not here, so sizes and aspect ratios are not shown; counts come from split.json.`;
   const aspect = ov.aspectRatios.length ? chart('aspect', { dataset: index }, 'Aspect ratio (width / height); 1 is square') : '';
-  return `<section class="card dataset" id="dataset-${index + 1}"><h2>Data set <code>${esc(ov.root)}</code></h2>
-<p class="note">Used by ${usedBy.map(esc).join(', ')}. ${rootNote}</p><div class="facts">${facts.join('')}</div>
+  return `<section class="card dataset" id="dataset-${index + 1}"><h2>Data set <code>${escapeMarkup(ov.root)}</code></h2>
+<p class="note">Used by ${usedBy.map(escapeMarkup).join(', ')}. ${rootNote}</p><div class="facts">${facts.join('')}</div>
 ${chart('class-counts', { dataset: index }, 'Images per class (train + held out)')}
 <div class="grid2"><div><h3>Formats</h3><table><thead><tr><th>format</th><th class="num">images</th><th class="num">share</th></tr></thead><tbody>${formats}</tbody></table></div><div>${aspect}</div></div></section>`;
 }

@@ -1,5 +1,4 @@
 import * as os from 'os';
-import { isInteractive, log } from '../core/log';
 
 /**
  * How many images to decode at once. sharp decodes on libuv's thread pool, so a few more
@@ -31,42 +30,4 @@ export async function mapConcurrent<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, () => worker()));
   return results;
-}
-
-/**
- * A progress line on stderr: redrawn in place on a terminal, a line every 10% otherwise, so
- * logs stay short.
- */
-export function progressLine(label: string, total: number): { tick: (done: number) => void; end: () => void } {
-  const started = Date.now();
-  const live = isInteractive();
-  let lastDecile = -1;
-  let lastDraw = 0;
-  const text = (done: number): string => {
-    const frac = total ? done / total : 1;
-    const width = 24;
-    const filled = Math.round(frac * width);
-    const secs = (Date.now() - started) / 1000;
-    const rate = secs > 0 ? done / secs : 0;
-    return `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${rate.toFixed(0)}/s`;
-  };
-  return {
-    tick(done: number) {
-      if (live) {
-        const now = Date.now();
-        if (now - lastDraw < 100 && done < total) return;
-        lastDraw = now;
-        process.stderr.write(`\r${text(done)}`);
-      } else {
-        const decile = Math.floor((done / Math.max(1, total)) * 10);
-        if (decile > lastDecile && decile > 0 && total >= 200) {
-          lastDecile = decile;
-          log.info(text(done));
-        }
-      }
-    },
-    end() {
-      if (live) process.stderr.write(`\r${text(total)}\n`);
-    },
-  };
 }

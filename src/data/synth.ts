@@ -5,7 +5,8 @@ import sharp from 'sharp';
 import { TimError } from '../core/errors';
 import { log } from '../core/log';
 import { replaceDirAtomic } from '../io/atomic';
-import { decodeConcurrency, mapConcurrent, progressLine } from './concurrency';
+import { progressLine } from '../core/progress';
+import { decodeConcurrency, mapConcurrent } from './concurrency';
 import { artistFolderName, REFERENCE_ARTISTS } from './synth-artists';
 
 /** `Math` once, as a module constant: a global lookup per pixel is slow inside vm sandboxes (jest). */

@@ -1,5 +1,6 @@
 import * as path from 'path';
-import { bundlePageScript, esc, jsonTag, scriptTag } from '../experiments/html';
+import { escapeMarkup } from '../core/markup';
+import { bundlePageScript, jsonTag, scriptTag } from '../experiments/html';
 
 const CSS = `
 :root { --ink: #1d2330; --muted: #5b6475; --line: #dde2ea; --bg: #f5f7fa; --accent: #2d5bd7; --err: #a12020; }
@@ -59,7 +60,7 @@ export function demoPage(opts: { maxUploadBytes: number }): string {
 <strong>Drop an image here</strong><span>or</span><br><button type="button" id="choose">Choose a file</button>
 <input type="file" id="file" accept="image/*" hidden>
 </div>
-<p class="hint">JPEG, PNG, WebP, TIFF or GIF, up to ${esc(limitMiB)} MiB. The image is processed on this computer and not kept.</p>
+<p class="hint">JPEG, PNG, WebP, TIFF or GIF, up to ${escapeMarkup(limitMiB)} MiB. The image is processed on this computer and not kept.</p>
 <p id="status" role="status" aria-live="polite"></p>
 </section>
 <section class="card" aria-label="result">

@@ -2,7 +2,8 @@ import * as path from 'path';
 import { TimError } from '../core/errors';
 import { openRunFolder, type RunFolder } from '../io/run-folder';
 import type { BootstrapInterval } from './bootstrap';
-import { csvText } from './csv';
+import { markdownCell } from '../core/markup';
+import { csvText } from '../io/csv';
 import { compareRunDirs, pairwiseMarkdown, pairwiseRows, type PairedBootstrapOptions, type PairwiseComparison } from './paired';
 import { evaluateRun, type EvaluateOptions, type MetricsJson } from './run';
 
@@ -80,11 +81,10 @@ export function compareRuns(runDirs: string[], opts: PairedBootstrapOptions = {}
   );
   const header = ['run', 'arch', 'resize', 'batch', 'val images', 'accuracy [95% CI]', 'F1 weighted [95% CI]', 'F1 macro [95% CI]', 'best epoch'];
   const cells = rows.map((r) => [r.run, r.arch, r.resize, String(r.batch), String(r.samples), withInterval(r.accuracy), withInterval(r.f1_weighted), withInterval(r.f1_macro), r.best_epoch === null ? '—' : String(r.best_epoch)]);
-  const esc = (s: string): string => s.replace(/\|/g, '\\|');
   const markdown = [
     `| ${header.join(' | ')} |`,
     `| ${header.map((_, i) => (i >= 3 ? '---:' : '---')).join(' | ')} |`,
-    ...cells.map((c) => `| ${c.map(esc).join(' | ')} |`),
+    ...cells.map((c) => `| ${c.map(markdownCell).join(' | ')} |`),
     '',
     'Held-out validation split of each run; intervals are 95% percentile bootstrap intervals over its predictions.',
     '',

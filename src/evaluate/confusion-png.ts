@@ -1,14 +1,11 @@
 import sharp from 'sharp';
+import { escapeMarkup } from '../core/markup';
 
 /**
  * The confusion matrix as a heat map: rows are true classes, columns predicted classes, each
  * cell coloured by the share of its row (so small classes are as visible as large ones) and
  * labelled with its count. Drawn as SVG and rasterised with sharp.
  */
-
-function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
-}
 
 /** White → deep blue, by the row share `t` in [0, 1]. */
 function cellColour(t: number): string {
@@ -38,7 +35,7 @@ export function confusionSvg(confusion: number[][], classes: readonly string[], 
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${left}" y="24" font-size="16" font-weight="bold">${escapeXml(title)}</text>`,
+    `<text x="${left}" y="24" font-size="16" font-weight="bold">${escapeMarkup(title)}</text>`,
     `<text x="${left}" y="44" font-size="12" fill="#555">rows: true class · columns: predicted class · cell colour: share of the row · numbers: image counts</text>`,
     `<text x="${left + grid / 2}" y="68" font-size="13" text-anchor="middle">predicted</text>`,
     `<text transform="translate(16 ${top + grid / 2}) rotate(-90)" font-size="13" text-anchor="middle">true</text>`,
@@ -57,7 +54,7 @@ export function confusionSvg(confusion: number[][], classes: readonly string[], 
     });
   });
   classes.forEach((name, i) => {
-    const label = escapeXml(name);
+    const label = escapeMarkup(name);
     parts.push(`<text x="${left - 6}" y="${top + i * cell + cell / 2 + font * 0.36}" font-size="${font}" text-anchor="end">${label}</text>`);
     const cx = left + i * cell + cell / 2 + font * 0.36;
     parts.push(`<text transform="translate(${cx} ${top - 6}) rotate(-90)" font-size="${font}" text-anchor="start">${label}</text>`);

@@ -2,7 +2,7 @@ import * as path from 'path';
 import type { PreprocessSpec } from '../data/types';
 import { bootstrapMetrics, headlineOf, type BootstrapOptions, type BootstrapResult, type HeadlineMetrics } from './bootstrap';
 import { topConfusions, type Confusion } from './confusions';
-import { csvText } from './csv';
+import { csvText } from '../io/csv';
 import { classificationMetrics, ECE_BINS, expectedCalibrationError, rankClasses, topKAccuracy } from './metrics';
 import type { TtaMode } from '../inference/predict';
 import { rowOf, type ItemPredictions } from './predict';
@@ -119,4 +119,9 @@ export function formatSummary(result: { runDir: string; outDir: string; metrics:
   }
   lines.push(`  wrote ${[result.files.metrics, result.files.predictions, result.files.confusion, result.files.confusionPng].map((f) => path.basename(f)).join(', ')} to ${result.outDir}`);
   return lines.join('\n');
+}
+
+/** confusion.csv: a header of predicted class names, then one row per true class. */
+export function confusionCsv(confusion: number[][], classes: readonly string[]): string {
+  return csvText([['true\\pred', ...classes], ...confusion.map((row, i) => [classes[i] ?? String(i), ...row])]);
 }

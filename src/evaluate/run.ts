@@ -3,17 +3,16 @@ import * as path from 'path';
 import { TimError } from '../core/errors';
 import { log } from '../core/log';
 import { readSplit } from '../data';
-import { progressLine } from '../data/concurrency';
+import { progressLine } from '../core/progress';
 import type { DatasetItem } from '../data/types';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { RUN_FILES, type RunFolder } from '../io/run-folder';
 import { disposeRun, loadRunForInference } from '../inference/run';
 import type { TtaMode } from '../inference/predict';
 import { confusionPng } from './confusion-png';
-import { confusionCsv } from './csv';
 import { externalItems } from './inputs';
 import { predictItems } from './predict';
-import { metricsOfPredictions, predictionsCsv, type EvaluationFiles, type MetricsJson } from './report';
+import { confusionCsv, metricsOfPredictions, predictionsCsv, type EvaluationFiles, type MetricsJson } from './report';
 
 export { formatSummary, type MetricsJson, type PerClassMetricsRow } from './report';
 

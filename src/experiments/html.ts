@@ -1,12 +1,8 @@
 import { buildSync } from 'esbuild';
 import { TimError } from '../core/errors';
+import { escapeMarkup } from '../core/markup';
 
 /** Helpers for the self-contained pages of reports and the demo. */
-
-/** Text for HTML content and attribute values. */
-export function esc(text: string | number): string {
-  return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
 
 /** An inline script; `</script` inside it would end the element early. */
 export function scriptTag(js: string): string {
@@ -16,7 +12,7 @@ export function scriptTag(js: string): string {
 /** Data for the page script, as JSON the browser parses without executing. */
 export function jsonTag(id: string, value: unknown): string {
   const json = JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-  return `<script type="application/json" id="${esc(id)}">${json}</script>`;
+  return `<script type="application/json" id="${escapeMarkup(id)}">${json}</script>`;
 }
 
 const bundles = new Map<string, string>();

@@ -4,7 +4,8 @@ import { TimError } from '../core/errors';
 import { compareRunDirs, pairwiseMarkdown, pairwiseRows, type PairwiseComparison } from '../evaluate/paired';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { RUN_FILES } from '../io/run-folder';
-import { toCsv } from './csv';
+import { markdownCell } from '../core/markup';
+import { csvText } from '../io/csv';
 import { HEADLINE_KEYS, intervalOf, isFinishedRun, listRunDirs, readRunData, summaryNumber, type RunData } from './run-data';
 import { LISTED_RUN_KEY, REPEAT_KEYS, type GridAxis, type GridValue, type SweepSpec } from './sweep-spec';
 import { configurationSpreads, varianceMarkdown, varianceRows } from './variance';
@@ -120,11 +121,7 @@ export function summaryCsv(manifest: SweepManifest | undefined, rows: SweepRow[]
     typeof run.metrics?.top3_accuracy === 'number' ? run.metrics.top3_accuracy : '',
     typeof run.metrics?.ece === 'number' ? run.metrics.ece : '',
   ]);
-  return toCsv([header, ...body]);
-}
-
-function mdCell(s: string): string {
-  return s.replace(/\|/g, '\\|');
+  return csvText([header, ...body], { numbers: 'full' });
 }
 
 export function summaryMarkdown(manifest: SweepManifest | undefined, rows: SweepRow[], total?: number): string {
@@ -149,7 +146,7 @@ export function summaryMarkdown(manifest: SweepManifest | undefined, rows: Sweep
       typeof run.metrics?.top3_accuracy === 'number' ? run.metrics.top3_accuracy.toFixed(3) : '–',
       typeof run.metrics?.ece === 'number' ? run.metrics.ece.toFixed(3) : '–',
     ];
-    lines.push(`| ${cells.map(mdCell).join(' | ')} |`);
+    lines.push(`| ${cells.map(markdownCell).join(' | ')} |`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -200,8 +197,8 @@ export function writeSweepSummary(dir: string, opts: { resamples?: number; seed?
   const axes = gridAxes(manifest);
   const spreads = configurationSpreads(axes, rows, opts);
   writeFileAtomic(csv, summaryCsv(manifest, rows));
-  writeFileAtomic(pairsFile, toCsv(pairwiseRows(pairs.comparison)));
-  if (spreads.length > 0) writeFileAtomic(path.join(dir, VARIANCE_CSV), toCsv(varianceRows(axes, spreads)));
+  writeFileAtomic(pairsFile, csvText(pairwiseRows(pairs.comparison), { numbers: 'full' }));
+  if (spreads.length > 0) writeFileAtomic(path.join(dir, VARIANCE_CSV), csvText(varianceRows(axes, spreads), { numbers: 'full' }));
   const variance = varianceMarkdown(spreads);
   writeFileAtomic(md, `${summaryMarkdown(manifest, rows, manifest?.runs.length)}\n${variance ? `${variance}\n` : ''}${pairsSection(pairs)}`);
   return { csv, md, pairs: pairsFile, finished: rows.length };

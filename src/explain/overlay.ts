@@ -4,6 +4,7 @@ import { colormap, type ColormapName } from './colormap';
 import type { Explanation } from './explain-image';
 import { bilinearResize, type Map2D } from './heatmap';
 import { displayName, percent } from '../inference/topk';
+import { escapeMarkup } from '../core/markup';
 
 export interface OverlayOptions {
   colormap?: ColormapName;
@@ -25,10 +26,6 @@ const HEADER = 68;
 const CAPTION = 30;
 const BAR = 40;
 const MIN_WIDTH = 700;
-
-function escapeXml(s: string): string {
-  return s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
-}
 
 /** The original picture, upright, scaled so its longer side is `panel` pixels. */
 async function loadPanel(file: string, panel: number): Promise<RgbImage> {
@@ -95,13 +92,13 @@ export async function renderOverlayPng(file: string, e: Explanation, opts: Overl
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
   <defs><linearGradient id="cmap" x1="0" x2="1" y1="0" y2="0">${gradientStops(cmap)}</linearGradient></defs>
   <g font-family="${FONT}" fill="#1a1a1a">
-    <text x="${MARGIN}" y="${MARGIN + 24}" font-size="22" font-weight="bold">${escapeXml(predicted)}</text>
-    <text x="${MARGIN}" y="${MARGIN + 50}" font-size="14" fill="#444">${escapeXml(ranking)}</text>
+    <text x="${MARGIN}" y="${MARGIN + 24}" font-size="22" font-weight="bold">${escapeMarkup(predicted)}</text>
+    <text x="${MARGIN}" y="${MARGIN + 50}" font-size="14" fill="#444">${escapeMarkup(ranking)}</text>
     <text x="${left + pw / 2}" y="${top + ph + 21}" font-size="15" text-anchor="middle">Original</text>
-    <text x="${right + pw / 2}" y="${top + ph + 21}" font-size="15" text-anchor="middle">${escapeXml(camCaption)}</text>
+    <text x="${right + pw / 2}" y="${top + ph + 21}" font-size="15" text-anchor="middle">${escapeMarkup(camCaption)}</text>
     <rect x="${right}" y="${barY}" width="${pw}" height="10" fill="url(#cmap)" stroke="#888" stroke-width="0.5"/>
     <text x="${right}" y="${barY + 26}" font-size="12" fill="#555">low</text>
-    <text x="${right + pw / 2}" y="${barY + 26}" font-size="12" fill="#555" text-anchor="middle">layer ${escapeXml(e.targetLayer)}</text>
+    <text x="${right + pw / 2}" y="${barY + 26}" font-size="12" fill="#555" text-anchor="middle">layer ${escapeMarkup(e.targetLayer)}</text>
     <text x="${right + pw}" y="${barY + 26}" font-size="12" fill="#555" text-anchor="end">high</text>
   </g>
 </svg>`;

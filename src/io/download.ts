@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { TimError } from '../core/errors';
-import { progressLine } from '../data/concurrency';
+import { progressLine } from '../core/progress';
 
 export interface DownloadOptions {
   /** Full SHA-256 (64 hex digits) or a prefix of it, as torchvision's file names carry. */

@@ -1,6 +1,7 @@
 import { getArchSpec } from './registry';
 import { countParameters, layerParameterCount } from './groups';
 import * as tf from '@tensorflow/tfjs';
+import { escapeMarkup } from '../core/markup';
 
 /** One row of a depth-1 structure summary: a torchvision top-level module (features.N counted apart). */
 export interface SummaryRow {
@@ -72,8 +73,6 @@ export function formatModelSummary(s: ModelSummary): string {
   ].join('\n');
 }
 
-const escapeXml = (t: string): string => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
 /** A simple vertical block diagram: one box per block with its output shape and parameters. */
 export function summarySvg(s: ModelSummary): string {
   const boxW = 360;
@@ -88,7 +87,7 @@ export function summarySvg(s: ModelSummary): string {
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${width / 2}" y="${margin + 16}" text-anchor="middle" font-size="16" font-weight="bold">${escapeXml(s.arch)}</text>`,
+    `<text x="${width / 2}" y="${margin + 16}" text-anchor="middle" font-size="16" font-weight="bold">${escapeMarkup(s.arch)}</text>`,
   ];
   rows.forEach((r, i) => {
     const y = margin + titleH + i * (boxH + gap);
@@ -96,8 +95,8 @@ export function summarySvg(s: ModelSummary): string {
     const shade = Math.round(245 - 120 * Math.sqrt(r.params / maxParams));
     parts.push(
       `<rect x="${margin}" y="${y}" width="${boxW}" height="${boxH}" rx="6" fill="rgb(${shade},${shade + 5 > 255 ? 255 : shade + 5},255)" stroke="#335"/>`,
-      `<text x="${margin + 10}" y="${y + 25}" font-size="13" font-weight="bold">${escapeXml(r.block)}</text>`,
-      `<text x="${margin + boxW - 10}" y="${y + 17}" font-size="11" text-anchor="end">${escapeXml(fmtShape(r.outputShape))}</text>`,
+      `<text x="${margin + 10}" y="${y + 25}" font-size="13" font-weight="bold">${escapeMarkup(r.block)}</text>`,
+      `<text x="${margin + boxW - 10}" y="${y + 17}" font-size="11" text-anchor="end">${escapeMarkup(fmtShape(r.outputShape))}</text>`,
       `<text x="${margin + boxW - 10}" y="${y + 32}" font-size="11" text-anchor="end" fill="#444">${r.params > 0 ? `${fmtInt(r.params)} params` : ''}</text>`,
     );
     if (i > 0) {

@@ -1,4 +1,5 @@
 import { isInteractive, log } from '../core/log';
+import { LiveLine, progressBar } from '../core/progress';
 import type { HistoryRecord } from './types';
 
 function fmtDuration(s: number): string {
@@ -10,12 +11,6 @@ function fmtDuration(s: number): string {
   const mm = String(m).padStart(2, '0');
   const ss = String(sec).padStart(2, '0');
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
-}
-
-function bar(fraction: number, width = 24): string {
-  const f = Math.min(1, Math.max(0, fraction));
-  const full = Math.round(f * width);
-  return `[${'#'.repeat(full)}${'.'.repeat(width - full)}]`;
 }
 
 export interface ProgressLine {
@@ -33,7 +28,7 @@ export interface ProgressLine {
 export function formatProgress(p: ProgressLine): string {
   const rate = p.seconds > 0 ? p.images / p.seconds : 0;
   const eta = p.done > 0 ? (p.seconds / p.done) * (p.total - p.done) : NaN;
-  return `epoch ${p.epoch}/${p.epochs} ${bar(p.total > 0 ? p.done / p.total : 0)} ${p.done}/${p.total} ${rate.toFixed(1)} img/s ETA ${fmtDuration(eta)} loss ${p.loss.toFixed(4)} acc ${p.acc.toFixed(3)}`;
+  return `epoch ${p.epoch}/${p.epochs} ${progressBar(p.total > 0 ? p.done / p.total : 0)} ${p.done}/${p.total} ${rate.toFixed(1)} img/s ETA ${fmtDuration(eta)} loss ${p.loss.toFixed(4)} acc ${p.acc.toFixed(3)}`;
 }
 
 export function formatEpoch(r: HistoryRecord, epochs: number, note: string): string {
@@ -49,24 +44,22 @@ export function formatEpoch(r: HistoryRecord, epochs: number, note: string): str
  * otherwise only the finished epoch is printed, so logs stay readable.
  */
 export class Progress {
-  private lastDraw = 0;
-  constructor(private readonly live = isInteractive()) {}
+  private readonly line: LiveLine;
+  constructor(live = isInteractive()) {
+    this.line = new LiveLine(live);
+  }
 
   update(p: ProgressLine): void {
-    if (!this.live) return;
-    const now = Date.now();
-    if (now - this.lastDraw < 200 && p.done < p.total) return;
-    this.lastDraw = now;
-    process.stderr.write(`\r\x1b[2K${formatProgress(p)}`);
+    if (this.line.live) this.line.draw(formatProgress(p), p.done >= p.total);
   }
 
   /** Replaces the live line with the epoch's summary. */
   epoch(r: HistoryRecord, epochs: number, note: string): void {
-    if (this.live) process.stderr.write('\r\x1b[2K');
+    this.line.clear();
     log.info(formatEpoch(r, epochs, note));
   }
 
   clear(): void {
-    if (this.live) process.stderr.write('\r\x1b[2K');
+    this.line.clear();
   }
 }

@@ -1,7 +1,6 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { COMPARE_ARCHS, compareTable, runCompare } from '../../../bench/compare';
+import { runDataBench } from '../../../bench/data';
 import { EPOCH_CONFIGS, epochTable, runEpochBench, runTimEpoch } from '../../../bench/epoch';
 import type { KernelTime } from '../../../bench/kernel-profile';
 import { runMemoryBench } from '../../../bench/memory';
@@ -218,22 +217,12 @@ const memoryCommand: CommandModule<object, MemoryArgs> = {
   },
 };
 
-interface DataArgs {
-  [key: string]: unknown;
-}
-
-/** The data pipeline benchmark lives with the data code; it is wired in when present. */
-const dataBenchCommand: CommandModule<object, DataArgs> = {
+const dataBenchCommand: CommandModule = {
   command: 'data',
   describe: 'data pipeline throughput (decode, resize, augment, batch)',
   builder: (y) => y.strict(false),
   handler: async (argv) => {
-    const file = path.resolve(__dirname, '../../../bench/data.ts');
-    if (!fs.existsSync(file)) throw new TimError('the data benchmark (bench/data.ts) is not available in this checkout');
-     
-    const mod = require(file) as { runDataBench?: (args: DataArgs) => unknown };
-    if (typeof mod.runDataBench !== 'function') throw new TimError('bench/data.ts does not export runDataBench');
-    await mod.runDataBench(argv);
+    await runDataBench(argv);
   },
 };
 
@@ -248,7 +237,7 @@ export const benchCommand: CommandModule = {
       .command(epochCommand as CommandModule)
       .command(epochSideCommand as CommandModule)
       .command(memoryCommand as CommandModule)
-      .command(dataBenchCommand as CommandModule)
+      .command(dataBenchCommand)
       .demandCommand(1, 'name a benchmark: train, infer, compare, epoch, memory or data'),
   handler: () => undefined,
 };

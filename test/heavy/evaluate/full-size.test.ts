@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { configToYaml, parseConfig } from '../../../src/config/load';
 import { imageToInput, preprocessSpecOf } from '../../../src/data';
-import { parseCsv } from '../../../src/evaluate/csv';
+import { parseCsv } from '../../../src/io/csv';
 import { evaluateRun } from '../../../src/evaluate/run';
 import { RUN_FILES } from '../../../src/io/run-folder';
 import { createModel, loadTimModel, saveTimModel } from '../../../src/models';

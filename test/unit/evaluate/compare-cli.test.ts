@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { compareRuns, evaluateAndCompare } from '../../../src/evaluate/compare';
-import { parseCsv } from '../../../src/evaluate/csv';
+import { parseCsv } from '../../../src/io/csv';
 import type { MetricsJson } from '../../../src/evaluate/run';
 import { tmpDir } from '../../support/tmp';
 import { makeDataset, makeRun } from './run-fixture';

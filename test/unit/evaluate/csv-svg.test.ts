@@ -1,5 +1,7 @@
 import { confusionSvg } from '../../../src/evaluate/confusion-png';
-import { confusionCsv, csvField, csvText, parseCsv } from '../../../src/evaluate/csv';
+import { csvField, csvText, parseCsv } from '../../../src/io/csv';
+import { confusionCsv } from '../../../src/evaluate/report';
+import { escapeMarkup, markdownCell } from '../../../src/core/markup';
 
 test('CSV fields are quoted as RFC 4180 asks and read back unchanged', () => {
   expect(csvField('plain')).toBe('plain');
@@ -10,6 +12,17 @@ test('CSV fields are quoted as RFC 4180 asks and read back unchanged', () => {
   expect(csvField(0.5)).toBe('0.500000');
   const rows = [['path', 'label'], ['Beta, the "Elder"/a b.png', 'x\ny'], ['', ' lead']];
   expect(parseCsv(csvText(rows))).toEqual(rows);
+});
+
+test('CSV numbers: 6 decimals by default, the exact shortest form on request; blanks for missing values', () => {
+  expect(csvText([[1 / 3, 2, true, null, undefined]])).toBe('0.333333,2,true,,\n');
+  expect(csvText([[1 / 3, 2]], { numbers: 'full' })).toBe(`${String(1 / 3)},2\n`);
+  expect(Number(parseCsv(csvText([[0.1 + 0.2]], { numbers: 'full' }))[0]?.[0])).toBe(0.1 + 0.2);
+});
+
+test('markup and Markdown cells are escaped', () => {
+  expect(escapeMarkup(`<a href="x">Tom & Jerry's</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;');
+  expect(markdownCell('a|b')).toBe('a\\|b');
 });
 
 test('confusion.csv has predicted classes across and true classes down', () => {

@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { evaluateRun } from '../../../src/evaluate/run';
-import { parseCsv } from '../../../src/evaluate/csv';
+import { parseCsv } from '../../../src/io/csv';
 import { loadModel } from '../../../src/io/model-io';
 import { tmpDir } from '../../support/tmp';
 import { CLASSES, IMAGE_SIZE, makeDataset, makeRun, writeImage } from './run-fixture';

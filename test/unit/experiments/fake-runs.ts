@@ -3,7 +3,8 @@ import * as path from 'path';
 import { configToYaml, parseConfig } from '../../../src/config/load';
 import type { TimConfig } from '../../../src/config/schema';
 import { REPORT_DATA_ID, type ReportChartData } from '../../../notebooks-ts/lib/report-model';
-import { toCsv } from '../../../src/experiments/csv';
+import { confusionCsv } from '../../../src/evaluate/report';
+import { csvText } from '../../../src/io/csv';
 
 /**
  * Small run folders in the run-folder file formats (history.jsonl, summary.json,
@@ -136,9 +137,9 @@ export function writeFakeEvaluation(dir: string): void {
     bootstrap: { resamples: 200, seed: 0, sample_fraction: 1, sample_size: total, confidence: 0.95, method: 'percentile', metrics: intervals },
     confusions: [{ true_label: classes[0], pred_label: classes[1], count: 2, rate: 0.4, examples: [`${classes[0]}/x.jpg`] }],
   };
-  fs.writeFileSync(path.join(dir, 'predictions.csv'), toCsv(predictions));
+  fs.writeFileSync(path.join(dir, 'predictions.csv'), csvText(predictions, { numbers: 'full' }));
   fs.writeFileSync(path.join(dir, 'metrics.json'), JSON.stringify(metrics));
-  fs.writeFileSync(path.join(dir, 'confusion.csv'), toCsv([['true\\pred', ...classes], ...classes.map((c, i) => [c, ...(confusion[i] ?? [])])]));
+  fs.writeFileSync(path.join(dir, 'confusion.csv'), confusionCsv(confusion, classes));
 }
 
 /** A finished, evaluated fake run. */
