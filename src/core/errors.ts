@@ -11,14 +11,6 @@ export class TimError extends Error {
   }
 }
 
-/** A command whose implementation has not landed yet; exit code 2 so scripts can tell. */
-export class NotAvailableError extends TimError {
-  constructor(what: string) {
-    super(`${what} is not available yet in this version of Tim`, 2);
-    this.name = 'NotAvailableError';
-  }
-}
-
 export function isTimError(e: unknown): e is TimError {
   return e instanceof TimError;
 }
