@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../core/imagenet';
 
 /**
  * The training configuration. Every key is snake_case as written in the YAML files; objects
@@ -38,15 +39,15 @@ export const dataSchema = z.strictObject({
 const positiveTriple = z.tuple([z.number().gt(0), z.number().gt(0), z.number().gt(0)]);
 
 export const normalizeSchema = z.strictObject({
-  mean: triple.default([0.485, 0.456, 0.406]),
-  std: positiveTriple.default([0.229, 0.224, 0.225]),
+  mean: triple.default(IMAGENET_MEAN),
+  std: positiveTriple.default(IMAGENET_STD),
 });
 
 export const augmentSchema = z.strictObject({
   hflip: z.number().min(0).max(1).default(0.5),
   rotate_degrees: z.number().min(0).max(180).default(10),
   color_jitter: triple.default([0.1, 0.1, 0.1]),
-  normalize: normalizeSchema.default({ mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }),
+  normalize: normalizeSchema.default({ mean: IMAGENET_MEAN, std: IMAGENET_STD }),
 });
 
 export const modelSchema = z.strictObject({
@@ -117,7 +118,7 @@ export const configSchema = z.strictObject({
     hflip: 0.5,
     rotate_degrees: 10,
     color_jitter: [0.1, 0.1, 0.1],
-    normalize: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+    normalize: { mean: IMAGENET_MEAN, std: IMAGENET_STD },
   }),
   model: modelSchema,
   train: trainSchema.default(trainSchema.parse({})),

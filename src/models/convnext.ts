@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { activation, add, apply, imageInput, conv, layerNorm, linear, SeedStream, type Initializer, type Sym } from './blocks';
 import { featuresGroupOfLayer } from './efficientnet';
 import { LayerScale, StochasticDepth } from './layers';
-import { IMAGENET_MEAN, IMAGENET_STD } from './pretrained-config';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../core/imagenet';
 import type { ArchSpec, BuildOptions, PretrainedConfig } from './types';
 import { splitTfWeightName, TF_PARAM_TO_TORCH } from './weights/keras-tfjs';
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activation, add, apply, imageInput, batchNorm, conv, kaimingFanOut, linear, SeedStream, type Sym } from './blocks';
 import { StochasticDepth } from './layers';
-import { IMAGENET_MEAN, IMAGENET_STD } from './pretrained-config';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../core/imagenet';
 import type { ArchSpec, BuildOptions, LayerGroup, PretrainedConfig } from './types';
 
 /**

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { activation, add, apply, imageInput, batchNorm, conv, kaimingFanOut, linear, SeedStream, torchLinearInit, type Sym } from './blocks';
 import type { ArchSpec, BuildOptions, LayerGroup, PretrainedConfig } from './types';
-import { IMAGENET_MEAN, IMAGENET_STD } from './pretrained-config';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../core/imagenet';
 
 /**
  * ResNet (torchvision v1.5: the stride sits on the 3×3 convolution of a bottleneck).

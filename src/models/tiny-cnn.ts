@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { imageInput, TORCH_BN } from './blocks';
 import { batchNormalization } from './layers';
 import type { ArchSpec, BuildOptions, LayerGroup } from './types';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../core/imagenet';
 
 /**
  * A small CNN for CPU runs, tests and the quick start. Same interface and groups as the
@@ -51,8 +52,8 @@ export const tinyCnn: ArchSpec = {
   headLayerNames: ['classifier'],
   pretrained: {
     inputSize: 64,
-    mean: [0.485, 0.456, 0.406],
-    std: [0.229, 0.224, 0.225],
+    mean: IMAGENET_MEAN,
+    std: IMAGENET_STD,
     firstConv: 'stem.conv',
     classifier: 'classifier',
     numClasses: 31,
