@@ -1,4 +1,4 @@
-import { esc } from '../../experiments/html';
+import { escapeMarkup } from '../../core/markup';
 import type { AccuracyFigure, WebMetadata } from './metadata';
 
 const CSS = `
@@ -37,7 +37,7 @@ export function webPage(meta: WebMetadata, scriptFile: string): string {
   const quantised = t.quantization !== 'none';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Who painted it? (${esc(t.run)})</title><style>${CSS}</style></head>
+<title>Who painted it? (${escapeMarkup(t.run)})</title><style>${CSS}</style></head>
 <body data-state="loading">
 <header><h1>Who painted it?</h1><p>Drop a painting: the model names the three most likely artists and shows where it looked (Grad-CAM). Everything runs in this page; no picture leaves it.</p></header>
 <main>
@@ -45,20 +45,20 @@ export function webPage(meta: WebMetadata, scriptFile: string): string {
 <div id="drop"><strong>Drop an image here</strong><br><button type="button" id="choose">Choose a file</button><input type="file" id="file" accept="image/*" hidden></div>
 <p id="status" class="busy">Loading the model…</p>
 <div class="facts">
-<div>Model: ${esc(t.arch)}, run ${esc(t.run)}, ${meta.labels.length} artists, ${meta.imageSize} px (${esc(t.preprocessing.resize)})</div>
-<div>Held-out accuracy: <span id="accuracy">${esc(figure(t.heldOut?.float))}</span></div>
-${quantised ? `<div>With these ${esc(t.quantization)} weights: <span id="accuracy-exported">${esc(figure(t.heldOut?.exported))}</span></div>` : ''}
+<div>Model: ${escapeMarkup(t.arch)}, run ${escapeMarkup(t.run)}, ${meta.labels.length} artists, ${meta.imageSize} px (${escapeMarkup(t.preprocessing.resize)})</div>
+<div>Held-out accuracy: <span id="accuracy">${escapeMarkup(figure(t.heldOut?.float))}</span></div>
+${quantised ? `<div>With these ${escapeMarkup(t.quantization)} weights: <span id="accuracy-exported">${escapeMarkup(figure(t.heldOut?.exported))}</span></div>` : ''}
 <div>Computed with TensorFlow.js on <span id="backend">…</span></div>
 </div>
 </section>
 <section class="card" id="result" hidden>
 <h2>Most likely</h2><ol id="top3"></ol>
 <div class="pictures"><figure><canvas id="original"></canvas><figcaption>as the model sees it</figcaption></figure>
-<figure><canvas id="overlay"></canvas><figcaption>Grad-CAM (${esc(t.camTargetLayer)})</figcaption></figure></div>
+<figure><canvas id="overlay"></canvas><figcaption>Grad-CAM (${escapeMarkup(t.camTargetLayer)})</figcaption></figure></div>
 <p class="note" id="resample-note" hidden>This picture is not ${meta.imageSize}×${meta.imageSize}: the browser resized it (its own smoothing filter), where Tim resizes bicubically, so the probabilities may differ from <code>tim predict</code> by a few points.</p>
 <pre id="probabilities" hidden></pre>
 </section>
 </main>
-<script src="${esc(scriptFile)}"></script>
+<script src="${escapeMarkup(scriptFile)}"></script>
 </body></html>`;
 }
