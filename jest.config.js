@@ -1,5 +1,6 @@
 /**
- * Suites: `unit` (npm test; Node only, kept under 10 minutes on 2 cores, may not start Python),
+ * Suites: `unit` (npm test; Node only, kept under 10 minutes on 2 cores, may not start Python;
+ * `unit-nosimd`, also run by npm test, repeats the kernel tests with TIM_WASM_SIMD=0),
  * `heavy` (full-size models and reference parity; Node and Debian's torch), `browser`
  * (Chromium), `webgpu` (tfjs's WebGPU backend through Dawn on any Vulkan driver; SwiftShader in
  * CI), `refs` (regenerates every golden with Debian's Python packages and compares) and `slurm`
@@ -21,6 +22,19 @@ module.exports = {
       displayName: 'unit',
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
       setupFiles: [...common.setupFiles, '<rootDir>/test/support/no-python.ts'],
+    },
+    // The wasm and fused-kernel tests again, on the JavaScript loops the SIMD kernels replace.
+    {
+      ...common,
+      displayName: 'unit-nosimd',
+      testMatch: [
+        '<rootDir>/test/nosimd/**/*.test.ts',
+        '<rootDir>/test/unit/runtime/wasm-gradients.test.ts',
+        '<rootDir>/test/unit/train/fused-adam.test.ts',
+        '<rootDir>/test/unit/models/batch-norm.test.ts',
+        '<rootDir>/test/unit/models/layer-norm.test.ts',
+      ],
+      setupFiles: [...common.setupFiles, '<rootDir>/test/support/no-python.ts', '<rootDir>/test/support/no-simd.ts'],
     },
     { ...common, displayName: 'heavy', testMatch: ['<rootDir>/test/heavy/**/*.test.ts'] },
     { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
