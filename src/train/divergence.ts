@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
+import type { HistoryRecord } from './types';
 import type { PerGroup } from './types';
 
 /**
@@ -40,4 +41,29 @@ export async function checkWeights(variables: readonly tf.Variable[], at: { epoc
   bad.dispose();
   if (count === 0) return;
   throw new DivergedError(`training diverged: ${count} weight(s) are NaN or infinite after epoch ${at.epoch} (learning rates ${rates(at.lr)}); stopped, ${keptCheckpoint(at.lastGoodEpoch)}. Lower train.lr_groups`);
+}
+
+/**
+ * A loss that stays finite but climbs means the learning rates are too high long before
+ * anything becomes NaN. The yardstick is ln(K), the loss of a uniform guess over K classes: an
+ * epoch worse than that, and at least twice the best epoch so far (or three times ln(K) in the
+ * first epoch), has learnt less than nothing and is worth a word.
+ */
+export function lossRiseWarning(history: readonly Pick<HistoryRecord, 'epoch' | 'train_loss' | 'lr'>[], numClasses: number): string | undefined {
+  const current = history[history.length - 1];
+  if (!current || !Number.isFinite(current.train_loss) || numClasses < 2) return undefined;
+  const uniform = Math.log(numClasses);
+  if (current.train_loss <= uniform) return undefined;
+  const earlier = history.slice(0, -1).filter((h) => Number.isFinite(h.train_loss));
+  const best = earlier.reduce<(typeof earlier)[number] | undefined>((b, h) => (b === undefined || h.train_loss < b.train_loss ? h : b), undefined);
+  const lower = `the learning rates (${rates(current.lr)}) may be too high; lower train.lr_groups`;
+  if (best === undefined) {
+    if (current.train_loss <= 3 * uniform) return undefined;
+    return `the training loss of epoch ${current.epoch} is ${current.train_loss.toFixed(4)}, over three times a uniform guess's ${uniform.toFixed(4)} (ln ${numClasses}): ${lower}`;
+  }
+  if (current.train_loss <= 2 * best.train_loss) return undefined;
+  return (
+    `the training loss rose from ${best.train_loss.toFixed(4)} (epoch ${best.epoch}) to ${current.train_loss.toFixed(4)} (epoch ${current.epoch}), ` +
+    `worse than a uniform guess's ${uniform.toFixed(4)} (ln ${numClasses}): ${lower}`
+  );
 }

@@ -2,13 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import type { TrainConfig } from '../config/schema';
 import { TimError } from '../core/errors';
+import { log } from '../core/log';
 import { writeFileAtomic } from '../io/atomic';
 import type { RunFolder } from '../io/run-folder';
 import { GROUP_NAMES } from '../models/types';
 import type { TimModel } from '../models/types';
 import { loadWeightsInto, type LoopState, type ModelWriter, readCheckpointTensors, readLoopState, saveModelFolder, writeCheckpoint } from './checkpoint';
 import type { GroupVariables } from './groups';
-import { checkStepLoss, checkWeights } from './divergence';
+import { checkStepLoss, checkWeights, lossRiseWarning } from './divergence';
 import { GroupOptimizers } from './optimizers';
 import { Progress } from './progress';
 import { initialEarlyStopping, initialPlateau, scheduleFactor, updateEarlyStopping, updatePlateau } from './schedule';
@@ -290,6 +291,8 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
       record.num_tensors = tf.memory().numTensors;
       run.appendJsonLine('history', record);
       history.push(record);
+      const rise = lossRiseWarning(history, o.numClasses);
+      if (rise) log.warn(rise);
 
       const es = updateEarlyStopping(state.early_stopping, cfg.early_stopping, epoch, val[monitor]);
       if (es.improved) await write(o.tm, run.file('best'), { 'epoch.json': `${JSON.stringify({ epoch, [monitor]: val[monitor] })}\n` });

@@ -223,4 +223,28 @@ describe('divergence', () => {
       cleanup();
     }
   });
+  it('a finite loss that climbs past a uniform guess is reported with the learning rates to lower', async () => {
+    const { dir, cleanup } = tmpDir();
+    const before = tf.memory().numTensors;
+    const warnings: string[] = [];
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      warnings.push(String(chunk));
+      return true;
+    });
+    try {
+      // Adam moves every weight by about the learning rate per step: 5 throws the logits far out.
+      const cfg = testConfig({ epochs: 2, batch_size: 8, lr_groups: { early: 5, middle: 5, head: 5 } });
+      const tm = tinyModel(CLASSES, SIZE);
+      const run = createRunFolder(dir);
+      await fit(options(tm, cfg.train, run));
+      const losses = run.readJsonLines<HistoryRecord>('history').map((h) => h.train_loss);
+      expect(losses.every(Number.isFinite)).toBe(true);
+      expect(warnings.join('')).toMatch(/warning: the training loss (of epoch 1 is|rose from) .*\(ln 3\): the learning rates \(early 5, middle 5, head 5\) may be too high; lower train\.lr_groups/);
+      tm.model.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      write.mockRestore();
+      cleanup();
+    }
+  });
 });
