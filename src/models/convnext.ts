@@ -138,6 +138,12 @@ export function convnextSpec(name: string, cfg: ConvNeXtConfig): ArchSpec {
     pretrained: CONVNEXT_PRETRAINED,
     timmToTorchvision: convnextFromTimm,
     kerasToTorchvision: convnextFromKeras,
+    weights: {
+      looksLike: `a ConvNeXt (${name})`,
+      // torchvision's names, timm's, or Keras's (which Tim converts).
+      recognisesWeights: (names) =>
+        /^features\.\d+\.\d+\.layer_scale$/m.test(names) || /^stages\.\d+\.blocks\.\d+\.gamma$/m.test(names) || /_stage_\d+_block_\d+_depthwise_conv\//m.test(names),
+    },
   };
 }
 

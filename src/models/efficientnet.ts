@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { activation, add, apply, imageInput, batchNorm, conv, kaimingFanOut, linear, SeedStream, type Sym } from './blocks';
 import { StochasticDepth } from './layers';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../core/imagenet';
-import type { ArchSpec, BuildOptions, LayerGroup, PretrainedConfig } from './types';
+import type { ArchSpec, BuildOptions, LayerGroup, PretrainedConfig, WeightFamily } from './types';
 
 /**
  * EfficientNet (v1) as torchvision builds it: MBConv blocks with squeeze-and-excitation, SiLU,
@@ -157,6 +157,12 @@ const EFFICIENTNET_PRETRAINED: PretrainedConfig = {
   numClasses: 1000,
 };
 
+/** Keras's EfficientNetB0 pads and normalises as TensorFlow does, so its weights do not carry over. */
+const KERAS_EFFICIENTNET_B0: WeightFamily = {
+  looksLike: "Keras's EfficientNetB0 (TensorFlow 'same' padding and BatchNorm eps 1e-3, unlike torchvision's; use torchvision or timm weights)",
+  recognisesWeights: (names) => /^(.*\/)?stem_conv[./](kernel|weight)$/m.test(names) && /block1a_dwconv/.test(names),
+};
+
 export function efficientnetSpec(name: string, cfg: EfficientNetConfig): ArchSpec {
   return {
     name,
@@ -166,6 +172,12 @@ export function efficientnetSpec(name: string, cfg: EfficientNetConfig): ArchSpe
     headLayerNames: ['classifier.1'],
     pretrained: EFFICIENTNET_PRETRAINED,
     timmToTorchvision: efficientnetFromTimm(cfg),
+    weights: {
+      looksLike: `an EfficientNet (${name})`,
+      // torchvision's names, or timm's.
+      recognisesWeights: (names) => /^features\.\d+\.\d+\.block\.\d+\.\d+\.weight$/m.test(names) || /^conv_stem\.weight$/m.test(names),
+    },
+    foreignWeights: [KERAS_EFFICIENTNET_B0],
   };
 }
 

@@ -13,7 +13,7 @@ export function registerArch(spec: ArchSpec): void {
   REGISTRY.set(spec.name, spec);
 }
 
-for (const spec of [tinyCnn, resnet50, efficientnetB0, convnextTiny]) registerArch(spec);
+for (const spec of [resnet50, efficientnetB0, convnextTiny, tinyCnn]) registerArch(spec);
 
 export function archNames(): string[] {
   return [...REGISTRY.keys()].sort();
@@ -23,6 +23,17 @@ export function getArchSpec(arch: string): ArchSpec {
   const spec = REGISTRY.get(arch);
   if (!spec) throw new TimError(unknownNameMessage('architecture', arch, archNames()));
   return spec;
+}
+
+/**
+ * What a set of weight names looks like, for the wrong-architecture message: one of the
+ * registered architectures' own files first, then the look-alikes that cannot carry over.
+ */
+export function guessWeightFamily(keys: Iterable<string>): string | undefined {
+  const names = [...keys].join('\n');
+  const specs = [...REGISTRY.values()];
+  const families = [...specs.map((s) => s.weights), ...specs.flatMap((s) => s.foreignWeights ?? [])];
+  return families.find((f) => f.recognisesWeights(names))?.looksLike;
 }
 
 /** Builds a freshly initialised model of a registered architecture. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { activation, add, apply, imageInput, batchNorm, conv, kaimingFanOut, linear, SeedStream, torchLinearInit, type Sym } from './blocks';
-import type { ArchSpec, BuildOptions, LayerGroup, PretrainedConfig } from './types';
+import type { ArchSpec, BuildOptions, LayerGroup, PretrainedConfig, WeightFamily } from './types';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../core/imagenet';
 
 /**
@@ -82,6 +82,12 @@ const RESNET_PRETRAINED: PretrainedConfig = {
   numClasses: 1000,
 };
 
+/** Keras's ResNet50 is ResNet v1, so its weights do not fit torchvision's layers. */
+const KERAS_RESNET50: WeightFamily = {
+  looksLike: "Keras's ResNet50 (ResNet v1: the stride sits on the first 1x1 convolution and convolutions have biases, unlike torchvision's)",
+  recognisesWeights: (names) => /^(.*\/)?conv1_conv[./](kernel|weight)$/m.test(names),
+};
+
 export function resnetSpec(name: string, cfg: ResNetConfig): ArchSpec {
   const lastStage = `layer4.${cfg.layers[3] - 1}`;
   return {
@@ -92,6 +98,8 @@ export function resnetSpec(name: string, cfg: ResNetConfig): ArchSpec {
     headLayerNames: ['fc'],
     pretrained: RESNET_PRETRAINED,
     timmToTorchvision: resnetFromTimm,
+    weights: { looksLike: `a ResNet (${name})`, recognisesWeights: (names) => /^layer1\.0\.conv3\.weight$/m.test(names) },
+    foreignWeights: [KERAS_RESNET50],
   };
 }
 

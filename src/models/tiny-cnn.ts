@@ -58,4 +58,5 @@ export const tinyCnn: ArchSpec = {
     classifier: 'classifier',
     numClasses: 31,
   },
+  weights: { looksLike: 'a tiny_cnn', recognisesWeights: (names) => /^stem\.conv\.weight$/m.test(names) },
 };

@@ -60,6 +60,21 @@ export interface ArchSpec {
    * names it does not know.
    */
   kerasToTorchvision?: (weightName: string) => string | null | undefined;
+  /** How this architecture's own weight files are told apart from others', by their names. */
+  weights: WeightFamily;
+  /**
+   * Weight files of a same-named model built another way (a Keras application), recognised so
+   * the message can say why they cannot carry over.
+   */
+  foreignWeights?: readonly WeightFamily[];
+}
+
+/** A kind of weight file, recognised by its tensor names. */
+export interface WeightFamily {
+  /** How a message names it: "it looks like <looksLike>". */
+  looksLike: string;
+  /** Whether these names (one per line) are this family's. */
+  recognisesWeights(names: string): boolean;
 }
 
 /** A built or loaded model together with its architecture's facts. */

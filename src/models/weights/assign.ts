@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../../core/errors';
+import { guessWeightFamily } from '../registry';
 import type { ArchSpec } from '../types';
 import { splitTfWeightName, TF_PARAM_TO_TORCH } from './keras-tfjs';
 import type { WeightFormat } from './read';
@@ -108,21 +109,6 @@ export function toTorchvisionNames(spec: ArchSpec, tensors: StateDict, format: W
   return out;
 }
 
-/** A guess at which family a set of keys belongs to, for the wrong-architecture message. */
-export function guessFamily(keys: Iterable<string>): string | undefined {
-  const all = [...keys].join('\n');
-  if (/^(layer1\.0\.conv3\.weight)$/m.test(all)) return 'a ResNet (resnet50)';
-  if (/^features\.\d+\.\d+\.block\.\d+\.\d+\.weight$/m.test(all) || /^conv_stem\.weight$/m.test(all)) return 'an EfficientNet (efficientnet_b0)';
-  if (/^features\.\d+\.\d+\.layer_scale$/m.test(all) || /^stages\.\d+\.blocks\.\d+\.gamma$/m.test(all) || /_stage_\d+_block_\d+_depthwise_conv\//m.test(all)) return 'a ConvNeXt (convnext_tiny)';
-  if (/^stem\.conv\.weight$/m.test(all)) return 'a tiny_cnn';
-  // Keras applications whose structure is not torchvision's, so their weights cannot carry over.
-  if (/^(.*\/)?conv1_conv[./](kernel|weight)$/m.test(all)) return "Keras's ResNet50 (ResNet v1: the stride sits on the first 1x1 convolution and convolutions have biases, unlike torchvision's)";
-  if (/^(.*\/)?stem_conv[./](kernel|weight)$/m.test(all) && /block1a_dwconv/.test(all)) {
-    return "Keras's EfficientNetB0 (TensorFlow 'same' padding and BatchNorm eps 1e-3, unlike torchvision's; use torchvision or timm weights)";
-  }
-  return undefined;
-}
-
 const ignorable = (k: string): boolean => k.endsWith('num_batches_tracked');
 
 /**
@@ -137,8 +123,8 @@ export function assignStateDict(model: tf.LayersModel, spec: ArchSpec, tensors: 
   const unexpected = provided.filter((k) => !expected.has(k));
   const more = (list: string[]): string => (list.length > 1 ? ` (and ${list.length - 1} more)` : '');
   if (missing.length > 0 || unexpected.length > 0) {
-    const guess = guessFamily(tensors.keys());
-    const ours = guessFamily(expected);
+    const guess = guessWeightFamily(tensors.keys());
+    const ours = guessWeightFamily(expected);
     if (guess !== undefined && guess !== ours && missing.length > expected.size / 2) {
       throw new TimError(`${file}: not ${spec.name} weights; it looks like ${guess} (${missing.length} of ${expected.size} keys missing, e.g. '${missing[0] ?? ''}')`);
     }

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
 import { readModelArtifacts } from '../../io/model-io';
 import '../layers';
-import { guessFamily } from './assign';
+import { guessWeightFamily } from '../registry';
 import { readWeightFile, tfjsJsonOf, type WeightFormat } from './read';
 import { numel } from './tensor';
 
@@ -43,7 +43,7 @@ export function describeWeightFile(file: string): WeightFileInfo {
     tensors: [...tensors].map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape })),
     totalElements: [...tensors.values()].reduce((n, t) => n + numel(t.shape), 0),
   };
-  const guess = guessFamily(tensors.keys());
+  const guess = guessWeightFamily(tensors.keys());
   if (guess !== undefined) info.looksLike = guess;
   const json = tfjsJsonOf(file);
   if (json !== undefined) {
