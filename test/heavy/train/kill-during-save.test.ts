@@ -8,6 +8,7 @@ import { readLoopState } from '../../../src/train/checkpoint';
 import { train } from '../../../src/train/run';
 import type { HistoryRecord } from '../../../src/train/types';
 import { tmpDir } from '../../support/tmp';
+import { folderSnapshot } from '../../support/folder-snapshot';
 
 /**
  * Kills a real process with SIGKILL at each rename(2) of a save in turn (Debian's strace:
@@ -29,19 +30,6 @@ function countRenames(args: string[], logFile: string): number {
   const r = traced(args, undefined, logFile);
   expect(r.status).toBe(0);
   return fs.readFileSync(logFile, 'utf8').split('\n').filter((l) => /\brename(at2?)?\(.*= 0$/.test(l)).length;
-}
-
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (rel: string): void => {
-    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const r = path.join(rel, e.name);
-      if (e.isDirectory()) walk(r);
-      else out[r] = fs.readFileSync(path.join(dir, r)).toString('base64');
-    }
-  };
-  walk('');
-  return out;
 }
 
 const hidden = (dir: string): string[] => fs.readdirSync(dir).filter((n) => n.startsWith('.'));
@@ -78,7 +66,7 @@ describe('a save killed at any instant leaves a complete checkpoint', () => {
     const run = path.join(work.dir, 'runs', 'kill');
     const args = (out: string): string[] => ['bin/tim.js', 'train', '--config', configFile, '--out', out, '--force', '--quiet'];
     expect(spawnSync(process.execPath, ['bin/tim.js', 'train', '--config', configFile, '--out', pristine, '--quiet'], { cwd: ROOT }).status).toBe(0);
-    const old = snapshot(pristine);
+    const old = folderSnapshot(pristine);
     fs.cpSync(pristine, run, { recursive: true });
     const total = countRenames(args(run), path.join(work.dir, 'renames.log'));
     fs.rmSync(run, { recursive: true });
@@ -95,7 +83,7 @@ describe('a save killed at any instant leaves a complete checkpoint', () => {
 
       const folder = openRunFolder(run);
       expect({ n, leftovers: [...hidden(path.dirname(run)), ...hidden(run)] }).toEqual({ n, leftovers: [] });
-      if (JSON.stringify(snapshot(run)) === JSON.stringify(old)) {
+      if (JSON.stringify(folderSnapshot(run)) === JSON.stringify(old)) {
         outcomes.add('old run kept');
         continue;
       }
@@ -121,22 +109,22 @@ describe('a save killed at any instant leaves a complete checkpoint', () => {
     fs.mkdirSync(run, { recursive: true });
     fs.copyFileSync(configFile, path.join(run, 'config.yaml'));
     expect(spawnSync(process.execPath, [...script, '1'], { cwd: ROOT }).status).toBe(0);
-    const first = snapshot(best);
+    const first = folderSnapshot(best);
     fs.cpSync(best, path.join(work.dir, 'best-first'), { recursive: true });
     const total = countRenames([...script, '2'], path.join(work.dir, 'best.log'));
     expect(total).toBe(3);
-    const second = snapshot(best);
+    const second = folderSnapshot(best);
     expect(second).not.toEqual(first);
     const seen: string[] = [];
     for (let n = 1; n <= total; n++) {
       fs.rmSync(best, { recursive: true });
       fs.cpSync(path.join(work.dir, 'best-first'), best, { recursive: true });
-      expect(snapshot(best)).toEqual(first);
+      expect(folderSnapshot(best)).toEqual(first);
       const r = traced([...script, '2'], n);
       expect({ n, signal: r.signal }).toEqual({ n, signal: 'SIGKILL' });
       openRunFolder(run);
       expect({ n, leftovers: hidden(run) }).toEqual({ n, leftovers: [] });
-      const now = JSON.stringify(snapshot(best));
+      const now = JSON.stringify(folderSnapshot(best));
       seen.push(now === JSON.stringify(first) ? 'old' : now === JSON.stringify(second) ? 'new' : 'broken');
       (await loadTimModel(best)).model.dispose();
     }

@@ -11,6 +11,7 @@ import { acquireRunLock, lockFileOf } from '../../../src/io/run-lock';
 import { scratchRatesWarning, train } from '../../../src/train/run';
 import type { HistoryRecord } from '../../../src/train/types';
 import { tmpDir } from '../../support/tmp';
+import { folderSnapshot } from '../../support/folder-snapshot';
 
 jest.setTimeout(180_000);
 
@@ -38,20 +39,6 @@ function raw(root: string, over: Record<string, unknown> = {}): Record<string, u
 
 const config = (root: string, over: Record<string, unknown> = {}): TimConfig => parseConfig(raw(root, over));
 
-/** Every file under a folder with its bytes, to show nothing in it changed. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (rel: string): void => {
-    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const r = path.join(rel, e.name);
-      if (e.isDirectory()) walk(r);
-      else out[r] = fs.readFileSync(path.join(dir, r)).toString('base64');
-    }
-  };
-  walk('');
-  return out;
-}
-
 describe('train(): nothing a user has is lost', () => {
   const work = tmpDir();
   const root = path.join(work.dir, 'images');
@@ -60,7 +47,7 @@ describe('train(): nothing a user has is lost', () => {
   beforeAll(async () => {
     await writeImages(root);
     await train(config(root), { out, liveProgress: false });
-    original = snapshot(out);
+    original = folderSnapshot(out);
   });
   afterAll(() => work.cleanup());
 
@@ -74,14 +61,14 @@ describe('train(): nothing a user has is lost', () => {
     ['an unavailable backend', { runtime: { backend: 'gpu' } }, {}, /backend 'gpu' is unavailable/],
   ])('--force with %s fails and leaves the old run as it was', async (_what, over, _opts, message) => {
     await expect(train(config(root, over), { out, force: true, liveProgress: false })).rejects.toThrow(message);
-    expect(snapshot(out)).toEqual(original);
+    expect(folderSnapshot(out)).toEqual(original);
     expect(siblings()).toEqual([]);
   });
 
   it('--force that fails in the first epoch, before any checkpoint, leaves the old run as it was', async () => {
     const failing = { evaluate: (): never => { throw new Error('validation failed'); } };
     await expect(train(config(root), { out, force: true, liveProgress: false, ...failing })).rejects.toThrow(/validation failed/);
-    expect(snapshot(out)).toEqual(original);
+    expect(folderSnapshot(out)).toEqual(original);
     expect(siblings()).toEqual([]);
   });
 
@@ -110,7 +97,7 @@ describe('train(): nothing a user has is lost', () => {
     } finally {
       held.release();
     }
-    expect(snapshot(out)).toEqual(original);
+    expect(folderSnapshot(out)).toEqual(original);
 
     // Two trainings at once on one folder: exactly one runs.
     const both = await Promise.allSettled([
@@ -127,7 +114,7 @@ describe('train(): nothing a user has is lost', () => {
     fs.writeFileSync(lockFileOf(out), JSON.stringify({ pid: Number(dead.stdout), hostname: os.hostname(), started: new Date().toISOString() }));
     await train(config(root), { out, force: true, liveProgress: false });
     expect(fs.existsSync(lockFileOf(out))).toBe(false);
-    original = snapshot(out);
+    original = folderSnapshot(out);
   });
 });
 
