@@ -84,8 +84,41 @@ export function memoryModel(arch: string, imageSize: number, backend: string): M
 
 /** What a backend can hold; the wasm heap's cap when not given. */
 export interface MemoryLimits {
-  memoryBytes: number;
+  /** All the memory a step may use; the wasm heap's cap when left out on wasm. */
+  memoryBytes?: number;
+  /**
+   * The largest single tensor the device can hold: on WebGPU the smaller of the device's
+   * `maxBufferSize` and `maxStorageBufferBindingSize` (every tensor is one storage buffer).
+   */
+  maxBufferBytes?: number;
+  /** Bytes of the largest tensor one image makes in a training step (see `largestActivationBytes`). */
+  largestTensorPerImageBytes?: number;
 }
+
+/** The WebGPU device limits that bound a single tensor, as `MemoryLimits`. */
+export function bufferLimitsOf(deviceLimits: Record<string, number>, largestTensorPerImageBytes: number): MemoryLimits {
+  const sizes = [deviceLimits.maxBufferSize, deviceLimits.maxStorageBufferBindingSize].filter((v): v is number => typeof v === 'number' && v > 0);
+  return sizes.length > 0 ? { maxBufferBytes: Math.min(...sizes), largestTensorPerImageBytes } : {};
+}
+
+/**
+ * Bytes per image of the largest layer output of a model: the activations (and their
+ * gradients, of the same shape) are the largest tensors of a training step.
+ */
+export function largestActivationBytes(model: tf.LayersModel): number {
+  const sizeOf = (shape: (number | null)[]): number => shape.slice(1).reduce<number>((n, d) => n * (d ?? 1), 1);
+  const shapes = model.layers.flatMap((l) => {
+    const out = l.outputShape as (number | null)[] | (number | null)[][];
+    return Array.isArray(out[0]) ? (out as (number | null)[][]) : [out as (number | null)[]];
+  });
+  return Math.max(...shapes.map(sizeOf), ...model.inputs.map((i) => sizeOf(i.shape))) * 4;
+}
+
+/**
+ * Share of the device's largest buffer one activation may fill: a kernel's scratch (a pooling
+ * argmax, a transposed copy) can be a little larger than the layer output it works on.
+ */
+const BUFFER_SHARE = 0.5;
 
 export interface MemoryPlan {
   /** The largest micro-batch the plan expects to fit. */
@@ -97,26 +130,44 @@ export interface MemoryPlan {
 }
 
 function limitOf(backend: string, limits?: MemoryLimits): number | undefined {
-  if (limits) return limits.memoryBytes;
+  if (limits?.memoryBytes !== undefined) return limits.memoryBytes;
   return backend === 'wasm' ? WASM_HEAP_LIMIT_BYTES : undefined;
+}
+
+/** The micro-batch whose largest tensor fits the device's largest buffer; undefined without both figures. */
+function bufferPlan(limits?: MemoryLimits): MemoryPlan | undefined {
+  const max = limits?.maxBufferBytes;
+  const perImage = limits?.largestTensorPerImageBytes;
+  if (max === undefined || perImage === undefined || !(perImage > 0)) return undefined;
+  const budget = max * BUFFER_SHARE;
+  const microBatch = Math.max(1, Math.floor(budget / perImage));
+  return {
+    microBatch,
+    predictedMb: Math.round((microBatch * perImage) / MB),
+    budgetMb: Math.round(budget / MB),
+    basis: `largest tensor ${Math.round(perImage / 1024)} KiB per image against the device's largest buffer of ${Math.round(max / MB)} MB`,
+  };
 }
 
 /**
  * The largest micro-batch whose training step fits the backend's memory, for gradient
  * accumulation when `train.micro_batch` is left out; undefined (no splitting) for a backend
- * without a known limit or an architecture without measurements there.
+ * without a known limit or an architecture without measurements there. With a device's
+ * largest buffer (WebGPU), no tensor of the step may exceed it either.
  */
 export function plan(arch: string, imageSize: number, backend: string, limits?: MemoryLimits): MemoryPlan | undefined {
+  const byBuffer = bufferPlan(limits);
   const limit = limitOf(backend, limits);
   const model = memoryModel(arch, imageSize, backend);
-  if (limit === undefined || !model) return undefined;
+  if (limit === undefined || !model) return byBuffer;
   const budgetMb = (limit / MB) * PLAN_SHARE;
   let micro = Math.max(1, Math.floor((budgetMb - model.baseMb) / model.perImageMb));
   // Never past what was seen to run at this size, nor up to what was seen to fail.
   if (model.fitted.length > 0) micro = Math.min(micro, Math.max(...model.fitted));
   const firstFailure = Math.min(...model.failed);
   if (micro >= firstFailure) micro = Math.max(1, firstFailure - 1);
-  return { microBatch: micro, predictedMb: Math.round(model.baseMb + micro * model.perImageMb), budgetMb: Math.round(budgetMb), basis: model.basis };
+  const byMemory = { microBatch: micro, predictedMb: Math.round(model.baseMb + micro * model.perImageMb), budgetMb: Math.round(budgetMb), basis: model.basis };
+  return byBuffer && byBuffer.microBatch < byMemory.microBatch ? byBuffer : byMemory;
 }
 
 /**

@@ -15,7 +15,8 @@ import { createModel, getArchSpec, groupVariables, loadPretrained, loadTimModel,
 import { checkPretrained, resolvePretrained } from '../models/weights/fetch';
 import { type BackendSelection, selectBackend } from '../runtime/backend';
 import { registerFastCpuTrainingKernels } from '../runtime/tim-kernels';
-import { OutOfMemoryError, outOfMemoryMessage, plan, rethrowIfOutOfMemory } from '../runtime/memory';
+import { bufferLimitsOf, largestActivationBytes, type MemoryLimits, OutOfMemoryError, outOfMemoryMessage, plan, rethrowIfOutOfMemory } from '../runtime/memory';
+import { webGpuLimits } from '../runtime/webgpu/backend';
 import { type ModelWriter, readLoopState, saveModelFolder } from './checkpoint';
 import { groupNamesWithVariables, trainedGroups } from './groups';
 import { fit, type FitOptions } from './loop';
@@ -176,6 +177,12 @@ interface TrainModelOptions extends TrainOptions {
   run: () => RunFolder;
 }
 
+/** On webgpu, the buffer sizes the device was given, against the model's largest activation. */
+function deviceLimitsOf(backend: BackendSelection, tm: TimModel): MemoryLimits | undefined {
+  const limits = backend.backend === 'webgpu' ? webGpuLimits() : undefined;
+  return limits ? bufferLimitsOf(limits, largestActivationBytes(tm.model)) : undefined;
+}
+
 async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, backend: BackendSelection, opts: TrainModelOptions): Promise<TrainSummary> {
   const t0 = opts.t0;
   const numClasses = split.classes.length;
@@ -185,7 +192,7 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
   const trained = groupNamesWithVariables(groups);
   if (trained.length === 0) throw new TimError('train.lr_groups: nothing to train: every group with variables has learning rate 0');
   // Gradient accumulation: as configured, else what fits the backend's memory, else the whole batch.
-  const microBatch = Math.min(t.micro_batch ?? plan(cfg.model.arch, cfg.data.image_size, backend.backend)?.microBatch ?? t.batch_size, t.batch_size);
+  const microBatch = Math.min(t.micro_batch ?? plan(cfg.model.arch, cfg.data.image_size, backend.backend, deviceLimitsOf(backend, tm))?.microBatch ?? t.batch_size, t.batch_size);
   const classWeights = t.class_weights === 'balanced' ? balancedClassWeights(split.train.map((it) => it.label), numClasses) : undefined;
 
   const spec = preprocessSpecOf(cfg);

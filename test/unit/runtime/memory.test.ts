@@ -1,6 +1,10 @@
+import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../../../src/core/errors';
 import {
+  bufferLimitsOf,
   isOutOfMemory,
+  largestActivationBytes,
+  type MemoryPlan,
   memoryModel,
   OutOfMemoryError,
   outOfMemoryMessage,
@@ -68,5 +72,50 @@ describe('memory planning', () => {
     const other = new Error('unrelated');
     expect(() => rethrowIfOutOfMemory(other)).toThrow(other);
     expect(new OutOfMemoryError('x')).toBeInstanceOf(TimError);
+  });
+});
+
+describe('plan on a device with a largest buffer (WebGPU limits)', () => {
+  const MiB = 2 ** 20;
+
+  it('keeps the largest tensor of a micro-batch within the smaller of maxBufferSize and maxStorageBufferBindingSize', () => {
+    const perImage = 3 * MiB;
+    const limits = bufferLimitsOf({ maxBufferSize: 256 * MiB, maxStorageBufferBindingSize: 128 * MiB, maxComputeWorkgroupSizeX: 256 }, perImage);
+    expect(limits.maxBufferBytes).toBe(128 * MiB);
+    const p = plan('resnet50', 224, 'webgpu', limits) as MemoryPlan;
+    expect(p.microBatch).toBeGreaterThanOrEqual(1);
+    expect(p.microBatch * perImage).toBeLessThanOrEqual(128 * MiB);
+    // One image more would not leave the scratch headroom the plan keeps.
+    expect((p.microBatch + 1) * perImage).toBeGreaterThan(128 * MiB * 0.5);
+    expect(p.basis).toMatch(/largest buffer/);
+  });
+
+  it('allows a whole batch of 32 at 224 px on a GPU with ordinary limits', () => {
+    const perImage = 256 * 56 * 56 * 4;
+    const p = plan('resnet50', 224, 'webgpu', bufferLimitsOf({ maxBufferSize: 4 * 2 ** 30, maxStorageBufferBindingSize: 2 * 2 ** 30 }, perImage)) as MemoryPlan;
+    expect(p.microBatch).toBeGreaterThanOrEqual(32);
+  });
+
+  it('gives one image when a single image exceeds the budget, and takes the stricter of heap and buffer on wasm', () => {
+    expect(plan('resnet50', 224, 'webgpu', bufferLimitsOf({ maxBufferSize: MiB }, 8 * MiB))?.microBatch).toBe(1);
+    const heapOnly = plan('efficientnet_b0', 224, 'wasm') as MemoryPlan;
+    const tight = plan('efficientnet_b0', 224, 'wasm', { maxBufferBytes: 4 * MiB, largestTensorPerImageBytes: MiB }) as MemoryPlan;
+    expect(tight.microBatch).toBe(Math.min(2, heapOnly.microBatch));
+  });
+
+  it('plans nothing on a device without buffer limits', () => {
+    expect(bufferLimitsOf({}, MiB)).toEqual({});
+    expect(plan('resnet50', 224, 'webgpu', bufferLimitsOf({}, MiB))).toBeUndefined();
+  });
+});
+
+describe('largestActivationBytes', () => {
+  it('is the largest layer output per image, in float32 bytes', () => {
+    const input = tf.input({ shape: [8, 8, 3] });
+    const wide = tf.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same' }).apply(input) as tf.SymbolicTensor;
+    const narrow = tf.layers.conv2d({ filters: 2, kernelSize: 3, strides: 2, padding: 'same' }).apply(wide) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: narrow });
+    expect(largestActivationBytes(model)).toBe(8 * 8 * 16 * 4);
+    model.dispose();
   });
 });
