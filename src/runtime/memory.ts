@@ -108,8 +108,8 @@ export function bufferLimitsOf(deviceLimits: Record<string, number>, largestTens
 export function largestActivationBytes(model: tf.LayersModel): number {
   const sizeOf = (shape: (number | null)[]): number => shape.slice(1).reduce<number>((n, d) => n * (d ?? 1), 1);
   const shapes = model.layers.flatMap((l) => {
-    const out = l.outputShape as (number | null)[] | (number | null)[][];
-    return Array.isArray(out[0]) ? (out as (number | null)[][]) : [out as (number | null)[]];
+    const out = l.outputShape;
+    return Array.isArray(out[0]) ? (out) : [out as (number | null)[]];
   });
   return Math.max(...shapes.map(sizeOf), ...model.inputs.map((i) => sizeOf(i.shape))) * 4;
 }
