@@ -101,15 +101,17 @@ export function bufferLimitsOf(deviceLimits: Record<string, number>, largestTens
   return sizes.length > 0 ? { maxBufferBytes: Math.min(...sizes), largestTensorPerImageBytes } : {};
 }
 
+const isShapeList = (s: tf.Shape | tf.Shape[]): s is tf.Shape[] => Array.isArray(s[0]);
+
 /**
  * Bytes per image of the largest layer output of a model: the activations (and their
  * gradients, of the same shape) are the largest tensors of a training step.
  */
 export function largestActivationBytes(model: tf.LayersModel): number {
   const sizeOf = (shape: (number | null)[]): number => shape.slice(1).reduce<number>((n, d) => n * (d ?? 1), 1);
-  const shapes = model.layers.flatMap((l) => {
+  const shapes = model.layers.flatMap((l): (number | null)[][] => {
     const out = l.outputShape;
-    return Array.isArray(out[0]) ? (out) : [out as (number | null)[]];
+    return isShapeList(out) ? out : [out];
   });
   return Math.max(...shapes.map(sizeOf), ...model.inputs.map((i) => sizeOf(i.shape))) * 4;
 }
