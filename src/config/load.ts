@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import YAML from 'yaml';
-import { z } from 'zod';
 import { oneLine, TimError } from '../core/errors';
 import { nearest } from '../core/suggest';
+import { describeIssue } from '../core/zod-issue';
 import { configSchema, type TimConfig } from './schema';
 
 /** Where bare config names (`convnext_tiny.yaml`, `convnext_tiny`) are looked up. */
@@ -81,55 +81,12 @@ export function applyOverride(raw: Record<string, unknown>, assignment: string):
   }
 }
 
-/** The object schema found at a dotted path, to list the keys valid there. */
-function shapeAt(schema: z.ZodType, keys: readonly PropertyKey[]): Record<string, z.ZodType> | undefined {
-  let s: z.ZodType = schema;
-  for (const k of [...keys, undefined]) {
-    for (;;) {
-      if (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
-      else break;
-    }
-    if (!(s instanceof z.ZodObject)) return undefined;
-    if (k === undefined) return s.shape;
-    const child = (s.shape as Record<string, z.ZodType>)[String(k)];
-    if (!child) return undefined;
-    s = child;
-  }
-  return undefined;
-}
-
-function describeIssue(issue: z.core.$ZodIssue, source: string): string {
-  const where = issue.path.map(String).join('.');
-  if (issue.code === 'unrecognized_keys') {
-    const valid = Object.keys(shapeAt(configSchema, issue.path) ?? {});
-    const key = issue.keys[0] ?? '';
-    const full = where ? `${where}.${key}` : key;
-    const near = nearest(key, valid);
-    return `${source}: unknown key '${full}'` + (near ? `; did you mean '${where ? `${where}.` : ''}${near}'?` : `; valid keys here: ${valid.join(', ')}`);
-  }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
-    return `${source}: missing key '${where}' (expected ${issue.expected})`;
-  }
-  const expected = issue.code === 'invalid_type' ? `expected ${issue.expected === 'int' ? 'a whole number' : issue.expected}` : issue.message.replace(/^Invalid (input|option): /, '');
-  return `${source}: key '${where || '(root)'}': ${expected}, got ${describeValue(issue.input)}`;
-}
-
-/** A value as the user wrote it, for error messages. */
-function describeValue(v: unknown): string {
-  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN (.nan)' : Number.isFinite(v) ? String(v) : `${v} (a number too large, or .inf)`;
-  if (typeof v === 'string') return `'${v}' (text)`;
-  if (v === null) return 'nothing (null)';
-  if (Array.isArray(v)) return `a list ${JSON.stringify(v)}`;
-  if (typeof v === 'object') return 'a mapping';
-  return typeof v === 'boolean' ? String(v) : JSON.stringify(v) ?? 'nothing';
-}
-
 /** Validates a raw object into a config, with one-line errors naming the key. */
 export function parseConfig(raw: unknown, source = 'config'): TimConfig {
   const result = configSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
     const first = result.error.issues[0];
-    throw new TimError(first ? describeIssue(first, source) : `${source}: invalid config`);
+    throw new TimError(first ? describeIssue(first, source, configSchema) : `${source}: invalid config`);
   }
   return result.data;
 }

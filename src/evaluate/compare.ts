@@ -5,7 +5,8 @@ import type { BootstrapInterval } from './bootstrap';
 import { markdownCell } from '../core/markup';
 import { csvText } from '../io/csv';
 import { compareRunDirs, pairwiseMarkdown, pairwiseRows, type PairedBootstrapOptions, type PairwiseComparison } from './paired';
-import { evaluateRun, type EvaluateOptions, type MetricsJson } from './run';
+import { evaluateRun, type EvaluateOptions } from './run';
+import { headlineMetricsFileSchema, summaryFileSchema } from '../io/run-file-schemas';
 
 /** One run's line of the comparison table. */
 export interface ComparisonRow {
@@ -34,8 +35,8 @@ export interface Comparison {
 
 function bestEpochOf(run: RunFolder): number | null {
   if (run.has('summary')) {
-    const s = run.readJson<{ best_epoch?: unknown }>('summary');
-    if (typeof s.best_epoch === 'number') return s.best_epoch;
+    const s = run.readJson('summary', summaryFileSchema);
+    if (s.best_epoch !== undefined) return s.best_epoch;
   }
   const history = run.readJsonLines<{ epoch?: number; val_acc?: number }>('history');
   let best: { epoch: number; acc: number } | null = null;
@@ -48,10 +49,7 @@ function bestEpochOf(run: RunFolder): number | null {
 function rowOf(dir: string): ComparisonRow {
   const run = openRunFolder(dir);
   if (!run.has('metrics')) throw new TimError(`${run.file('metrics')}: missing; evaluate the run first (tim evaluate --run ${dir})`);
-  const m = run.readJson<MetricsJson>('metrics');
-  if (typeof m.accuracy !== 'number' || !m.bootstrap?.metrics?.accuracy) {
-    throw new TimError(`${run.file('metrics')}: expected 'accuracy' and a 'bootstrap' section`);
-  }
+  const m = run.readJson('metrics', headlineMetricsFileSchema);
   const config = run.config();
   const b = m.bootstrap.metrics;
   return {

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import * as fs from 'fs';
 import * as path from 'path';
 import { makeDirs } from './make-dirs';
@@ -6,6 +7,8 @@ import { readRunConfig } from '../config/load';
 import type { TimConfig } from '../config/schema';
 import { recoverSwap, stagingFolder, swapDirInto, writeFileAtomic, writeJsonAtomic } from './atomic';
 import { clearStaleLock } from './run-lock';
+import { readJsonFile } from './json-file';
+import { labelsFileSchema, splitClassesSchema } from './run-file-schemas';
 
 /** Default parent of run folders. */
 export const CHECKPOINTS_DIR = 'checkpoints';
@@ -47,14 +50,11 @@ export class RunFolder {
     return fs.existsSync(this.file(key));
   }
 
-  readJson<T>(key: RunFileKey): T {
+  /** A JSON file of the run, checked against `schema`: a damaged one is an error naming the file and key. */
+  readJson<S extends z.ZodType>(key: RunFileKey, schema: S): z.output<S> {
     const f = this.file(key);
     if (!fs.existsSync(f)) throw new TimError(`${f}: missing (is '${this.dir}' a finished Tim run?)`);
-    try {
-      return JSON.parse(fs.readFileSync(f, 'utf8')) as T;
-    } catch (e) {
-      throw new TimError(`${f}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-    }
+    return readJsonFile(f, schema);
   }
 
   writeJson(key: RunFileKey, value: unknown): void {
@@ -74,13 +74,10 @@ export class RunFolder {
    * a labels.json that differs from it (reordered, renamed) would relabel every prediction.
    */
   labels(): string[] {
-    const labels = this.readJson<unknown>('labels');
-    if (!Array.isArray(labels) || labels.length === 0 || !labels.every((l) => typeof l === 'string')) {
-      throw new TimError(`${this.file('labels')}: expected a non-empty JSON list of class names`);
-    }
+    const labels = this.readJson('labels', labelsFileSchema);
     if (this.has('split')) {
-      const recorded = this.readJson<{ classes?: unknown }>('split').classes;
-      if (Array.isArray(recorded) && JSON.stringify(recorded) !== JSON.stringify(labels)) {
+      const recorded = this.readJson('split', splitClassesSchema).classes;
+      if (recorded && JSON.stringify(recorded) !== JSON.stringify(labels)) {
         throw new TimError(
           `${this.file('labels')}: the class names ${JSON.stringify(labels)} differ from the order training recorded in ${RUN_FILES.split} ` +
             `(${JSON.stringify(recorded)}); the model's outputs follow ${RUN_FILES.split}, so restore ${RUN_FILES.labels} from it`,

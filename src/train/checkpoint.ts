@@ -1,12 +1,14 @@
+import { z } from 'zod';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { oneLine, TimError } from '../core/errors';
+import { TimError } from '../core/errors';
 import { readModelArtifacts } from '../io/model-io';
 import { saveTimModel } from '../models/persist';
 import type { TimModel } from '../models/types';
 import type { EarlyStoppingState, PlateauState } from './schedule';
 import { decodeTensors, encodeTensors, type NamedTensor, readBinary } from './tensor-file';
+import { readJsonFile } from '../io/json-file';
 
 /** Files a `last/` checkpoint holds besides the model. */
 export const CHECKPOINT_FILES = {
@@ -56,19 +58,30 @@ export async function writeCheckpoint(
   });
 }
 
-function readJsonFile<T>(file: string, consequence: string): T {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-  } catch (e) {
-    throw new TimError(`${file}: not valid JSON (${oneLine(e)}); ${consequence}`);
-  }
-}
+const DAMAGED = 'the checkpoint is damaged; resume cannot continue from it';
+
+const numberOrNull = z.number().nullable();
+const loopStateSchema = z.looseObject({
+  version: z.literal(1),
+  epoch: z.number().int().min(0),
+  step_in_epoch: z.number().int().min(0),
+  global_step: z.number().int().min(0),
+  early_stopping: z.looseObject({ best: numberOrNull, bestEpoch: z.number(), wait: z.number() }),
+  plateau: z.looseObject({ best: numberOrNull, bad: z.number(), scale: z.number(), reductions: z.number() }),
+  partial: z.looseObject({ loss_sum: z.number(), correct: z.number(), count: z.number(), train_seconds: z.number() }).nullable(),
+  total_seconds: z.number(),
+  finished: z.boolean(),
+  stopped_early: z.boolean(),
+});
+
+const tensorsManifestSchema = z.looseObject({
+  specs: z.array(z.looseObject({ name: z.string(), shape: z.array(z.number().int().min(0)), dtype: z.enum(['float32', 'int32', 'bool', 'string', 'complex64']) })),
+});
 
 export function readLoopState(dir: string): LoopState {
   const f = path.join(dir, CHECKPOINT_FILES.state);
   if (!fs.existsSync(f)) throw new TimError(`${f}: missing; cannot resume (the run has no last/ checkpoint)`);
-  const s = readJsonFile<LoopState>(f, 'the checkpoint is damaged; resume cannot continue from it');
-  if (s.version !== 1) throw new TimError(`${f}: unknown checkpoint version ${String(s.version)}`);
+  const s: LoopState = readJsonFile(f, loopStateSchema, DAMAGED);
   return s;
 }
 
@@ -76,7 +89,7 @@ export function readLoopState(dir: string): LoopState {
 export function readCheckpointTensors(dir: string): NamedTensor[] {
   const mf = path.join(dir, CHECKPOINT_FILES.tensorsManifest);
   if (!fs.existsSync(mf)) throw new TimError(`${mf}: missing; cannot resume`);
-  const manifest = readJsonFile<{ specs: tf.io.WeightsManifestEntry[] }>(mf, 'the checkpoint is damaged; resume cannot continue from it');
+  const manifest = readJsonFile(mf, tensorsManifestSchema, DAMAGED);
   return decodeTensors(manifest.specs, readBinary(path.join(dir, CHECKPOINT_FILES.tensors)), mf);
 }
 

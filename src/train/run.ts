@@ -23,6 +23,7 @@ import { fit, type FitOptions } from './loop';
 import { balancedClassWeights } from './loss';
 import { Progress } from './progress';
 import type { TrainSummary } from './types';
+import { summaryFileSchema } from '../io/run-file-schemas';
 
 export interface TrainOptions {
   /** Run folder; default `checkpoints/<config.name>`. */
@@ -245,7 +246,7 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
       rethrowIfOutOfMemory(e, ctx);
     }
     const last = outcome.history[outcome.history.length - 1];
-    const prior = opts.resume && run.has('summary') ? run.readJson<Partial<TrainSummary>>('summary') : undefined;
+    const prior = opts.resume && run.has('summary') ? run.readJson('summary', summaryFileSchema) : undefined;
     const summary: TrainSummary = {
       run_dir: run.dir,
       name: cfg.name,

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { configToYaml, parseConfig } from '../../../src/config/load';
 import { createRunFolder, latestRun, openRunFolder } from '../../../src/io/run-folder';
 import { tmpDir } from '../../support/tmp';
+import { z } from 'zod';
 
 describe('run folders', () => {
   it('never overwrites an existing run without force', () => {
@@ -28,7 +29,9 @@ describe('run folders', () => {
       run.appendJsonLine('history', { epoch: 1 });
       run.appendJsonLine('history', { epoch: 2 });
       expect(run.readJsonLines('history')).toEqual([{ epoch: 1 }, { epoch: 2 }]);
-      expect(() => run.readJson('metrics')).toThrow(/metrics\.json: missing/);
+      expect(() => run.readJson('metrics', z.unknown())).toThrow(/metrics\.json: missing/);
+      run.writeJson('labels', ['a', 3]);
+      expect(() => run.labels()).toThrow(new RegExp(`^${run.file('labels').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: key '1': expected string, got 3$`));
       expect(() => openRunFolder(path.join(t.dir, 'none'))).toThrow(/does not exist/);
     } finally {
       t.cleanup();

@@ -133,8 +133,12 @@ describe('a damaged run on resume', () => {
       await expect(train(config(root), { resume: out })).rejects.toThrow(`${history} line 2: not valid JSON (`);
       fs.writeFileSync(history, good);
       const state = path.join(out, 'last', 'train_state.json');
-      fs.writeFileSync(state, fs.readFileSync(state, 'utf8').slice(0, 20));
+      const goodState = fs.readFileSync(state, 'utf8');
+      fs.writeFileSync(state, goodState.slice(0, 20));
       await expect(train(config(root), { resume: out })).rejects.toThrow(new RegExp(`^${state.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: not valid JSON \\(.*\\); the checkpoint is damaged`));
+      // Valid JSON with a key of the wrong type is named too, not taken on trust.
+      fs.writeFileSync(state, JSON.stringify({ ...(JSON.parse(goodState) as object), step_in_epoch: 'two' }));
+      await expect(train(config(root), { resume: out })).rejects.toThrow(`${state}: key 'step_in_epoch': expected number, got 'two' (text); the checkpoint is damaged`);
     } finally {
       work.cleanup();
     }

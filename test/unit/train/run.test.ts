@@ -11,6 +11,8 @@ import { train } from '../../../src/train/run';
 import type { HistoryRecord, TrainSummary } from '../../../src/train/types';
 import { tmpDir } from '../../support/tmp';
 
+const readJsonAs = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+
 // Training runs: slow on a shared 2-core machine.
 jest.setTimeout(180_000);
 
@@ -64,7 +66,7 @@ describe('train() run folder', () => {
     for (const f of ['config', 'labels', 'split', 'history', 'summary', 'best', 'last'] as const) expect(run.has(f)).toBe(true);
     expect(run.labels()).toEqual(['alpha', 'beta', 'gamma']);
     expect(run.config()).toEqual(config(root));
-    const split = run.readJson<{ train: unknown[]; val: unknown[] }>('split');
+    const split = readJsonAs<{ train: unknown[]; val: unknown[] }>(run.file('split'));
     expect(split.train.length + split.val.length).toBe(18);
     const history = run.readJsonLines<HistoryRecord>('history');
     expect(history.map((h) => h.epoch)).toEqual([1, 2]);
@@ -74,7 +76,7 @@ describe('train() run folder', () => {
       );
       expect(Object.keys(h.lr).sort()).toEqual(['early', 'head', 'middle']);
     }
-    const saved = run.readJson<TrainSummary>('summary');
+    const saved = readJsonAs<TrainSummary>(run.file('summary'));
     expect(saved).toEqual(JSON.parse(JSON.stringify(summary)));
     expect(saved).toMatchObject({ backend: 'cpu', stopped_epoch: 2, stopped_early: false, interrupted: false, monitor: 'val_acc' });
     expect(saved.best_epoch).toBeGreaterThanOrEqual(1);
@@ -101,7 +103,7 @@ describe('train() run folder', () => {
     const first = await train(config(root, { class_weights: 'balanced', label_smoothing: 0.1 }), { out, liveProgress: false, shouldStop: () => ++polls === 2 });
     expect(first.interrupted).toBe(true);
     const run = new RunFolder(out);
-    expect(run.readJson<TrainSummary>('summary').interrupted).toBe(true);
+    expect(readJsonAs<TrainSummary>(run.file('summary')).interrupted).toBe(true);
     const resumed = await train(run.config(), { resume: out, liveProgress: false });
     expect(resumed.interrupted).toBe(false);
     expect(resumed.stopped_epoch).toBe(2);
