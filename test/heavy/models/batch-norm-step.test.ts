@@ -12,13 +12,16 @@ import { ensureBatchNormStepFixtures } from './fixtures';
 /**
  * One training step of ResNet-50 and EfficientNet-B0 at 64 px, batch 9, from the same seeded
  * weights and batch as PyTorch (scripts/models_torch_bn_step.py): every BatchNorm layer's running
- * mean and variance afterwards match PyTorch's (relative to the layer's largest value) on the
- * wasm backend's fused kernels: to 1e-5 for EfficientNet-B0; to 3e-5 for ResNet-50, whose 3×3
- * convolutions run by Winograd on wasm and reach layer4 with float32 rounding of that order
- * (the biased variance was 2.8% off there). The plain cpu backend's kernels and the composed path
- * are checked against PyTorch in the unit suite (test/unit/models/batch-norm.test.ts); a full-size
- * step on cpu takes too long for CI. ConvNeXt-Tiny has no BatchNorm. The optimiser's update does
- * not touch the statistics, so the step is Tim's gradient pass.
+ * mean and variance afterwards, on the wasm backend's fused kernels, against the exact statistics
+ * (PyTorch's same forward pass in float64). Each must be within 1e-5 of them (relative to the
+ * layer's largest value), or no further from them than PyTorch's own float32 step is, with a
+ * quarter's margin: float32 rounding alone moves ResNet-50's `layer4.2.bn1` variance by 2.2e-5
+ * in PyTorch (and Tim's plain cpu backend, without Winograd, is 2.4e-5 from it), so 1e-5 between
+ * two float32 results is not reachable there. The biased variance was 2.8% off. The plain cpu
+ * backend's kernels and the composed path are checked against PyTorch in the unit suite
+ * (test/unit/models/batch-norm.test.ts); a full-size step on cpu takes too long for CI.
+ * ConvNeXt-Tiny has no BatchNorm. The optimiser's update does not touch the statistics, so the
+ * step is Tim's gradient pass.
  */
 jest.setTimeout(1_800_000);
 
@@ -36,7 +39,9 @@ const SPECS: Record<string, ArchSpec> = {
   resnet50,
   efficientnet_b0: efficientnetSpec('efficientnet_b0', { ...EFFICIENTNET_B0, stochasticDepth: 0 }),
 };
-const TOLERANCE: Record<string, number> = { resnet50: 3e-5, efficientnet_b0: 1e-5 };
+const TOLERANCE = 1e-5;
+/** How much further than PyTorch's float32 step a layer may be from the exact statistics. */
+const FLOAT32_MARGIN = 1.25;
 
 const read = (file: string): StateDict => readSafetensors(fs.readFileSync(path.join(dir, file)), file);
 
@@ -63,18 +68,26 @@ describe.each(Object.keys(SPECS))('%s', (arch) => {
     expect(layers.length).toBe(arch === 'resnet50' ? 53 : 49);
     const off: string[] = [];
     let worst = 0;
+    let worstAgainstTorch = 0;
     for (const layer of layers) {
       const [, , mean, variance] = layer.getWeights().map((w) => w.dataSync());
       for (const [stat, got] of [['running_mean', mean!], ['running_var', variance!]] as const) {
-        const want = ref.get(`${layer.name}.${stat}`);
-        if (!want) throw new Error(`PyTorch's fixture lacks ${layer.name}.${stat}`);
-        const err = relativeError(got, want.data);
+        const key = `${layer.name}.${stat}`;
+        const torch = ref.get(key);
+        const exact = ref.get(`exact.${key}`);
+        if (!torch || !exact) throw new Error(`PyTorch's fixture lacks ${key} or its exact value`);
+        const err = relativeError(got, exact.data);
+        const torchErr = relativeError(torch.data, exact.data);
         worst = Math.max(worst, err);
-        if (!(err < TOLERANCE[arch]!)) off.push(`${layer.name}.${stat}: ${err.toExponential(2)}`);
+        worstAgainstTorch = Math.max(worstAgainstTorch, relativeError(got, torch.data));
+        const allowed = Math.max(TOLERANCE, FLOAT32_MARGIN * torchErr);
+        if (!(err <= allowed)) off.push(`${key}: ${err.toExponential(2)} from exact, PyTorch float32 ${torchErr.toExponential(2)}`);
       }
     }
     expect(off).toEqual([]);
-    console.log(`${arch} on wasm: ${layers.length} BatchNorm layers, worst relative difference ${worst.toExponential(2)}`);
+    console.log(
+      `${arch} on wasm: ${layers.length} BatchNorm layers, worst relative difference ${worst.toExponential(2)} from the exact statistics, ${worstAgainstTorch.toExponential(2)} from PyTorch's float32 step`,
+    );
     model.dispose();
   });
 });
