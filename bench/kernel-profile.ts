@@ -1,9 +1,13 @@
+import type * as tf from '@tensorflow/tfjs';
 import { wrapKernels } from '../src/runtime/kernel-registry';
+import { multiplyAdds } from './multiply-adds';
 
 export interface KernelTime {
   kernel: string;
   calls: number;
   ms: number;
+  /** Multiply-adds of all its calls, for the kernels whose arithmetic is counted (see multiply-adds.ts). */
+  macs?: number;
 }
 
 /**
@@ -19,15 +23,20 @@ export function instrumentKernels(backendName: string): { read: () => KernelTime
     const savedChild = childMs;
     childMs = 0;
     const t0 = performance.now();
+    let output: ReturnType<tf.KernelFunc> | undefined;
     try {
-      return inner(args);
+      output = inner(args);
+      return output;
     } finally {
       const dt = performance.now() - t0;
+      // Counted after the clock stops, and only for outputs already computed (not promises).
+      const macs = output !== undefined && !(output instanceof Promise) ? multiplyAdds(kernelName, args.inputs, args.attrs, output) : undefined;
       const self = dt - childMs;
       childMs = savedChild + dt;
       const entry = totals.get(kernelName) ?? { kernel: kernelName, calls: 0, ms: 0 };
       entry.calls++;
       entry.ms += self;
+      if (macs !== undefined) entry.macs = (entry.macs ?? 0) + macs;
       totals.set(kernelName, entry);
     }
   });

@@ -111,7 +111,9 @@ export async function createLoader(opts: LoaderOptions): Promise<Loader> {
     };
     let pending: Promise<Uint8Array> | undefined = numBatches > 0 ? load(0) : undefined;
     for (let b = 0; b < numBatches; b++) {
+      const asked = performance.now();
       const bytes = await (pending as Promise<Uint8Array>);
+      const received = performance.now();
       pending = b + 1 < numBatches ? load(b + 1) : undefined;
       const batchItems = chunk(b);
       const n = batchItems.length;
@@ -128,7 +130,8 @@ export async function createLoader(opts: LoaderOptions): Promise<Loader> {
         return normalizeImages(params ? augmentImages(unit, params) : unit, spec.mean, spec.std);
       });
       const y = tf.tensor1d(batchItems.map((it) => it.label), 'int32');
-      yield { x, y, paths: batchItems.map((it) => it.path) };
+      const waitSeconds = (received - asked) / 1000;
+      yield { x, y, paths: batchItems.map((it) => it.path), waitSeconds, prepareSeconds: (performance.now() - received) / 1000 };
     }
   }
 

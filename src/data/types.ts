@@ -66,4 +66,11 @@ export interface Batch {
   y: tf.Tensor1D;
   /** Paths of the images in the batch, relative to the data root. */
   paths: string[];
+  /**
+   * Seconds the consumer waited for this batch's pixels (decoded or read from the cache) after
+   * asking for it: the part of reading that did not overlap with its work on the last batch.
+   */
+  waitSeconds?: number;
+  /** Seconds spent on the consumer's thread turning the pixels into tensors: augmentation and normalisation. */
+  prepareSeconds?: number;
 }

@@ -39,11 +39,16 @@ function positiveInteger(key: string, v: number | undefined): void {
   if (v === undefined || !Number.isInteger(v) || v < 1) throw new TimError(`--${key} must be a positive integer, got ${v}`);
 }
 
+/** Multiply-adds per second, in billions, where the kernel's are counted. */
+const gmacRate = (k: KernelTime): string => (k.macs !== undefined && k.ms > 0 ? (k.macs / k.ms / 1e6).toFixed(1) : '');
+
 /** The slowest kernels, per step, as a Markdown table. */
-function kernelTable(kernels: KernelTime[], steps: number): string {
+export function kernelTable(kernels: KernelTime[], steps: number): string {
   const total = kernels.reduce((a, k) => a + k.ms, 0) || 1;
-  const rows = kernels.slice(0, 20).map((k) => `| ${k.kernel} | ${(k.calls / steps).toFixed(0)} | ${(k.ms / steps).toFixed(1)} | ${((100 * k.ms) / total).toFixed(1)}% |`);
-  return ['| kernel | calls/step | ms/step | share |', '| --- | --- | --- | --- |', ...rows].join('\n');
+  const rows = kernels
+    .slice(0, 20)
+    .map((k) => `| ${k.kernel} | ${(k.calls / steps).toFixed(0)} | ${(k.ms / steps).toFixed(1)} | ${((100 * k.ms) / total).toFixed(1)}% | ${gmacRate(k)} |`);
+  return ['| kernel | calls/step | ms/step | share | GMAC/s |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
 }
 
 function modelCommand(mode: BenchMode, describe: string): CommandModule<object, ModelArgs> {

@@ -56,6 +56,21 @@ describe.each([false, true])('createLoader (cache: %s)', (cache) => {
     root, items, spec, batchSize: 4, shuffle: true, seed: 5, cache, cacheDir: path.join(root, '.tim-cache'),
   });
 
+  it('says how long each batch was waited for and how long it took to prepare', async () => {
+    const loader = await createLoader({ ...base(), augment: { hflip: 0.5, rotate_degrees: 10, color_jitter: [0.1, 0.1, 0.1] } });
+    const times: Array<[number | undefined, number | undefined]> = [];
+    for await (const b of loader.batches(0)) {
+      times.push([b.waitSeconds, b.prepareSeconds]);
+      tf.dispose([b.x, b.y]);
+    }
+    loader.dispose();
+    expect(times).toHaveLength(3);
+    for (const [wait, prepare] of times) {
+      expect(wait).toBeGreaterThanOrEqual(0);
+      expect(prepare).toBeGreaterThan(0);
+    }
+  });
+
   it('hands out every image once per epoch, unaugmented, in a seeded order', async () => {
     const loader = await createLoader(base());
     expect(loader.size).toBe(10);
