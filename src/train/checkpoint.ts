@@ -6,7 +6,7 @@ import { TimError } from '../core/errors';
 import { readModelArtifacts } from '../io/model-io';
 import { saveTimModel } from '../models/persist';
 import type { TimModel } from '../models/types';
-import type { EarlyStoppingState, PlateauState } from './schedule';
+import { type EarlyStoppingState, initialEarlyStopping, initialPlateau, type PlateauState } from './schedule';
 import { decodeTensors, encodeTensors, type NamedTensor, readBinary } from './tensor-file';
 import { readJsonFile } from '../io/json-file';
 
@@ -33,6 +33,22 @@ export interface LoopState {
   /** True once the run has finished (all epochs, or stopped early): nothing left to resume. */
   finished: boolean;
   stopped_early: boolean;
+}
+
+/** The state of a run that has not trained yet. */
+export function initialLoopState(): LoopState {
+  return {
+    version: 1,
+    epoch: 0,
+    step_in_epoch: 0,
+    global_step: 0,
+    early_stopping: initialEarlyStopping(),
+    plateau: initialPlateau(),
+    partial: null,
+    total_seconds: 0,
+    finished: false,
+    stopped_early: false,
+  };
 }
 
 export interface ModelWriter {

@@ -1,5 +1,6 @@
 import type { TrainConfig } from '../config/schema';
-import type { Monitor } from './types';
+import type { GroupName } from '../models/types';
+import type { Monitor, PerGroup } from './types';
 
 /**
  * Learning-rate factor of the step schedule at a global step: linear warm-up from 1/warmup to
@@ -64,4 +65,20 @@ export function updatePlateau(s: PlateauState, cfg: NonNullable<TrainConfig['red
   const bad = s.bad + 1;
   if (bad > cfg.patience) return { ...s, bad: 0, scale: s.scale * cfg.factor, reductions: s.reductions + 1 };
   return { ...s, bad };
+}
+
+/**
+ * Each trained group's learning rate at a global step: its base rate times the plateau's scale
+ * (not below min_lr once the plateau has reduced it), times the schedule's factor; 0 for the
+ * groups that do not train.
+ */
+export function groupLearningRates(train: TrainConfig, trained: readonly GroupName[], plateau: PlateauState, step: number, stepsPerEpoch: number): PerGroup<number> {
+  const factor = scheduleFactor(train.schedule, step, stepsPerEpoch, train.epochs);
+  const floor = plateau.reductions > 0 ? train.reduce_lr_on_plateau?.min_lr : undefined;
+  const rates: PerGroup<number> = { early: 0, middle: 0, head: 0 };
+  for (const group of trained) {
+    const scaled = train.lr_groups[group] * plateau.scale;
+    rates[group] = (floor === undefined ? scaled : Math.max(scaled, floor)) * factor;
+  }
+  return rates;
 }

@@ -1,0 +1,55 @@
+import * as tf from '@tensorflow/tfjs';
+import { TimError } from '../core/errors';
+import { loadWeightsInto, type LoopState, readCheckpointTensors, readLoopState, writeCheckpoint } from './checkpoint';
+import type { NamedTensor } from './tensor-file';
+import { type FitSession, type Trainer, totalSeconds } from './trainer';
+import type { HistoryRecord } from './types';
+
+/** Name prefix of the epoch-start weights among last/'s tensors (the optimizers' are `<group>::…`). */
+const EPOCH_START = 'epoch_start::';
+
+const isEpochStart = (t: NamedTensor): boolean => t.name.startsWith(EPOCH_START);
+
+/** Writes last/: the model, `state` with the seconds trained so far, the optimizers and any epoch-start weights. */
+export async function saveLast(trainer: Trainer, session: FitSession, state: LoopState, epochStart: tf.Tensor[] | null): Promise<void> {
+  const { tensors, owned } = await trainer.optimizers.state();
+  const all = epochStart ? [...tensors, ...epochStart.map((tensor, i) => ({ name: `${EPOCH_START}${i}`, tensor }))] : tensors;
+  try {
+    await writeCheckpoint(trainer.writeModel, trainer.options.tm, trainer.options.run.file('last'), { ...state, total_seconds: totalSeconds(session) }, all);
+  } finally {
+    tf.dispose(owned);
+  }
+}
+
+/** The weights an epoch interrupted after `stepInEpoch` steps started from; none at an epoch boundary. */
+function epochStartWeights(starts: NamedTensor[], stepInEpoch: number, trainer: Trainer, dir: string): tf.Tensor[] | null {
+  const tensors = starts.map((t) => t.tensor);
+  if (stepInEpoch === 0) {
+    tf.dispose(tensors);
+    return null;
+  }
+  if (tensors.length !== trainer.variables.length) {
+    tf.dispose(tensors);
+    throw new TimError(`${dir}: epoch-start weights do not match the model`);
+  }
+  return tensors;
+}
+
+/**
+ * Continues the run from last/: its loop state, the model's weights, the optimizers' state, the
+ * unfinished epoch's starting weights, and the history it covers.
+ */
+export async function restoreFromLast(trainer: Trainer, session: FitSession): Promise<void> {
+  const { run, tm } = trainer.options;
+  const dir = run.file('last');
+  const state = readLoopState(dir);
+  if (state.finished) throw new TimError(`${run.dir} has finished (epoch ${state.epoch}${state.stopped_early ? ', stopped early' : ''}); nothing to resume`);
+  session.state = state;
+  loadWeightsInto(tm, dir);
+  const tensors = readCheckpointTensors(dir);
+  await trainer.optimizers.restore(tensors.filter((t) => !isEpochStart(t)), dir);
+  session.epochStart = epochStartWeights(tensors.filter(isEpochStart), state.step_in_epoch, trainer, dir);
+  // Drop lines of epochs the checkpoint does not cover (written after it was saved).
+  session.history = run.readJsonLines<HistoryRecord>('history').filter((h) => h.epoch <= state.epoch);
+  run.writeText('history', session.history.map((h) => `${JSON.stringify(h)}\n`).join(''));
+}

@@ -1,0 +1,43 @@
+import * as tf from '@tensorflow/tfjs';
+import { checkWeights } from './divergence';
+import type { FitOptions, ValMetrics } from './fit-options';
+import { evaluateBatch } from './step';
+import type { FitSession, Trainer } from './trainer';
+import type { PerGroup } from './types';
+
+/** The validation metrics of an epoch and the seconds its validation took. */
+export interface ValidationPass {
+  metrics: ValMetrics;
+  seconds: number;
+}
+
+/** Loss and accuracy over the validation batches in inference mode; or what `evaluate` says. */
+async function validate(options: FitOptions, epoch: number): Promise<ValMetrics> {
+  if (options.evaluate) return options.evaluate(epoch);
+  if (!options.valSource) throw new Error('fit: neither valSource nor evaluate given');
+  let lossSum = 0;
+  let correct = 0;
+  let count = 0;
+  for await (const batch of options.valSource.batches(epoch)) {
+    try {
+      const sums = await evaluateBatch(options.tm.model, batch.x, batch.y, options.numClasses, options.microBatch);
+      lossSum += sums.lossSum;
+      correct += sums.correct;
+      count += sums.count;
+    } finally {
+      tf.dispose([batch.x, batch.y]);
+    }
+  }
+  return { val_loss: count ? lossSum / count : NaN, val_acc: count ? correct / count : NaN };
+}
+
+/**
+ * The validation pass after an epoch's training. The trained weights are checked first (a
+ * diverged run stops before anything of the epoch is saved); the check counts as validation time.
+ */
+export async function validationPass(trainer: Trainer, session: FitSession, epoch: number, lr: PerGroup<number>): Promise<ValidationPass> {
+  const start = Date.now();
+  await checkWeights(trainer.variables, { epoch, lr, lastGoodEpoch: session.state.epoch });
+  const metrics = await validate(trainer.options, epoch);
+  return { metrics, seconds: (Date.now() - start) / 1000 };
+}
