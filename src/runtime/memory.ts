@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
 import measuredTable from './memory-measured.json';
+import { wasmBackendOf } from './wasm/access';
 
 /** The wasm backend's heap is a 32-bit WebAssembly memory: it cannot grow past 4 GiB. */
 export const WASM_HEAP_LIMIT_BYTES = 4 * 2 ** 30;
@@ -178,9 +179,8 @@ export function plan(arch: string, imageSize: number, backend: string, limits?: 
  * fragmentation included: the figure that has to stay under the 4 GiB cap.
  */
 export function wasmHeapMb(): number | undefined {
-  type Module = { wasmMemory?: WebAssembly.Memory; HEAPU8?: Uint8Array };
-  const registry = (tf.engine() as unknown as { registry: Record<string, { wasm?: Module } | undefined> }).registry;
-  const mod = registry.wasm?.wasm;
+  const backend = tf.engine().registry.wasm;
+  const mod = backend ? wasmBackendOf(backend).wasm : undefined;
   // The threaded build exports its memory; the single-threaded one only its current views.
   const bytes = mod?.wasmMemory?.buffer.byteLength ?? mod?.HEAPU8?.buffer.byteLength;
   return bytes !== undefined ? Math.round(bytes / MB) : undefined;

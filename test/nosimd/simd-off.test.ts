@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadWasm } from '../../src/runtime/backend';
+import { wasmBackendOf } from '../../src/runtime/wasm/access';
 import { simdKernels } from '../../src/runtime/wasm/simd';
 
 // Without this, the rest of the project would run the SIMD kernels again and test nothing new.
@@ -8,7 +9,7 @@ describe('with TIM_WASM_SIMD=0', () => {
     expect(process.env.TIM_WASM_SIMD).toBe('0');
     expect(await loadWasm()).toBe(true);
     await tf.setBackend('wasm');
-    const backend = tf.backend() as unknown as Parameters<typeof simdKernels>[0];
+    const backend = wasmBackendOf(tf.backend());
     expect(simdKernels(backend)).toBeNull();
     await tf.setBackend('cpu');
   });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { address, simdKernels, type HeapBackend } from '../wasm/simd';
+import { wasmBackendOf } from '../wasm/access';
+import { address, simdKernels } from '../wasm/simd';
 import { BACKENDS, type BufferFactory } from './buffers';
 import type { KernelTable } from '../kernel-registry';
 
@@ -11,7 +12,8 @@ import type { KernelTable } from '../kernel-registry';
  */
 export const ADAM = 'TimAdam';
 
-export interface AdamAttrs {
+// A type, not an interface, so that it is a tfjs attribute map as it stands.
+export type AdamAttrs = {
   beta1: number;
   beta2: number;
   epsilon: number;
@@ -19,7 +21,7 @@ export interface AdamAttrs {
   /** 1 − β1ᵗ and 1 − β2ᵗ, the bias corrections of this step. */
   correction1: number;
   correction2: number;
-}
+};
 
 const f = Math.fround;
 
@@ -42,18 +44,34 @@ function adamTail(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32A
 function adamKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { value, m, v, grad } = inputs as Record<'value' | 'm' | 'v' | 'grad', tf.TensorInfo>;
-    const a = attrs as unknown as AdamAttrs;
+    const a = attrs as AdamAttrs;
     const io = buffers(backend);
     const out = io.outputs([value.shape, value.shape, value.shape]);
     const n = tf.util.sizeFromShape(value.shape);
     let done = 0;
-    const k = simd ? simdKernels(backend as HeapBackend) : null;
-    if (k) {
-      const heap = backend as HeapBackend;
+    const heap = simd ? wasmBackendOf(backend) : null;
+    const k = heap ? simdKernels(heap) : null;
+    if (heap && k) {
       done = n - (n % 4);
       const [ow, om, ov] = out.infos.map((t) => address(heap, t)) as [number, number, number];
-      k.adam(address(heap, value), address(heap, m), address(heap, v), address(heap, grad), ow, om, ov, done,
-        a.beta1, f(1 - a.beta1), a.beta2, f(1 - a.beta2), a.correction1, a.correction2, a.epsilon, -a.learningRate);
+      k.adam({
+        w_ptr: address(heap, value),
+        m_ptr: address(heap, m),
+        v_ptr: address(heap, v),
+        g_ptr: address(heap, grad),
+        w_out_ptr: ow,
+        m_out_ptr: om,
+        v_out_ptr: ov,
+        count: done,
+        b1: a.beta1,
+        c1: f(1 - a.beta1),
+        b2: a.beta2,
+        c2: f(1 - a.beta2),
+        d1: a.correction1,
+        d2: a.correction2,
+        epsilon: a.epsilon,
+        neg_lr: -a.learningRate,
+      });
     }
     if (done < n) {
       const [ow, om, ov] = out.views() as [Float32Array, Float32Array, Float32Array];
@@ -70,5 +88,5 @@ export function fusedAdamKernels(backendName: keyof typeof BACKENDS): KernelTabl
 
 /** New value, first moment and second moment of one variable after one Adam step. */
 export function adamUpdate(value: tf.Tensor, m: tf.Tensor, v: tf.Tensor, grad: tf.Tensor, attrs: AdamAttrs): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  return tf.engine().runKernel<tf.Tensor[]>(ADAM, { value, m, v, grad }, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor, tf.Tensor, tf.Tensor];
+  return tf.engine().runKernel<tf.Tensor[]>(ADAM, { value, m, v, grad }, attrs) as [tf.Tensor, tf.Tensor, tf.Tensor];
 }

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
-import { address, simdKernels, withScratch, type SimdBackend } from '../wasm/simd';
+import { type WasmBackend } from '../wasm/access';
+import { address, simdKernels, withScratch } from '../wasm/simd';
 import { rowsAndChannels } from './buffers';
 import { backwardCoefficients, forwardCoefficients } from './batch-norm-math';
 
@@ -7,7 +8,7 @@ import { backwardCoefficients, forwardCoefficients } from './batch-norm-math';
  * Scratch for per-channel vectors: four float32 arrays, then two float64 ones. Returns their
  * addresses and views, taken after the allocation so a grown heap cannot leave them stale.
  */
-function channelScratch<T>(backend: SimdBackend, c: number, fn: (p: { f32: number[]; f64: number[]; view32: (i: number) => Float32Array; view64: (i: number) => Float64Array; view: (ptr: number) => Float32Array }) => T): T {
+function channelScratch<T>(backend: WasmBackend, c: number, fn: (p: { f32: number[]; f64: number[]; view32: (i: number) => Float32Array; view64: (i: number) => Float64Array; view: (ptr: number) => Float32Array }) => T): T {
   return withScratch(backend, 32 * c, (base, memory) => {
     const f32 = [0, 1, 2, 3].map((i) => base + 4 * c * i);
     const f64 = [0, 1].map((i) => base + 16 * c + 8 * c * i);
@@ -22,7 +23,7 @@ function channelScratch<T>(backend: SimdBackend, c: number, fn: (p: { f32: numbe
 }
 
 /** Training-mode forward on the SIMD kernels; null where they do not apply (channels not a multiple of 4). */
-export function simdBatchNormForward(backend: SimdBackend, x: tf.TensorInfo, gamma: tf.TensorInfo, beta: tf.TensorInfo, epsilon: number): tf.TensorInfo[] | null {
+export function simdBatchNormForward(backend: WasmBackend, x: tf.TensorInfo, gamma: tf.TensorInfo, beta: tf.TensorInfo, epsilon: number): tf.TensorInfo[] | null {
   const k = simdKernels(backend);
   const { c, rows } = rowsAndChannels(x);
   if (!k || c % 4 !== 0 || rows === 0) return null;
@@ -36,19 +37,19 @@ export function simdBatchNormForward(backend: SimdBackend, x: tf.TensorInfo, gam
     s.view32(0).set(s.view(xp));
     s.view64(0).fill(0);
     s.view64(1).fill(0);
-    k.moment_sums(xp, shift, xp, shift, acc1, acc2, s1, s2, rows, c);
+    k.moment_sums({ a_ptr: xp, p_ptr: shift, b_ptr: xp, q_ptr: shift, acc1_ptr: acc1, acc2_ptr: acc2, s1_ptr: s1, s2_ptr: s2, rows, c });
     forwardCoefficients(
       { s1: s.view64(0), s2: s.view64(1), shift: s.view32(0), rows, gamma: s.view(address(backend, gamma)), beta: s.view(address(backend, beta)), epsilon },
       { mean: s.view(address(backend, mean)), variance: s.view(address(backend, variance)), scale: s.view32(1), offset: s.view32(2) },
     );
-    k.affine(xp, acc1, acc2, address(backend, y), rows, c);
+    k.affine({ x_ptr: xp, scale_ptr: acc1, offset_ptr: acc2, y_ptr: address(backend, y), rows, c });
   });
   return [...outs];
 }
 
 /** Training-mode gradients (dx, dγ, dβ) on the SIMD kernels; null where they do not apply. */
 export function simdBatchNormBackward(
-  backend: SimdBackend,
+  backend: WasmBackend,
   t: Record<'dy' | 'x' | 'gamma' | 'mean' | 'variance', tf.TensorInfo>,
   epsilon: number,
 ): tf.TensorInfo[] | null {
@@ -65,7 +66,7 @@ export function simdBatchNormBackward(
     s.view64(1).fill(0);
     const dyp = address(backend, t.dy);
     const xp = address(backend, t.x);
-    k.moment_sums(dyp, zeros, xp, address(backend, t.mean), acc1, acc2, s1, s2, rows, c);
+    k.moment_sums({ a_ptr: dyp, p_ptr: zeros, b_ptr: xp, q_ptr: address(backend, t.mean), acc1_ptr: acc1, acc2_ptr: acc2, s1_ptr: s1, s2_ptr: s2, rows, c });
     backwardCoefficients(
       {
         sumDy: s.view64(0),
@@ -78,13 +79,13 @@ export function simdBatchNormBackward(
       },
       { dgamma: s.view(address(backend, dgamma)), dbeta: s.view(address(backend, dbeta)), a: s.view32(1), b: s.view32(2), d: s.view32(3) },
     );
-    k.affine2(dyp, xp, acc1, acc2, dvec, address(backend, dx), rows, c);
+    k.affine2({ u_ptr: dyp, v_ptr: xp, a_ptr: acc1, b_ptr: acc2, d_ptr: dvec, out_ptr: address(backend, dx), rows, c });
   });
   return [...outs];
 }
 
 /** y = x · scale + offset per channel of the last axis; null where the SIMD kernels do not apply. */
-export function simdAffine(backend: SimdBackend, x: tf.TensorInfo, scale: Float32Array, offset: Float32Array): tf.TensorInfo | null {
+export function simdAffine(backend: WasmBackend, x: tf.TensorInfo, scale: Float32Array, offset: Float32Array): tf.TensorInfo | null {
   const k = simdKernels(backend);
   const { c, rows } = rowsAndChannels(x);
   if (!k || c % 4 !== 0 || rows === 0) return null;
@@ -92,7 +93,7 @@ export function simdAffine(backend: SimdBackend, x: tf.TensorInfo, scale: Float3
   channelScratch(backend, c, (s) => {
     s.view32(0).set(scale);
     s.view32(1).set(offset);
-    k.affine(address(backend, x), s.f32[0] as number, s.f32[1] as number, address(backend, y), rows, c);
+    k.affine({ x_ptr: address(backend, x), scale_ptr: s.f32[0] as number, offset_ptr: s.f32[1] as number, y_ptr: address(backend, y), rows, c });
   });
   return y;
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { affine, batchNormBackward, batchNormForward } from './batch-norm-math';
 import { BACKENDS, rowsAndChannels, type BufferFactory } from './buffers';
 import { runStockKernel, type KernelTable } from '../kernel-registry';
-import { type SimdBackend } from '../wasm/simd';
+import { wasmBackendOf } from '../wasm/access';
 import { simdAffine, simdBatchNormBackward, simdBatchNormForward } from './batch-norm-simd';
 
 /**
@@ -16,7 +16,7 @@ export const BN_TRAINING_GRAD = 'TimBatchNormTrainingGrad';
 function forwardKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
-    const fast = simd ? simdBatchNormForward(backend as SimdBackend, x, gamma, beta, (attrs as { epsilon: number }).epsilon) : null;
+    const fast = simd ? simdBatchNormForward(wasmBackendOf(backend), x, gamma, beta, (attrs as { epsilon: number }).epsilon) : null;
     if (fast) return fast;
     const io = buffers(backend);
     const { c } = rowsAndChannels(x);
@@ -30,7 +30,7 @@ function forwardKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
 function gradKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { dy, x, gamma, mean, variance } = inputs as Record<'dy' | 'x' | 'gamma' | 'mean' | 'variance', tf.TensorInfo>;
-    const fast = simd ? simdBatchNormBackward(backend as SimdBackend, { dy, x, gamma, mean, variance }, (attrs as { epsilon: number }).epsilon) : null;
+    const fast = simd ? simdBatchNormBackward(wasmBackendOf(backend), { dy, x, gamma, mean, variance }, (attrs as { epsilon: number }).epsilon) : null;
     if (fast) return fast;
     const io = buffers(backend);
     const { c } = rowsAndChannels(x);
@@ -63,7 +63,7 @@ function inferenceKernel(buffers: BufferFactory, simd: boolean, stock: tf.Kernel
       a[k] = (g ? (g[k] as number) : 1) / Math.sqrt((v[k] as number) + eps);
       o[k] = (b ? (b[k] as number) : 0) - (m[k] as number) * (a[k] as number);
     }
-    const fast = simd ? simdAffine(args.backend as SimdBackend, x, a, o) : null;
+    const fast = simd ? simdAffine(wasmBackendOf(args.backend), x, a, o) : null;
     if (fast) return fast;
     const out = io.outputs([x.shape]);
     const [y] = out.views() as [Float32Array];
@@ -104,5 +104,5 @@ export function fusedBatchNormKernels(backendName: keyof typeof BACKENDS): Kerne
 
 /** Normalised x and the batch mean and (biased) variance of its last axis. */
 export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
-  return tf.engine().runKernel(BN_TRAINING, { x, gamma, beta }, { epsilon }) as unknown as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
+  return tf.engine().runKernel<tf.Tensor[]>(BN_TRAINING, { x, gamma, beta }, { epsilon }) as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
 }

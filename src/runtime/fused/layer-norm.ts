@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, rowsAndChannels, type BufferFactory } from './buffers';
 import type { KernelTable } from '../kernel-registry';
 import { layerNormBackward, layerNormForward } from './layer-norm-math';
-import { type SimdBackend } from '../wasm/simd';
+import { wasmBackendOf } from '../wasm/access';
 import { simdLayerNormBackward, simdLayerNormForward } from './layer-norm-simd';
 
 /**
@@ -16,7 +16,7 @@ export const LN_GRAD = 'TimLayerNormGrad';
 function forwardKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { x, gamma, beta } = inputs as Record<'x' | 'gamma' | 'beta', tf.TensorInfo>;
-    const fast = simd ? simdLayerNormForward(backend as SimdBackend, x, gamma, beta, (attrs as { epsilon: number }).epsilon) : null;
+    const fast = simd ? simdLayerNormForward(wasmBackendOf(backend), x, gamma, beta, (attrs as { epsilon: number }).epsilon) : null;
     if (fast) return fast;
     const io = buffers(backend);
     const { rows } = rowsAndChannels(x);
@@ -30,7 +30,7 @@ function forwardKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
 function gradKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
   return ({ inputs, backend }) => {
     const { dy, x, gamma, mean, rstd } = inputs as Record<'dy' | 'x' | 'gamma' | 'mean' | 'rstd', tf.TensorInfo>;
-    const fast = simd ? simdLayerNormBackward(backend as SimdBackend, { dy, x, gamma, mean, rstd }) : null;
+    const fast = simd ? simdLayerNormBackward(wasmBackendOf(backend), { dy, x, gamma, mean, rstd }) : null;
     if (fast) return fast;
     const io = buffers(backend);
     const { c } = rowsAndChannels(x);

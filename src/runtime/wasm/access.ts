@@ -1,12 +1,47 @@
 import type * as tf from '@tensorflow/tfjs';
 import { runStockKernel } from '../kernel-registry';
+import { type HeapBackend } from './simd';
 
 /** What Tim's kernels use of the wasm backend: its heap, its outputs and its reference counts. */
-export interface WasmBackend {
+export interface WasmBackend extends HeapBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   disposeData(dataId: tf.DataId, force?: boolean): boolean;
   incRef(dataId: tf.DataId): void;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+const BACKEND_METHODS = ['makeOutput', 'disposeData', 'incRef', 'typedArrayFromHeap', 'getMemoryOffset'] as const;
+const MODULE_METHODS = ['_malloc', '_free'] as const;
+
+function missingFields(backend: unknown): string[] {
+  if (typeof backend !== 'object' || backend === null) return ['the backend itself'];
+  const missing: string[] = BACKEND_METHODS.filter((m) => typeof Reflect.get(backend, m) !== 'function');
+  const wasm: unknown = Reflect.get(backend, 'wasm');
+  if (typeof wasm !== 'object' || wasm === null) return [...missing, 'wasm'];
+  return [...missing, ...MODULE_METHODS.filter((m) => typeof Reflect.get(wasm, m) !== 'function').map((m) => `wasm.${m}`)];
+}
+
+function isWasmBackend(backend: unknown): backend is WasmBackend {
+  return missingFields(backend).length === 0;
+}
+
+const checkedBackends = new WeakMap<object, WasmBackend>();
+
+/**
+ * The wasm backend object as Tim's kernels use it, checked once per backend: tfjs hands kernels
+ * an untyped backend, and a different build (or a kernel registered for another backend) would
+ * otherwise fail deep inside a kernel.
+ */
+export function wasmBackendOf(backend: unknown): WasmBackend {
+  if (typeof backend === 'object' && backend !== null) {
+    const known = checkedBackends.get(backend);
+    if (known) return known;
+  }
+  if (!isWasmBackend(backend)) {
+    throw new Error(`not the tfjs wasm backend Tim's kernels expect: missing ${missingFields(backend).join(', ')}`);
+  }
+  checkedBackends.set(backend, backend);
+  return backend;
 }
 
 export type KernelImpl = (args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }) => tf.TensorInfo | tf.TensorInfo[];

@@ -1,19 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { dims4, f32, release, reshapeInfo, runStock, zerosOutput, type WasmBackend } from './access';
 import { conv2d } from './conv';
-import { depthwiseConv } from './depthwise';
+import { depthwiseConv, depthwiseGeometry } from './depthwise';
 import { gemmColumnsFit, matMulInto } from './gemm';
 import { flipFilter, scatterSpatial, transpose2d } from './layout';
-import { address, boundKernels, simdKernels, withScratch, type BoundKernels, type HeapBackend } from './simd';
+import { address, boundKernels, simdKernels, withScratch, type BoundKernels } from './simd';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
-interface ConvGradAttrs {
+// A type, not an interface, so that tfjs's attribute map reads as it without a double cast.
+type ConvGradAttrs = {
   strides: number | [number, number];
   pad: Pad;
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
   dilations?: number | [number, number];
-}
+};
 
 function convInfoOf(inShape: number[], filterShape: number[], attrs: ConvGradAttrs, depthwise: boolean): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computeConv2DInfo(
@@ -145,7 +146,7 @@ function stridedConv2DBackpropInput(backend: WasmBackend, dy: tf.TensorInfo, fil
 export function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const backend = args.backend;
-  const attrs = args.attrs as unknown as ConvGradAttrs & { inputShape: number[]; dataFormat?: string };
+  const attrs = args.attrs as ConvGradAttrs & { inputShape: number[]; dataFormat?: string };
   if (attrs.dataFormat === 'NCHW') throw new Error('wasm Conv2DBackpropInput supports NHWC only');
   const info = convInfoOf(attrs.inputShape, filter.shape, { ...attrs, dilations: 1 }, false);
   if (info.strideHeight > 1 || info.strideWidth > 1) return stridedConv2DBackpropInput(backend, dy, filter, info, attrs.inputShape);
@@ -207,18 +208,17 @@ function filterGradOnMatrixKernels(
   bound: BoundKernels, backend: WasmBackend, x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo,
   filterShape: number[], pointwise: boolean, chunk: number,
 ): tf.TensorInfo {
-  const heap = backend as unknown as HeapBackend;
   const [n, h, w, ci] = dims4(x.shape);
   const [, ho, wo, co] = dims4(dy.shape);
   const [kh, kw] = dims4(filterShape);
   const k = kh * kw * ci;
   const out = backend.makeOutput(filterShape, 'float32');
   const product = (patches: number, dyRows: number, rows: number, accumulate: boolean) =>
-    matMulInto(bound, heap, {
+    matMulInto(bound, backend, {
       a: { address: patches, rowStride: 1, colStride: k },
       b: dyRows,
       ldb: co,
-      c: address(heap, out),
+      c: address(backend, out),
       ldc: co,
       m: k,
       n: co,
@@ -226,17 +226,30 @@ function filterGradOnMatrixKernels(
       accumulate,
     });
   if (pointwise) {
-    product(address(heap, x), address(heap, dy), n * h * w, false);
+    product(address(backend, x), address(backend, dy), n * h * w, false);
     return out;
   }
   for (let b0 = 0; b0 < n; b0 += chunk) {
     const rows = Math.min(chunk, n - b0) * ho * wo;
-    withScratch(heap, 4 * rows * k, (patches) => {
-      bound.kernels.gather_rows(
-        address(heap, x) + 4 * b0 * h * w * ci, patches, h, w, ci, ho, wo, kh, kw,
-        info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, 0, rows,
-      );
-      product(patches, address(heap, dy) + 4 * b0 * ho * wo * co, rows, b0 > 0);
+    withScratch(backend, 4 * rows * k, (patches) => {
+      bound.kernels.gather_rows({
+        x_ptr: address(backend, x) + 4 * b0 * h * w * ci,
+        dst_ptr: patches,
+        h,
+        w,
+        ci,
+        ho,
+        wo,
+        kh,
+        kw,
+        sh: info.strideHeight,
+        sw: info.strideWidth,
+        top: info.padInfo.top,
+        left: info.padInfo.left,
+        row_begin: 0,
+        row_end: rows,
+      });
+      product(patches, address(backend, dy) + 4 * b0 * ho * wo * co, rows, b0 > 0);
     });
   }
   return out;
@@ -251,7 +264,7 @@ function filterGradOnMatrixKernels(
 export function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const backend = args.backend;
-  const attrs = args.attrs as unknown as ConvGradAttrs & { filterShape: number[]; dataFormat?: string };
+  const attrs = args.attrs as ConvGradAttrs & { filterShape: number[]; dataFormat?: string };
   if (attrs.dataFormat === 'NCHW') throw new Error('wasm Conv2DBackpropFilter supports NHWC only');
   const info = convInfoOf(x.shape, attrs.filterShape, { ...attrs, dilations: 1 }, false);
   const [n, h, w, ci] = dims4(x.shape);
@@ -262,7 +275,7 @@ export function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; back
   const pointwise = taps === 1 && info.strideHeight === 1 && info.strideWidth === 1 && info.padInfo.top === 0 && info.padInfo.left === 0;
   const perImage = taps * ci * ho * wo;
   const chunk = Math.max(1, Math.min(n, Math.floor(PATCH_BUDGET / Math.max(1, perImage))));
-  const bound = gemmColumnsFit(co) ? boundKernels(backend as unknown as HeapBackend) : null;
+  const bound = gemmColumnsFit(co) ? boundKernels(backend) : null;
   if (bound) return filterGradOnMatrixKernels(bound, backend, x, dy, info, attrs.filterShape, pointwise, chunk);
   let total: tf.TensorInfo | undefined;
   for (let b0 = 0; b0 < n; b0 += chunk) {
@@ -273,10 +286,24 @@ export function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; back
     transpose2d(f32(backend, x).subarray(b0 * h * w * ci, (b0 + nb) * h * w * ci), f32(backend, xT), nb * h * w, ci);
     const patches = pointwise ? xT : backend.makeOutput([taps * ci, rows], 'float32');
     if (!pointwise) {
-      const simd = simdKernels(backend as unknown as HeapBackend);
+      const simd = simdKernels(backend);
       if (simd) {
-        const heap = backend as unknown as HeapBackend;
-        simd.gather_patches(address(heap, xT), address(heap, patches), ci, nb, h, w, ho, wo, kh, kw, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
+        simd.gather_patches({
+          src_ptr: address(backend, xT),
+          dst_ptr: address(backend, patches),
+          ci,
+          batch: nb,
+          h,
+          w,
+          ho,
+          wo,
+          kh,
+          kw,
+          sh: info.strideHeight,
+          sw: info.strideWidth,
+          top: info.padInfo.top,
+          left: info.padInfo.left,
+        });
       } else {
         gatherPatches(f32(backend, xT), f32(backend, patches), info, nb, kh, kw, rows);
       }
@@ -307,7 +334,7 @@ export function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; back
 export function depthwiseBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const backend = args.backend;
-  const attrs = args.attrs as unknown as ConvGradAttrs & { inputShape: number[] };
+  const attrs = args.attrs as ConvGradAttrs & { inputShape: number[] };
   const info = convInfoOf(attrs.inputShape, filter.shape, attrs, true);
   const [kh, kw, c, m] = dims4(filter.shape);
   // Each of the c·m output channels gets its own flipped 1-multiplier filter.
@@ -337,21 +364,21 @@ export function depthwiseBackpropInput(args: { inputs: tf.NamedTensorInfoMap; ba
 export function depthwiseBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const backend = args.backend;
-  const attrs = args.attrs as unknown as ConvGradAttrs & { filterShape: number[] };
+  const attrs = args.attrs as ConvGradAttrs & { filterShape: number[] };
   const info = convInfoOf(x.shape, attrs.filterShape, attrs, true);
   const [n, h, w, c] = dims4(x.shape);
   const [, ho, wo, cm] = dims4(dy.shape);
   const [kh, kw, , m] = dims4(attrs.filterShape);
-  const simd = m === 1 && c % 4 === 0 ? simdKernels(backend as unknown as HeapBackend) : null;
+  const simd = m === 1 && c % 4 === 0 ? simdKernels(backend) : null;
   if (simd) {
     // Channels innermost: one SIMD multiply-add per tap and group of 4 channels, no transposes.
-    const heap = backend as unknown as HeapBackend;
     const out = zerosOutput(backend, attrs.filterShape);
-    simd.depthwise_filter_grad(
-      address(heap, x), address(heap, dy), address(heap, out),
-      n, h, w, c, ho, wo, kh, kw,
-      info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left,
-    );
+    simd.depthwise_filter_grad({
+      x_ptr: address(backend, x),
+      dy_ptr: address(backend, dy),
+      dfilter_ptr: address(backend, out),
+      ...depthwiseGeometry(info),
+    });
     return out;
   }
   const xT = new Float32Array(n * h * w * c);

@@ -1,17 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { dims4, rowsFilledWith, runStock, type WasmBackend } from './access';
 import { convInto, gemmColumnsFit, type ConvGeometry } from './gemm';
-import { address, boundKernels, type BoundKernels, type HeapBackend } from './simd';
+import { address, boundKernels, type BoundKernels } from './simd';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
-export interface ConvAttrs {
+// A type, not an interface, so that tfjs's attribute map reads as it without a double cast.
+export type ConvAttrs = {
   strides: number | [number, number];
   pad: Pad;
   dilations?: number | [number, number];
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
   dataFormat?: string;
-}
+};
 
 function geometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
   return {
@@ -42,7 +43,7 @@ function gemmConvKernels(backend: WasmBackend, x: tf.TensorInfo, filter: tf.Tens
   // RGB stem with a 3×3 filter) cost more to gather than XNNPACK's whole convolution.
   const pointwise = info.filterHeight === 1 && info.filterWidth === 1 && info.strideHeight === 1 && info.strideWidth === 1;
   if (!pointwise && info.filterWidth * info.inChannels < 16) return null;
-  return boundKernels(backend as unknown as HeapBackend);
+  return boundKernels(backend);
 }
 
 function convInfo(x: tf.TensorInfo, filter: tf.TensorInfo, attrs: ConvAttrs): tf.backend_util.Conv2DInfo {
@@ -60,21 +61,20 @@ export function conv2d(backend: WasmBackend, x: tf.TensorInfo, filter: tf.Tensor
   const bound = gemmConvKernels(backend, x, filter, info, attrs.dataFormat);
   const biasFits = bias === undefined || (bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === info.outChannels);
   if (!bound || !biasFits) {
-    const stockAttrs = { ...attrs, dilations: attrs.dilations ?? 1, dataFormat: 'NHWC' } as unknown as tf.NamedAttrMap;
+    const stockAttrs: tf.NamedAttrMap = { ...attrs, dilations: attrs.dilations ?? 1, dataFormat: 'NHWC' };
     if (!bias) return runStock('Conv2D', backend, { x, filter }, stockAttrs);
     return runStock('FusedConv2D', backend, { x, filter, bias }, { ...stockAttrs, activation: 'linear' });
   }
   const shape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
   const out = bias ? rowsFilledWith(backend, shape, bias) : backend.makeOutput(shape, 'float32');
-  const heap = backend as unknown as HeapBackend;
-  convInto(bound, heap, geometry(info), address(heap, x), address(heap, filter), address(heap, out), bias !== undefined);
+  convInto(bound, backend, geometry(info), address(backend, x), address(backend, filter), address(backend, out), bias !== undefined);
   return out;
 }
 
 /** Conv2D for wasm: the SIMD matrix kernels where they apply. */
 export function conv2DKernel(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
-  return conv2d(args.backend, x, filter, args.attrs as unknown as ConvAttrs);
+  return conv2d(args.backend, x, filter, args.attrs as ConvAttrs);
 }
 
 /**
@@ -83,7 +83,7 @@ export function conv2DKernel(args: { inputs: tf.NamedTensorInfoMap; backend: Was
  */
 export function fusedConv2DKernel(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-  const attrs = args.attrs as unknown as ConvAttrs & { activation?: string };
+  const attrs = args.attrs as ConvAttrs & { activation?: string };
   const linear = attrs.activation === undefined || attrs.activation === 'linear';
   if (!linear || preluActivationWeights || !x || !filter) {
     return runStock('FusedConv2D', args.backend, args.inputs, args.attrs);

@@ -1,5 +1,5 @@
-import { parallelism, runParallel, splitRows, type KernelCall } from './kernel-pool';
-import { withScratch, type BoundKernels, type HeapBackend } from './simd';
+import { parallelism, runParallel, splitRows } from './kernel-pool';
+import { withScratch, type BoundKernels, type HeapBackend, type KernelCall } from './simd';
 
 /** Scratch each thread's gemm packs its block of A into: 128 rows × 256 steps of floats. */
 const A_PACK_BYTES = 128 * 256 * 4;
@@ -47,14 +47,23 @@ export function matMulInto(bound: BoundKernels, backend: HeapBackend, spec: MatM
   const threads = m * n * k < PARALLEL_MIN_MACS ? 1 : parallelism(bound);
   const ranges = splitRows(m, threads);
   withScratch(backend, 4 * k * n + ranges.length * A_PACK_BYTES, (packed) => {
-    bound.kernels.pack_b(spec.b, spec.ldb, packed, k, n);
+    bound.kernels.pack_b({ b_ptr: spec.b, ldb: spec.ldb, packed_ptr: packed, k, n });
     const aPacks = packed + 4 * k * n;
     const calls: KernelCall[] = ranges.map(([r0, r1], t) => ({
       name: 'gemm',
-      args: [
-        a.address + 4 * r0 * a.rowStride, 4 * a.rowStride, 4 * a.colStride, packed,
-        spec.c + 4 * r0 * spec.ldc, spec.ldc, r1 - r0, n, k, spec.accumulate ? 1 : 0, aPacks + t * A_PACK_BYTES,
-      ],
+      params: {
+        a_ptr: a.address + 4 * r0 * a.rowStride,
+        a_row_bytes: 4 * a.rowStride,
+        a_step_bytes: 4 * a.colStride,
+        packed_b_ptr: packed,
+        c_ptr: spec.c + 4 * r0 * spec.ldc,
+        ldc: spec.ldc,
+        m: r1 - r0,
+        n,
+        k,
+        accumulate: spec.accumulate ? 1 : 0,
+        a_pack_ptr: aPacks + t * A_PACK_BYTES,
+      },
     }));
     runParallel(bound, calls);
   });
@@ -75,6 +84,11 @@ export interface ConvGeometry {
   strideWidth: number;
   padTop: number;
   padLeft: number;
+}
+
+/** The input and output sizes and the padding of a convolution, named as the kernels take them. */
+function imageGeometry(g: ConvGeometry): { h: number; w: number; ci: number; ho: number; wo: number; top: number; left: number } {
+  return { h: g.inHeight, w: g.inWidth, ci: g.inChannels, ho: g.outHeight, wo: g.outWidth, top: g.padTop, left: g.padLeft };
 }
 
 /** Bytes of patch rows each thread gathers at a time: a block that stays in its core's cache. */
@@ -115,15 +129,27 @@ export function convInto(bound: BoundKernels, backend: HeapBackend, g: ConvGeome
   const ranges = splitRows(rows, threads);
   const scratchBytes = 4 * mc * k + A_PACK_BYTES;
   withScratch(backend, 4 * k * co + ranges.length * scratchBytes, (packed) => {
-    bound.kernels.pack_b(filter, co, packed, k, co);
+    bound.kernels.pack_b({ b_ptr: filter, ldb: co, packed_ptr: packed, k, n: co });
     const scratch0 = packed + 4 * k * co;
     const calls: KernelCall[] = ranges.map(([r0, r1], t) => ({
       name: 'conv_rows',
-      args: [
-        x, g.inHeight, g.inWidth, g.inChannels, g.outHeight, g.outWidth,
-        g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.padTop, g.padLeft,
-        packed, out, co, r0, r1, scratch0 + t * scratchBytes, mc, accumulate ? 1 : 0, scratch0 + t * scratchBytes + 4 * mc * k,
-      ],
+      params: {
+        x_ptr: x,
+        ...imageGeometry(g),
+        kh: g.filterHeight,
+        kw: g.filterWidth,
+        sh: g.strideHeight,
+        sw: g.strideWidth,
+        packed_filter_ptr: packed,
+        out_ptr: out,
+        co,
+        row_begin: r0,
+        row_end: r1,
+        scratch_ptr: scratch0 + t * scratchBytes,
+        block_rows: mc,
+        accumulate: accumulate ? 1 : 0,
+        a_pack_ptr: scratch0 + t * scratchBytes + 4 * mc * k,
+      },
     }));
     runParallel(bound, calls);
   });
@@ -149,16 +175,25 @@ function winogradInto(bound: BoundKernels, backend: HeapBackend, g: ConvGeometry
   const transformBytes = 64 * tb * (ci + co) + 64 * ci;
   const scratchBytes = transformBytes + A_PACK_BYTES;
   withScratch(backend, 32 * plane + ranges.length * scratchBytes, (u) => {
-    bound.kernels.winograd_filter(filter, u, ci, co);
+    bound.kernels.winograd_filter({ filter_ptr: filter, u_ptr: u, ci, co });
     const packed = u + 16 * plane;
-    for (let xi = 0; xi < 16; xi++) bound.kernels.pack_b(u + xi * plane, co, packed + xi * plane, ci, co);
+    for (let xi = 0; xi < 16; xi++) bound.kernels.pack_b({ b_ptr: u + xi * plane, ldb: co, packed_ptr: packed + xi * plane, k: ci, n: co });
     const scratch0 = packed + 16 * plane;
     const calls: KernelCall[] = ranges.map(([t0, t1], t) => ({
       name: 'winograd_rows',
-      args: [
-        x, g.inHeight, g.inWidth, ci, g.outHeight, g.outWidth, g.padTop, g.padLeft,
-        packed, out, co, t0, t1, scratch0 + t * scratchBytes, tb, accumulate ? 1 : 0, scratch0 + t * scratchBytes + transformBytes,
-      ],
+      params: {
+        x_ptr: x,
+        ...imageGeometry(g),
+        packed_u_ptr: packed,
+        out_ptr: out,
+        co,
+        tile_begin: t0,
+        tile_end: t1,
+        scratch_ptr: scratch0 + t * scratchBytes,
+        block_tiles: tb,
+        accumulate: accumulate ? 1 : 0,
+        a_pack_ptr: scratch0 + t * scratchBytes + transformBytes,
+      },
     }));
     runParallel(bound, calls);
   });

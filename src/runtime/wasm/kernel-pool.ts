@@ -1,22 +1,19 @@
 import { Worker } from 'node:worker_threads';
-import { isSharedHeap, type BoundKernels, type SimdKernels } from './simd';
+import { isSharedHeap, type BoundKernels, type KernelCall } from './simd';
+import { KERNEL_NAMES, KERNEL_SIGNATURES } from './simd/kernels-signatures';
+import { positionalArgs } from './simd/named-call';
 import { wasmThreadCount } from './threads';
 
-/** One call of a SIMD kernel: its export name and integer arguments (addresses, sizes). */
-export interface KernelCall {
-  name: keyof SimdKernels;
-  args: number[];
-}
-
-/** Kernels a worker may be asked to run; a call names one by its index here. */
-const POOL_KERNELS: (keyof SimdKernels)[] = ['gemm', 'conv_rows', 'winograd_rows'];
-const MAX_ARGS = 24;
-
-/** Control words each worker shares with the main thread. */
+/** Control words each worker shares with the main thread (Int32), then its call's arguments. */
 const STATE = 0;
 const KERNEL = 1;
 const ARGC = 2;
-const ARGS = 3;
+const CONTROL_BYTES = 16;
+/**
+ * Arguments travel as float64, which holds every i32 and f32 exactly; the export converts them
+ * back, so an address above 2 GiB wraps to the same 32 bits the kernel reads.
+ */
+const MAX_ARGS = Math.max(...KERNEL_NAMES.map((name) => KERNEL_SIGNATURES[name].length));
 const IDLE = 0;
 const POSTED = 1;
 const DONE = 2;
@@ -32,13 +29,14 @@ const { workerData } = require('node:worker_threads');
 const { module, memory, control, names } = workerData;
 const instance = new WebAssembly.Instance(module, { env: { memory } });
 const kernels = names.map((name) => instance.exports[name]);
-const c = new Int32Array(control);
+const c = new Int32Array(control, 0, ${CONTROL_BYTES / 4});
+const args = new Float64Array(control, ${CONTROL_BYTES});
 for (;;) {
   const state = Atomics.load(c, ${STATE});
   if (state !== ${POSTED}) { Atomics.wait(c, ${STATE}, state); continue; }
   let next = ${DONE};
   try {
-    kernels[c[${KERNEL}]](...Array.from(c.subarray(${ARGS}, ${ARGS} + c[${ARGC}])));
+    kernels[c[${KERNEL}]](...Array.from(args.subarray(0, c[${ARGC}])));
   } catch {
     next = ${FAILED};
   }
@@ -50,6 +48,7 @@ for (;;) {
 interface PoolWorker {
   worker: Worker;
   control: Int32Array;
+  args: Float64Array;
 }
 
 const pools = new WeakMap<WebAssembly.Memory, PoolWorker[]>();
@@ -61,14 +60,14 @@ function poolFor(bound: BoundKernels): PoolWorker[] {
   // Only the threaded build's heap can be shared with other threads.
   const extra = isSharedHeap(bound.memory) ? wasmThreadCount() - 1 : 0;
   for (let i = 0; i < extra; i++) {
-    const control = new SharedArrayBuffer(4 * (ARGS + MAX_ARGS));
+    const control = new SharedArrayBuffer(CONTROL_BYTES + 8 * MAX_ARGS);
     try {
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { module: bound.module, memory: bound.memory, control, names: POOL_KERNELS },
+        workerData: { module: bound.module, memory: bound.memory, control, names: KERNEL_NAMES },
       });
       worker.unref();
-      workers.push({ worker, control: new Int32Array(control) });
+      workers.push({ worker, control: new Int32Array(control, 0, CONTROL_BYTES / 4), args: new Float64Array(control, CONTROL_BYTES) });
     } catch {
       // A process that may start no more threads still computes everything, on fewer of them.
       break;
@@ -90,16 +89,16 @@ export function parallelism(bound: BoundKernels): number {
 export function runParallel(bound: BoundKernels, calls: KernelCall[]): void {
   const workers = poolFor(bound);
   if (calls.length > workers.length + 1) throw new Error(`runParallel: ${calls.length} calls for ${workers.length + 1} threads`);
+  // Every call's arguments are checked before any worker starts.
+  const argLists = calls.map(positionalArgs);
   const posted: PoolWorker[] = [];
   for (let i = 1; i < calls.length; i++) {
     const call = calls[i] as KernelCall;
     const w = workers[i - 1] as PoolWorker;
-    const index = POOL_KERNELS.indexOf(call.name);
-    if (index < 0 || call.args.length > MAX_ARGS) throw new Error(`runParallel: ${call.name} cannot run on a worker`);
-    w.control[KERNEL] = index;
-    w.control[ARGC] = call.args.length;
-    // Int32Array stores wrap addresses above 2 GiB to the same 32 bits the kernel reads.
-    w.control.set(call.args, ARGS);
+    const args = argLists[i] as number[];
+    w.control[KERNEL] = KERNEL_NAMES.indexOf(call.name);
+    w.control[ARGC] = args.length;
+    w.args.set(args);
     Atomics.store(w.control, STATE, POSTED);
     Atomics.notify(w.control, STATE);
     posted.push(w);
@@ -108,7 +107,7 @@ export function runParallel(bound: BoundKernels, calls: KernelCall[]): void {
   const first = calls[0];
   if (first) {
     try {
-      (bound.kernels as unknown as Record<string, (...args: number[]) => void>)[first.name]?.(...first.args);
+      bound.positional[first.name](...(argLists[0] as number[]));
     } catch (e) {
       // Workers are still running on the heap: wait for them before the error unwinds.
       failure = e instanceof Error ? e : new Error(String(e));

@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { outOfMemoryMessage } from '../memory';
 import { type KernelTable } from '../kernel-registry';
-import { type KernelImpl } from './access';
+import { wasmBackendOf, type KernelImpl } from './access';
 import { conv2DKernel, fusedConv2DKernel } from './conv';
 import { conv2DBackpropFilter, conv2DBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from './conv-grads';
 import { depthwiseConv } from './depthwise';
 import { kernelFinished, startHeapWatchdog } from './heap-watchdog';
 import { identity } from './identity';
-import { simdKernels, type HeapBackend } from './simd';
+import { simdKernels } from './simd';
 import { batchMatMul, fusedMatMul, tile } from './matmul-tile';
 import { maxPoolGrad } from './pool-grad';
 import { erf, exp } from './unary';
@@ -37,10 +37,11 @@ const TIM_WASM_KERNELS: Record<string, KernelImpl> = {
 export function wasmKernels(): KernelTable {
   const table: KernelTable = {};
   for (const [kernelName, kernelFunc] of Object.entries(TIM_WASM_KERNELS)) {
-    table[kernelName] = ((args: Parameters<KernelImpl>[0]) => {
-      simdKernels(args.backend as unknown as HeapBackend);
-      return kernelFunc(args);
-    }) as unknown as tf.KernelFunc;
+    table[kernelName] = (args) => {
+      const backend = wasmBackendOf(args.backend);
+      simdKernels(backend);
+      return kernelFunc({ inputs: args.inputs, backend, attrs: args.attrs });
+    };
   }
   return table;
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { f32, release, rowsFilledWith, runStock, type WasmBackend } from './access';
 import { gemmColumnsFit, matMulInto } from './gemm';
 import { tileInto, transpose2d } from './layout';
-import { address, boundKernels, type HeapBackend } from './simd';
+import { address, boundKernels } from './simd';
 
 /** A copy of x with its last two axes swapped. */
 function swapLastTwo(backend: WasmBackend, x: tf.TensorInfo): tf.TensorInfo {
@@ -37,19 +37,18 @@ function matMulOnMatrixKernels(
   const sameBatch = rb === ra && b.shape.slice(0, -2).every((d, i) => d === batchShape[i]);
   if (!gemmColumnsFit(n) || !(sameBatch || rb === 2)) return null;
   if (bias && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== n)) return null;
-  const bound = boundKernels(backend as unknown as HeapBackend);
+  const bound = boundKernels(backend);
   if (!bound) return null;
-  const heap = backend as unknown as HeapBackend;
   const rowMajorB = transposeB ? swapLastTwo(backend, b) : b;
   const outShape = [...batchShape, m, n];
   const out = bias ? rowsFilledWith(backend, outShape, bias) : backend.makeOutput(outShape, 'float32');
   const perB = sameBatch ? k * n : 0;
   for (let i = 0; i < batch; i++) {
-    matMulInto(bound, heap, {
-      a: { address: address(heap, a) + 4 * i * m * k, rowStride: transposeA ? 1 : k, colStride: transposeA ? m : 1 },
-      b: address(heap, rowMajorB) + 4 * i * perB,
+    matMulInto(bound, backend, {
+      a: { address: address(backend, a) + 4 * i * m * k, rowStride: transposeA ? 1 : k, colStride: transposeA ? m : 1 },
+      b: address(backend, rowMajorB) + 4 * i * perB,
       ldb: n,
-      c: address(heap, out) + 4 * i * m * n,
+      c: address(backend, out) + 4 * i * m * n,
       ldc: n,
       m,
       n,

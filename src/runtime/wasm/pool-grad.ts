@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { dims4, f32, runStock, zerosOutput, type WasmBackend } from './access';
-import { address, simdKernels, type HeapBackend } from './simd';
+import { address, simdKernels } from './simd';
 
-interface PoolGradAttrs {
+// A type, not an interface, so that tfjs's attribute map reads as it without a double cast.
+type PoolGradAttrs = {
   filterSize: number | [number, number];
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
-}
+};
 
 /**
  * dx of max pooling: each output's gradient goes to the first largest input of its window (in
@@ -18,7 +19,7 @@ interface PoolGradAttrs {
 export function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
   const backend = args.backend;
-  const attrs = args.attrs as unknown as PoolGradAttrs;
+  const attrs = args.attrs as PoolGradAttrs;
   if (input.dtype !== 'float32' || input.shape.length !== 4) return runStock('MaxPoolGrad', backend, args.inputs, args.attrs);
   const info = tf.backend_util.computePool2DInfo(dims4(input.shape), attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
   const [n, h, w, c] = dims4(input.shape);
@@ -26,10 +27,25 @@ export function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: Wasm
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const out = zerosOutput(backend, input.shape);
-  const simd = c % 4 === 0 ? simdKernels(backend as unknown as HeapBackend) : null;
+  const simd = c % 4 === 0 ? simdKernels(backend) : null;
   if (simd) {
-    const heap = backend as unknown as HeapBackend;
-    simd.max_pool_grad(address(heap, input), address(heap, dy), address(heap, out), n, h, w, c, ho, wo, fh, fw, sh, sw, top, left);
+    simd.max_pool_grad({
+      x_ptr: address(backend, input),
+      dy_ptr: address(backend, dy),
+      dx_ptr: address(backend, out),
+      batch: n,
+      h,
+      w,
+      c,
+      ho,
+      wo,
+      fh,
+      fw,
+      sh,
+      sw,
+      top,
+      left,
+    });
     return out;
   }
   const x = f32(backend, input);

@@ -1,14 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { f32, runStock, type WasmBackend } from './access';
-import { address, columnMoments, simdKernels, type HeapBackend } from './simd';
+import { address, columnMoments, simdKernels } from './simd';
 
 /** Column sums of [rows, cols] from float `offset` of x by the SIMD kernel, in float64; null where it does not apply. */
 function simdColumnSums(backend: WasmBackend, x: tf.TensorInfo, offset: number, rows: number, cols: number): Float64Array | null {
-  const heap = backend as unknown as HeapBackend;
-  const k = cols % 4 === 0 ? simdKernels(heap) : null;
+  const k = cols % 4 === 0 ? simdKernels(backend) : null;
   if (!k) return null;
-  const xp = address(heap, x) + 4 * offset;
-  return columnMoments(k, heap, xp, xp, rows, cols)[0];
+  const xp = address(backend, x) + 4 * offset;
+  return columnMoments(k, backend, xp, xp, rows, cols)[0];
 }
 
 /**

@@ -84,7 +84,7 @@ export function prepareWasmThreads(threads: number): boolean {
     // The cap is read once, when the module starts: give os.cpus back as soon as the backend exists.
     const started = Date.now();
     const timer = setInterval(() => {
-      const registry = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry;
+      const registry = tf.engine().registry;
       if (registry.wasm !== undefined || Date.now() - started > 120_000) {
         osMutable.cpus = cpus;
         clearInterval(timer);

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { f32, runStock, type WasmBackend } from './access';
-import { address, simdKernels, type HeapBackend, type SimdKernels } from './simd';
+import { address, simdKernels, type SimdKernels } from './simd';
+import { type ErfParams } from './simd/kernels-signatures';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap };
 
@@ -8,16 +9,15 @@ type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?:
  * An elementwise float32 kernel on SIMD: groups of four on the wasm kernel, the last few values
  * with the same formula in JavaScript; other dtypes go to the stock kernel.
  */
-function simdUnary(stockName: string, run: (k: SimdKernels, x: number, out: number, n: number) => void, scalar: (v: number) => number) {
+function simdUnary(stockName: string, run: (k: SimdKernels, params: ErfParams) => void, scalar: (v: number) => number) {
   return (args: KernelArgs): tf.TensorInfo => {
     const { x } = args.inputs as { x: tf.TensorInfo };
-    const heap = args.backend as unknown as HeapBackend;
-    const simd = x.dtype === 'float32' ? simdKernels(heap) : null;
+    const simd = x.dtype === 'float32' ? simdKernels(args.backend) : null;
     if (!simd) return runStock(stockName, args.backend, args.inputs, args.attrs);
     const out = args.backend.makeOutput(x.shape, 'float32');
     const n = x.shape.reduce((a, b) => a * b, 1);
     const body = n - (n % 4);
-    run(simd, address(heap, x), address(heap, out), body);
+    run(simd, { x_ptr: address(args.backend, x), out_ptr: address(args.backend, out), count: body });
     if (body < n) {
       const src = f32(args.backend, x);
       const dst = f32(args.backend, out);
@@ -46,5 +46,5 @@ function erfScalar(x: number): number {
  * Erf and Exp, the two halves of ConvNeXt's exact GELU and its gradient: the stock wasm kernels
  * call the C library one value at a time, and Erf alone took a sixth of a ConvNeXt forward pass.
  */
-export const erf = simdUnary('Erf', (k, x, out, n) => k.erf(x, out, n), erfScalar);
-export const exp = simdUnary('Exp', (k, x, out, n) => k.exp(x, out, n), (v) => Math.exp(v));
+export const erf = simdUnary('Erf', (k, params) => k.erf(params), erfScalar);
+export const exp = simdUnary('Exp', (k, params) => k.exp(params), (v) => Math.exp(v));

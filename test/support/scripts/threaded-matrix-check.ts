@@ -3,7 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadWasm } from '../../../src/runtime/backend';
 import { parallelism } from '../../../src/runtime/wasm/kernel-pool';
-import { boundKernels, type HeapBackend } from '../../../src/runtime/wasm/simd';
+import { wasmBackendOf } from '../../../src/runtime/wasm/access';
+import { boundKernels } from '../../../src/runtime/wasm/simd';
 import { relativeError } from '../relative-error';
 
 type Case = (x: tf.Tensor4D, w: tf.Tensor4D, m: tf.Tensor2D) => tf.Tensor[];
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
   const values = [2 * 16 * 16 * 32, 3 * 3 * 32 * 32, 1000 * 288].map((n, i) => Float32Array.from({ length: n }, (_, j) => Math.sin(j * (i + 1.3))));
   const expected = await run('cpu', values);
   const actual = await run('wasm', values);
-  const bound = boundKernels(tf.backend() as unknown as HeapBackend);
+  const bound = boundKernels(wasmBackendOf(tf.backend()));
   const maxRelativeError = Math.max(...actual.map((a, i) => relativeError(Array.from(a), Array.from(expected[i] as Float32Array))));
   console.log(JSON.stringify({ threads: bound ? parallelism(bound) : 0, maxRelativeError }));
 }

@@ -64,10 +64,11 @@ describe('SIMD matrix kernels', () => {
           expected.push(s);
         }
       }
-      kernels.pack_b(4 * B, n, 4 * BP, k, n);
-      kernels.gemm(4 * A, 4 * ars, 4 * aps, 4 * BP, 4 * C, n, m, n, k, 0, 4 * AP);
+      kernels.pack_b({ b_ptr: 4 * B, ldb: n, packed_ptr: 4 * BP, k, n });
+      const product = { a_ptr: 4 * A, a_row_bytes: 4 * ars, a_step_bytes: 4 * aps, packed_b_ptr: 4 * BP, c_ptr: 4 * C, ldc: n, m, n, k, a_pack_ptr: 4 * AP };
+      kernels.gemm({ ...product, accumulate: 0 });
       const overwritten = Array.from(heap.subarray(C, C + m * n));
-      kernels.gemm(4 * A, 4 * ars, 4 * aps, 4 * BP, 4 * C, n, m, n, k, 1, 4 * AP);
+      kernels.gemm({ ...product, accumulate: 1 });
       const added = Array.from(heap.subarray(C, C + m * n));
       const scale = Math.max(...expected.map(Math.abs));
       for (let i = 0; i < expected.length; i++) {

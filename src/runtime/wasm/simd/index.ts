@@ -1,78 +1,28 @@
 import * as v8 from 'node:v8';
 import * as tf from '@tensorflow/tfjs';
 import { PLAIN_HEAP_MODULE, PLAIN_HEAP_MODULE_NO_FMA, SHARED_HEAP_MODULE, SHARED_HEAP_MODULE_NO_FMA } from './kernels-binary';
+import { namedKernels, positionalKernels, type PositionalKernels, type SimdKernels } from './named-call';
 
-/** The exports of kernels.wat; every pointer is a byte offset into the wasm backend's heap. */
-export interface SimdKernels {
-  affine(x: number, scale: number, offset: number, y: number, rows: number, c: number): void;
-  affine2(u: number, v: number, a: number, b: number, d: number, out: number, rows: number, c: number): void;
-  moment_sums(a: number, p: number, b: number, q: number, acc1: number, acc2: number, s1: number, s2: number, rows: number, c: number): void;
-  depthwise_filter_grad(
-    x: number, dy: number, acc: number,
-    n: number, h: number, w: number, c: number, ho: number, wo: number,
-    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number,
-  ): void;
-  transpose(src: number, dst: number, rows: number, cols: number): void;
-  erf(x: number, out: number, n: number): void;
-  exp(x: number, out: number, n: number): void;
-  ln_forward(x: number, gamma: number, beta: number, y: number, mean: number, rstd: number, rows: number, c: number, eps: number): void;
-  ln_normalise(x: number, mean: number, rstd: number, out: number, rows: number, c: number): void;
-  ln_input_grad(dy: number, gamma: number, xhat: number, rstd: number, rows: number, c: number): void;
-  depthwise_conv(
-    x: number, f: number, out: number,
-    n: number, h: number, w: number, c: number, ho: number, wo: number,
-    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number,
-  ): void;
-  adam(
-    w: number, m: number, v: number, g: number, ow: number, om: number, ov: number, n: number,
-    b1: number, c1: number, b2: number, c2: number, d1: number, d2: number, eps: number, nlr: number,
-  ): void;
-  gather_patches(
-    src: number, dst: number, ci: number, nb: number, h: number, w: number, ho: number, wo: number,
-    kh: number, kw: number, sh: number, sw: number, top: number, left: number,
-  ): void;
-  max_pool_grad(
-    x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, ho: number, wo: number,
-    fh: number, fw: number, sh: number, sw: number, top: number, left: number,
-  ): void;
-  winograd_filter(g: number, u: number, ci: number, co: number): void;
-  winograd_rows(
-    x: number, h: number, w: number, ci: number, ho: number, wo: number, top: number, left: number,
-    up: number, out: number, co: number, t0: number, t1: number, scratch: number, tb: number, acc: number, ap: number,
-  ): void;
-  pack_b(b: number, ldb: number, bp: number, k: number, n: number): void;
-  gemm(a: number, ars: number, aps: number, bp: number, c: number, ldc: number, m: number, n: number, k: number, acc: number, ap: number): void;
-  gather_rows(
-    x: number, dst: number, h: number, w: number, ci: number, ho: number, wo: number,
-    kh: number, kw: number, sh: number, sw: number, top: number, left: number, r0: number, r1: number,
-  ): void;
-  conv_rows(
-    x: number, h: number, w: number, ci: number, ho: number, wo: number,
-    kh: number, kw: number, sh: number, sw: number, top: number, left: number,
-    bp: number, out: number, co: number, r0: number, r1: number, scratch: number, mc: number, acc: number, ap: number,
-  ): void;
-}
+export type { KernelCall, SimdKernels } from './named-call';
 
 /** What the SIMD kernels need of the wasm backend: its memory, its allocator, its tensors' addresses. */
 export interface HeapBackend {
   wasm: {
     asm?: { memory?: WebAssembly.Memory };
     wasmMemory?: WebAssembly.Memory;
+    /** The single-threaded build's current view of its heap (it exports no memory object). */
+    HEAPU8?: Uint8Array;
     _malloc(bytes: number): number;
     _free(ptr: number): void;
   };
   getMemoryOffset(dataId: tf.DataId): number;
 }
 
-/** The wasm backend as kernels that allocate outputs and read them back see it. */
-export interface SimdBackend extends HeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
-
 /** The kernels instantiated on one heap, and the compiled module (worker threads instantiate it too). */
 export interface BoundKernels {
   kernels: SimdKernels;
+  /** The same exports taking their arguments by position, as worker threads run them. */
+  positional: PositionalKernels;
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
 }
@@ -123,13 +73,17 @@ export function kernelModuleBytes(shared: boolean, fma: boolean): Uint8Array<Arr
 }
 
 export function instantiate(memory: WebAssembly.Memory, fma: boolean): BoundKernels | null {
+  let module: WebAssembly.Module;
+  let instance: WebAssembly.Instance;
   try {
-    const module = new WebAssembly.Module(kernelModuleBytes(isSharedHeap(memory), fma));
-    const instance = new WebAssembly.Instance(module, { env: { memory } });
-    return { kernels: instance.exports as unknown as SimdKernels, module, memory };
+    module = new WebAssembly.Module(kernelModuleBytes(isSharedHeap(memory), fma));
+    instance = new WebAssembly.Instance(module, { env: { memory } });
   } catch {
     return null;
   }
+  // A module that compiles but disagrees with its signatures is a stale build, not a missing feature.
+  const positional = positionalKernels(instance.exports);
+  return { kernels: namedKernels(positional), positional, module, memory };
 }
 
 let fmaSupport: boolean | undefined;
@@ -161,7 +115,7 @@ export function heapTranspose(src: Float32Array, dst: Float32Array, rows: number
   if (!active || rows % 4 !== 0 || cols % 4 !== 0 || rows === 0 || cols === 0) return false;
   const buffer = active.memory.buffer;
   if (src.buffer !== buffer || dst.buffer !== buffer) return false;
-  active.kernels.transpose(src.byteOffset, dst.byteOffset, rows, cols);
+  active.kernels.transpose({ src_ptr: src.byteOffset, dst_ptr: dst.byteOffset, rows, cols });
   return true;
 }
 
@@ -192,7 +146,7 @@ export function columnMoments(k: SimdKernels, backend: HeapBackend, a: number, b
     const s1 = base + 12 * cols;
     new Float32Array(memory.buffer, zeros, cols).fill(0);
     new Float64Array(memory.buffer, s1, 2 * cols).fill(0);
-    k.moment_sums(a, zeros, b, zeros, base + 4 * cols, base + 8 * cols, s1, s1 + 8 * cols, rows, cols);
+    k.moment_sums({ a_ptr: a, p_ptr: zeros, b_ptr: b, q_ptr: zeros, acc1_ptr: base + 4 * cols, acc2_ptr: base + 8 * cols, s1_ptr: s1, s2_ptr: s1 + 8 * cols, rows, c: cols });
     return [new Float64Array(memory.buffer, s1, cols).slice(), new Float64Array(memory.buffer, s1 + 8 * cols, cols).slice()];
   });
 }

@@ -1,12 +1,23 @@
-;; SIMD loops over float32 tensors on the wasm backend's own heap. Every pointer is a byte
-;; offset into that heap; every channel count is a multiple of 4, so one v128 holds 4 channels.
+;; SIMD loops over float32 tensors on the wasm backend's own heap. Every channel count is a
+;; multiple of 4, so one v128 holds 4 channels.
 ;; The memory import line is rewritten for the threaded build, whose heap is shared.
+;;
+;; Parameter names of the exported functions are the TypeScript names of their arguments
+;; (scripts/build-wasm-simd.js generates kernels-signatures.ts from them), and say the unit:
+;;   *_ptr    a byte offset into the heap;
+;;   *_bytes  a distance in bytes;
+;;   accumulate  0 overwrites the output, 1 adds to it;
+;;   f32 parameters are values (epsilon, Adam's coefficients);
+;;   every other i32 is a count or an index of elements: floats (ldb, ldc: row strides in
+;;   floats), rows, tiles, channels (c, ci, co), or convolution geometry in pixels: input h, w,
+;;   output ho, wo, filter kh, kw (fh, fw for pooling windows), strides sh, sw, dilations dh,
+;;   dw, padding top, left; batch images; [*_begin, *_end) a range of rows or tiles.
 (module
   (import "env" "memory" (memory 1))
 
   ;; y[r, k] = x[r, k] * scale[k] + offset[k]
   (func (export "affine")
-    (param $x i32) (param $scale i32) (param $offset i32) (param $y i32) (param $rows i32) (param $c i32)
+    (param $x_ptr i32) (param $scale_ptr i32) (param $offset_ptr i32) (param $y_ptr i32) (param $rows i32) (param $c i32)
     (local $r i32) (local $k i32) (local $cb i32)
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
     (block $done (loop $row
@@ -14,20 +25,20 @@
       (local.set $k (i32.const 0))
       (block $rowdone (loop $col
         (br_if $rowdone (i32.ge_u (local.get $k) (local.get $cb)))
-        (v128.store (i32.add (local.get $y) (local.get $k))
+        (v128.store (i32.add (local.get $y_ptr) (local.get $k))
           (f32x4.add
-            (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $k))) (v128.load (i32.add (local.get $scale) (local.get $k))))
-            (v128.load (i32.add (local.get $offset) (local.get $k)))))
+            (f32x4.mul (v128.load (i32.add (local.get $x_ptr) (local.get $k))) (v128.load (i32.add (local.get $scale_ptr) (local.get $k))))
+            (v128.load (i32.add (local.get $offset_ptr) (local.get $k)))))
         (local.set $k (i32.add (local.get $k) (i32.const 16)))
         (br $col)))
-      (local.set $x (i32.add (local.get $x) (local.get $cb)))
-      (local.set $y (i32.add (local.get $y) (local.get $cb)))
+      (local.set $x_ptr (i32.add (local.get $x_ptr) (local.get $cb)))
+      (local.set $y_ptr (i32.add (local.get $y_ptr) (local.get $cb)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row))))
 
   ;; out[r, k] = a[k] * u[r, k] + b[k] * v[r, k] + d[k]
   (func (export "affine2")
-    (param $u i32) (param $v i32) (param $a i32) (param $b i32) (param $d i32) (param $out i32) (param $rows i32) (param $c i32)
+    (param $u_ptr i32) (param $v_ptr i32) (param $a_ptr i32) (param $b_ptr i32) (param $d_ptr i32) (param $out_ptr i32) (param $rows i32) (param $c i32)
     (local $r i32) (local $k i32) (local $cb i32)
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
     (block $done (loop $row
@@ -35,17 +46,17 @@
       (local.set $k (i32.const 0))
       (block $rowdone (loop $col
         (br_if $rowdone (i32.ge_u (local.get $k) (local.get $cb)))
-        (v128.store (i32.add (local.get $out) (local.get $k))
+        (v128.store (i32.add (local.get $out_ptr) (local.get $k))
           (f32x4.add
             (f32x4.add
-              (f32x4.mul (v128.load (i32.add (local.get $u) (local.get $k))) (v128.load (i32.add (local.get $a) (local.get $k))))
-              (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $k))) (v128.load (i32.add (local.get $b) (local.get $k)))))
-            (v128.load (i32.add (local.get $d) (local.get $k)))))
+              (f32x4.mul (v128.load (i32.add (local.get $u_ptr) (local.get $k))) (v128.load (i32.add (local.get $a_ptr) (local.get $k))))
+              (f32x4.mul (v128.load (i32.add (local.get $v_ptr) (local.get $k))) (v128.load (i32.add (local.get $b_ptr) (local.get $k)))))
+            (v128.load (i32.add (local.get $d_ptr) (local.get $k)))))
         (local.set $k (i32.add (local.get $k) (i32.const 16)))
         (br $col)))
-      (local.set $u (i32.add (local.get $u) (local.get $cb)))
-      (local.set $v (i32.add (local.get $v) (local.get $cb)))
-      (local.set $out (i32.add (local.get $out) (local.get $cb)))
+      (local.set $u_ptr (i32.add (local.get $u_ptr) (local.get $cb)))
+      (local.set $v_ptr (i32.add (local.get $v_ptr) (local.get $cb)))
+      (local.set $out_ptr (i32.add (local.get $out_ptr) (local.get $cb)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row))))
 
@@ -53,8 +64,8 @@
   ;; s1 and s2 are float64; blocks of 32 rows are summed in float32 (acc1, acc2: c floats of
   ;; scratch) and then added to them, which keeps the float32 rounding to 32 terms.
   (func (export "moment_sums")
-    (param $a i32) (param $p i32) (param $b i32) (param $q i32)
-    (param $acc1 i32) (param $acc2 i32) (param $s1 i32) (param $s2 i32) (param $rows i32) (param $c i32)
+    (param $a_ptr i32) (param $p_ptr i32) (param $b_ptr i32) (param $q_ptr i32)
+    (param $acc1_ptr i32) (param $acc2_ptr i32) (param $s1_ptr i32) (param $s2_ptr i32) (param $rows i32) (param $c i32)
     (local $r i32) (local $end i32) (local $k i32) (local $cb i32) (local $u v128) (local $w v128)
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
     (block $done (loop $block
@@ -64,8 +75,8 @@
       (local.set $k (i32.const 0))
       (block $zdone (loop $zero
         (br_if $zdone (i32.ge_u (local.get $k) (local.get $cb)))
-        (v128.store (i32.add (local.get $acc1) (local.get $k)) (v128.const i32x4 0 0 0 0))
-        (v128.store (i32.add (local.get $acc2) (local.get $k)) (v128.const i32x4 0 0 0 0))
+        (v128.store (i32.add (local.get $acc1_ptr) (local.get $k)) (v128.const i32x4 0 0 0 0))
+        (v128.store (i32.add (local.get $acc2_ptr) (local.get $k)) (v128.const i32x4 0 0 0 0))
         (local.set $k (i32.add (local.get $k) (i32.const 16)))
         (br $zero)))
       (block $rdone (loop $row
@@ -73,26 +84,26 @@
         (local.set $k (i32.const 0))
         (block $cdone (loop $col
           (br_if $cdone (i32.ge_u (local.get $k) (local.get $cb)))
-          (local.set $u (f32x4.sub (v128.load (i32.add (local.get $a) (local.get $k))) (v128.load (i32.add (local.get $p) (local.get $k)))))
-          (local.set $w (f32x4.sub (v128.load (i32.add (local.get $b) (local.get $k))) (v128.load (i32.add (local.get $q) (local.get $k)))))
-          (v128.store (i32.add (local.get $acc1) (local.get $k))
-            (f32x4.add (v128.load (i32.add (local.get $acc1) (local.get $k))) (local.get $u)))
-          (v128.store (i32.add (local.get $acc2) (local.get $k))
-            (f32x4.add (v128.load (i32.add (local.get $acc2) (local.get $k))) (f32x4.mul (local.get $u) (local.get $w))))
+          (local.set $u (f32x4.sub (v128.load (i32.add (local.get $a_ptr) (local.get $k))) (v128.load (i32.add (local.get $p_ptr) (local.get $k)))))
+          (local.set $w (f32x4.sub (v128.load (i32.add (local.get $b_ptr) (local.get $k))) (v128.load (i32.add (local.get $q_ptr) (local.get $k)))))
+          (v128.store (i32.add (local.get $acc1_ptr) (local.get $k))
+            (f32x4.add (v128.load (i32.add (local.get $acc1_ptr) (local.get $k))) (local.get $u)))
+          (v128.store (i32.add (local.get $acc2_ptr) (local.get $k))
+            (f32x4.add (v128.load (i32.add (local.get $acc2_ptr) (local.get $k))) (f32x4.mul (local.get $u) (local.get $w))))
           (local.set $k (i32.add (local.get $k) (i32.const 16)))
           (br $col)))
-        (local.set $a (i32.add (local.get $a) (local.get $cb)))
-        (local.set $b (i32.add (local.get $b) (local.get $cb)))
+        (local.set $a_ptr (i32.add (local.get $a_ptr) (local.get $cb)))
+        (local.set $b_ptr (i32.add (local.get $b_ptr) (local.get $cb)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row)))
       ;; Flush: float32 lanes 0-1 and 2-3 of each group become two float64 pairs.
       (local.set $k (i32.const 0))
       (block $fdone (loop $flush
         (br_if $fdone (i32.ge_u (local.get $k) (local.get $cb)))
-        (local.set $u (v128.load (i32.add (local.get $acc1) (local.get $k))))
-        (local.set $w (v128.load (i32.add (local.get $acc2) (local.get $k))))
-        (call $add_f64 (i32.add (local.get $s1) (i32.shl (local.get $k) (i32.const 1))) (local.get $u))
-        (call $add_f64 (i32.add (local.get $s2) (i32.shl (local.get $k) (i32.const 1))) (local.get $w))
+        (local.set $u (v128.load (i32.add (local.get $acc1_ptr) (local.get $k))))
+        (local.set $w (v128.load (i32.add (local.get $acc2_ptr) (local.get $k))))
+        (call $add_f64 (i32.add (local.get $s1_ptr) (i32.shl (local.get $k) (i32.const 1))) (local.get $u))
+        (call $add_f64 (i32.add (local.get $s2_ptr) (i32.shl (local.get $k) (i32.const 1))) (local.get $w))
         (local.set $k (i32.add (local.get $k) (i32.const 16)))
         (br $flush)))
       (br $block))))
@@ -107,19 +118,19 @@
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))))
 
   ;; Depthwise filter gradient, depth multiplier 1, NHWC:
-  ;; acc[i, j, k] += Σ_{b, p, q} x[b, p·sh + i·dh − top, q·sw + j·dw − left, k] · dy[b, p, q, k]
-  ;; over the taps that land inside the image. acc must be zeroed by the caller.
+  ;; dfilter[i, j, k] += Σ_{b, p, q} x[b, p·sh + i·dh − top, q·sw + j·dw − left, k] · dy[b, p, q, k]
+  ;; over the taps that land inside the image. dfilter must be zeroed by the caller.
   (func (export "depthwise_filter_grad")
-    (param $x i32) (param $dy i32) (param $acc i32)
-    (param $n i32) (param $h i32) (param $w i32) (param $c i32) (param $ho i32) (param $wo i32)
+    (param $x_ptr i32) (param $dy_ptr i32) (param $dfilter_ptr i32)
+    (param $batch i32) (param $h i32) (param $w i32) (param $c i32) (param $ho i32) (param $wo i32)
     (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $dh i32) (param $dw i32)
     (param $top i32) (param $left i32)
     (local $b i32) (local $p i32) (local $q i32) (local $i i32) (local $j i32) (local $hi i32) (local $wi i32)
     (local $k i32) (local $cb i32) (local $dyrow i32) (local $xrow i32) (local $arow i32) (local $g v128)
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
-    (local.set $dyrow (local.get $dy))
+    (local.set $dyrow (local.get $dy_ptr))
     (block $bdone (loop $bl
-      (br_if $bdone (i32.ge_u (local.get $b) (local.get $n)))
+      (br_if $bdone (i32.ge_u (local.get $b) (local.get $batch)))
       (local.set $p (i32.const 0))
       (block $pdone (loop $pl
         (br_if $pdone (i32.ge_u (local.get $p) (local.get $ho)))
@@ -138,9 +149,9 @@
                   (local.set $wi (i32.sub (i32.add (i32.mul (local.get $q) (local.get $sw)) (i32.mul (local.get $j) (local.get $dw))) (local.get $left)))
                   (if (i32.and (i32.ge_s (local.get $wi) (i32.const 0)) (i32.lt_s (local.get $wi) (local.get $w)))
                     (then
-                      (local.set $xrow (i32.add (local.get $x)
+                      (local.set $xrow (i32.add (local.get $x_ptr)
                         (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $hi)) (local.get $w)) (local.get $wi)) (local.get $cb))))
-                      (local.set $arow (i32.add (local.get $acc)
+                      (local.set $arow (i32.add (local.get $dfilter_ptr)
                         (i32.mul (i32.add (i32.mul (local.get $i) (local.get $kw)) (local.get $j)) (local.get $cb))))
                       (local.set $k (i32.const 0))
                       (block $kdone (loop $kl
@@ -164,7 +175,7 @@
       (br $bl))))
   ;; dst[j, i] = src[i, j] for a [rows, cols] matrix, rows and cols multiples of 4, by 4×4 blocks.
   (func (export "transpose")
-    (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+    (param $src_ptr i32) (param $dst_ptr i32) (param $rows i32) (param $cols i32)
     (local $i i32) (local $j i32) (local $rb i32) (local $cb i32) (local $s i32) (local $d i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
@@ -176,7 +187,7 @@
       (block $jdone (loop $jl
         (br_if $jdone (i32.ge_u (local.get $j) (local.get $cols)))
         ;; Four rows of four: src[i + r, j .. j + 3].
-        (local.set $s (i32.add (local.get $src)
+        (local.set $s (i32.add (local.get $src_ptr)
           (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 2))))
         (local.set $a0 (v128.load (local.get $s)))
         (local.set $a1 (v128.load (i32.add (local.get $s) (local.get $cb))))
@@ -187,7 +198,7 @@
         (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a2) (local.get $a3)))
         (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a2) (local.get $a3)))
         ;; Four columns of four: dst[j + c, i .. i + 3].
-        (local.set $d (i32.add (local.get $dst)
+        (local.set $d (i32.add (local.get $dst_ptr)
           (i32.shl (i32.add (i32.mul (local.get $j) (local.get $rows)) (local.get $i)) (i32.const 2))))
         (v128.store (local.get $d)
           (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
@@ -202,17 +213,17 @@
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $il))))
   ;; The transposed patch matrix of a convolution's filter gradient: for every tap (a, b) and
-  ;; input channel c, one row of nb·ho·wo values x[c, img, p·sh + a − top, q·sw + b − left]
-  ;; (zero outside the image), read from a channel-major copy of x, [ci, nb, h, w].
+  ;; input channel c, one row of batch·ho·wo values x[c, img, p·sh + a − top, q·sw + b − left]
+  ;; (zero outside the image), read from a channel-major copy of x, [ci, batch, h, w].
   (func (export "gather_patches")
-    (param $src i32) (param $dst i32) (param $ci i32) (param $nb i32) (param $h i32) (param $w i32)
+    (param $src_ptr i32) (param $dst_ptr i32) (param $ci i32) (param $batch i32) (param $h i32) (param $w i32)
     (param $ho i32) (param $wo i32) (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32)
     (param $top i32) (param $left i32)
     (local $a i32) (local $b i32) (local $c i32) (local $img i32) (local $p i32) (local $q i32)
     (local $hi i32) (local $w0 i32) (local $q0 i32) (local $q1 i32) (local $wi i32)
     (local $line i32) (local $o i32) (local $plane i32) (local $wob i32)
     (local.set $wob (i32.shl (local.get $wo) (i32.const 2)))
-    (local.set $o (local.get $dst))
+    (local.set $o (local.get $dst_ptr))
     (block $adone (loop $al
       (br_if $adone (i32.ge_u (local.get $a) (local.get $kh)))
       (local.set $b (i32.const 0))
@@ -233,9 +244,9 @@
           (br_if $cdone (i32.ge_u (local.get $c) (local.get $ci)))
           (local.set $img (i32.const 0))
           (block $idone (loop $il
-            (br_if $idone (i32.ge_u (local.get $img) (local.get $nb)))
-            (local.set $plane (i32.add (local.get $src)
-              (i32.shl (i32.mul (i32.add (i32.mul (local.get $c) (local.get $nb)) (local.get $img)) (i32.mul (local.get $h) (local.get $w))) (i32.const 2))))
+            (br_if $idone (i32.ge_u (local.get $img) (local.get $batch)))
+            (local.set $plane (i32.add (local.get $src_ptr)
+              (i32.shl (i32.mul (i32.add (i32.mul (local.get $c) (local.get $batch)) (local.get $img)) (i32.mul (local.get $h) (local.get $w))) (i32.const 2))))
             (local.set $p (i32.const 0))
             (block $pdone (loop $pl
               (br_if $pdone (i32.ge_u (local.get $p) (local.get $ho)))
@@ -273,11 +284,11 @@
         (br $bl)))
       (local.set $a (i32.add (local.get $a) (i32.const 1)))
       (br $al))))
-  ;; One Adam step over n values (a multiple of 4), in tfjs's order of float32 operations:
-  ;; m' = m·b1 + g·c1, v' = v·b2 + g²·c2, w' = (m'/d1) / (√(v'/d2) + eps) · nlr + w.
+  ;; One Adam step over count values (a multiple of 4), in tfjs's order of float32 operations:
+  ;; m' = m·b1 + g·c1, v' = v·b2 + g²·c2, w' = (m'/d1) / (√(v'/d2) + epsilon) · neg_lr + w (neg_lr: the learning rate, negated).
   (func (export "adam")
-    (param $w i32) (param $m i32) (param $v i32) (param $g i32) (param $ow i32) (param $om i32) (param $ov i32) (param $n i32)
-    (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $d1 f32) (param $d2 f32) (param $eps f32) (param $nlr f32)
+    (param $w_ptr i32) (param $m_ptr i32) (param $v_ptr i32) (param $g_ptr i32) (param $w_out_ptr i32) (param $m_out_ptr i32) (param $v_out_ptr i32) (param $count i32)
+    (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $d1 f32) (param $d2 f32) (param $epsilon f32) (param $neg_lr f32)
     (local $i i32) (local $end i32) (local $gv v128) (local $mv v128) (local $vv v128)
     (local $B1 v128) (local $C1 v128) (local $B2 v128) (local $C2 v128) (local $D1 v128) (local $D2 v128) (local $E v128) (local $L v128)
     (local.set $B1 (f32x4.splat (local.get $b1)))
@@ -286,28 +297,28 @@
     (local.set $C2 (f32x4.splat (local.get $c2)))
     (local.set $D1 (f32x4.splat (local.get $d1)))
     (local.set $D2 (f32x4.splat (local.get $d2)))
-    (local.set $E (f32x4.splat (local.get $eps)))
-    (local.set $L (f32x4.splat (local.get $nlr)))
-    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $E (f32x4.splat (local.get $epsilon)))
+    (local.set $L (f32x4.splat (local.get $neg_lr)))
+    (local.set $end (i32.shl (local.get $count) (i32.const 2)))
     (block $done (loop $l
       (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-      (local.set $gv (v128.load (i32.add (local.get $g) (local.get $i))))
+      (local.set $gv (v128.load (i32.add (local.get $g_ptr) (local.get $i))))
       (local.set $mv (f32x4.add
-        (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $i))) (local.get $B1))
+        (f32x4.mul (v128.load (i32.add (local.get $m_ptr) (local.get $i))) (local.get $B1))
         (f32x4.mul (local.get $gv) (local.get $C1))))
       (local.set $vv (f32x4.add
-        (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $i))) (local.get $B2))
+        (f32x4.mul (v128.load (i32.add (local.get $v_ptr) (local.get $i))) (local.get $B2))
         (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (local.get $C2))))
-      (v128.store (i32.add (local.get $om) (local.get $i)) (local.get $mv))
-      (v128.store (i32.add (local.get $ov) (local.get $i)) (local.get $vv))
-      (v128.store (i32.add (local.get $ow) (local.get $i))
+      (v128.store (i32.add (local.get $m_out_ptr) (local.get $i)) (local.get $mv))
+      (v128.store (i32.add (local.get $v_out_ptr) (local.get $i)) (local.get $vv))
+      (v128.store (i32.add (local.get $w_out_ptr) (local.get $i))
         (f32x4.add
           (f32x4.mul
             (f32x4.div
               (f32x4.div (local.get $mv) (local.get $D1))
               (f32x4.add (f32x4.sqrt (f32x4.div (local.get $vv) (local.get $D2))) (local.get $E)))
             (local.get $L))
-          (v128.load (i32.add (local.get $w) (local.get $i)))))
+          (v128.load (i32.add (local.get $w_ptr) (local.get $i)))))
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br $l))))
   ;; First tap index i in [0, k) whose input row o + i·d lies inside [0, size), and one past the last.
@@ -325,8 +336,8 @@
   ;; out[b, p, q, k] = Σ_{i, j} x[b, p·sh + i·dh − top, q·sw + j·dw − left, k] · f[i, j, k] over the
   ;; taps inside the image. Sixteen channels at a time, their sums in four registers.
   (func (export "depthwise_conv")
-    (param $x i32) (param $f i32) (param $out i32)
-    (param $n i32) (param $h i32) (param $w i32) (param $c i32) (param $ho i32) (param $wo i32)
+    (param $x_ptr i32) (param $filter_ptr i32) (param $out_ptr i32)
+    (param $batch i32) (param $h i32) (param $w i32) (param $c i32) (param $ho i32) (param $wo i32)
     (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $dh i32) (param $dw i32)
     (param $top i32) (param $left i32)
     (local $b i32) (local $p i32) (local $q i32) (local $i i32) (local $j i32) (local $k i32)
@@ -336,8 +347,8 @@
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
     (local.set $xstep (i32.mul (local.get $dw) (local.get $cb)))
     (block $bdone (loop $bl
-      (br_if $bdone (i32.ge_u (local.get $b) (local.get $n)))
-      (local.set $img (i32.add (local.get $x) (i32.mul (i32.mul (i32.mul (local.get $b) (local.get $h)) (local.get $w)) (local.get $cb))))
+      (br_if $bdone (i32.ge_u (local.get $b) (local.get $batch)))
+      (local.set $img (i32.add (local.get $x_ptr) (i32.mul (i32.mul (i32.mul (local.get $b) (local.get $h)) (local.get $w)) (local.get $cb))))
       (local.set $p (i32.const 0))
       (block $pdone (loop $pl
         (br_if $pdone (i32.ge_u (local.get $p) (local.get $ho)))
@@ -367,7 +378,7 @@
                     (i32.add (local.get $c0) (i32.mul (local.get $j0) (local.get $dw))))
                   (local.get $cb)))
                 (local.get $k)))
-              (local.set $fo (i32.add (i32.add (local.get $f)
+              (local.set $fo (i32.add (i32.add (local.get $filter_ptr)
                 (i32.mul (i32.add (i32.mul (local.get $i) (local.get $kw)) (local.get $j0)) (local.get $cb)))
                 (local.get $k)))
               (local.set $j (local.get $j0))
@@ -383,43 +394,43 @@
                 (br $jl)))
               (local.set $i (i32.add (local.get $i) (i32.const 1)))
               (br $il)))
-            (v128.store (i32.add (local.get $out) (local.get $k)) (local.get $a0))
-            (v128.store offset=16 (i32.add (local.get $out) (local.get $k)) (local.get $a1))
-            (v128.store offset=32 (i32.add (local.get $out) (local.get $k)) (local.get $a2))
-            (v128.store offset=48 (i32.add (local.get $out) (local.get $k)) (local.get $a3))
+            (v128.store (i32.add (local.get $out_ptr) (local.get $k)) (local.get $a0))
+            (v128.store offset=16 (i32.add (local.get $out_ptr) (local.get $k)) (local.get $a1))
+            (v128.store offset=32 (i32.add (local.get $out_ptr) (local.get $k)) (local.get $a2))
+            (v128.store offset=48 (i32.add (local.get $out_ptr) (local.get $k)) (local.get $a3))
             (local.set $k (i32.add (local.get $k) (i32.const 64)))
             (br $kl)))
-          (local.set $out (i32.add (local.get $out) (local.get $cb)))
+          (local.set $out_ptr (i32.add (local.get $out_ptr) (local.get $cb)))
           (local.set $q (i32.add (local.get $q) (i32.const 1)))
           (br $ql)))
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
         (br $pl)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $bl))))
-  ;; erf over n values (a multiple of 4): x·P(x²)/Q(x²) with x clamped to [−4, 4], where erf is ±1
+  ;; erf over count values (a multiple of 4): x·P(x²)/Q(x²) with x clamped to [−4, 4], where erf is ±1
   ;; in float32. Coefficients from scripts/fit_erf.py; worst error 5e-7.
-  (func (export "erf") (param $x i32) (param $out i32) (param $n i32)
+  (func (export "erf") (param $x_ptr i32) (param $out_ptr i32) (param $count i32)
     (local $i i32) (local $end i32) (local $v v128) (local $t v128)
-    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $count) (i32.const 2)))
     (block $done (loop $l
       (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-      (local.set $v (f32x4.min (f32x4.max (v128.load (i32.add (local.get $x) (local.get $i))) (f32x4.splat (f32.const -4))) (f32x4.splat (f32.const 4))))
+      (local.set $v (f32x4.min (f32x4.max (v128.load (i32.add (local.get $x_ptr) (local.get $i))) (f32x4.splat (f32.const -4))) (f32x4.splat (f32.const 4))))
       (local.set $t (f32x4.mul (local.get $v) (local.get $v)))
-      (v128.store (i32.add (local.get $out) (local.get $i))
+      (v128.store (i32.add (local.get $out_ptr) (local.get $i))
         (f32x4.div
           (f32x4.mul (local.get $v) (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.splat (f32.const 1.966648355e-08)) (local.get $t)) (f32x4.splat (f32.const -1.976510703e-06))) (local.get $t)) (f32x4.splat (f32.const 1.480445499e-04))) (local.get $t)) (f32x4.splat (f32.const 3.958968446e-03))) (local.get $t)) (f32x4.splat (f32.const 5.136610940e-02))) (local.get $t)) (f32x4.splat (f32.const 2.059627771e-01))) (local.get $t)) (f32x4.splat (f32.const 1.128378868e+00))))
           (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.splat (f32.const 1.018785406e-03)) (local.get $t)) (f32x4.splat (f32.const 1.486765128e-02))) (local.get $t)) (f32x4.splat (f32.const 1.174909100e-01))) (local.get $t)) (f32x4.splat (f32.const 5.158590078e-01))) (local.get $t)) (f32x4.splat (f32.const 1.000000000e+00)))))
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br $l))))
-  ;; exp over n values (a multiple of 4): 2^k · e^r with k = round(x·log₂e) and |r| ≤ ln2/2, e^r by
+  ;; exp over count values (a multiple of 4): 2^k · e^r with k = round(x·log₂e) and |r| ≤ ln2/2, e^r by
   ;; its Taylor series to r⁶ (relative error below 2e-7), 2^k built in the exponent bits. x is
   ;; clamped to [−87, 88], the float32 range of normal results.
-  (func (export "exp") (param $x i32) (param $out i32) (param $n i32)
+  (func (export "exp") (param $x_ptr i32) (param $out_ptr i32) (param $count i32)
     (local $i i32) (local $end i32)
-    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $count) (i32.const 2)))
     (block $done (loop $l
       (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-      (v128.store (i32.add (local.get $out) (local.get $i)) (call $exp4 (v128.load (i32.add (local.get $x) (local.get $i)))))
+      (v128.store (i32.add (local.get $out_ptr) (local.get $i)) (call $exp4 (v128.load (i32.add (local.get $x_ptr) (local.get $i)))))
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br $l))))
 
@@ -443,8 +454,8 @@
   ;; Layer norm of each row of [rows, c]: y = (x − mean)·rstd·γ + β, with the row's mean and
   ;; rstd = 1/√(var + eps) written out for the gradient.
   (func (export "ln_forward")
-    (param $x i32) (param $g i32) (param $bt i32) (param $y i32) (param $mean i32) (param $rstd i32)
-    (param $rows i32) (param $c i32) (param $eps f32)
+    (param $x_ptr i32) (param $gamma_ptr i32) (param $beta_ptr i32) (param $y_ptr i32) (param $mean_ptr i32) (param $rstd_ptr i32)
+    (param $rows i32) (param $c i32) (param $epsilon f32)
     (local $r i32) (local $k i32) (local $cb i32) (local $acc v128) (local $d v128) (local $mv v128) (local $rv v128)
     (local $m f32) (local $inv f32)
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
@@ -454,7 +465,7 @@
       (local.set $k (i32.const 0))
       (block $s1 (loop $l1
         (br_if $s1 (i32.ge_u (local.get $k) (local.get $cb)))
-        (local.set $acc (f32x4.add (local.get $acc) (v128.load (i32.add (local.get $x) (local.get $k)))))
+        (local.set $acc (f32x4.add (local.get $acc) (v128.load (i32.add (local.get $x_ptr) (local.get $k)))))
         (local.set $k (i32.add (local.get $k) (i32.const 16)))
         (br $l1)))
       (local.set $m (f32.div (call $hsum (local.get $acc)) (f32.convert_i32_u (local.get $c))))
@@ -463,56 +474,56 @@
       (local.set $k (i32.const 0))
       (block $s2 (loop $l2
         (br_if $s2 (i32.ge_u (local.get $k) (local.get $cb)))
-        (local.set $d (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (local.get $mv)))
+        (local.set $d (f32x4.sub (v128.load (i32.add (local.get $x_ptr) (local.get $k))) (local.get $mv)))
         (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $d) (local.get $d))))
         (local.set $k (i32.add (local.get $k) (i32.const 16)))
         (br $l2)))
       (local.set $inv (f32.div (f32.const 1)
-        (f32.sqrt (f32.add (f32.div (call $hsum (local.get $acc)) (f32.convert_i32_u (local.get $c))) (local.get $eps)))))
-      (f32.store (i32.add (local.get $mean) (i32.shl (local.get $r) (i32.const 2))) (local.get $m))
-      (f32.store (i32.add (local.get $rstd) (i32.shl (local.get $r) (i32.const 2))) (local.get $inv))
+        (f32.sqrt (f32.add (f32.div (call $hsum (local.get $acc)) (f32.convert_i32_u (local.get $c))) (local.get $epsilon)))))
+      (f32.store (i32.add (local.get $mean_ptr) (i32.shl (local.get $r) (i32.const 2))) (local.get $m))
+      (f32.store (i32.add (local.get $rstd_ptr) (i32.shl (local.get $r) (i32.const 2))) (local.get $inv))
       (local.set $rv (f32x4.splat (local.get $inv)))
       (local.set $k (i32.const 0))
       (block $s3 (loop $l3
         (br_if $s3 (i32.ge_u (local.get $k) (local.get $cb)))
-        (v128.store (i32.add (local.get $y) (local.get $k))
+        (v128.store (i32.add (local.get $y_ptr) (local.get $k))
           (f32x4.add
             (f32x4.mul
-              (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (local.get $mv)) (local.get $rv))
-              (v128.load (i32.add (local.get $g) (local.get $k))))
-            (v128.load (i32.add (local.get $bt) (local.get $k)))))
+              (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x_ptr) (local.get $k))) (local.get $mv)) (local.get $rv))
+              (v128.load (i32.add (local.get $gamma_ptr) (local.get $k))))
+            (v128.load (i32.add (local.get $beta_ptr) (local.get $k)))))
         (local.set $k (i32.add (local.get $k) (i32.const 16)))
         (br $l3)))
-      (local.set $x (i32.add (local.get $x) (local.get $cb)))
-      (local.set $y (i32.add (local.get $y) (local.get $cb)))
+      (local.set $x_ptr (i32.add (local.get $x_ptr) (local.get $cb)))
+      (local.set $y_ptr (i32.add (local.get $y_ptr) (local.get $cb)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row))))
 
   ;; out = (x − mean[r]) · rstd[r] for each row r.
   (func (export "ln_normalise")
-    (param $x i32) (param $mean i32) (param $rstd i32) (param $out i32) (param $rows i32) (param $c i32)
+    (param $x_ptr i32) (param $mean_ptr i32) (param $rstd_ptr i32) (param $out_ptr i32) (param $rows i32) (param $c i32)
     (local $r i32) (local $k i32) (local $cb i32) (local $mv v128) (local $rv v128)
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
     (block $done (loop $row
       (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
-      (local.set $mv (v128.load32_splat (i32.add (local.get $mean) (i32.shl (local.get $r) (i32.const 2)))))
-      (local.set $rv (v128.load32_splat (i32.add (local.get $rstd) (i32.shl (local.get $r) (i32.const 2)))))
+      (local.set $mv (v128.load32_splat (i32.add (local.get $mean_ptr) (i32.shl (local.get $r) (i32.const 2)))))
+      (local.set $rv (v128.load32_splat (i32.add (local.get $rstd_ptr) (i32.shl (local.get $r) (i32.const 2)))))
       (local.set $k (i32.const 0))
       (block $cdone (loop $col
         (br_if $cdone (i32.ge_u (local.get $k) (local.get $cb)))
-        (v128.store (i32.add (local.get $out) (local.get $k))
-          (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (local.get $mv)) (local.get $rv)))
+        (v128.store (i32.add (local.get $out_ptr) (local.get $k))
+          (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x_ptr) (local.get $k))) (local.get $mv)) (local.get $rv)))
         (local.set $k (i32.add (local.get $k) (i32.const 16)))
         (br $col)))
-      (local.set $x (i32.add (local.get $x) (local.get $cb)))
-      (local.set $out (i32.add (local.get $out) (local.get $cb)))
+      (local.set $x_ptr (i32.add (local.get $x_ptr) (local.get $cb)))
+      (local.set $out_ptr (i32.add (local.get $out_ptr) (local.get $cb)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row))))
 
   ;; Layer-norm input gradient, in place over x̂: with g = dy·γ per row,
   ;; dx = rstd · (g − mean(g) − x̂ · mean(g·x̂)).
   (func (export "ln_input_grad")
-    (param $dy i32) (param $g i32) (param $xh i32) (param $rstd i32) (param $rows i32) (param $c i32)
+    (param $dy_ptr i32) (param $gamma_ptr i32) (param $xhat_ptr i32) (param $rstd_ptr i32) (param $rows i32) (param $c i32)
     (local $r i32) (local $k i32) (local $cb i32) (local $a1 v128) (local $a2 v128) (local $gv v128)
     (local $m1 v128) (local $m2 v128) (local $rv v128) (local $cf f32)
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
@@ -524,28 +535,28 @@
       (local.set $k (i32.const 0))
       (block $s1 (loop $l1
         (br_if $s1 (i32.ge_u (local.get $k) (local.get $cb)))
-        (local.set $gv (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $k))) (v128.load (i32.add (local.get $g) (local.get $k)))))
+        (local.set $gv (f32x4.mul (v128.load (i32.add (local.get $dy_ptr) (local.get $k))) (v128.load (i32.add (local.get $gamma_ptr) (local.get $k)))))
         (local.set $a1 (f32x4.add (local.get $a1) (local.get $gv)))
-        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $gv) (v128.load (i32.add (local.get $xh) (local.get $k))))))
+        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $gv) (v128.load (i32.add (local.get $xhat_ptr) (local.get $k))))))
         (local.set $k (i32.add (local.get $k) (i32.const 16)))
         (br $l1)))
       (local.set $m1 (f32x4.splat (f32.div (call $hsum (local.get $a1)) (local.get $cf))))
       (local.set $m2 (f32x4.splat (f32.div (call $hsum (local.get $a2)) (local.get $cf))))
-      (local.set $rv (v128.load32_splat (i32.add (local.get $rstd) (i32.shl (local.get $r) (i32.const 2)))))
+      (local.set $rv (v128.load32_splat (i32.add (local.get $rstd_ptr) (i32.shl (local.get $r) (i32.const 2)))))
       (local.set $k (i32.const 0))
       (block $s2 (loop $l2
         (br_if $s2 (i32.ge_u (local.get $k) (local.get $cb)))
-        (v128.store (i32.add (local.get $xh) (local.get $k))
+        (v128.store (i32.add (local.get $xhat_ptr) (local.get $k))
           (f32x4.mul (local.get $rv)
             (f32x4.sub
               (f32x4.sub
-                (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $k))) (v128.load (i32.add (local.get $g) (local.get $k))))
+                (f32x4.mul (v128.load (i32.add (local.get $dy_ptr) (local.get $k))) (v128.load (i32.add (local.get $gamma_ptr) (local.get $k))))
                 (local.get $m1))
-              (f32x4.mul (v128.load (i32.add (local.get $xh) (local.get $k))) (local.get $m2)))))
+              (f32x4.mul (v128.load (i32.add (local.get $xhat_ptr) (local.get $k))) (local.get $m2)))))
         (local.set $k (i32.add (local.get $k) (i32.const 16)))
         (br $l2)))
-      (local.set $dy (i32.add (local.get $dy) (local.get $cb)))
-      (local.set $xh (i32.add (local.get $xh) (local.get $cb)))
+      (local.set $dy_ptr (i32.add (local.get $dy_ptr) (local.get $cb)))
+      (local.set $xhat_ptr (i32.add (local.get $xhat_ptr) (local.get $cb)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row))))
 
@@ -556,8 +567,8 @@
   ;; f32x4.relaxed_madd is a fused multiply-add where the engine has one; the build also writes
   ;; a variant of this module with a separate multiply and add for engines without relaxed SIMD.
 
-  ;; Copies B [k, n] (rows ldb floats apart, n a multiple of 8) into the packed layout at bp.
-  (func (export "pack_b") (param $b i32) (param $ldb i32) (param $bp i32) (param $k i32) (param $n i32)
+  ;; Copies B [k, n] (rows ldb floats apart, n a multiple of 8) into the packed layout at packed_ptr.
+  (func (export "pack_b") (param $b_ptr i32) (param $ldb i32) (param $packed_ptr i32) (param $k i32) (param $n i32)
     (local $p0 i32) (local $kc i32) (local $j i32) (local $p i32) (local $src i32) (local $ldbb i32)
     (local.set $ldbb (i32.shl (local.get $ldb) (i32.const 2)))
     (block $done (loop $blocks
@@ -567,13 +578,13 @@
       (local.set $j (i32.const 0))
       (block $jdone (loop $panels
         (br_if $jdone (i32.ge_u (local.get $j) (local.get $n)))
-        (local.set $src (i32.add (local.get $b)
+        (local.set $src (i32.add (local.get $b_ptr)
           (i32.add (i32.mul (local.get $p0) (local.get $ldbb)) (i32.shl (local.get $j) (i32.const 2)))))
         (local.set $p (local.get $kc))
         (loop $rows
-          (v128.store (local.get $bp) (v128.load (local.get $src)))
-          (v128.store offset=16 (local.get $bp) (v128.load offset=16 (local.get $src)))
-          (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+          (v128.store (local.get $packed_ptr) (v128.load (local.get $src)))
+          (v128.store offset=16 (local.get $packed_ptr) (v128.load offset=16 (local.get $src)))
+          (local.set $packed_ptr (i32.add (local.get $packed_ptr) (i32.const 32)))
           (local.set $src (i32.add (local.get $src) (local.get $ldbb)))
           (local.set $p (i32.sub (local.get $p) (i32.const 1)))
           (br_if $rows (local.get $p)))
@@ -686,20 +697,20 @@
       (v128.store (local.get $c3) (local.get $s30)) (v128.store offset=16 (local.get $c3) (local.get $s31)))))
 
   ;; C[i, j] (+)= Σ_p A(i, p) · B[p, j] for i < m, j < n (n a multiple of 8), B packed by pack_b.
-  ;; A(i, p) is at a + i·ars + p·aps (bytes), so A may be read row- or column-major. C rows are
-  ;; ldc floats apart; acc = 0 overwrites C, 1 adds to it. Rows go in blocks of 128, each block
-  ;; of A packed into quads (at ap: 128 KiB of scratch) that stay in cache while every panel of
+  ;; A(i, p) is at a_ptr + i·a_row_bytes + p·a_step_bytes, so A may be read row- or column-major.
+  ;; C rows are ldc floats apart. Rows go in blocks of 128, each block
+  ;; of A packed into quads (at a_pack_ptr: 128 KiB of scratch) that stay in cache while every panel of
   ;; B passes over them.
-  (func $gemm (export "gemm") (param $a i32) (param $ars i32) (param $aps i32) (param $bp i32) (param $c i32) (param $ldc i32)
-    (param $m i32) (param $n i32) (param $k i32) (param $acc i32) (param $ap i32)
+  (func $gemm (export "gemm") (param $a_ptr i32) (param $a_row_bytes i32) (param $a_step_bytes i32) (param $packed_b_ptr i32) (param $c_ptr i32) (param $ldc i32)
+    (param $m i32) (param $n i32) (param $k i32) (param $accumulate i32) (param $a_pack_ptr i32)
     (local $rows i32)
     (block $done (loop $blocks
       (br_if $done (i32.le_s (local.get $m) (i32.const 0)))
       (local.set $rows (select (i32.const 128) (local.get $m) (i32.gt_s (local.get $m) (i32.const 128))))
-      (call $gemm_block (local.get $a) (local.get $ars) (local.get $aps) (local.get $bp) (local.get $c) (local.get $ldc)
-        (local.get $rows) (local.get $n) (local.get $k) (local.get $acc) (local.get $ap))
-      (local.set $a (i32.add (local.get $a) (i32.mul (local.get $rows) (local.get $ars))))
-      (local.set $c (i32.add (local.get $c) (i32.shl (i32.mul (local.get $rows) (local.get $ldc)) (i32.const 2))))
+      (call $gemm_block (local.get $a_ptr) (local.get $a_row_bytes) (local.get $a_step_bytes) (local.get $packed_b_ptr) (local.get $c_ptr) (local.get $ldc)
+        (local.get $rows) (local.get $n) (local.get $k) (local.get $accumulate) (local.get $a_pack_ptr))
+      (local.set $a_ptr (i32.add (local.get $a_ptr) (i32.mul (local.get $rows) (local.get $a_row_bytes))))
+      (local.set $c_ptr (i32.add (local.get $c_ptr) (i32.shl (i32.mul (local.get $rows) (local.get $ldc)) (i32.const 2))))
       (local.set $m (i32.sub (local.get $m) (local.get $rows)))
       (br $blocks))))
 
@@ -737,20 +748,20 @@
       (local.set $p0 (i32.add (local.get $p0) (local.get $kc)))
       (br $blocks))))
 
-  ;; Rows [r0, r1) of the patch matrix of an NHWC convolution: row (img, p, q) holds, tap by tap
+  ;; Rows [row_begin, row_end) of the patch matrix of an NHWC convolution: row (img, p, q) holds, tap by tap
   ;; (i, j) and channel by channel, x[img, p·sh + i − top, q·sw + j − left, :], zero outside the
-  ;; image; kh·kw·ci floats a row, written from dst on.
+  ;; image; kh·kw·ci floats a row, written from dst_ptr on.
   (func $gather_rows (export "gather_rows")
-    (param $x i32) (param $dst i32) (param $h i32) (param $w i32) (param $ci i32) (param $ho i32) (param $wo i32)
+    (param $x_ptr i32) (param $dst_ptr i32) (param $h i32) (param $w i32) (param $ci i32) (param $ho i32) (param $wo i32)
     (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
-    (param $r0 i32) (param $r1 i32)
+    (param $row_begin i32) (param $row_end i32)
     (local $r i32) (local $img i32) (local $p i32) (local $q i32) (local $i i32) (local $j i32)
     (local $hi i32) (local $wi i32) (local $cb i32) (local $rowb i32) (local $line i32)
     (local.set $cb (i32.shl (local.get $ci) (i32.const 2)))
     (local.set $rowb (i32.mul (local.get $kw) (local.get $cb)))
-    (local.set $r (local.get $r0))
+    (local.set $r (local.get $row_begin))
     (block $done (loop $rows
-      (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
+      (br_if $done (i32.ge_u (local.get $r) (local.get $row_end)))
       (local.set $q (i32.rem_u (local.get $r) (local.get $wo)))
       (local.set $p (i32.div_u (local.get $r) (local.get $wo)))
       (local.set $img (i32.div_u (local.get $p) (local.get $ho)))
@@ -761,66 +772,66 @@
         (br_if $idone (i32.ge_u (local.get $i) (local.get $kh)))
         (local.set $hi (i32.sub (i32.add (i32.mul (local.get $p) (local.get $sh)) (local.get $i)) (local.get $top)))
         (if (i32.or (i32.lt_s (local.get $hi) (i32.const 0)) (i32.ge_s (local.get $hi) (local.get $h)))
-          (then (memory.fill (local.get $dst) (i32.const 0) (local.get $rowb)))
+          (then (memory.fill (local.get $dst_ptr) (i32.const 0) (local.get $rowb)))
           (else
-            (local.set $line (i32.add (local.get $x)
+            (local.set $line (i32.add (local.get $x_ptr)
               (i32.mul (i32.add (i32.mul (local.get $img) (local.get $h)) (local.get $hi)) (i32.mul (local.get $w) (local.get $cb)))))
             (if (i32.and (i32.ge_s (local.get $wi) (i32.const 0)) (i32.le_s (i32.add (local.get $wi) (local.get $kw)) (local.get $w)))
-              (then (memory.copy (local.get $dst) (i32.add (local.get $line) (i32.mul (local.get $wi) (local.get $cb))) (local.get $rowb)))
+              (then (memory.copy (local.get $dst_ptr) (i32.add (local.get $line) (i32.mul (local.get $wi) (local.get $cb))) (local.get $rowb)))
               (else
                 (local.set $j (i32.const 0))
                 (block $jdone (loop $taps
                   (br_if $jdone (i32.ge_u (local.get $j) (local.get $kw)))
                   (if (i32.and (i32.ge_s (i32.add (local.get $wi) (local.get $j)) (i32.const 0)) (i32.lt_s (i32.add (local.get $wi) (local.get $j)) (local.get $w)))
-                    (then (memory.copy (i32.add (local.get $dst) (i32.mul (local.get $j) (local.get $cb)))
+                    (then (memory.copy (i32.add (local.get $dst_ptr) (i32.mul (local.get $j) (local.get $cb)))
                       (i32.add (local.get $line) (i32.mul (i32.add (local.get $wi) (local.get $j)) (local.get $cb))) (local.get $cb)))
-                    (else (memory.fill (i32.add (local.get $dst) (i32.mul (local.get $j) (local.get $cb))) (i32.const 0) (local.get $cb))))
+                    (else (memory.fill (i32.add (local.get $dst_ptr) (i32.mul (local.get $j) (local.get $cb))) (i32.const 0) (local.get $cb))))
                   (local.set $j (i32.add (local.get $j) (i32.const 1)))
                   (br $taps)))))))
-        (local.set $dst (i32.add (local.get $dst) (local.get $rowb)))
+        (local.set $dst_ptr (i32.add (local.get $dst_ptr) (local.get $rowb)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $taprows)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rows))))
 
-  ;; Output rows [r0, r1) of an NHWC convolution whose filter [kh·kw·ci, co] is packed at bp:
-  ;; mc patch rows at a time are gathered into scratch (mc·kh·kw·ci floats) and multiplied, with
-  ;; ap the product's packing space (see gemm).
-  ;; acc = 1 adds to out (which then holds, say, the bias).
+  ;; Output rows [row_begin, row_end) of an NHWC convolution whose filter [kh·kw·ci, co] is packed
+  ;; at packed_filter_ptr: block_rows patch rows at a time are gathered into scratch
+  ;; (block_rows·kh·kw·ci floats) and multiplied, with a_pack_ptr the product's packing space (see
+  ;; gemm). accumulate = 1 adds to out (which then holds, say, the bias).
   (func (export "conv_rows")
-    (param $x i32) (param $h i32) (param $w i32) (param $ci i32) (param $ho i32) (param $wo i32)
+    (param $x_ptr i32) (param $h i32) (param $w i32) (param $ci i32) (param $ho i32) (param $wo i32)
     (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
-    (param $bp i32) (param $out i32) (param $co i32) (param $r0 i32) (param $r1 i32) (param $scratch i32) (param $mc i32) (param $acc i32)
-    (param $ap i32)
+    (param $packed_filter_ptr i32) (param $out_ptr i32) (param $co i32) (param $row_begin i32) (param $row_end i32) (param $scratch_ptr i32) (param $block_rows i32) (param $accumulate i32)
+    (param $a_pack_ptr i32)
     (local $r i32) (local $rows i32) (local $k i32)
     (local.set $k (i32.mul (i32.mul (local.get $kh) (local.get $kw)) (local.get $ci)))
-    (local.set $r (local.get $r0))
+    (local.set $r (local.get $row_begin))
     (block $done (loop $chunks
-      (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
-      (local.set $rows (i32.sub (local.get $r1) (local.get $r)))
-      (if (i32.gt_u (local.get $rows) (local.get $mc)) (then (local.set $rows (local.get $mc))))
-      (call $gather_rows (local.get $x) (local.get $scratch) (local.get $h) (local.get $w) (local.get $ci) (local.get $ho) (local.get $wo)
+      (br_if $done (i32.ge_u (local.get $r) (local.get $row_end)))
+      (local.set $rows (i32.sub (local.get $row_end) (local.get $r)))
+      (if (i32.gt_u (local.get $rows) (local.get $block_rows)) (then (local.set $rows (local.get $block_rows))))
+      (call $gather_rows (local.get $x_ptr) (local.get $scratch_ptr) (local.get $h) (local.get $w) (local.get $ci) (local.get $ho) (local.get $wo)
         (local.get $kh) (local.get $kw) (local.get $sh) (local.get $sw) (local.get $top) (local.get $left)
         (local.get $r) (i32.add (local.get $r) (local.get $rows)))
-      (call $gemm (local.get $scratch) (i32.shl (local.get $k) (i32.const 2)) (i32.const 4) (local.get $bp)
-        (i32.add (local.get $out) (i32.shl (i32.mul (local.get $r) (local.get $co)) (i32.const 2))) (local.get $co)
-        (local.get $rows) (local.get $co) (local.get $k) (local.get $acc) (local.get $ap))
+      (call $gemm (local.get $scratch_ptr) (i32.shl (local.get $k) (i32.const 2)) (i32.const 4) (local.get $packed_filter_ptr)
+        (i32.add (local.get $out_ptr) (i32.shl (i32.mul (local.get $r) (local.get $co)) (i32.const 2))) (local.get $co)
+        (local.get $rows) (local.get $co) (local.get $k) (local.get $accumulate) (local.get $a_pack_ptr))
       (local.set $r (i32.add (local.get $r) (local.get $rows)))
       (br $chunks))))
 
   ;; dx of max pooling, NHWC, channels a multiple of 4: each output's gradient goes to the first
   ;; largest input of its window in row-major order (as tfjs's cpu kernel does). dx must hold zeros.
   (func (export "max_pool_grad")
-    (param $x i32) (param $dy i32) (param $dx i32)
-    (param $n i32) (param $h i32) (param $w i32) (param $c i32) (param $ho i32) (param $wo i32)
+    (param $x_ptr i32) (param $dy_ptr i32) (param $dx_ptr i32)
+    (param $batch i32) (param $h i32) (param $w i32) (param $c i32) (param $ho i32) (param $wo i32)
     (param $fh i32) (param $fw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
     (local $b i32) (local $p i32) (local $q i32) (local $r i32) (local $s i32) (local $k i32)
     (local $r0 i32) (local $r1 i32) (local $s0 i32) (local $s1 i32) (local $o i32) (local $cb i32) (local $g i32)
     (local $v v128) (local $best v128) (local $where v128) (local $gt v128) (local $at i32)
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
-    (local.set $g (local.get $dy))
+    (local.set $g (local.get $dy_ptr))
     (block $bdone (loop $images
-      (br_if $bdone (i32.ge_u (local.get $b) (local.get $n)))
+      (br_if $bdone (i32.ge_u (local.get $b) (local.get $batch)))
       (local.set $p (i32.const 0))
       (block $pdone (loop $rows
         (br_if $pdone (i32.ge_u (local.get $p) (local.get $ho)))
@@ -849,7 +860,7 @@
                 (local.set $o (i32.add
                   (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $r)) (local.get $w)) (local.get $s)) (local.get $cb))
                   (local.get $k)))
-                (local.set $v (v128.load (i32.add (local.get $x) (local.get $o))))
+                (local.set $v (v128.load (i32.add (local.get $x_ptr) (local.get $o))))
                 (local.set $gt (f32x4.gt (local.get $v) (local.get $best)))
                 (local.set $best (v128.bitselect (local.get $v) (local.get $best) (local.get $gt)))
                 (local.set $where (v128.bitselect (i32x4.splat (local.get $o)) (local.get $where) (local.get $gt)))
@@ -860,19 +871,19 @@
             ;; Lane l's winner is at byte offset where[l] + 4·l.
             (local.set $at (i32x4.extract_lane 0 (local.get $where)))
             (if (i32.ge_s (local.get $at) (i32.const 0)) (then
-              (local.set $at (i32.add (local.get $dx) (local.get $at)))
+              (local.set $at (i32.add (local.get $dx_ptr) (local.get $at)))
               (f32.store (local.get $at) (f32.add (f32.load (local.get $at)) (f32.load (i32.add (local.get $g) (local.get $k)))))))
             (local.set $at (i32x4.extract_lane 1 (local.get $where)))
             (if (i32.ge_s (local.get $at) (i32.const 0)) (then
-              (local.set $at (i32.add (local.get $dx) (local.get $at)))
+              (local.set $at (i32.add (local.get $dx_ptr) (local.get $at)))
               (f32.store offset=4 (local.get $at) (f32.add (f32.load offset=4 (local.get $at)) (f32.load offset=4 (i32.add (local.get $g) (local.get $k)))))))
             (local.set $at (i32x4.extract_lane 2 (local.get $where)))
             (if (i32.ge_s (local.get $at) (i32.const 0)) (then
-              (local.set $at (i32.add (local.get $dx) (local.get $at)))
+              (local.set $at (i32.add (local.get $dx_ptr) (local.get $at)))
               (f32.store offset=8 (local.get $at) (f32.add (f32.load offset=8 (local.get $at)) (f32.load offset=8 (i32.add (local.get $g) (local.get $k)))))))
             (local.set $at (i32x4.extract_lane 3 (local.get $where)))
             (if (i32.ge_s (local.get $at) (i32.const 0)) (then
-              (local.set $at (i32.add (local.get $dx) (local.get $at)))
+              (local.set $at (i32.add (local.get $dx_ptr) (local.get $at)))
               (f32.store offset=12 (local.get $at) (f32.add (f32.load offset=12 (local.get $at)) (f32.load offset=12 (i32.add (local.get $g) (local.get $k)))))))
             (local.set $k (i32.add (local.get $k) (i32.const 16)))
             (br $groups)))
@@ -890,9 +901,9 @@
   ;; M[ξ] = V[ξ]·U[ξ], and Aᵀ·M·A gives the 2×2 outputs. The transforms are adds and halvings,
   ;; so the results differ from a direct convolution by rounding only.
 
-  ;; U[ξ] ([ci, co], row-major, ξ = 4i + j, 16 of them one after another at u) from the filter
-  ;; g [3, 3, ci, co]; co a multiple of 4.
-  (func (export "winograd_filter") (param $g i32) (param $u i32) (param $ci i32) (param $co i32)
+  ;; U[ξ] ([ci, co], row-major, ξ = 4i + j, 16 of them one after another at u_ptr) from the
+  ;; filter [3, 3, ci, co]; co a multiple of 4.
+  (func (export "winograd_filter") (param $filter_ptr i32) (param $u_ptr i32) (param $ci i32) (param $co i32)
     (local $k i32) (local $cb i32) (local $plane i32) (local $tap i32) (local $o i32) (local $end i32)
     (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128) (local $g4 v128) (local $g5 v128) (local $g6 v128) (local $g7 v128) (local $g8 v128)
     (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128) (local $t4 v128) (local $t5 v128)
@@ -904,7 +915,7 @@
     (block $done (loop $l
       (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
       ;; g taps (a, b) at g + (3a + b)·plane + o
-      (local.set $tap (i32.add (local.get $g) (local.get $o)))
+      (local.set $tap (i32.add (local.get $filter_ptr) (local.get $o)))
       (local.set $g0 (v128.load (local.get $tap)))
       (local.set $g1 (v128.load (i32.add (local.get $tap) (local.get $plane))))
       (local.set $g2 (v128.load (i32.add (local.get $tap) (i32.mul (local.get $plane) (i32.const 2)))))
@@ -924,10 +935,10 @@
       (local.set $t8 (f32x4.mul (f32x4.add (f32x4.sub (local.get $g2) (local.get $g5)) (local.get $g8)) (local.get $half)))
       (local.set $t9 (local.get $g6)) (local.set $t10 (local.get $g7)) (local.set $t11 (local.get $g8))
       ;; U = t·Gᵀ, row by row: u0 = t0, u1 = (t0+t1+t2)/2, u2 = (t0−t1+t2)/2, u3 = t2.
-      (call $winograd_filter_row (i32.add (local.get $u) (local.get $o)) (local.get $plane) (i32.const 0) (local.get $t0) (local.get $t1) (local.get $t2) (local.get $half))
-      (call $winograd_filter_row (i32.add (local.get $u) (local.get $o)) (local.get $plane) (i32.const 4) (local.get $t3) (local.get $t4) (local.get $t5) (local.get $half))
-      (call $winograd_filter_row (i32.add (local.get $u) (local.get $o)) (local.get $plane) (i32.const 8) (local.get $t6) (local.get $t7) (local.get $t8) (local.get $half))
-      (call $winograd_filter_row (i32.add (local.get $u) (local.get $o)) (local.get $plane) (i32.const 12) (local.get $t9) (local.get $t10) (local.get $t11) (local.get $half))
+      (call $winograd_filter_row (i32.add (local.get $u_ptr) (local.get $o)) (local.get $plane) (i32.const 0) (local.get $t0) (local.get $t1) (local.get $t2) (local.get $half))
+      (call $winograd_filter_row (i32.add (local.get $u_ptr) (local.get $o)) (local.get $plane) (i32.const 4) (local.get $t3) (local.get $t4) (local.get $t5) (local.get $half))
+      (call $winograd_filter_row (i32.add (local.get $u_ptr) (local.get $o)) (local.get $plane) (i32.const 8) (local.get $t6) (local.get $t7) (local.get $t8) (local.get $half))
+      (call $winograd_filter_row (i32.add (local.get $u_ptr) (local.get $o)) (local.get $plane) (i32.const 12) (local.get $t9) (local.get $t10) (local.get $t11) (local.get $half))
       (local.set $o (i32.add (local.get $o) (i32.const 16)))
       (br $l))))
 
@@ -1108,36 +1119,36 @@
     (if (local.get $acc) (then (local.set $y1 (f32x4.add (local.get $y1) (v128.load (local.get $at))))))
     (v128.store (local.get $at) (local.get $y1)))
 
-  ;; Tiles [t0, t1) of a 3×3 stride-1 convolution by Winograd, tb tiles at a time; up holds the 16
-  ;; U[ξ], each packed by pack_b. Scratch: 16·tb·(ci + co) + 16·ci floats for V, M and an edge tile;
-  ;; ap as in gemm.
+  ;; Tiles [tile_begin, tile_end) of a 3×3 stride-1 convolution by Winograd, block_tiles tiles at a
+  ;; time; packed_u_ptr holds the 16 U[ξ], each packed by pack_b. Scratch: 16·block_tiles·(ci + co)
+  ;; + 16·ci floats for V, M and an edge tile; a_pack_ptr as in gemm.
   (func (export "winograd_rows")
-    (param $x i32) (param $h i32) (param $w i32) (param $ci i32) (param $ho i32) (param $wo i32) (param $top i32) (param $left i32)
-    (param $up i32) (param $out i32) (param $co i32) (param $t0 i32) (param $t1 i32) (param $scratch i32) (param $tb i32) (param $acc i32) (param $ap i32)
+    (param $x_ptr i32) (param $h i32) (param $w i32) (param $ci i32) (param $ho i32) (param $wo i32) (param $top i32) (param $left i32)
+    (param $packed_u_ptr i32) (param $out_ptr i32) (param $co i32) (param $tile_begin i32) (param $tile_end i32) (param $scratch_ptr i32) (param $block_tiles i32) (param $accumulate i32) (param $a_pack_ptr i32)
     (local $t i32) (local $rows i32) (local $th i32) (local $tw i32) (local $m i32) (local $xi i32)
     (local.set $th (i32.shr_u (i32.add (local.get $ho) (i32.const 1)) (i32.const 1)))
     (local.set $tw (i32.shr_u (i32.add (local.get $wo) (i32.const 1)) (i32.const 1)))
-    (local.set $t (local.get $t0))
+    (local.set $t (local.get $tile_begin))
     (block $done (loop $blocks
-      (br_if $done (i32.ge_u (local.get $t) (local.get $t1)))
-      (local.set $rows (i32.sub (local.get $t1) (local.get $t)))
-      (if (i32.gt_u (local.get $rows) (local.get $tb)) (then (local.set $rows (local.get $tb))))
-      (local.set $m (i32.add (local.get $scratch) (i32.shl (i32.mul (i32.mul (local.get $rows) (local.get $ci)) (i32.const 16)) (i32.const 2))))
-      (call $winograd_input (local.get $x) (local.get $scratch) (local.get $h) (local.get $w) (local.get $ci) (local.get $th) (local.get $tw)
+      (br_if $done (i32.ge_u (local.get $t) (local.get $tile_end)))
+      (local.set $rows (i32.sub (local.get $tile_end) (local.get $t)))
+      (if (i32.gt_u (local.get $rows) (local.get $block_tiles)) (then (local.set $rows (local.get $block_tiles))))
+      (local.set $m (i32.add (local.get $scratch_ptr) (i32.shl (i32.mul (i32.mul (local.get $rows) (local.get $ci)) (i32.const 16)) (i32.const 2))))
+      (call $winograd_input (local.get $x_ptr) (local.get $scratch_ptr) (local.get $h) (local.get $w) (local.get $ci) (local.get $th) (local.get $tw)
         (local.get $top) (local.get $left) (local.get $t) (local.get $rows)
         (i32.add (local.get $m) (i32.shl (i32.mul (i32.mul (local.get $rows) (local.get $co)) (i32.const 16)) (i32.const 2))))
       (local.set $xi (i32.const 0))
       (loop $products
         (call $gemm
-          (i32.add (local.get $scratch) (i32.shl (i32.mul (i32.mul (local.get $xi) (local.get $rows)) (local.get $ci)) (i32.const 2)))
+          (i32.add (local.get $scratch_ptr) (i32.shl (i32.mul (i32.mul (local.get $xi) (local.get $rows)) (local.get $ci)) (i32.const 2)))
           (i32.shl (local.get $ci) (i32.const 2)) (i32.const 4)
-          (i32.add (local.get $up) (i32.shl (i32.mul (i32.mul (local.get $xi) (local.get $ci)) (local.get $co)) (i32.const 2)))
+          (i32.add (local.get $packed_u_ptr) (i32.shl (i32.mul (i32.mul (local.get $xi) (local.get $ci)) (local.get $co)) (i32.const 2)))
           (i32.add (local.get $m) (i32.shl (i32.mul (i32.mul (local.get $xi) (local.get $rows)) (local.get $co)) (i32.const 2)))
-          (local.get $co) (local.get $rows) (local.get $co) (local.get $ci) (i32.const 0) (local.get $ap))
+          (local.get $co) (local.get $rows) (local.get $co) (local.get $ci) (i32.const 0) (local.get $a_pack_ptr))
         (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
         (br_if $products (i32.lt_u (local.get $xi) (i32.const 16))))
-      (call $winograd_output (local.get $m) (local.get $out) (local.get $ho) (local.get $wo) (local.get $co) (local.get $th) (local.get $tw)
-        (local.get $t) (local.get $rows) (local.get $acc))
+      (call $winograd_output (local.get $m) (local.get $out_ptr) (local.get $ho) (local.get $wo) (local.get $co) (local.get $th) (local.get $tw)
+        (local.get $t) (local.get $rows) (local.get $accumulate))
       (local.set $t (i32.add (local.get $t) (local.get $rows)))
       (br $blocks))))
 )
