@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { dims4, f32, release, reshapeInfo, runStock, zerosOutput, type WasmBackend } from './access';
-import { conv2d } from './conv';
+import { conv2d, convWindows } from './conv';
 import { depthwiseConv, depthwiseGeometry } from './depthwise';
 import { gemmColumnsFit, matMulInto } from './gemm';
 import { flipFilter, scatterSpatial, transpose2d } from './layout';
@@ -235,17 +235,8 @@ function filterGradOnMatrixKernels(
       bound.kernels.gather_rows({
         x_ptr: address(backend, x) + 4 * b0 * h * w * ci,
         dst_ptr: patches,
-        h,
-        w,
         ci,
-        ho,
-        wo,
-        kh,
-        kw,
-        sh: info.strideHeight,
-        sw: info.strideWidth,
-        top: info.padInfo.top,
-        left: info.padInfo.left,
+        ...convWindows(info),
         row_begin: 0,
         row_end: rows,
       });
@@ -293,16 +284,7 @@ export function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; back
           dst_ptr: address(backend, patches),
           ci,
           batch: nb,
-          h,
-          w,
-          ho,
-          wo,
-          kh,
-          kw,
-          sh: info.strideHeight,
-          sw: info.strideWidth,
-          top: info.padInfo.top,
-          left: info.padInfo.left,
+          ...convWindows(info),
         });
       } else {
         gatherPatches(f32(backend, xT), f32(backend, patches), info, nb, kh, kw, rows);

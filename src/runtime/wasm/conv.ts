@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { dims4, rowsFilledWith, runStock, type WasmBackend } from './access';
 import { convInto, gemmColumnsFit, type ConvGeometry } from './gemm';
 import { address, boundKernels, type BoundKernels } from './simd';
+import { type DepthwiseConvParams } from './simd/kernels-signatures';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 
@@ -29,6 +30,22 @@ function geometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
     strideWidth: info.strideWidth,
     padTop: info.padInfo.top,
     padLeft: info.padInfo.left,
+  };
+}
+
+/** Where a convolution's windows lie, named as the kernels that gather or slide them take it. */
+export function convWindows(info: tf.backend_util.Conv2DInfo): Pick<DepthwiseConvParams, 'h' | 'w' | 'ho' | 'wo' | 'kh' | 'kw' | 'sh' | 'sw' | 'top' | 'left'> {
+  return {
+    h: info.inHeight,
+    w: info.inWidth,
+    ho: info.outHeight,
+    wo: info.outWidth,
+    kh: info.filterHeight,
+    kw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
   };
 }
 

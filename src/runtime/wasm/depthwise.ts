@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { dims4, runStock, type WasmBackend } from './access';
+import { convWindows } from './conv';
 import { address, simdKernels } from './simd';
 import { type DepthwiseConvParams } from './simd/kernels-signatures';
 
@@ -20,22 +21,7 @@ type DepthwiseAttrs = {
 
 /** A depthwise convolution's geometry, named as the kernels depthwise_conv and depthwise_filter_grad take it. */
 export function depthwiseGeometry(info: tf.backend_util.Conv2DInfo): Omit<DepthwiseConvParams, 'x_ptr' | 'filter_ptr' | 'out_ptr'> {
-  return {
-    batch: info.batchSize,
-    h: info.inHeight,
-    w: info.inWidth,
-    c: info.inChannels,
-    ho: info.outHeight,
-    wo: info.outWidth,
-    kh: info.filterHeight,
-    kw: info.filterWidth,
-    sh: info.strideHeight,
-    sw: info.strideWidth,
-    dh: info.dilationHeight,
-    dw: info.dilationWidth,
-    top: info.padInfo.top,
-    left: info.padInfo.left,
-  };
+  return { batch: info.batchSize, c: info.inChannels, dh: info.dilationHeight, dw: info.dilationWidth, ...convWindows(info) };
 }
 
 /** DepthwiseConv2dNative: large filters over channels in sixteens on the SIMD kernel, the rest on the stock one. */
