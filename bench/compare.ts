@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { z } from 'zod';
 import { TimError } from '../src/core/errors';
 import { log } from '../src/core/log';
-import type { ModelBenchResult } from './model-bench';
+import { lastJsonLine } from '../src/io/json-file';
+import { modelBenchResultSchema, type ModelBenchResult } from './model-bench';
 
 export const COMPARE_ARCHS = ['resnet50', 'efficientnet_b0', 'convnext_tiny'] as const;
 
@@ -34,22 +36,15 @@ export interface CompareRow {
   ratio_tf32?: number;
 }
 
-/** Runs one measurement and returns its JSON line; injected in tests. */
-export type BenchRunner = (cmd: string, args: string[], what: string) => ModelBenchResult;
+/** Runs one measurement and returns what it printed; injected in tests. */
+export type BenchRunner = (cmd: string, args: string[], what: string) => string;
+
+/** What `scripts/bench_torch.py probe` prints. */
+const torchProbeSchema = z.looseObject({ torch: z.string().optional(), cuda: z.boolean().optional() });
 
 const ROOT = path.resolve(__dirname, '..');
 
-function lastJsonLine(stdout: string, what: string): ModelBenchResult {
-  const line = stdout
-    .trim()
-    .split('\n')
-    .reverse()
-    .find((l) => l.trim().startsWith('{'));
-  if (!line) throw new TimError(`${what} printed no JSON result`);
-  return JSON.parse(line) as ModelBenchResult;
-}
-
-function run(cmd: string, args: string[], what: string): ModelBenchResult {
+function run(cmd: string, args: string[], what: string): string {
   log.info(`bench: ${what}`);
   // A GPU step at 224 px, batch 32, with a first-call compile, can take minutes.
   const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
@@ -58,7 +53,7 @@ function run(cmd: string, args: string[], what: string): ModelBenchResult {
     const tail = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ');
     throw new TimError(`${what} failed (exit ${r.status}): ${tail}`);
   }
-  return lastJsonLine(r.stdout, what);
+  return r.stdout;
 }
 
 /**
@@ -66,11 +61,13 @@ function run(cmd: string, args: string[], what: string): ModelBenchResult {
  * back for every backbone and mode, so that both see the same load on a shared machine.
  */
 export function runCompare(opts: CompareOptions, runner: BenchRunner = run): CompareRow[] {
+  const measure = (cmd: string, args: string[], what: string): ModelBenchResult => lastJsonLine(runner(cmd, args, what), what, modelBenchResultSchema);
   const python = opts.python ?? '/usr/bin/python3';
   const script = path.join(ROOT, 'scripts', 'bench_torch.py');
   const cuda = opts.torchDevice === 'cuda';
   if (cuda) {
-    const probe = runner(python, [script, 'probe'], `pytorch probe (${python})`) as unknown as { torch?: string; cuda?: boolean };
+    const what = `pytorch probe (${python})`;
+    const probe = lastJsonLine(runner(python, [script, 'probe'], what), what, torchProbeSchema);
     if (!probe.cuda) {
       throw new TimError(
         `--torch-device cuda: ${python} has torch ${probe.torch ?? '?'} without a CUDA device (torch.cuda.is_available() is false); ` +
@@ -83,7 +80,7 @@ export function runCompare(opts: CompareOptions, runner: BenchRunner = run): Com
     const size = mode === 'train' ? opts.trainSize : opts.inferSize;
     for (const arch of opts.archs) {
       const common = ['--arch', arch, '--image-size', String(size), '--batch', String(opts.batch), '--steps', String(opts.steps)];
-      const tim = runner(
+      const tim = measure(
         process.execPath,
         [path.join(ROOT, 'bin', 'tim.js'), 'bench', mode, ...common, '--json', ...(opts.backend ? ['--backend', opts.backend] : []),
           ...(opts.wasmThreads ? ['--wasm-threads', String(opts.wasmThreads)] : []),
@@ -91,7 +88,7 @@ export function runCompare(opts: CompareOptions, runner: BenchRunner = run): Com
         `tim ${mode} ${arch} ${size}px batch ${opts.batch}`,
       );
       const torchRun = (tf32: 'off' | 'on'): ModelBenchResult =>
-        runner(
+        measure(
           python,
           [script, mode, ...common, '--threads', '2', ...(cuda ? ['--device', 'cuda', '--tf32', tf32] : [])],
           `pytorch ${mode} ${arch} ${size}px batch ${opts.batch}${cuda ? ` on cuda, TF32 ${tf32}` : ''}`,

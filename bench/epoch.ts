@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { z } from 'zod';
 import { loadConfig } from '../src/config/load';
 import type { BackendChoice, TimConfig } from '../src/config/schema';
 import { TimError } from '../src/core/errors';
@@ -10,7 +11,9 @@ import { prepareCache } from '../src/data/cache';
 import { preprocessSpecOf } from '../src/data/preprocess';
 import { wasmHeapMb } from '../src/runtime/memory';
 import { train } from '../src/train/run';
-import type { HistoryRecord, TrainSummary } from '../src/train/types';
+import { lastJsonLine } from '../src/io/json-file';
+import { RunFolder } from '../src/io/run-folder';
+import { historyRecordSchema, type HistoryRecord, type TrainSummary } from '../src/train/types';
 import { ensureLargeJpegs } from './data';
 import { peakRssMb } from './model-bench';
 
@@ -30,34 +33,36 @@ const IMAGE_HEIGHT = 900;
 const CLASSES = 4;
 const ROOT = path.resolve(__dirname, '..');
 
-export interface EpochTiming {
+export const epochTimingSchema = z.looseObject({
   /** The whole epoch: training steps and the validation pass (and, cold, Tim's cache build). */
-  seconds: number;
-  train_seconds: number;
-  val_seconds: number;
+  seconds: z.number(),
+  train_seconds: z.number(),
+  val_seconds: z.number(),
   /** Images of the epoch (training and validation) over its seconds. */
-  images_per_sec: number;
-}
+  images_per_sec: z.number(),
+});
+export type EpochTiming = z.infer<typeof epochTimingSchema>;
 
 /** What one side prints (`bench epoch-side --json`, `scripts/bench_epoch_torch.py`). */
-export interface EpochSideResult {
-  side: 'tim' | 'torch';
-  backend: string;
-  config: string;
-  train_images: number;
-  val_images: number;
-  batch_size: number;
+export const epochSideResultSchema = z.looseObject({
+  side: z.enum(['tim', 'torch']),
+  backend: z.string(),
+  config: z.string(),
+  train_images: z.number(),
+  val_images: z.number(),
+  batch_size: z.number(),
   /** Images per forward/backward pass (BatchNorm statistics are per micro-batch); PyTorch: the batch. */
-  micro_batch: number;
-  cold: EpochTiming & { cache_seconds?: number };
-  warm: EpochTiming;
-  peak_rss_mb: number;
+  micro_batch: z.number(),
+  cold: epochTimingSchema.extend({ cache_seconds: z.number().optional() }),
+  warm: epochTimingSchema,
+  peak_rss_mb: z.number(),
   /** Tim on wasm: the heap's size at the end (it never shrinks, so its high-water mark). */
-  wasm_heap_mb?: number;
+  wasm_heap_mb: z.number().optional(),
   /** PyTorch: DataLoader workers and the largest worker's peak RSS. */
-  workers?: number;
-  workers_peak_rss_mb?: number;
-}
+  workers: z.number().optional(),
+  workers_peak_rss_mb: z.number().optional(),
+});
+export type EpochSideResult = z.infer<typeof epochSideResultSchema>;
 
 export interface EpochRow {
   config: string;
@@ -114,11 +119,7 @@ export async function runTimEpoch(o: TimEpochOptions): Promise<EpochSideResult> 
   await prepareCache(cfg.data.root, preprocessSpecOf(cfg), { cacheDir: cfg.data.cache_dir, progress: false });
   const cacheSeconds = (performance.now() - t0) / 1000;
   const summary: TrainSummary = await train(cfg, { out: runDir, force: true, liveProgress: false });
-  const history = fs
-    .readFileSync(path.join(runDir, 'history.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as HistoryRecord);
+  const history = new RunFolder(runDir).readJsonLines('history', historyRecordSchema);
   const images = summary.train_images + summary.val_images;
   const epochTiming = (h: HistoryRecord | undefined, extra = 0): EpochTiming => {
     if (!h) throw new TimError(`${runDir}/history.jsonl: expected two epochs`);
@@ -160,12 +161,6 @@ function torchSpec(cfg: TimConfig, splitFile: string): Record<string, unknown> {
   };
 }
 
-function lastJson(stdout: string, what: string): EpochSideResult {
-  const line = stdout.trim().split('\n').reverse().find((l) => l.trim().startsWith('{'));
-  if (!line) throw new TimError(`${what} printed no JSON result`);
-  return JSON.parse(line) as EpochSideResult;
-}
-
 function runSide(cmd: string, args: string[], what: string): EpochSideResult {
   log.info(`bench: ${what}`);
   const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, env: { ...process.env, CI: '1' } });
@@ -174,7 +169,7 @@ function runSide(cmd: string, args: string[], what: string): EpochSideResult {
     const tail = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ');
     throw new TimError(`${what} failed (exit ${r.status ?? r.signal}): ${tail}`);
   }
-  return lastJson(r.stdout, what);
+  return lastJsonLine(r.stdout, what, epochSideResultSchema);
 }
 
 export interface EpochBenchOptions {

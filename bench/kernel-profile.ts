@@ -1,14 +1,16 @@
 import type * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { wrapKernels } from '../src/runtime/kernel-registry';
 import { multiplyAdds } from './multiply-adds';
 
-export interface KernelTime {
-  kernel: string;
-  calls: number;
-  ms: number;
+export const kernelTimeSchema = z.object({
+  kernel: z.string(),
+  calls: z.number(),
+  ms: z.number(),
   /** Multiply-adds of all its calls, for the kernels whose arithmetic is counted (see multiply-adds.ts). */
-  macs?: number;
-}
+  macs: z.number().optional(),
+});
+export type KernelTime = z.infer<typeof kernelTimeSchema>;
 
 /**
  * Wraps every kernel registered for `backendName` with a wall-clock timer. The wasm and cpu

@@ -1,10 +1,26 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { z } from 'zod';
 import { TimError } from '../src/core/errors';
 import { log } from '../src/core/log';
 import type { MemoryMeasurement, MemoryTable } from '../src/runtime/memory';
-import type { ModelBenchResult } from './model-bench';
+import { lastJsonLine, readJsonFile } from '../src/io/json-file';
+import { modelBenchResultSchema } from './model-bench';
+
+/** The committed table this merges into; its type belongs to the planner that reads it. */
+const memoryTableSchema = z.looseObject({
+  about: z.string(),
+  measurements: z.array(
+    z.looseObject({
+      arch: z.string(),
+      image_size: z.number(),
+      backend: z.string(),
+      measured: z.string(),
+      points: z.array(z.looseObject({ micro_batch: z.number(), heap_mb: z.number().nullable() })),
+    }),
+  ),
+}) satisfies z.ZodType<MemoryTable>;
 
 /**
  * The measurements behind the memory planner: for each architecture and image size, training
@@ -33,9 +49,8 @@ function measure(arch: string, imageSize: number, micro: number, backend: string
     if (/heap exhausted|out of bounds|Could not allocate|OOM/i.test(text) || r.signal === 'SIGKILL') return null;
     throw new TimError(`bench train ${arch} micro-batch ${micro} failed (exit ${r.status ?? r.signal}): ${text.trim().split('\n').slice(-2).join(' | ')}`);
   }
-  const line = r.stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
-  const res = line ? (JSON.parse(line) as ModelBenchResult) : undefined;
-  if (res?.wasm_heap_mb === undefined) throw new TimError(`bench train ${arch} printed no wasm_heap_mb (backend ${backend})`);
+  const res = lastJsonLine(r.stdout, `bench train ${arch} micro-batch ${micro}`, modelBenchResultSchema);
+  if (res.wasm_heap_mb === undefined) throw new TimError(`bench train ${arch} printed no wasm_heap_mb (backend ${backend})`);
   return res.wasm_heap_mb;
 }
 
@@ -49,7 +64,7 @@ export function runMemoryBench(o: MemoryBenchOptions): MemoryMeasurement[] {
     points: o.microBatches.map((m) => ({ micro_batch: m, heap_mb: measure(arch, o.imageSize, m, o.backend) })),
   }));
   if (o.write) {
-    const table = JSON.parse(fs.readFileSync(MEASURED_MEMORY_FILE, 'utf8')) as MemoryTable;
+    const table: MemoryTable = readJsonFile(MEASURED_MEMORY_FILE, memoryTableSchema);
     const key = (r: MemoryMeasurement): string => `${r.arch}/${r.image_size}/${r.backend}`;
     const fresh = new Set(rows.map(key));
     table.measurements = [...table.measurements.filter((r) => !fresh.has(key(r))), ...rows].sort((a, b) => key(a).localeCompare(key(b)));

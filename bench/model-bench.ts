@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import type { BackendChoice } from '../src/config/schema';
 import { createModel } from '../src/models';
 import { selectBackend } from '../src/runtime/backend';
 import { plan, wasmHeapMb } from '../src/runtime/memory';
 import { FusedAdam } from '../src/train/optimizers';
 import { batchGradients, evaluateBatch, stepTotals } from '../src/train/step';
-import { instrumentKernels, type KernelTime } from './kernel-profile';
+import { instrumentKernels, kernelTimeSchema } from './kernel-profile';
 
 export type BenchMode = 'train' | 'infer';
 
@@ -25,18 +26,19 @@ export interface ModelBenchOptions {
   profile?: boolean;
 }
 
-/** The contract printed by `tim bench train|infer --json`. */
-export interface ModelBenchResult {
-  backend: string;
-  ms_per_image: number;
-  peak_rss_mb: number;
+/** The contract printed by `tim bench train|infer --json` (and by `scripts/bench_torch.py`, with more keys). */
+export const modelBenchResultSchema = z.looseObject({
+  backend: z.string(),
+  ms_per_image: z.number(),
+  peak_rss_mb: z.number(),
   /** Tim: images per forward/backward pass. */
-  micro_batch?: number;
+  micro_batch: z.number().optional(),
   /** On wasm: the heap's high-water mark. */
-  wasm_heap_mb?: number;
+  wasm_heap_mb: z.number().optional(),
   /** With `profile`: self time per kernel over the timed steps, slowest first. */
-  kernels?: KernelTime[];
-}
+  kernels: z.array(kernelTimeSchema).optional(),
+});
+export type ModelBenchResult = z.infer<typeof modelBenchResultSchema>;
 
 /** Peak resident memory of this process so far, in MB (getrusage's maxrss). */
 export function peakRssMb(): number {

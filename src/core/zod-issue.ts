@@ -31,6 +31,11 @@ export function describeIssue(issue: z.core.$ZodIssue, source: string, schema: z
   if (issue.code === 'invalid_type' && issue.input === undefined) {
     return `${source}: missing key '${where}' (expected ${issue.expected})`;
   }
+  if (issue.code === 'invalid_union') {
+    // zod says only "Invalid input"; when every option wanted another type, list the types.
+    const types = issue.errors.map((branch) => branch[0]).flatMap((i) => (i?.code === 'invalid_type' && i.path.length === 0 ? [i.expected] : []));
+    if (types.length > 0 && types.length === issue.errors.length) return `${source}: key '${where || '(root)'}': expected ${types.join(' or ')}, got ${describeValue(issue.input)}`;
+  }
   const expected = issue.code === 'invalid_type' ? `expected ${issue.expected === 'int' ? 'a whole number' : issue.expected}` : issue.message.replace(/^Invalid (input|option): /, '');
   return `${source}: key '${where || '(root)'}': ${expected}, got ${describeValue(issue.input)}`;
 }

@@ -1,10 +1,12 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { ResizeMode } from '../config/schema';
+import { z } from 'zod';
+import { RESIZE_MODES, type ResizeMode } from '../config/schema';
 import { oneLine, TimError } from '../core/errors';
 import { log } from '../core/log';
 import { writeJsonAtomic } from '../io/atomic';
+import { readJsonFile, readJsonFileIfUsable } from '../io/json-file';
 import { progressLine } from '../core/progress';
 import { decodeConcurrency, mapConcurrent } from './concurrency';
 import { readHead, sniffFormat } from './formats';
@@ -27,16 +29,17 @@ export interface CacheSettings {
   resize: ResizeMode;
 }
 
-interface CacheManifest {
-  version: number;
-  key: string;
-  image_size: number;
-  resize: ResizeMode;
-  count: number;
+const cacheManifestSchema = z.object({
+  version: z.literal(CACHE_VERSION),
+  key: z.string(),
+  image_size: z.number().int().positive(),
+  resize: z.enum(RESIZE_MODES),
+  count: z.number().int().min(0),
   /** Path -> [slot, box x, y, width, height]. */
-  entries: Record<string, [number, number, number, number, number]>;
-  skipped: SkippedFile[];
-}
+  entries: z.record(z.string(), z.tuple([z.number(), z.number(), z.number(), z.number(), z.number()])),
+  skipped: z.array(z.object({ path: z.string(), reason: z.string() }) satisfies z.ZodType<SkippedFile>),
+});
+type CacheManifest = z.infer<typeof cacheManifestSchema>;
 
 export interface PrepareCacheOptions {
   cacheDir?: string;
@@ -144,13 +147,9 @@ export class DataCache {
   }
 }
 
+/** The manifest, or undefined when it is missing, damaged or of another version: the cache is then rebuilt. */
 function readManifest(file: string): CacheManifest | undefined {
-  try {
-    const m = JSON.parse(fs.readFileSync(file, 'utf8')) as CacheManifest;
-    return m.version === CACHE_VERSION ? m : undefined;
-  } catch {
-    return undefined;
-  }
+  return readJsonFileIfUsable(file, cacheManifestSchema, (problem) => log.verbose(`rebuilding the image cache: ${problem}`));
 }
 
 /**
@@ -174,8 +173,7 @@ export async function prepareCache(root: string, settings: CacheSettings, opts: 
   }
   await buildCache(root, files, settings, key, bin, json, opts);
   removeStale(dir, settings, key);
-  const m = readManifest(json);
-  if (!m) throw new TimError(`${json}: image cache manifest missing after building it`);
+  const m = readJsonFile(json, cacheManifestSchema, 'the image cache just built is damaged');
   return new DataCache(bin, m, true);
 }
 

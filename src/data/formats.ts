@@ -1,9 +1,8 @@
 import * as fs from 'fs';
 
 /** The image formats Tim reads, recognised by content (magic bytes), never by extension. */
-export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'tiff' | 'gif';
-
-export const IMAGE_FORMATS: readonly ImageFormat[] = ['jpeg', 'png', 'webp', 'tiff', 'gif'];
+export const IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'tiff', 'gif'] as const;
+export type ImageFormat = (typeof IMAGE_FORMATS)[number];
 
 /** The format a file's first bytes announce, or undefined when they announce none we read. */
 export function sniffFormat(head: Uint8Array): ImageFormat | undefined {

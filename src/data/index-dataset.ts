@@ -1,11 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { z } from 'zod';
 import { oneLine, TimError } from '../core/errors';
 import { log } from '../core/log';
+import { readJsonFileIfUsable } from '../io/json-file';
 import { makeDirs } from '../io/make-dirs';
 import { defaultCacheDir } from './cache-dir';
 import { decodeConcurrency, mapConcurrent } from './concurrency';
-import { readHead, sniffFormat, type ImageFormat } from './formats';
+import { IMAGE_FORMATS, readHead, sniffFormat } from './formats';
 import { decodeReason, openImage, orientedSize, reasonLost } from './preprocess';
 import type { DatasetIndex, DatasetItem, SkippedFile } from './types';
 
@@ -19,14 +21,15 @@ export interface FoundFile {
 }
 
 /** What decoding a file found out: its format and oriented size, or why it is unusable. */
-export interface FileCheck {
-  size: number;
-  mtimeMs: number;
-  format?: ImageFormat;
-  width?: number;
-  height?: number;
-  error?: string;
-}
+export const fileCheckSchema = z.object({
+  size: z.number(),
+  mtimeMs: z.number(),
+  format: z.enum(IMAGE_FORMATS).optional(),
+  width: z.number().optional(),
+  height: z.number().optional(),
+  error: z.string().optional(),
+});
+export type FileCheck = z.infer<typeof fileCheckSchema>;
 
 export interface IndexOptions {
   /** Fully decode each file to catch truncation (default true). */
@@ -177,18 +180,12 @@ export async function checkFile(file: string, found: { size: number; mtimeMs: nu
   }
 }
 
-interface ChecksFile {
-  version: number;
-  files: Record<string, FileCheck>;
-}
+const checksFileSchema = z.object({ version: z.literal(CHECKS_VERSION), files: z.record(z.string(), fileCheckSchema) });
+type ChecksFile = z.infer<typeof checksFileSchema>;
 
+/** The files already checked; none when the record is missing, damaged or of another version, so every file is checked again. */
 function readChecks(file: string): Record<string, FileCheck> {
-  try {
-    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as ChecksFile;
-    return parsed.version === CHECKS_VERSION && parsed.files && typeof parsed.files === 'object' ? parsed.files : {};
-  } catch {
-    return {};
-  }
+  return readJsonFileIfUsable(file, checksFileSchema, (problem) => log.verbose(`checking every image again: ${problem}`))?.files ?? {};
 }
 
 function writeChecks(file: string, files: Record<string, FileCheck>): void {

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import seedrandom from 'seedrandom';
 import { TimError } from '../core/errors';
 import { writeJsonAtomic } from '../io/atomic';
-import type { DatasetIndex, DatasetItem, SplitManifest } from './types';
+import { readJsonFile } from '../io/json-file';
+import { splitManifestSchema, type DatasetIndex, type DatasetItem, type SplitManifest } from './types';
 
 /** Fisher–Yates with a seeded generator: the same seed always gives the same order. */
 export function seededShuffle<T>(items: readonly T[], seed: string): T[] {
@@ -86,45 +87,15 @@ export function writeSplit(file: string, split: SplitManifest): void {
   writeJsonAtomic(file, split);
 }
 
-function isItemList(v: unknown, nClasses: number): v is DatasetItem[] {
-  return (
-    Array.isArray(v) &&
-    v.every(
-      (it) =>
-        typeof it === 'object' &&
-        it !== null &&
-        typeof (it as DatasetItem).path === 'string' &&
-        Number.isInteger((it as DatasetItem).label) &&
-        (it as DatasetItem).label >= 0 &&
-        (it as DatasetItem).label < nClasses,
-    )
-  );
-}
-
 /** Reads and checks a `split.json`. */
 export function readSplit(file: string): SplitManifest {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'not valid JSON';
-    throw new TimError(`${file}: ${why}; expected a split manifest (split.json)`);
-  }
-  const s = raw as Partial<SplitManifest>;
+  const what = 'expected a split manifest (split.json)';
+  if (!fs.existsSync(file)) throw new TimError(`${file}: file not found; ${what}`);
+  const s = readJsonFile(file, splitManifestSchema, what);
   const classes = s.classes;
-  if (
-    typeof s !== 'object' ||
-    s === null ||
-    typeof s.root !== 'string' ||
-    typeof s.seed !== 'number' ||
-    typeof s.val_fraction !== 'number' ||
-    !Array.isArray(classes) ||
-    !classes.every((c) => typeof c === 'string')
-  ) {
-    throw new TimError(`${file}: expected a split manifest with root, seed, val_fraction and classes`);
-  }
-  if (!isItemList(s.train, classes.length) || !isItemList(s.val, classes.length)) {
-    throw new TimError(`${file}: 'train' and 'val' must be lists of {path, label} with labels below ${classes.length}`);
+  const beyond = [...s.train, ...s.val].find((it) => it.label >= classes.length);
+  if (beyond) {
+    throw new TimError(`${file}: 'train' and 'val' must be lists of {path, label} with labels below ${classes.length} (got label ${beyond.label} for '${beyond.path}')`);
   }
   const trainPaths = new Set(s.train.map((it) => it.path));
   const leak = s.val.find((it) => trainPaths.has(it.path));

@@ -1,11 +1,10 @@
+import { z } from 'zod';
 import type * as tf from '@tensorflow/tfjs';
 import type { ResizeMode } from '../config/schema';
 
 /** One usable image of the data set, its path relative to the data root. */
-export interface DatasetItem {
-  path: string;
-  label: number;
-}
+export const datasetItemSchema = z.object({ path: z.string(), label: z.number().int().min(0) });
+export type DatasetItem = z.infer<typeof datasetItemSchema>;
 
 /** A file that was skipped and why (zero bytes, truncated, not an image, unreadable). */
 export interface SkippedFile {
@@ -25,17 +24,18 @@ export interface DatasetIndex {
  * `split.json` in a run folder. Paths are relative to `root`. Evaluation, explanation and
  * reports read the held-out images from here and only from here.
  */
-export interface SplitManifest {
-  root: string;
-  seed: number;
-  val_fraction: number;
+export const splitManifestSchema = z.looseObject({
+  root: z.string(),
+  seed: z.number(),
+  val_fraction: z.number(),
   /** With k-fold cross-validation: the number of folds and the held-out fold (0-based). */
-  folds?: number;
-  fold?: number;
-  classes: string[];
-  train: DatasetItem[];
-  val: DatasetItem[];
-}
+  folds: z.number().optional(),
+  fold: z.number().optional(),
+  classes: z.array(z.string()),
+  train: z.array(datasetItemSchema),
+  val: z.array(datasetItemSchema),
+});
+export type SplitManifest = z.infer<typeof splitManifestSchema>;
 
 /** How an image becomes model input; recorded in the run folder's config. */
 export interface PreprocessSpec {

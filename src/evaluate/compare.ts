@@ -7,6 +7,7 @@ import { csvText } from '../io/csv';
 import { compareRunDirs, pairwiseMarkdown, pairwiseRows, type PairedBootstrapOptions, type PairwiseComparison } from './paired';
 import { evaluateRun, type EvaluateOptions } from './run';
 import { headlineMetricsFileSchema, summaryFileSchema } from '../io/run-file-schemas';
+import { historyRecordSchema } from '../train/types';
 
 /** One run's line of the comparison table. */
 export interface ComparisonRow {
@@ -38,7 +39,7 @@ function bestEpochOf(run: RunFolder): number | null {
     const s = run.readJson('summary', summaryFileSchema);
     if (s.best_epoch !== undefined) return s.best_epoch;
   }
-  const history = run.readJsonLines<{ epoch?: number; val_acc?: number }>('history');
+  const history = run.readJsonLines('history', historyRecordSchema.pick({ epoch: true, val_acc: true }).partial());
   let best: { epoch: number; acc: number } | null = null;
   for (const h of history) {
     if (typeof h.epoch === 'number' && typeof h.val_acc === 'number' && (!best || h.val_acc > best.acc)) best = { epoch: h.epoch, acc: h.val_acc };

@@ -4,6 +4,8 @@ import seedrandom from 'seedrandom';
 import { TimError } from '../core/errors';
 import { parseCsv } from '../io/csv';
 import { RUN_FILES } from '../io/run-folder';
+import { readJsonFile } from '../io/json-file';
+import { labelsFileSchema } from '../io/run-file-schemas';
 import { quantileSorted } from './bootstrap';
 import { classificationMetrics } from './metrics';
 import { holmAdjust, mcnemarExact } from './stats';
@@ -39,14 +41,7 @@ export function readScoredImages(runDir: string): ScoredImages {
   };
   const [ip, il, iq] = [col('path'), col('label'), col('pred')];
   const body = rows.slice(1);
-  const labelsFile = path.join(runDir, RUN_FILES.labels);
-  let classes: unknown;
-  try {
-    classes = JSON.parse(fs.readFileSync(labelsFile, 'utf8')) as unknown;
-  } catch {
-    throw new TimError(`${labelsFile}: missing or not JSON; expected the run's class names`);
-  }
-  if (!Array.isArray(classes) || !classes.every((c) => typeof c === 'string')) throw new TimError(`${labelsFile}: expected a list of class names`);
+  const classes = readJsonFile(path.join(runDir, RUN_FILES.labels), labelsFileSchema, "expected the run's class names");
   return {
     paths: body.map((r) => r[ip] ?? ''),
     labels: body.map((r) => r[il] ?? ''),

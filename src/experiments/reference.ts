@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { TimError } from '../core/errors';
 import { compareRunDirs, type PairComparison, type PairwiseComparison } from '../evaluate/paired';
 import { parseCsv } from '../io/csv';
+import { readJsonFile } from '../io/json-file';
 import { RUN_FILES } from '../io/run-folder';
 import type { SweepManifest, SweepRow } from './summary';
 import { LISTED_RUN_KEY } from './sweep-spec';
@@ -16,11 +17,19 @@ import { LISTED_RUN_KEY } from './sweep-spec';
 
 export const REFERENCE_DIR = path.resolve(__dirname, '../../configs/reference');
 
+const referenceClaimSchema = z.strictObject({
+  text: z.string(),
+  /** The run the claim says is worse, and the one it says is better. */
+  a: z.string(),
+  b: z.string(),
+});
+export type ReferenceClaim = z.infer<typeof referenceClaimSchema>;
+
 const referenceFileSchema = z.strictObject({
   about: z.string(),
   published_method: z.string(),
   runs: z.record(z.string(), z.strictObject({ title: z.string(), published: z.number().min(0).max(1).nullable(), history: z.string() })),
-  claims: z.array(z.strictObject({ text: z.string(), a: z.string(), b: z.string() })),
+  claims: z.array(referenceClaimSchema),
 });
 
 export interface ReferenceRun {
@@ -30,13 +39,6 @@ export interface ReferenceRun {
   published: number | null;
   /** Its best held-out validation accuracy (0–1) and the epoch it came at, from its history. */
   bestVal: { accuracy: number; epoch: number };
-}
-
-export interface ReferenceClaim {
-  text: string;
-  /** The run the claim says is worse, and the one it says is better. */
-  a: string;
-  b: string;
 }
 
 export interface ReferenceData {
@@ -63,22 +65,15 @@ export function bestValidation(file: string): { accuracy: number; epoch: number 
 
 export function loadReference(dir = REFERENCE_DIR): ReferenceData {
   const file = path.join(dir, 'reference.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
-  } catch (e) {
-    throw new TimError(`${file}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  const parsed = referenceFileSchema.safeParse(raw);
-  if (!parsed.success) throw new TimError(`${file}: ${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  const reference = readJsonFile(file, referenceFileSchema);
   const runs = new Map<string, ReferenceRun>();
-  for (const [id, r] of Object.entries(parsed.data.runs)) {
+  for (const [id, r] of Object.entries(reference.runs)) {
     runs.set(id, { id, title: r.title, published: r.published, bestVal: bestValidation(path.join(dir, r.history)) });
   }
-  for (const c of parsed.data.claims) {
+  for (const c of reference.claims) {
     for (const id of [c.a, c.b]) if (!runs.has(id)) throw new TimError(`${file}: claim '${c.text}' names run '${id}', which is not in 'runs'`);
   }
-  return { publishedMethod: parsed.data.published_method, runs, claims: parsed.data.claims };
+  return { publishedMethod: reference.published_method, runs, claims: reference.claims };
 }
 
 /** A claim of the reference, tested on Tim's runs of the same two experiments. */

@@ -3,7 +3,11 @@ import * as path from 'path';
 import { oneLine } from '../core/errors';
 import { readRunConfig } from '../config/load';
 import type { TimConfig } from '../config/schema';
-import type { SplitManifest } from '../data/types';
+import { z } from 'zod';
+import { splitManifestSchema, type SplitManifest } from '../data/types';
+import { readJsonFileIfUsable, readJsonLines } from '../io/json-file';
+import { labelsFileSchema, summaryFileSchema } from '../io/run-file-schemas';
+import { historyRecordSchema } from '../train/types';
 import { RUN_FILES } from '../io/run-folder';
 import { HEADLINE_METRICS } from '../evaluate/bootstrap';
 import { parseCsv } from '../io/csv';
@@ -13,20 +17,16 @@ import { parseCsv } from '../io/csv';
  * is still training, failed, or was never evaluated still shows what it has.
  */
 
-/** One line of history.jsonl (the training contract); `lr`/`update_ratio` are per group. */
-export interface HistoryLine {
-  epoch: number;
-  train_loss: number;
-  train_acc: number;
-  val_loss: number;
-  val_acc: number;
-  lr?: Record<string, number> | number;
-  update_ratio?: Record<string, number>;
-  seconds?: number;
-  images_per_sec?: number;
-  num_tensors?: number;
-  rss_mb?: number;
-}
+/** One line of history.jsonl (the training contract), read tolerantly: older runs gave one `lr` and fewer keys. */
+export const historyLineSchema = historyRecordSchema.extend({
+  lr: z.union([z.record(z.string(), z.number()), z.number()]).optional(),
+  update_ratio: z.record(z.string(), z.number()).optional(),
+  seconds: z.number().optional(),
+  images_per_sec: z.number().optional(),
+  num_tensors: z.number().optional(),
+  rss_mb: z.number().optional(),
+});
+export type HistoryLine = z.infer<typeof historyLineSchema>;
 
 export interface Interval {
   mean: number;
@@ -50,17 +50,20 @@ export interface ConfusionPair {
 }
 
 /** metrics.json as written by evaluation; only the headline keys are relied on. */
-export type RunMetrics = Record<string, unknown> & {
-  accuracy?: number;
-  precision_weighted?: number;
-  recall_weighted?: number;
-  f1_weighted?: number;
-  precision_macro?: number;
-  recall_macro?: number;
-  f1_macro?: number;
-  top3_accuracy?: number;
-  ece?: number;
-};
+const runMetricsSchema = z.looseObject({
+  accuracy: z.number().optional(),
+  precision_weighted: z.number().optional(),
+  recall_weighted: z.number().optional(),
+  f1_weighted: z.number().optional(),
+  precision_macro: z.number().optional(),
+  recall_macro: z.number().optional(),
+  f1_macro: z.number().optional(),
+  top3_accuracy: z.number().optional(),
+  ece: z.number().optional(),
+});
+export type RunMetrics = z.infer<typeof runMetricsSchema>;
+
+const summaryRecordSchema = z.record(z.string(), z.unknown());
 
 export interface ConfusionTable {
   labels: string[];
@@ -85,16 +88,6 @@ export interface RunData {
 /** The headline metrics, each with a bootstrap interval in metrics.json. */
 export const HEADLINE_KEYS = HEADLINE_METRICS;
 
-function readJsonFile(file: string, problems: string[]): unknown {
-  if (!fs.existsSync(file)) return undefined;
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
-  } catch (e) {
-    problems.push(`${path.basename(file)}: ${oneLine(e)}`);
-    return undefined;
-  }
-}
-
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -103,44 +96,25 @@ function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
+/** Whether summary.json is there and says training was not interrupted. */
+function trainingCompleted(dir: string): boolean {
+  const summary = readJsonFileIfUsable(path.join(dir, RUN_FILES.summary), summaryFileSchema, () => undefined);
+  return summary !== undefined && summary.interrupted !== true;
+}
+
 /** A run is finished when training completed (not interrupted) and evaluation wrote its metrics. */
 export function isFinishedRun(dir: string): boolean {
-  const summaryFile = path.join(dir, RUN_FILES.summary);
-  if (!fs.existsSync(summaryFile) || !fs.existsSync(path.join(dir, RUN_FILES.metrics))) return false;
-  try {
-    const s = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as unknown;
-    return !(isRecord(s) && s.interrupted === true);
-  } catch {
-    return false;
-  }
+  return fs.existsSync(path.join(dir, RUN_FILES.metrics)) && trainingCompleted(dir);
 }
 
 /** Whether training finished (summary.json present and not interrupted); evaluation may still be missing. */
 export function isTrainedRun(dir: string): boolean {
-  const summaryFile = path.join(dir, RUN_FILES.summary);
-  if (!fs.existsSync(summaryFile)) return false;
-  try {
-    const s = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as unknown;
-    return !(isRecord(s) && s.interrupted === true);
-  } catch {
-    return false;
-  }
+  return trainingCompleted(dir);
 }
 
+/** The lines of history.jsonl; a damaged line (one cut short by an interruption) is reported in `problems` and skipped. */
 export function readHistory(file: string, problems: string[] = []): HistoryLine[] {
-  if (!fs.existsSync(file)) return [];
-  const lines: HistoryLine[] = [];
-  for (const [i, text] of fs.readFileSync(file, 'utf8').split('\n').entries()) {
-    if (text.trim() === '') continue;
-    try {
-      const v = JSON.parse(text) as unknown;
-      if (isRecord(v) && typeof v.epoch === 'number') lines.push(v as unknown as HistoryLine);
-    } catch {
-      // A line cut short by an interruption is the only expected damage; skip it.
-      problems.push(`${path.basename(file)} line ${i + 1}: not JSON`);
-    }
-  }
-  return lines;
+  return readJsonLines(file, historyLineSchema, (problem) => problems.push(problem));
 }
 
 /** confusion.csv: a header of predicted class names, then one row per true class. */
@@ -231,20 +205,17 @@ export function readRunData(dir: string): RunData {
       problems.push(oneLine(e));
     }
   }
-  const summary = readJsonFile(file('summary'), problems);
-  const metrics = readJsonFile(file('metrics'), problems);
-  const labels = readJsonFile(file('labels'), problems);
-  const split = readJsonFile(file('split'), problems);
+  const usable = <S extends z.ZodType>(key: keyof typeof RUN_FILES, schema: S): z.output<S> | undefined => readJsonFileIfUsable(file(key), schema, (problem) => problems.push(problem));
   return {
     dir,
     name: path.basename(path.resolve(dir)),
     config,
     history: readHistory(file('history'), problems),
-    summary: isRecord(summary) ? summary : undefined,
-    metrics: isRecord(metrics) ? (metrics) : undefined,
+    summary: usable('summary', summaryRecordSchema),
+    metrics: usable('metrics', runMetricsSchema),
     confusion: readConfusionCsv(file('confusion')),
-    labels: Array.isArray(labels) ? labels.map(String) : undefined,
-    split: isRecord(split) ? (split as unknown as SplitManifest) : undefined,
+    labels: usable('labels', labelsFileSchema),
+    split: usable('split', splitManifestSchema),
     hasBest: fs.existsSync(path.join(dir, RUN_FILES.best, 'model.json')),
     problems,
   };

@@ -1,8 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { z } from 'zod';
 import { TimError } from '../core/errors';
 import { compareRunDirs, pairwiseMarkdown, pairwiseRows, type PairwiseComparison } from '../evaluate/paired';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
+import { readJsonFile } from '../io/json-file';
 import { RUN_FILES } from '../io/run-folder';
 import { markdownCell } from '../core/markup';
 import { csvText } from '../io/csv';
@@ -19,17 +21,21 @@ export const PAIRS_CSV = 'pairs.csv';
 /** `DIR/variance.csv`: per configuration, the spread over seeds or folds. */
 export const VARIANCE_CSV = 'variance.csv';
 
-export interface SweepManifest {
-  name: string;
+const gridValueSchema = z.union([z.string(), z.number(), z.boolean()]) satisfies z.ZodType<GridValue>;
+const gridValuesSchema = z.record(z.string(), gridValueSchema);
+
+export const sweepManifestSchema = z.object({
+  name: z.string(),
   /** The base config; absent when every listed run has its own. */
-  base?: string;
-  fixed: Record<string, GridValue>;
+  base: z.string().optional(),
+  fixed: gridValuesSchema,
   /** The grid, led by an `experiment` axis naming the listed runs when the sweep has a `runs:` list. */
-  grid: { key: string; label: string; values: GridValue[] }[];
-  runs: { name: string; values: Record<string, GridValue>; reference?: string }[];
+  grid: z.array(z.object({ key: z.string(), label: z.string(), values: z.array(gridValueSchema) })),
+  runs: z.array(z.object({ name: z.string(), values: gridValuesSchema, reference: z.string().optional() })),
   /** The `runs:` list as given: each entry's base and overrides. */
-  listed?: { name: string; base: string; set: Record<string, GridValue>; reference?: string }[];
-}
+  listed: z.array(z.object({ name: z.string(), base: z.string(), set: gridValuesSchema, reference: z.string().optional() })).optional(),
+});
+export type SweepManifest = z.infer<typeof sweepManifestSchema>;
 
 export function manifestOf(spec: SweepSpec, runs: { name: string; values: Record<string, GridValue>; reference?: string }[]): SweepManifest {
   const listedAxis = spec.runs ? [{ key: LISTED_RUN_KEY, label: LISTED_RUN_KEY, values: spec.runs.map((r) => r.name) }] : [];
@@ -49,12 +55,7 @@ export function writeManifest(dir: string, manifest: SweepManifest): void {
 
 export function readManifest(dir: string): SweepManifest | undefined {
   const f = path.join(dir, SWEEP_MANIFEST);
-  if (!fs.existsSync(f)) return undefined;
-  try {
-    return JSON.parse(fs.readFileSync(f, 'utf8')) as SweepManifest;
-  } catch (e) {
-    throw new TimError(`${f}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
+  return fs.existsSync(f) ? readJsonFile(f, sweepManifestSchema) : undefined;
 }
 
 /** One finished run of a sweep with its grid values. */

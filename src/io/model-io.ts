@@ -1,8 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { TimError } from '../core/errors';
 import { replaceDirAtomic } from './atomic';
+import { readJsonFile } from './json-file';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -51,26 +53,27 @@ export async function saveModel(model: tf.LayersModel, dir: string, opts: SaveOp
   });
 }
 
-interface ModelJson {
-  modelTopology?: unknown;
-  weightsManifest?: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
-  userDefinedMetadata?: Record<string, unknown>;
-  format?: string;
-}
+const weightSpecSchema = z.object({
+  name: z.string(),
+  shape: z.array(z.number().int().min(0)),
+  dtype: z.enum(['float32', 'int32', 'bool', 'string', 'complex64']),
+  group: z.enum(['model', 'optimizer']).optional(),
+  quantization: z.object({ scale: z.number().optional(), min: z.number().optional(), dtype: z.enum(['uint16', 'uint8', 'float16']) }).optional(),
+}) satisfies z.ZodType<tf.io.WeightsManifestEntry>;
+
+/** model.json of the tfjs layers format; the topology is checked by tfjs when it builds the model. */
+const modelJsonSchema = z.looseObject({
+  modelTopology: z.record(z.string(), z.unknown()),
+  weightsManifest: z.array(z.object({ paths: z.array(z.string()), weights: z.array(weightSpecSchema) })),
+  userDefinedMetadata: z.record(z.string(), z.unknown()).optional(),
+  format: z.string().optional(),
+});
 
 /** Reads a model folder (or a model.json path) into artifacts without any IO handler. */
 export function readModelArtifacts(dirOrJson: string): { artifacts: tf.io.ModelArtifacts; metadata?: Record<string, unknown> } {
   const jsonPath = dirOrJson.endsWith('.json') ? dirOrJson : path.join(dirOrJson, MODEL_JSON);
   if (!fs.existsSync(jsonPath)) throw new TimError(`${jsonPath}: model file not found`);
-  let parsed: ModelJson;
-  try {
-    parsed = JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as ModelJson;
-  } catch (e) {
-    throw new TimError(`${jsonPath}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  if (!parsed.modelTopology || !Array.isArray(parsed.weightsManifest)) {
-    throw new TimError(`${jsonPath}: expected a tfjs layers model (modelTopology and weightsManifest)`);
-  }
+  const parsed = readJsonFile(jsonPath, modelJsonSchema, 'expected a tfjs layers model (modelTopology and weightsManifest)');
   const base = path.dirname(jsonPath);
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Buffer[] = [];

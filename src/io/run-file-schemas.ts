@@ -13,6 +13,7 @@ const finalMetricsSchema = z.looseObject({ train_loss: z.number(), train_acc: z.
 export const summaryFileSchema = z.looseObject({
   best_epoch: z.number().optional(),
   final: finalMetricsSchema.nullable().optional(),
+  interrupted: z.boolean().optional(),
 });
 
 const intervalSchema = z.looseObject({ mean: z.number(), lo: z.number(), hi: z.number() });

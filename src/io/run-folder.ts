@@ -2,12 +2,12 @@ import type { z } from 'zod';
 import * as fs from 'fs';
 import * as path from 'path';
 import { makeDirs } from './make-dirs';
-import { oneLine, TimError } from '../core/errors';
+import { TimError } from '../core/errors';
 import { readRunConfig } from '../config/load';
 import type { TimConfig } from '../config/schema';
 import { recoverSwap, stagingFolder, swapDirInto, writeFileAtomic, writeJsonAtomic } from './atomic';
 import { clearStaleLock } from './run-lock';
-import { readJsonFile } from './json-file';
+import { readJsonFile, readJsonLines } from './json-file';
 import { labelsFileSchema, splitClassesSchema } from './run-file-schemas';
 
 /** Default parent of run folders. */
@@ -92,19 +92,9 @@ export class RunFolder {
     fs.appendFileSync(this.file(key), `${JSON.stringify(value)}\n`);
   }
 
-  readJsonLines<T>(key: RunFileKey): T[] {
-    const f = this.file(key);
-    if (!fs.existsSync(f)) return [];
-    const out: T[] = [];
-    for (const [i, l] of fs.readFileSync(f, 'utf8').split('\n').entries()) {
-      if (l.trim() === '') continue;
-      try {
-        out.push(JSON.parse(l) as T);
-      } catch (e) {
-        throw new TimError(`${f} line ${i + 1}: not valid JSON (${oneLine(e)})`);
-      }
-    }
-    return out;
+  /** Each line of a JSON-lines file of the run (history.jsonl), checked against `schema`; none when the file is missing. */
+  readJsonLines<S extends z.ZodType>(key: RunFileKey, schema: S): z.output<S>[] {
+    return readJsonLines(this.file(key), schema);
   }
 }
 

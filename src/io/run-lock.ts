@@ -2,7 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { makeDirs } from './make-dirs';
+import { z } from 'zod';
 import { TimError } from '../core/errors';
+import { readJsonFileIfUsable } from './json-file';
 
 /**
  * One writer per run folder. The lock is a file beside the folder (`.<name>.lock`, so it
@@ -10,14 +12,15 @@ import { TimError } from '../core/errors';
  * whose process is gone (same host, pid not running, or running but started at another time)
  * is stale and taken over, so a crashed run never blocks the next one.
  */
-export interface LockOwner {
-  pid: number;
-  hostname: string;
-  /** ISO time the lock was taken. */
-  started: string;
+export const lockOwnerSchema = z.object({
+  pid: z.number(),
+  hostname: z.string(),
+  /** ISO time the lock was taken; only reported, so a lock without it still counts. */
+  started: z.string().catch('an unknown time'),
   /** The process's start time as the kernel records it (Linux), to tell a reused pid. */
-  proc_start?: string;
-}
+  proc_start: z.string().optional(),
+});
+export type LockOwner = z.infer<typeof lockOwnerSchema>;
 
 export interface RunLock {
   readonly file: string;
@@ -49,13 +52,9 @@ export function processRunning(pid: number): boolean {
   }
 }
 
+/** The owner a lock names; undefined when it is gone or unreadable (perhaps being written this instant). */
 function readOwner(file: string): LockOwner | undefined {
-  try {
-    const o = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockOwner>;
-    return typeof o.pid === 'number' && typeof o.hostname === 'string' ? (o as LockOwner) : undefined;
-  } catch {
-    return undefined;
-  }
+  return readJsonFileIfUsable(file, lockOwnerSchema, () => undefined);
 }
 
 /** Whether the owner recorded in a lock is still running (unknowable on another host: assumed so). */

@@ -3,7 +3,7 @@ import { TimError } from '../core/errors';
 import { loadWeightsInto, type LoopState, readCheckpointTensors, readLoopState, writeCheckpoint } from './checkpoint';
 import type { NamedTensor } from './tensor-file';
 import { type FitSession, type Trainer, totalSeconds } from './trainer';
-import type { HistoryRecord } from './types';
+import { historyRecordSchema } from './types';
 
 /** Name prefix of the epoch-start weights among last/'s tensors (the optimizers' are `<group>::…`). */
 const EPOCH_START = 'epoch_start::';
@@ -50,6 +50,6 @@ export async function restoreFromLast(trainer: Trainer, session: FitSession): Pr
   await trainer.optimizers.restore(tensors.filter((t) => !isEpochStart(t)), dir);
   session.epochStart = epochStartWeights(tensors.filter(isEpochStart), state.step_in_epoch, trainer, dir);
   // Drop lines of epochs the checkpoint does not cover (written after it was saved).
-  session.history = run.readJsonLines<HistoryRecord>('history').filter((h) => h.epoch <= state.epoch);
+  session.history = run.readJsonLines('history', historyRecordSchema).filter((h) => h.epoch <= state.epoch);
   run.writeText('history', session.history.map((h) => `${JSON.stringify(h)}\n`).join(''));
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Batch } from '../data/types';
 import type { GroupName } from '../models/types';
 
@@ -15,22 +16,25 @@ export interface BatchSource {
 
 export type PerGroup<T> = Record<GroupName, T>;
 
+const perGroupNumbers = z.object({ early: z.number(), middle: z.number(), head: z.number() }) satisfies z.ZodType<PerGroup<number>>;
+
 /** One line of history.jsonl. Keys are a contract read by reports and sweeps. */
-export interface HistoryRecord {
-  epoch: number;
-  train_loss: number;
-  train_acc: number;
-  val_loss: number;
-  val_acc: number;
+export const historyRecordSchema = z.looseObject({
+  epoch: z.number(),
+  train_loss: z.number(),
+  train_acc: z.number(),
+  val_loss: z.number(),
+  val_acc: z.number(),
   /** Learning rate of each group at the epoch's first step (0 for groups that do not train). */
-  lr: PerGroup<number>;
+  lr: perGroupNumbers,
   /** ||w_end - w_start|| / ||w_start|| over the epoch, per group. */
-  update_ratio: PerGroup<number>;
-  seconds: number;
-  images_per_sec: number;
-  num_tensors: number;
-  rss_mb: number;
-}
+  update_ratio: perGroupNumbers,
+  seconds: z.number(),
+  images_per_sec: z.number(),
+  num_tensors: z.number(),
+  rss_mb: z.number(),
+});
+export type HistoryRecord = z.infer<typeof historyRecordSchema>;
 
 export type Monitor = 'val_acc' | 'val_loss';
 

@@ -24,7 +24,14 @@ function byId<T extends HTMLElement>(id: string): T {
   return el as T;
 }
 
-const config = JSON.parse(byId('tim-demo-config').textContent ?? '{}') as { maxUploadBytes: number };
+/** The server's settings inlined in the page; checked here by hand, so the page needs no schema library. */
+function demoConfig(text: string): { maxUploadBytes: number } {
+  const v: unknown = JSON.parse(text);
+  if (typeof v === 'object' && v !== null && 'maxUploadBytes' in v && typeof v.maxUploadBytes === 'number') return { maxUploadBytes: v.maxUploadBytes };
+  throw new Error(`#tim-demo-config: expected {"maxUploadBytes": a number}, got ${text}`);
+}
+
+const config = demoConfig(byId('tim-demo-config').textContent ?? '{}');
 const select = byId<HTMLSelectElement>('model');
 const info = byId('model-info');
 const drop = byId('drop');

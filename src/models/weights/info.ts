@@ -1,5 +1,6 @@
-import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { readJsonFile } from '../../io/json-file';
 import { readModelArtifacts } from '../../io/model-io';
 import '../layers';
 import { guessWeightFamily } from '../registry';
@@ -22,10 +23,21 @@ export interface WeightFileInfo {
   metadata?: Record<string, unknown>;
 }
 
-interface TopologyLayer {
-  class_name?: string;
-  config?: { layers?: TopologyLayer[] };
-}
+/** A layer of a Keras topology: its class, and the layers inside it when it is a model. */
+const topologyLayerSchema = z.looseObject({
+  class_name: z.string().optional(),
+  get config() {
+    return z.looseObject({ layers: z.array(topologyLayerSchema).optional() }).optional();
+  },
+});
+type TopologyLayer = z.infer<typeof topologyLayerSchema>;
+
+/** What a model.json says about what wrote it and what it holds. */
+const modelJsonInfoSchema = z.looseObject({
+  generatedBy: z.string().nullable().optional(),
+  convertedBy: z.string().nullable().optional(),
+  modelTopology: topologyLayerSchema.extend({ model_config: topologyLayerSchema.optional() }).optional(),
+});
 
 function collectClasses(layer: TopologyLayer, counts: Map<string, number>): void {
   if (typeof layer.class_name === 'string' && !['Functional', 'Model', 'Sequential'].includes(layer.class_name)) {
@@ -47,7 +59,7 @@ export function describeWeightFile(file: string): WeightFileInfo {
   if (guess !== undefined) info.looksLike = guess;
   const json = tfjsJsonOf(file);
   if (json !== undefined) {
-    const raw = JSON.parse(fs.readFileSync(json, 'utf8')) as { generatedBy?: string; convertedBy?: string; modelTopology?: TopologyLayer & { model_config?: TopologyLayer } };
+    const raw = readJsonFile(json, modelJsonInfoSchema);
     const counts = new Map<string, number>();
     const topo = raw.modelTopology?.model_config ?? raw.modelTopology;
     if (topo) collectClasses(topo, counts);

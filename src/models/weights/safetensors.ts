@@ -1,15 +1,20 @@
+import { z } from 'zod';
 import { TimError } from '../../core/errors';
+import { parseJsonText } from '../../io/json-file';
 import { decodeElements, DTYPE_BYTES, numel, type StateDict } from './tensor';
 
 /**
  * Reads a `.safetensors` file: an 8-byte little-endian header length, a JSON header
  * `{name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?}`, then the raw data.
  */
-interface HeaderEntry {
-  dtype: string;
-  shape: number[];
-  data_offsets: [number, number];
-}
+const headerEntrySchema = z.looseObject({
+  dtype: z.string(),
+  shape: z.array(z.number().int().min(0)),
+  data_offsets: z.tuple([z.number().int().min(0), z.number().int().min(0)]),
+});
+type HeaderEntry = z.infer<typeof headerEntrySchema>;
+
+const headerSchema = z.object({ __metadata__: z.record(z.string(), z.string()).optional() }).catchall(headerEntrySchema);
 
 export function looksLikeSafetensors(buf: Buffer): boolean {
   if (buf.length < 10) return false;
@@ -21,22 +26,8 @@ export function readSafetensorsHeader(buf: Buffer, file: string): { entries: Arr
   if (buf.length < 8) throw new TimError(`${file}: too short to be a safetensors file`);
   const n = Number(buf.readBigUInt64LE(0));
   if (8 + n > buf.length) throw new TimError(`${file}: safetensors header length ${n} runs past the end of the file; truncated or not safetensors`);
-  let header: Record<string, unknown>;
-  try {
-    header = JSON.parse(buf.toString('utf8', 8, 8 + n)) as Record<string, unknown>;
-  } catch {
-    throw new TimError(`${file}: safetensors header is not valid JSON`);
-  }
-  const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
-  const entries: Array<[string, HeaderEntry]> = [];
-  for (const [name, v] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const e = v as Partial<HeaderEntry>;
-    if (typeof e?.dtype !== 'string' || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets)) {
-      throw new TimError(`${file}: safetensors entry '${name}' lacks dtype, shape or data_offsets`);
-    }
-    entries.push([name, e as HeaderEntry]);
-  }
+  const { __metadata__: metadata = {}, ...tensors } = parseJsonText(buf.toString('utf8', 8, 8 + n), `${file} (safetensors header)`, headerSchema);
+  const entries: Array<[string, HeaderEntry]> = Object.entries(tensors);
   // Data order, as the file lays it out.
   entries.sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0]);
   return { entries, metadata, dataStart: 8 + n };

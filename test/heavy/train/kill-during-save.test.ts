@@ -6,7 +6,7 @@ import { openRunFolder, RunFolder } from '../../../src/io/run-folder';
 import { loadTimModel } from '../../../src/models/persist';
 import { readLoopState } from '../../../src/train/checkpoint';
 import { train } from '../../../src/train/run';
-import type { HistoryRecord } from '../../../src/train/types';
+import { historyRecordSchema } from '../../../src/train/types';
 import { tmpDir } from '../../support/tmp';
 import { folderSnapshot } from '../../support/folder-snapshot';
 
@@ -97,7 +97,7 @@ describe('a save killed at any instant leaves a complete checkpoint', () => {
       } else {
         outcomes.add('new run finished');
       }
-      expect(new RunFolder(run).readJsonLines<HistoryRecord>('history').map((h) => h.epoch)).toEqual([1, 2]);
+      expect(new RunFolder(run).readJsonLines('history', historyRecordSchema).map((h) => h.epoch)).toEqual([1, 2]);
     }
     expect([...outcomes].sort()).toEqual(['new run finished', 'new run resumed', 'old run kept']);
   });

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { setLogLevel } from '../../../src/core/log';
 import { makeDirs } from '../../../src/io/make-dirs';
 import { defaultCacheDir, indexDataset, prepareCache, prepareImage } from '../../../src/data';
 import { tmpDir } from '../../support/tmp';
@@ -78,6 +79,39 @@ describe('image cache', () => {
       expect(cacheFiles(dir)).toHaveLength(4);
     } finally {
       quiet.mockRestore();
+    }
+  });
+});
+
+describe('a damaged image cache manifest', () => {
+  it('with a wrong key is rebuilt, saying which file and key (--verbose)', async () => {
+    const { dir: root, cleanup } = tmpDir();
+    const chunks: string[] = [];
+    const capture = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {
+      chunks.push(String(c));
+      return true;
+    });
+    setLogLevel('verbose');
+    try {
+      for (let i = 0; i < 2; i++) await writeNoise(path.join(root, i ? 'b' : 'a', `p${i}.png`), 16, 16, 'png');
+      const settings = { image_size: 8, resize: 'stretch' as const };
+      const first = await prepareCache(root, settings, { progress: false });
+      first.close();
+      const manifest = first.file.replace(/\.bin$/, '.json');
+      fs.writeFileSync(manifest, JSON.stringify({ ...(JSON.parse(fs.readFileSync(manifest, 'utf8')) as object), count: 'two' }));
+      chunks.length = 0;
+      const again = await prepareCache(root, settings, { progress: false });
+      expect(again.built).toBe(true);
+      expect(again.size).toBe(2);
+      again.close();
+      expect(chunks.join('')).toContain(`rebuilding the image cache: ${manifest}: key 'count': expected number, got 'two' (text)\n`);
+      const third = await prepareCache(root, settings, { progress: false });
+      expect(third.built).toBe(false);
+      third.close();
+    } finally {
+      setLogLevel('info');
+      capture.mockRestore();
+      cleanup();
     }
   });
 });

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
 import { TimError } from '../../../src/core/errors';
+import { setLogLevel } from '../../../src/core/log';
 import { indexDataset } from '../../../src/data';
 import { tmpDir } from '../../support/tmp';
 import { solidRgb, writeNoise } from './images';
@@ -98,6 +99,32 @@ describe('indexDataset', () => {
       } finally {
         err.restore();
       }
+    } finally {
+      done();
+    }
+  });
+
+  it('checks every image again when the record of checked files has a wrong key, saying which (--verbose)', async () => {
+    const { dir, cleanup: done } = tmpDir();
+    try {
+      await writeNoise(path.join(dir, 'data', 'a', 'x.jpg'), 40, 30, 'jpeg');
+      await writeNoise(path.join(dir, 'data', 'b', 'z.jpg'), 40, 30, 'jpeg');
+      const opts = { cacheDir: path.join(dir, 'cache') };
+      await indexDataset(path.join(dir, 'data'), opts);
+      const record = path.join(dir, 'cache', 'checked-files.json');
+      const saved = JSON.parse(fs.readFileSync(record, 'utf8')) as { files: Record<string, object> };
+      fs.writeFileSync(record, JSON.stringify({ ...saved, files: { ...saved.files, 'a/x.jpg': { ...saved.files['a/x.jpg'], width: 'wide' } } }));
+      const err = captureStderr();
+      setLogLevel('verbose');
+      try {
+        const again = await indexDataset(path.join(dir, 'data'), opts);
+        expect(again.items.map((i) => i.path)).toEqual(['a/x.jpg', 'b/z.jpg']);
+        expect(err.lines()).toContain(`checking every image again: ${record}: key 'files.a/x.jpg.width': expected number, got 'wide' (text)`);
+      } finally {
+        setLogLevel('info');
+        err.restore();
+      }
+      expect(JSON.parse(fs.readFileSync(record, 'utf8'))).toEqual(saved);
     } finally {
       done();
     }

@@ -28,7 +28,10 @@ describe('run folders', () => {
       expect(openRunFolder(run.dir).config()).toEqual(config);
       run.appendJsonLine('history', { epoch: 1 });
       run.appendJsonLine('history', { epoch: 2 });
-      expect(run.readJsonLines('history')).toEqual([{ epoch: 1 }, { epoch: 2 }]);
+      const epochLine = z.looseObject({ epoch: z.number() });
+      expect(run.readJsonLines('history', epochLine)).toEqual([{ epoch: 1 }, { epoch: 2 }]);
+      run.appendJsonLine('history', { epoch: 'three' });
+      expect(() => run.readJsonLines('history', epochLine)).toThrow(`${run.file('history')} line 3: key 'epoch': expected number, got 'three' (text)`);
       expect(() => run.readJson('metrics', z.unknown())).toThrow(/metrics\.json: missing/);
       run.writeJson('labels', ['a', 3]);
       expect(() => run.labels()).toThrow(new RegExp(`^${run.file('labels').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: key '1': expected string, got 3$`));

@@ -85,9 +85,9 @@ describe('tim bench', () => {
     const calls: string[][] = [];
     const fake = (cuda: boolean): BenchRunner => (cmd, args) => {
       calls.push([cmd, ...args]);
-      if (args.includes('probe')) return { torch: '2.5.1+cu124', cuda } as unknown as ReturnType<BenchRunner>;
-      if (cmd === process.execPath) return { backend: 'webgpu', ms_per_image: 6, peak_rss_mb: 800 };
-      return { backend: 'torch', ms_per_image: args.includes('on') ? 1 : 2, peak_rss_mb: 900 };
+      if (args.includes('probe')) return `${JSON.stringify({ torch: '2.5.1+cu124', cuda })}\n`;
+      if (cmd === process.execPath) return `loading\n${JSON.stringify({ backend: 'webgpu', ms_per_image: 6, peak_rss_mb: 800 })}\n`;
+      return JSON.stringify({ backend: 'torch', ms_per_image: args.includes('on') ? 1 : 2, peak_rss_mb: 900 });
     };
     const opts = { archs: ['resnet50'], trainSize: 224, inferSize: 224, batch: 32, steps: 3, backend: 'webgpu', python: '/opt/venv/bin/py', torchDevice: 'cuda' as const };
     expect(() => runCompare(opts, fake(false))).toThrow(
