@@ -1,12 +1,10 @@
 import * as fs from 'fs';
-import type * as http from 'http';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { setLogLevel } from '../../src/core/log';
 import { startDemo } from '../../src/demo/server';
-import { tmpDir } from '../support/tmp';
-import { openBrowser, screenshot, type Browser } from './support/browser';
-import { makeTinyRun, paint, paintDataset, TINY_CLASSES } from './support/tiny-run';
+import { screenshot } from '../support/browser';
+import { openReadyPage, uploadAndWait, useBrowserFixture } from '../support/browser-fixture';
+import { paint, TINY_CLASSES } from '../support/tiny-run';
 
 jest.setTimeout(300_000);
 
@@ -15,44 +13,21 @@ function listFiles(dir: string): string[] {
 }
 
 describe('demo in a browser', () => {
-  let t: { dir: string; cleanup: () => void };
-  let server: http.Server | undefined;
-  let browser: Browser | undefined;
-
-  beforeAll(() => {
-    setLogLevel('quiet');
-    t = tmpDir();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise((r) => (server ? server.close(r) : r(undefined)));
-    t.cleanup();
-    setLogLevel('info');
-  });
+  const fixture = useBrowserFixture();
 
   it('takes an upload and shows the top-3 artists and the Grad-CAM overlay beside the original', async () => {
-    const data = path.join(t.dir, 'paintings');
-    await paintDataset(data, 6);
-    const runs = path.join(t.dir, 'runs');
-    await makeTinyRun(path.join(runs, 'tiny_demo'), data);
-    const upload = path.join(t.dir, 'upload', 'blue-painting.jpg');
+    const runs = path.dirname(await fixture.trainTinyRun('tiny_demo'));
+    const upload = path.join(fixture.dir, 'upload', 'blue-painting.jpg');
     await paint(upload, 'Blue_Period', 4242, 160, 120);
     const before = listFiles(runs);
 
     const started = await startDemo({ runs, port: 0 });
-    server = started.server;
-    browser = await openBrowser([started.url]);
-    const { page } = browser;
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(started.url);
-    await page.waitForSelector('body[data-state="ready"]');
+    fixture.closeAfter(started.server);
+    const { page } = await fixture.openBrowser([started.url]);
+    await openReadyPage(page, started.url);
     expect(await page.locator('#model option').allTextContents()).toEqual(['tiny_demo']);
 
-    await page.setInputFiles('#file', upload);
-    await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 120_000 });
-    expect(await page.locator('#status').textContent()).toBe('');
-    expect(await page.getAttribute('body', 'data-state')).toBe('done');
+    await uploadAndWait(page, upload);
 
     const rows = await page.locator('#top3 li').evaluateAll((lis) => lis.map((li) => ({ artist: li.querySelector('.artist')?.textContent ?? '', conf: li.querySelector('.conf')?.textContent ?? '' })));
     expect(rows).toHaveLength(3);
@@ -80,7 +55,7 @@ describe('demo in a browser', () => {
     const tensorsAfterFirst = tf.memory().numTensors;
 
     // An odd upload gets a message, not a crash.
-    const notImage = path.join(t.dir, 'upload', 'notes.txt');
+    const notImage = path.join(fixture.dir, 'upload', 'notes.txt');
     fs.writeFileSync(notImage, 'not a painting');
     await page.setInputFiles('#file', notImage);
     await page.waitForSelector('body[data-state="error"]');
@@ -98,8 +73,7 @@ describe('demo in a browser', () => {
     expect(await page.locator('#top3 li .artist').first().textContent()).toBe(rows[0]!.artist);
     expect(tf.memory().numTensors).toBe(tensorsAfterFirst);
     await screenshot(page, 'demo.png');
-    expect(errors).toEqual([]);
-    expect(browser.foreignRequests).toEqual([]);
+    fixture.expectCleanPage();
     expect(listFiles(runs)).toEqual(before);
   });
 });

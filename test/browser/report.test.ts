@@ -8,8 +8,8 @@ import { runSweep } from '../../src/experiments/sweep';
 import { loadSweepSpec } from '../../src/experiments/sweep-spec';
 import { tmpDir } from '../support/tmp';
 import { fakeConfig, writeFakeEvaluation, writeFakeRun, writeFakeTraining } from '../unit/experiments/fake-runs';
-import { openBrowser, screenshot, type Browser } from './support/browser';
-import { paintDataset, TINY_CLASSES } from './support/tiny-run';
+import { openBrowser, screenshot, type Browser } from '../support/browser';
+import { paintDataset, TINY_CLASSES } from '../support/tiny-run';
 
 jest.setTimeout(120_000);
 

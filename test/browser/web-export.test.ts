@@ -1,25 +1,17 @@
-import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
-import { setLogLevel } from '../../src/core/log';
-import { tmpDir } from '../support/tmp';
-import { openBrowser, screenshot, type Browser } from './support/browser';
-import { makeTinyRun, paint, paintDataset } from './support/tiny-run';
+import { type Browser, screenshot } from '../support/browser';
+import { openReadyPage, uploadAndWait, useBrowserFixture } from '../support/browser-fixture';
+import { runTim } from '../support/cli';
+import { paint } from '../support/tiny-run';
 
 jest.setTimeout(600_000);
 
-const BIN = path.resolve(__dirname, '../../bin/tim.js');
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.bin': 'application/octet-stream' };
 
-function tim(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args, '--quiet'], { env: { ...process.env, CI: '1' }, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const tim = (...args: string[]) => runTim([...args, '--quiet']);
 
 /** A plain static file server: the exported folder needs nothing more. */
 function serveStatic(root: string): Promise<{ server: http.Server; url: string }> {
@@ -42,41 +34,21 @@ interface PageResult {
 
 async function classifyIn(browser: Browser, url: string, image: string): Promise<PageResult> {
   const { page } = browser;
-  await page.goto(url);
-  await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 120_000 });
-  expect(await page.getAttribute('body', 'data-state')).toBe('ready');
-  await page.setInputFiles('#file', image);
-  await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 120_000 });
-  expect(await page.locator('#status').textContent()).toBe('');
+  await openReadyPage(page, url);
+  await uploadAndWait(page, image);
   const top = await page.locator('#top3 li').evaluateAll((lis) => lis.map((li) => ({ label: (li as HTMLElement).dataset.label ?? '', probability: Number((li as HTMLElement).dataset.probability) })));
   const probabilities = JSON.parse((await page.locator('#probabilities').textContent()) ?? '[]') as number[];
   return { top, probabilities };
 }
 
 describe('exported web page', () => {
-  let t: { dir: string; cleanup: () => void };
-  const servers: http.Server[] = [];
-  let browser: Browser | undefined;
-
-  beforeAll(() => {
-    setLogLevel('quiet');
-    t = tmpDir();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-    t.cleanup();
-    setLogLevel('info');
-  });
+  const fixture = useBrowserFixture();
 
   it('classifies and explains a picture from a static server, as tim predict does', async () => {
-    const data = path.join(t.dir, 'paintings');
-    await paintDataset(data, 6);
-    const runDir = path.join(t.dir, 'runs', 'tiny_web');
-    await makeTinyRun(runDir, data);
+    const runDir = await fixture.trainTinyRun('tiny_web');
     expect((await tim('evaluate', '--run', runDir, '--bootstrap', '200')).code).toBe(0);
 
-    const out = path.join(t.dir, 'web');
+    const out = path.join(fixture.dir, 'web');
     const exported = await tim('export', '--run', runDir, '--format', 'web', '--out', out);
     expect(exported.stderr).toBe('');
     expect(exported.code).toBe(0);
@@ -86,17 +58,15 @@ describe('exported web page', () => {
     expect(meta.tim.heldOut.float.lo).toBeLessThanOrEqual(meta.tim.heldOut.float.accuracy);
 
     // A picture already at the model's size: the page's probabilities are tim predict's.
-    const exact = path.join(t.dir, 'upload', 'square.png');
+    const exact = path.join(fixture.dir, 'upload', 'square.png');
     await paint(exact, 'Blue_Period', 77, 32, 32);
     const predicted = await tim('predict', '--run', runDir, exact, '--json');
     expect(predicted.code).toBe(0);
     const want = (JSON.parse(predicted.stdout) as Array<{ top: Array<{ label: string; confidence: number }> }>)[0]!.top;
 
     const { server, url } = await serveStatic(out);
-    servers.push(server);
-    browser = await openBrowser([url]);
-    const errors: string[] = [];
-    browser.page.on('pageerror', (e) => errors.push(e.message));
+    fixture.closeAfter(server);
+    const browser = await fixture.openBrowser([url]);
     const got = await classifyIn(browser, url, exact);
     expect(got.top.map((r) => r.label)).toEqual(want.map((r) => r.label));
     got.top.forEach((r, i) => expect(Math.abs(r.probability - (want[i]?.confidence ?? NaN))).toBeLessThan(1e-3));
@@ -116,18 +86,17 @@ describe('exported web page', () => {
     await screenshot(browser.page, 'web-export.png');
 
     // Another size: the page resizes it and says its resampling may differ from Tim's.
-    const wide = path.join(t.dir, 'upload', 'wide.jpg');
+    const wide = path.join(fixture.dir, 'upload', 'wide.jpg');
     await paint(wide, 'Blue_Period', 78, 120, 60);
     const other = await classifyIn(browser, url, wide);
     expect(other.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     expect(await browser.page.locator('#resample-note').isVisible()).toBe(true);
     const overlaySize = await browser.page.$eval('#overlay', (c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]);
     expect(overlaySize).toEqual([32, 16]);
-    expect(errors).toEqual([]);
-    expect(browser.foreignRequests).toEqual([]);
+    fixture.expectCleanPage();
 
     // float16 weights: dequantised by stock tfjs, held-out accuracy reported beside the float one.
-    const half = path.join(t.dir, 'web16');
+    const half = path.join(fixture.dir, 'web16');
     const q = await tim('export', '--run', runDir, '--format', 'web', '--out', half, '--quantize', 'float16');
     expect(q.code).toBe(0);
     const r = JSON.parse(q.stdout) as { heldOut: { float: { accuracy: number }; exported: { accuracy: number } }; weightBytes: number };
@@ -135,12 +104,12 @@ describe('exported web page', () => {
     const floatBytes = (JSON.parse(exported.stdout) as { weightBytes: number }).weightBytes;
     expect(r.weightBytes).toBe(floatBytes / 2);
     const served16 = await serveStatic(half);
-    servers.push(served16.server);
-    await browser.close();
-    browser = await openBrowser([served16.url]);
-    const got16 = await classifyIn(browser, served16.url, exact);
+    fixture.closeAfter(served16.server);
+    const browser16 = await fixture.openBrowser([served16.url]);
+    const got16 = await classifyIn(browser16, served16.url, exact);
     expect(got16.top[0]?.label).toBe(want[0]?.label);
     expect(Math.abs((got16.top[0]?.probability ?? NaN) - (want[0]?.confidence ?? NaN))).toBeLessThan(1e-2);
-    expect(await browser.page.locator('#accuracy-exported').textContent()).toMatch(/held-out images/);
+    expect(await browser16.page.locator('#accuracy-exported').textContent()).toMatch(/held-out images/);
+    fixture.expectCleanPage();
   });
 });

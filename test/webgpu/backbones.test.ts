@@ -1,7 +1,7 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
+import { timOk } from '../support/cli';
 import { tmpDir } from '../support/tmp';
 
 /**
@@ -10,17 +10,11 @@ import { tmpDir } from '../support/tmp';
  * map each. SwiftShader runs these on the CPU, so the data set, batch and step count are the
  * least that still exercises every kernel of the training, evaluation and explanation paths.
  */
-const BIN = path.resolve(__dirname, '../../bin/tim.js');
 const BACKBONES = ['resnet50', 'efficientnet_b0', 'convnext_tiny'] as const;
 const CLASSES = ['artist_a', 'artist_b'];
 const IMAGES_PER_CLASS = 3;
 
-function tim(...args: string[]): { stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 900_000 });
-  if (r.signal) throw new Error(`tim ${args.join(' ')} did not exit by itself (${r.signal})\n${r.stderr}`);
-  if (r.status !== 0) throw new Error(`tim ${args.join(' ')} exited ${r.status}\n${r.stderr}`);
-  return { stdout: r.stdout, stderr: r.stderr };
-}
+const tim = (...args: string[]) => timOk(args, { timeoutMs: 900_000 });
 
 let t: ReturnType<typeof tmpDir>;
 let data: string;
@@ -42,7 +36,7 @@ beforeAll(async () => {
 afterAll(() => t.cleanup());
 
 describe.each(BACKBONES)('%s through the CLI on webgpu', (arch) => {
-  it('trains one step, evaluates and explains, each exiting by itself', () => {
+  it('trains one step, evaluates and explains, each exiting by itself', async () => {
     const cfg = path.join(t.dir, `${arch}.yaml`);
     fs.writeFileSync(
       cfg,
@@ -53,7 +47,7 @@ describe.each(BACKBONES)('%s through the CLI on webgpu', (arch) => {
         'train: { epochs: 1, batch_size: 2, max_batches_per_epoch: 1 }\n',
     );
     const run = path.join(t.dir, arch);
-    const trained = tim('train', '--config', cfg, '--out', run, '--backend', 'webgpu');
+    const trained = await tim('train', '--config', cfg, '--out', run, '--backend', 'webgpu');
     expect(trained.stderr).toMatch(/backend: webgpu/);
     const history = fs
       .readFileSync(path.join(run, 'history.jsonl'), 'utf8')
@@ -66,13 +60,13 @@ describe.each(BACKBONES)('%s through the CLI on webgpu', (arch) => {
       expect(Number.isFinite(h.val_loss)).toBe(true);
     }
 
-    tim('evaluate', '--run', run, '--backend', 'webgpu', '--bootstrap', '10');
+    await tim('evaluate', '--run', run, '--backend', 'webgpu', '--bootstrap', '10');
     const metrics = JSON.parse(fs.readFileSync(path.join(run, 'metrics.json'), 'utf8')) as { accuracy: number };
     expect(metrics.accuracy).toBeGreaterThanOrEqual(0);
     expect(metrics.accuracy).toBeLessThanOrEqual(1);
 
     const image = path.join(data, CLASSES[0] ?? '', `${CLASSES[0]}_0.jpg`);
-    const explained = JSON.parse(tim('explain', '--run', run, '--image', image, '--method', 'gradcam', '--json', '--backend', 'webgpu').stdout) as {
+    const explained = JSON.parse((await tim('explain', '--run', run, '--image', image, '--method', 'gradcam', '--json', '--backend', 'webgpu')).stdout) as {
       label: string;
       heatmap: number[][];
     };

@@ -1,9 +1,9 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { synthesizeDataset } from '../../src/data';
 import { camMethodNames } from '../../src/explain/cam-methods';
 import { parseCsv } from '../../src/io/csv';
+import { timOk } from '../support/cli';
 import { tmpDir } from '../support/tmp';
 
 /**
@@ -11,16 +11,10 @@ import { tmpDir } from '../support/tmp';
  * cpu. Every child runs with TIM_WEBGPU_SYNC_READS=throw (set by the suite's global setup), so
  * a synchronous read anywhere on these paths fails the run.
  */
-const BIN = path.resolve(__dirname, '../../bin/tim.js');
 const LIMIT = 1e-3;
 
-function tim(...args: string[]): { stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 600_000 });
-  // No process.exit anywhere: a live GPU device would keep the child running until the timeout.
-  if (r.signal) throw new Error(`tim ${args.join(' ')} did not exit by itself (${r.signal})\n${r.stderr}`);
-  if (r.status !== 0) throw new Error(`tim ${args.join(' ')} exited ${r.status}\n${r.stderr}`);
-  return { stdout: r.stdout, stderr: r.stderr };
-}
+// No process.exit anywhere: a live GPU device would keep the child running until the timeout.
+const tim = (...args: string[]) => timOk(args, { timeoutMs: 600_000 });
 
 const rel = (a: number, b: number): number => Math.abs(a - b) / Math.max(Math.abs(b), 1e-6);
 
@@ -73,7 +67,7 @@ afterAll(() => t.cleanup());
 describe('tiny_cnn through the CLI on webgpu', () => {
   let runGpu: string;
 
-  it('trains with the per-epoch losses of the cpu run, without leaking tensors, and exits by itself', () => {
+  it('trains with the per-epoch losses of the cpu run, without leaking tensors, and exits by itself', async () => {
     const cfg = config(
       'tiny',
       'model: { arch: tiny_cnn, pretrained: none }\n' +
@@ -81,8 +75,8 @@ describe('tiny_cnn through the CLI on webgpu', () => {
     );
     const runCpu = path.join(t.dir, 'tiny-cpu');
     runGpu = path.join(t.dir, 'tiny-webgpu');
-    tim('train', '--config', cfg, '--out', runCpu, '--backend', 'cpu');
-    const trained = tim('train', '--config', cfg, '--out', runGpu, '--backend', 'webgpu');
+    await tim('train', '--config', cfg, '--out', runCpu, '--backend', 'cpu');
+    const trained = await tim('train', '--config', cfg, '--out', runGpu, '--backend', 'webgpu');
     expect(trained.stderr).toMatch(/backend: webgpu/);
     const [cpu, gpu] = [readHistory(runCpu), readHistory(runGpu)];
     expect(gpu.map((h) => h.epoch)).toEqual([1, 2]);
@@ -98,11 +92,11 @@ describe('tiny_cnn through the CLI on webgpu', () => {
     expect(summary.backend).toBe('webgpu');
   }, 900_000);
 
-  it('evaluates (with --tta flip) to the cpu results', () => {
-    tim('evaluate', '--run', runGpu, '--backend', 'cpu', '--tta', 'flip', '--bootstrap', '20');
+  it('evaluates (with --tta flip) to the cpu results', async () => {
+    await tim('evaluate', '--run', runGpu, '--backend', 'cpu', '--tta', 'flip', '--bootstrap', '20');
     const cpuRows = predictionRows(runGpu);
     const cpuMetrics = JSON.parse(fs.readFileSync(path.join(runGpu, 'metrics.json'), 'utf8')) as { accuracy: number };
-    tim('evaluate', '--run', runGpu, '--backend', 'webgpu', '--tta', 'flip', '--bootstrap', '20');
+    await tim('evaluate', '--run', runGpu, '--backend', 'webgpu', '--tta', 'flip', '--bootstrap', '20');
     const gpuRows = predictionRows(runGpu);
     const gpuMetrics = JSON.parse(fs.readFileSync(path.join(runGpu, 'metrics.json'), 'utf8')) as { accuracy: number };
     expect(gpuMetrics.accuracy).toBe(cpuMetrics.accuracy);
@@ -114,31 +108,31 @@ describe('tiny_cnn through the CLI on webgpu', () => {
     }
   }, 600_000);
 
-  it('explains as on cpu, with every CAM method, and predicts the same', () => {
+  it('explains as on cpu, with every CAM method, and predicts the same', async () => {
     const artist = path.join(data, fs.readdirSync(data).filter((d) => !d.startsWith('.'))[0] ?? '');
     const file = path.join(artist, fs.readdirSync(artist)[0] ?? '');
     type Explained = { label: string; confidence: number; heatmap: number[][] };
-    const explain = (method: string, backend: string): Explained => JSON.parse(tim('explain', '--run', runGpu, '--image', file, '--method', method, '--json', '--backend', backend).stdout) as Explained;
-    const c = explain('gradcam', 'cpu');
-    const g = explain('gradcam', 'webgpu');
+    const explain = async (method: string, backend: string): Promise<Explained> => JSON.parse((await tim('explain', '--run', runGpu, '--image', file, '--method', method, '--json', '--backend', backend)).stdout) as Explained;
+    const c = await explain('gradcam', 'cpu');
+    const g = await explain('gradcam', 'webgpu');
     expect(g.label).toBe(c.label);
     expect(Math.abs(g.confidence - c.confidence)).toBeLessThanOrEqual(LIMIT);
     expect(Math.max(...g.heatmap.flatMap((row, r) => row.map((v, k) => Math.abs(v - (c.heatmap[r]?.[k] ?? NaN)))))).toBeLessThanOrEqual(LIMIT);
     // The other methods on webgpu: same prediction, a map in [0, 1] that is not flat.
     for (const method of camMethodNames().filter((m) => m !== 'gradcam')) {
-      const e = explain(method, 'webgpu');
+      const e = await explain(method, 'webgpu');
       expect(e.label).toBe(c.label);
       const cells = e.heatmap.flat();
       expect(cells.every((v) => v >= 0 && v <= 1)).toBe(true);
       expect(Math.max(...cells)).toBeGreaterThan(Math.min(...cells));
     }
-    const predicted = JSON.parse(tim('predict', '--run', runGpu, file, '--json', '--backend', 'webgpu').stdout) as { label: string; confidence: number }[];
+    const predicted = JSON.parse((await tim('predict', '--run', runGpu, file, '--json', '--backend', 'webgpu')).stdout) as { label: string; confidence: number }[];
     expect(predicted[0]?.label).toBe(c.label);
     expect(Math.abs((predicted[0]?.confidence ?? NaN) - c.confidence)).toBeLessThanOrEqual(LIMIT);
   }, 900_000);
 
-  it('scores faithfulness on webgpu', () => {
-    tim('explain', '--run', runGpu, '--faithfulness', '--limit', '4', '--methods', 'gradcam', '--backend', 'webgpu');
+  it('scores faithfulness on webgpu', async () => {
+    await tim('explain', '--run', runGpu, '--faithfulness', '--limit', '4', '--methods', 'gradcam', '--backend', 'webgpu');
     const report = JSON.parse(fs.readFileSync(path.join(runGpu, 'faithfulness.json'), 'utf8')) as { images: number; mean_confidence: number; methods: unknown[] };
     expect(report.images).toBe(4);
     expect(report.mean_confidence).toBeGreaterThan(0);

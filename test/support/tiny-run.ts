@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
-import { parseConfig } from '../../../src/config/load';
-import { train } from '../../../src/train';
+import { parseConfig } from '../../src/config/load';
+import { train } from '../../src/train';
 
 /** Three "artists", each a colour with a stripe, so a tiny CNN can tell them apart. */
 export const TINY_CLASSES = ['Amber_Stripes', 'Blue_Period', 'Green_Fields'];

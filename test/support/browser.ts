@@ -7,7 +7,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 export const CHROMIUM = process.env.TIM_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Where screenshots go (git-ignored): look at them after a run. */
-export const SCREENSHOTS = path.resolve(__dirname, '../../../reports/screenshots');
+export const SCREENSHOTS = path.resolve(__dirname, '../../reports/screenshots');
 
 export interface Browser {
   context: BrowserContext;
