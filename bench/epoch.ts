@@ -40,6 +40,9 @@ export const epochTimingSchema = z.looseObject({
   val_seconds: z.number(),
   /** Images of the epoch (training and validation) over its seconds. */
   images_per_sec: z.number(),
+  /** Tim: of those seconds, the ones it waited for images and spent augmenting them (history.jsonl). */
+  data_wait_seconds: z.number().optional(),
+  data_prepare_seconds: z.number().optional(),
 });
 export type EpochTiming = z.infer<typeof epochTimingSchema>;
 
@@ -124,7 +127,11 @@ export async function runTimEpoch(o: TimEpochOptions): Promise<EpochSideResult> 
   const epochTiming = (h: HistoryRecord | undefined, extra = 0): EpochTiming => {
     if (!h) throw new TimError(`${runDir}/history.jsonl: expected two epochs`);
     const trainSeconds = h.images_per_sec > 0 ? summary.train_images / h.images_per_sec : 0;
-    return timing(trainSeconds, h.seconds - trainSeconds, images, extra);
+    return {
+      ...timing(trainSeconds, h.seconds - trainSeconds, images, extra),
+      ...(h.data_wait_seconds !== undefined ? { data_wait_seconds: h.data_wait_seconds } : {}),
+      ...(h.data_prepare_seconds !== undefined ? { data_prepare_seconds: h.data_prepare_seconds } : {}),
+    };
   };
   const heap = wasmHeapMb();
   return {
@@ -221,14 +228,14 @@ export async function runEpochBench(o: EpochBenchOptions): Promise<EpochRow[]> {
 
 export function epochTable(rows: EpochRow[]): string {
   const head =
-    '| config | images | batch / micro-batch | Tim cold s (cache s) | Tim warm s | Tim img/s | PyTorch cold s | PyTorch warm s | PyTorch img/s | Tim/PyTorch (warm) | Tim peak RSS MB (wasm heap) | PyTorch peak RSS MB (+ worker) |';
-  const sep = `|${' --- |'.repeat(12)}`;
+    '| config | images | batch / micro-batch | Tim cold s (cache s) | Tim warm s | Tim warm s waiting for / preparing images | Tim img/s | PyTorch cold s | PyTorch warm s | PyTorch img/s | Tim/PyTorch (warm) | Tim peak RSS MB (wasm heap) | PyTorch peak RSS MB (+ worker) |';
+  const sep = `|${' --- |'.repeat(13)}`;
   const body = rows.map((r) => {
     const t = r.tim;
     const p = r.torch;
     const dash = '-';
     return (
-      `| ${r.config} | ${t.train_images}+${t.val_images} | ${t.batch_size} / ${t.micro_batch} | ${t.cold.seconds} (${t.cold.cache_seconds ?? dash}) | ${t.warm.seconds} | ${t.warm.images_per_sec} | ` +
+      `| ${r.config} | ${t.train_images}+${t.val_images} | ${t.batch_size} / ${t.micro_batch} | ${t.cold.seconds} (${t.cold.cache_seconds ?? dash}) | ${t.warm.seconds} | ${t.warm.data_wait_seconds ?? dash} / ${t.warm.data_prepare_seconds ?? dash} | ${t.warm.images_per_sec} | ` +
       `${p?.cold.seconds ?? dash} | ${p?.warm.seconds ?? dash} | ${p?.warm.images_per_sec ?? dash} | ${r.ratio !== undefined ? `${r.ratio}×` : dash} | ` +
       `${t.peak_rss_mb} (${t.wasm_heap_mb ?? dash}) | ${p ? `${p.peak_rss_mb} (+ ${p.workers ?? 0}× ${p.workers_peak_rss_mb ?? 0})` : dash} |`
     );

@@ -27,8 +27,11 @@ export interface LoopState {
   global_step: number;
   early_stopping: EarlyStoppingState;
   plateau: PlateauState;
-  /** Running sums of the unfinished epoch. */
-  partial: { loss_sum: number; correct: number; count: number; train_seconds: number } | null;
+  /**
+   * Running sums of the unfinished epoch; the seconds waited for and spent preparing images
+   * (see Batch) are absent from runs saved before they were recorded.
+   */
+  partial: { loss_sum: number; correct: number; count: number; train_seconds: number; data_wait_seconds?: number; data_prepare_seconds?: number } | null;
   total_seconds: number;
   /** True once the run has finished (all epochs, or stopped early): nothing left to resume. */
   finished: boolean;
@@ -84,7 +87,16 @@ const loopStateSchema = z.looseObject({
   global_step: z.number().int().min(0),
   early_stopping: z.looseObject({ best: numberOrNull, bestEpoch: z.number(), wait: z.number() }),
   plateau: z.looseObject({ best: numberOrNull, bad: z.number(), scale: z.number(), reductions: z.number() }),
-  partial: z.looseObject({ loss_sum: z.number(), correct: z.number(), count: z.number(), train_seconds: z.number() }).nullable(),
+  partial: z
+    .looseObject({
+      loss_sum: z.number(),
+      correct: z.number(),
+      count: z.number(),
+      train_seconds: z.number(),
+      data_wait_seconds: z.number().optional(),
+      data_prepare_seconds: z.number().optional(),
+    })
+    .nullable(),
   total_seconds: z.number(),
   finished: z.boolean(),
   stopped_early: z.boolean(),

@@ -47,6 +47,8 @@ async function updateRatios(groups: GroupVariables, start: tf.Tensor[]): Promise
   return ratios;
 }
 
+const roundMs = (seconds: number): number => Math.round(seconds * 1000) / 1000;
+
 function historyRecord(epoch: number, trained: TrainedEpoch, validation: ValidationPass, ratios: PerGroup<number>): HistoryRecord {
   const { totals } = trained;
   const rss = rssMb();
@@ -58,9 +60,11 @@ function historyRecord(epoch: number, trained: TrainedEpoch, validation: Validat
     val_acc: validation.metrics.val_acc,
     lr: trained.lr,
     update_ratio: ratios,
-    seconds: Math.round((totals.train_seconds + validation.seconds) * 1000) / 1000,
+    seconds: roundMs(totals.train_seconds + validation.seconds),
     // Four significant digits: full-size models on the cpu backend train well under 0.01 img/s.
     images_per_sec: totals.train_seconds > 0 ? Number((totals.count / totals.train_seconds).toPrecision(4)) : 0,
+    data_wait_seconds: roundMs((totals.data_wait_seconds ?? 0) + validation.data.wait),
+    data_prepare_seconds: roundMs((totals.data_prepare_seconds ?? 0) + validation.data.prepare),
     num_tensors: tf.memory().numTensors,
     rss_mb: rss,
   };

@@ -113,6 +113,8 @@ export async function trainOneEpoch(trainer: Trainer, session: FitSession, epoch
       lapStart = Date.now();
       continue;
     }
+    totals.data_wait_seconds = (totals.data_wait_seconds ?? 0) + (batch.waitSeconds ?? 0);
+    totals.data_prepare_seconds = (totals.data_prepare_seconds ?? 0) + (batch.prepareSeconds ?? 0);
     await trainStep(trainer, session, batch, { epoch, step: done }, totals);
     done++;
     state.global_step++;

@@ -31,6 +31,13 @@ export const historyRecordSchema = z.looseObject({
   update_ratio: perGroupNumbers,
   seconds: z.number(),
   images_per_sec: z.number(),
+  /**
+   * Of the epoch's seconds (training and validation): those it waited for images to be decoded
+   * or read from the cache, and those spent augmenting and normalising them on its own thread.
+   * Absent from runs recorded before they were.
+   */
+  data_wait_seconds: z.number().optional(),
+  data_prepare_seconds: z.number().optional(),
   num_tensors: z.number(),
   rss_mb: z.number(),
 });

@@ -5,20 +5,29 @@ import { evaluateBatch } from './step';
 import type { FitSession, Trainer } from './trainer';
 import type { PerGroup } from './types';
 
-/** The validation metrics of an epoch and the seconds its validation took. */
+/** Seconds the consumer of a source's batches waited for their images and spent preparing them (see Batch). */
+export interface DataSeconds {
+  wait: number;
+  prepare: number;
+}
+
+/** The validation metrics of an epoch, the seconds its validation took and how much of them went to its images. */
 export interface ValidationPass {
   metrics: ValMetrics;
   seconds: number;
+  data: DataSeconds;
 }
 
 /** Loss and accuracy over the validation batches in inference mode; or what `evaluate` says. */
-async function validate(options: FitOptions, epoch: number): Promise<ValMetrics> {
+async function validate(options: FitOptions, epoch: number, data: DataSeconds): Promise<ValMetrics> {
   if (options.evaluate) return options.evaluate(epoch);
   if (!options.valSource) throw new Error('fit: neither valSource nor evaluate given');
   let lossSum = 0;
   let correct = 0;
   let count = 0;
   for await (const batch of options.valSource.batches(epoch)) {
+    data.wait += batch.waitSeconds ?? 0;
+    data.prepare += batch.prepareSeconds ?? 0;
     try {
       const sums = await evaluateBatch(options.tm.model, batch.x, batch.y, options.numClasses, options.microBatch);
       lossSum += sums.lossSum;
@@ -38,6 +47,7 @@ async function validate(options: FitOptions, epoch: number): Promise<ValMetrics>
 export async function validationPass(trainer: Trainer, session: FitSession, epoch: number, lr: PerGroup<number>): Promise<ValidationPass> {
   const start = Date.now();
   await checkWeights(trainer.variables, { epoch, lr, lastGoodEpoch: session.state.epoch });
-  const metrics = await validate(trainer.options, epoch);
-  return { metrics, seconds: (Date.now() - start) / 1000 };
+  const data: DataSeconds = { wait: 0, prepare: 0 };
+  const metrics = await validate(trainer.options, epoch, data);
+  return { metrics, seconds: (Date.now() - start) / 1000, data };
 }

@@ -46,6 +46,10 @@ describe('tim bench epoch', () => {
       expect(e.seconds).toBeCloseTo(e.train_seconds + e.val_seconds + (e === r.cold ? (r.cold.cache_seconds ?? 0) : 0), 2);
       // seconds is rounded to the millisecond and the rate to 4 digits: the product is 12 within those roundings.
       expect(Math.abs((e.images_per_sec * e.seconds) / 12 - 1)).toBeLessThanOrEqual(0.0005 / e.seconds + 0.001);
+      // Waiting for and preparing images are parts of the epoch's seconds.
+      expect(e.data_wait_seconds).toBeGreaterThanOrEqual(0);
+      expect(e.data_prepare_seconds).toBeGreaterThan(0);
+      expect((e.data_wait_seconds ?? 0) + (e.data_prepare_seconds ?? 0)).toBeLessThan(e.seconds);
     }
     expect(r.wasm_heap_mb).toBeGreaterThan(0);
     const summary = JSON.parse(fs.readFileSync(path.join(out, 'run', 'summary.json'), 'utf8')) as { micro_batch: number; epochs_planned: number; batch_norm_statistics: string };
@@ -57,13 +61,13 @@ describe('tim bench epoch', () => {
     const row: EpochRow = {
       config: 'resnet50',
       images: 64,
-      tim: { ...side, side: 'tim', micro_batch: 16, cold: { seconds: 90, train_seconds: 70, val_seconds: 10, images_per_sec: 0.71, cache_seconds: 10 }, warm: { seconds: 60, train_seconds: 50, val_seconds: 10, images_per_sec: 1.07 }, wasm_heap_mb: 3500 },
+      tim: { ...side, side: 'tim', micro_batch: 16, cold: { seconds: 90, train_seconds: 70, val_seconds: 10, images_per_sec: 0.71, cache_seconds: 10 }, warm: { seconds: 60, train_seconds: 50, val_seconds: 10, images_per_sec: 1.07, data_wait_seconds: 0.25, data_prepare_seconds: 3 }, wasm_heap_mb: 3500 },
       torch: { ...side, side: 'torch', backend: 'torch', micro_batch: 32, cold: { seconds: 45, train_seconds: 40, val_seconds: 5, images_per_sec: 1.4 }, warm: { seconds: 40, train_seconds: 36, val_seconds: 4, images_per_sec: 1.6 }, workers: 2, workers_peak_rss_mb: 300 },
       ratio: 1.5,
     };
     const lines = epochTable([row]).split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[2]).toBe('| resnet50 | 51+13 | 32 / 16 | 90 (10) | 60 | 1.07 | 45 | 40 | 1.6 | 1.5× | 3000 (3500) | 3000 (+ 2× 300) |');
+    expect(lines[2]).toBe('| resnet50 | 51+13 | 32 / 16 | 90 (10) | 60 | 0.25 / 3 | 1.07 | 45 | 40 | 1.6 | 1.5× | 3000 (3500) | 3000 (+ 2× 300) |');
   });
 
   it.each([

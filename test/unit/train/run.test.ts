@@ -48,7 +48,7 @@ function config(root: string, train: Record<string, unknown> = {}): TimConfig {
   });
 }
 
-const machineFields = ({ seconds: _s, images_per_sec: _i, rss_mb: _r, ...rest }: HistoryRecord): unknown => rest;
+const machineFields = ({ seconds: _s, images_per_sec: _i, rss_mb: _r, data_wait_seconds: _w, data_prepare_seconds: _p, ...rest }: HistoryRecord): unknown => rest;
 
 describe('train() run folder', () => {
   const work = tmpDir();
@@ -72,7 +72,7 @@ describe('train() run folder', () => {
     expect(history.map((h) => h.epoch)).toEqual([1, 2]);
     for (const h of history) {
       expect(Object.keys(h).sort()).toEqual(
-        ['epoch', 'train_loss', 'train_acc', 'val_loss', 'val_acc', 'lr', 'update_ratio', 'seconds', 'images_per_sec', 'num_tensors', 'rss_mb'].sort(),
+        ['epoch', 'train_loss', 'train_acc', 'val_loss', 'val_acc', 'lr', 'update_ratio', 'seconds', 'images_per_sec', 'data_wait_seconds', 'data_prepare_seconds', 'num_tensors', 'rss_mb'].sort(),
       );
       expect(Object.keys(h.lr).sort()).toEqual(['early', 'head', 'middle']);
     }
