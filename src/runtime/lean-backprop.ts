@@ -124,12 +124,36 @@ function leanGradients(engine: EngineInternals, original: GradientsFn): Gradient
   };
 }
 
+const ENGINE_METHODS = ['startTape', 'endTape', 'scopedRun', 'tidy', 'gradients'] as const;
+
+function missingInternals(engine: unknown): string[] {
+  if (typeof engine !== 'object' || engine === null) return ['the engine itself'];
+  const missing: string[] = ENGINE_METHODS.filter((m) => typeof Reflect.get(engine, m) !== 'function');
+  const state: unknown = Reflect.get(engine, 'state');
+  // activeTape is absent until the first tape starts, so only gradientDepth can be looked for.
+  if (typeof state !== 'object' || state === null || typeof Reflect.get(state, 'gradientDepth') !== 'number') missing.push('state.gradientDepth');
+  return missing;
+}
+
+function isEngineInternals(engine: unknown): engine is EngineInternals {
+  return missingInternals(engine).length === 0;
+}
+
+/**
+ * tf.engine() as the lean back-propagation uses it: these members are private in tfjs's types,
+ * so they are checked here, once, rather than trusted.
+ */
+export function engineInternals(engine: unknown): EngineInternals {
+  if (!isEngineInternals(engine)) throw new Error(`this tfjs engine lacks what Tim's back-propagation uses: ${missingInternals(engine).join(', ')}`);
+  return engine;
+}
+
 let installed = false;
 
 /** Replaces tfjs's back-propagation with the one above (once per process). */
 export function installLeanBackprop(): void {
   if (installed) return;
-  const engine = tf.engine() as unknown as EngineInternals;
+  const engine = engineInternals(tf.engine());
   engine.gradients = leanGradients(engine, engine.gradients);
   installed = true;
 }

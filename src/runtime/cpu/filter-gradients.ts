@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { runStockKernel, type KernelTable } from '../kernel-registry';
+import { cpuBackendOf } from './access';
 
 /**
  * Filter gradients for the plain JavaScript (`cpu`) backend. tfjs's own kernels read every
@@ -9,18 +10,15 @@ import { runStockKernel, type KernelTable } from '../kernel-registry';
  * Anything other than NHWC without dilation goes to the original kernel.
  */
 type KernelFunc = tf.KernelConfig['kernelFunc'];
-interface CpuBackend {
-  data: { get(id: object): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
-}
-interface FilterGradAttrs {
+// A type, not an interface, so that tfjs's attribute map reads as it without a double cast.
+type FilterGradAttrs = {
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
   dataFormat?: 'NHWC' | 'NCHW';
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
   dilations?: number | [number, number];
   filterShape: [number, number, number, number];
-}
+};
 
 function isUnitDilation(d: FilterGradAttrs['dilations']): boolean {
   return d === undefined || d === 1 || (Array.isArray(d) && d[0] === 1 && d[1] === 1);
@@ -76,11 +74,11 @@ function filterGradient(
 
 function fastKernel(name: string, depthwise: boolean): KernelFunc {
   return (args) => {
-    const attrs = args.attrs as unknown as FilterGradAttrs;
+    const attrs = args.attrs as FilterGradAttrs;
     const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
     const nhwc = attrs.dataFormat === undefined || attrs.dataFormat === 'NHWC';
     if (!nhwc || !isUnitDilation(attrs.dilations) || x.dtype !== 'float32' || dy.dtype !== 'float32') return runStockKernel(name, 'cpu', args);
-    const backend = args.backend as unknown as CpuBackend;
+    const backend = cpuBackendOf(args.backend);
     const info = tf.backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],
       attrs.filterShape,

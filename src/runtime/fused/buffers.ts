@@ -1,4 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
+import { cpuBackendOf, type CpuBackend } from '../cpu/access';
+import { f32, wasmBackendOf, type WasmBackend } from '../wasm/access';
 
 /** The two ways Tim's kernels reach a backend's float32 buffers. */
 export interface Buffers {
@@ -7,26 +9,17 @@ export interface Buffers {
   outputs(shapes: number[][]): { infos: tf.TensorInfo[]; views: () => Float32Array[] };
 }
 
-interface WasmLike {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
-interface CpuLike {
-  data: { get(id: tf.DataId): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
-}
-
-function wasmBuffers(backend: WasmLike): Buffers {
+function wasmBuffers(backend: WasmBackend): Buffers {
   return {
-    read: (t) => backend.typedArrayFromHeap(t),
+    read: (t) => f32(backend, t),
     outputs: (shapes) => {
       const infos = shapes.map((s) => backend.makeOutput(s, 'float32'));
-      return { infos, views: () => infos.map((i) => backend.typedArrayFromHeap(i)) };
+      return { infos, views: () => infos.map((i) => f32(backend, i)) };
     },
   };
 }
 
-function cpuBuffers(backend: CpuLike): Buffers {
+function cpuBuffers(backend: CpuBackend): Buffers {
   return {
     read: (t) => backend.data.get(t.dataId).values,
     outputs: (shapes) => {
@@ -40,8 +33,8 @@ function cpuBuffers(backend: CpuLike): Buffers {
 export type BufferFactory = (backend: unknown) => Buffers;
 /** How each backend's buffers are reached; the fused kernels exist for these backends only. */
 export const BACKENDS = {
-  wasm: (b: unknown) => wasmBuffers(b as WasmLike),
-  cpu: (b: unknown) => cpuBuffers(b as CpuLike),
+  wasm: (b: unknown) => wasmBuffers(wasmBackendOf(b)),
+  cpu: (b: unknown) => cpuBuffers(cpuBackendOf(b)),
 } satisfies Record<string, BufferFactory>;
 
 /** A last-axis view of a tensor: `c` channels (its last dimension) in `rows` rows. */

@@ -92,9 +92,9 @@ export function throwIfWebGpuFailed(): void {
 
 function setGlobals(dawn: DawnModule, gpu: Gpu): void {
   Object.assign(globalThis, dawn.globals);
-  const g = globalThis as unknown as { navigator?: object };
+  const navigator: unknown = Reflect.get(globalThis, 'navigator');
   // Newer Node versions have a navigator of their own; add gpu to it rather than replace it.
-  if (g.navigator && Object.isExtensible(g.navigator)) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+  if (typeof navigator === 'object' && navigator !== null && Object.isExtensible(navigator)) Object.defineProperty(navigator, 'gpu', { value: gpu, configurable: true });
   else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
 }
 

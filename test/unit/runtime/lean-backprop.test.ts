@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { createModel } from '../../../src/models';
-import { installLeanBackprop, nodesFromXsToY } from '../../../src/runtime/lean-backprop';
+import { engineInternals, installLeanBackprop, nodesFromXsToY } from '../../../src/runtime/lean-backprop';
 import { withStepRandom } from '../../../src/train/loop';
 
 /** A small graph with a shared input, a branch, a multi-output op and a custom gradient. */
@@ -84,5 +84,16 @@ describe('lean back-propagation', () => {
     const kept = nodesFromXsToY(tape, [t(1)], t(4));
     expect(kept.map((n) => n.id)).toEqual([1, 2]);
     expect(Object.values(kept[0]?.inputs ?? {}).map((x) => x.id)).toEqual([1]);
+  });
+
+  it('checks the tfjs engine internals it relies on, naming what is missing', () => {
+    expect(engineInternals(tf.engine())).toBe(tf.engine());
+    const fn = (): undefined => undefined;
+    // As a fresh engine is: no tape has run yet, so its state has no activeTape.
+    const fresh = { startTape: fn, endTape: fn, scopedRun: fn, tidy: fn, gradients: fn, state: { gradientDepth: 0 } };
+    expect(engineInternals(fresh)).toBe(fresh);
+    expect(() => engineInternals({ startTape: fn, state: { activeTape: null } })).toThrow(
+      "this tfjs engine lacks what Tim's back-propagation uses: endTape, scopedRun, tidy, gradients, state.gradientDepth",
+    );
   });
 });

@@ -66,3 +66,12 @@ describe('wasmBackendOf', () => {
     expect(wasmBackendOf(backend)).toBe(backend);
   });
 });
+
+describe('cpuBackendOf', () => {
+  it('says what a backend object lacks, and passes the cpu backend through', async () => {
+    const { cpuBackendOf } = await import('../../../src/runtime/cpu/access');
+    expect(() => cpuBackendOf({ makeTensorInfo: () => undefined })).toThrow("not the tfjs cpu backend Tim's kernels expect: it needs data.get and makeTensorInfo");
+    const backend = { makeTensorInfo: () => undefined, data: { get: () => undefined } };
+    expect(cpuBackendOf(backend)).toBe(backend);
+  });
+});
