@@ -14,12 +14,15 @@ export function withBackend<T>(y: Argv<T>): Argv<T & { backend: BackendChoice | 
   });
 }
 
-export function withConfig<T>(y: Argv<T>): Argv<T & { config: string; set: string[] }> {
+/** `--config` and `--set`; `required: false` where a command can find its config elsewhere (`train --resume` reads the run's). */
+export function withConfig<T>(y: Argv<T>): Argv<T & { config: string; set: string[] }>;
+export function withConfig<T>(y: Argv<T>, opts: { required: false }): Argv<T & { config: string | undefined; set: string[] }>;
+export function withConfig<T>(y: Argv<T>, opts: { required: boolean } = { required: true }): Argv<T & { config: string | undefined; set: string[] }> {
   return y
     .option('config', {
       alias: 'c',
       type: 'string',
-      demandOption: true,
+      demandOption: opts.required,
       describe: 'YAML config: a path, or a name in configs/ (e.g. convnext_tiny.yaml)',
     })
     .option('set', {

@@ -1,5 +1,6 @@
 import seedrandom from 'seedrandom';
 import { TimError } from '../core/errors';
+import { recordOf } from '../core/record-of';
 import { classificationMetrics, type ClassificationMetrics } from './metrics';
 
 /** The metrics that get a bootstrap interval (the keys of metrics.json's headline section). */
@@ -106,7 +107,7 @@ export function bootstrapMetrics(
   if (n === 0) throw new TimError('bootstrap: no predictions to resample');
   const size = Math.max(1, Math.round(fraction * n));
   const rng = seedrandom(`tim-bootstrap:${seed}`);
-  const values: Record<HeadlineMetric, number[]> = Object.fromEntries(HEADLINE_METRICS.map((k) => [k, []])) as unknown as Record<HeadlineMetric, number[]>;
+  const values = recordOf(HEADLINE_METRICS, (): number[] => []);
   const t = new Int32Array(size);
   const p = new Int32Array(size);
   for (let b = 0; b < resamples; b++) {
@@ -119,12 +120,10 @@ export function bootstrapMetrics(
     for (const k of HEADLINE_METRICS) values[k].push(m[k]);
   }
   const alpha = (1 - confidence) / 2;
-  const metrics = Object.fromEntries(
-    HEADLINE_METRICS.map((k) => {
-      const v = values[k].slice().sort((a, b) => a - b);
-      const mean = v.reduce((a, b) => a + b, 0) / v.length;
-      return [k, { mean, lo: quantileSorted(v, alpha), hi: quantileSorted(v, 1 - alpha) }];
-    }),
-  ) as Record<HeadlineMetric, BootstrapInterval>;
+  const metrics = recordOf(HEADLINE_METRICS, (k): BootstrapInterval => {
+    const v = values[k].slice().sort((a, b) => a - b);
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    return { mean, lo: quantileSorted(v, alpha), hi: quantileSorted(v, 1 - alpha) };
+  });
   return { resamples, seed, sample_fraction: fraction, sample_size: size, confidence, method: 'percentile', metrics };
 }

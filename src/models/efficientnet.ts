@@ -132,7 +132,8 @@ export function efficientnetFromTimm(cfg: EfficientNetConfig): (key: string) => 
   return (key) => {
     const m = /^blocks\.(\d+)\.(\d+)\.(.+)\.([a-z_]+)$/.exec(key);
     if (m) {
-      const [, s, b, module, param] = m as unknown as [string, string, string, string, string];
+      // Every group of the pattern takes part in a match, so the defaults never apply.
+      const [, s = '', b = '', module = '', param = ''] = m;
       const stage = cfg.stages[Number(s)];
       if (!stage) return undefined;
       const table = stage.expand === 1 ? separable : expanding;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
+import { adamState } from '../core/tfjs-internals';
 import { ADAM, adamUpdate } from '../runtime/fused/adam';
 import { timKernelAvailable } from '../runtime/tim-kernels';
 import { GROUP_NAMES, type GroupName } from '../models/types';
@@ -11,30 +12,6 @@ import type { PerGroup } from './types';
 const BETA1 = 0.9;
 const BETA2 = 0.999;
 
-/** The parts of tfjs's AdamOptimizer that checkpoints need and its typings hide. */
-interface AdamInternals {
-  learningRate: number;
-  accBeta1: tf.Variable;
-  accBeta2: tf.Variable;
-}
-
-function internals(opt: tf.AdamOptimizer): AdamInternals {
-  const o = opt as unknown as Partial<AdamInternals>;
-  if (typeof o.learningRate !== 'number' || !(o.accBeta1 instanceof tf.Variable) || !(o.accBeta2 instanceof tf.Variable)) {
-    throw new TimError('this version of @tensorflow/tfjs has an AdamOptimizer Tim does not know (learningRate/accBeta1/accBeta2)');
-  }
-  return o as AdamInternals;
-}
-
-interface AdamSlots {
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  accumulatedFirstMoment: ({ originalName: string; variable: tf.Variable } | undefined)[];
-  accumulatedSecondMoment: ({ originalName: string; variable: tf.Variable } | undefined)[];
-  incrementIterations(): void;
-}
-
 /**
  * tfjs's Adam with each variable's update as one fused kernel where the backend has it (wasm,
  * cpu): same slots, names, state and float32 arithmetic, so checkpoints and resume are unchanged.
@@ -45,15 +22,15 @@ export class FusedAdam extends tf.AdamOptimizer {
       super.applyGradients(variableGradients);
       return;
     }
-    const self = this as unknown as AdamSlots & AdamInternals;
+    const self = adamState(this);
     const list = Array.isArray(variableGradients) ? variableGradients : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
     tf.tidy(() => {
       const [acc1, acc2] = [self.accBeta1.dataSync()[0] as number, self.accBeta2.dataSync()[0] as number];
       const attrs = {
-        beta1: self.beta1,
-        beta2: self.beta2,
-        epsilon: self.epsilon,
-        learningRate: self.learningRate,
+        beta1: this.beta1,
+        beta2: this.beta2,
+        epsilon: this.epsilon,
+        learningRate: this.learningRate,
         correction1: Math.fround(1 - acc1),
         correction2: Math.fround(1 - acc2),
       };
@@ -70,10 +47,10 @@ export class FusedAdam extends tf.AdamOptimizer {
         v.assign(v2);
         value.assign(w2);
       });
-      self.accBeta1.assign(tf.mul(self.accBeta1, self.beta1));
-      self.accBeta2.assign(tf.mul(self.accBeta2, self.beta2));
+      self.accBeta1.assign(tf.mul(self.accBeta1, this.beta1));
+      self.accBeta2.assign(tf.mul(self.accBeta2, this.beta2));
     });
-    self.incrementIterations();
+    this.incrementIterations();
   }
 }
 
@@ -102,12 +79,12 @@ export class GroupOptimizers {
   }
 
   setLearningRates(lr: PerGroup<number>): void {
-    for (const g of this.trainedGroups) internals(this.adams[g] as tf.AdamOptimizer).learningRate = lr[g];
+    for (const g of this.trainedGroups) adamState(this.adams[g] as tf.AdamOptimizer).learningRate = lr[g];
   }
 
   learningRates(): PerGroup<number> {
     const out: PerGroup<number> = { early: 0, middle: 0, head: 0 };
-    for (const g of this.trainedGroups) out[g] = internals(this.adams[g] as tf.AdamOptimizer).learningRate;
+    for (const g of this.trainedGroups) out[g] = adamState(this.adams[g] as tf.AdamOptimizer).learningRate;
     return out;
   }
 
@@ -138,7 +115,7 @@ export class GroupOptimizers {
       const first = weights[0];
       if (first) owned.push(first.tensor); // the iteration count is a fresh scalar
       for (const w of weights) tensors.push({ name: `${g}${SEP}${w.name}`, tensor: w.tensor });
-      const inner = internals(adam);
+      const inner = adamState(adam);
       tensors.push({ name: `${g}${SEP}#accBeta1`, tensor: inner.accBeta1 }, { name: `${g}${SEP}#accBeta2`, tensor: inner.accBeta2 });
     }
     return { tensors, owned };
@@ -155,7 +132,7 @@ export class GroupOptimizers {
         throw new TimError(`${source}: optimizer state for group '${g}' has ${slots.length} tensors, expected ${expected} (was the run made with other settings?)`);
       }
       await adam.setWeights(slots);
-      const inner = internals(adam);
+      const inner = adamState(adam);
       const b1 = mine.find((t) => t.name === '#accBeta1');
       const b2 = mine.find((t) => t.name === '#accBeta2');
       if (b1 && b2) {

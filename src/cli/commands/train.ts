@@ -19,9 +19,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   command: 'train',
   describe: 'fine-tune a model from a config (Ctrl-C saves last/; --resume continues)',
   builder: (y) => {
-    const withShared = withBackend(withConfig(y));
     // --resume reads the run's own config.yaml, so --config is only needed for a new run.
-    delete (withShared as unknown as { getDemandedOptions(): Record<string, unknown> }).getDemandedOptions().config;
+    const withShared = withBackend(withConfig(y, { required: false }));
     return withShared
       .option('out', { type: 'string', describe: 'run folder (default checkpoints/<config name>)' })
       .option('force', { type: 'boolean', default: false, describe: 'overwrite an existing run folder' })

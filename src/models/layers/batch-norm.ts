@@ -1,30 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../../core/errors';
+import { batchNormState, stockLayerClass } from '../../core/tfjs-internals';
 import { batchNormTraining, BN_TRAINING } from '../../runtime/fused/batch-norm';
 import { timKernelAvailable } from '../../runtime/tim-kernels';
 
 type BatchNormArgs = NonNullable<Parameters<typeof tf.layers.batchNormalization>[0]>;
 
-/** The stock layer's state this subclass reads (protected in tfjs-layers' typings). */
-interface StockFields {
-  axis: number;
-  momentum: number;
-  epsilon: number;
-  gamma: tf.LayerVariable | null;
-  beta: tf.LayerVariable | null;
-  movingMean: tf.LayerVariable;
-  movingVariance: tf.LayerVariable;
-}
-
-type LayerClass = (new (args?: BatchNormArgs) => tf.layers.Layer) & Pick<typeof tf.layers.Layer, 'fromConfig'>;
-
-function stockClass(): LayerClass {
-  const entry = tf.serialization.SerializationMap.getMap().classNameMap.BatchNormalization;
-  if (!entry) throw new Error('tfjs-layers has no BatchNormalization class registered');
-  return entry[0] as unknown as LayerClass;
-}
-
-const StockBatchNormalization = stockClass();
+const StockBatchNormalization = stockLayerClass<BatchNormArgs>('BatchNormalization');
 
 /**
  * tfjs's BatchNormalization trained as PyTorch's BatchNorm2d: the same normalisation and
@@ -43,7 +25,7 @@ export class BatchNormalization extends StockBatchNormalization {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: tf.serialization.ConfigDict): tf.Tensor | tf.Tensor[] {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (kwargs.training !== true || x === undefined) return super.call(inputs, kwargs);
-    const self = this as unknown as StockFields;
+    const self = batchNormState(this);
     const axis = self.axis < 0 ? self.axis + x.rank : self.axis;
     const perChannel = x.size / (x.shape[axis] ?? 1);
     if (perChannel < 2) {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { stockActivationClass } from '../../core/tfjs-internals';
 
 /**
  * The exact GELU, x·Φ(x), with a gradient that keeps only x. tfjs-layers composes it of five
@@ -7,15 +8,7 @@ import * as tf from '@tensorflow/tfjs';
  * are the stock activation's, computed by the same ops.
  */
 
-type ActivationClass = (new () => { apply(x: tf.Tensor): tf.Tensor; getConfig(): tf.serialization.ConfigDict }) & { className: string };
-
-function stockClass(): ActivationClass {
-  const entry = tf.serialization.SerializationMap.getMap().classNameMap.gelu;
-  if (!entry) throw new Error("tfjs-layers has no 'gelu' activation registered");
-  return entry[0] as unknown as ActivationClass;
-}
-
-const StockGelu = stockClass();
+const StockGelu = stockActivationClass('gelu');
 
 function geluValue(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.mul(0.5, tf.add(1, tf.erf(tf.div(x, Math.SQRT2)))));
@@ -50,4 +43,4 @@ export class Gelu extends StockGelu {
   }
 }
 
-tf.serialization.registerClass(Gelu as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+tf.serialization.registerClass(Gelu);

@@ -270,7 +270,7 @@ describe('wasm training kernels', () => {
 
   it('leaves no tensor or wasm buffer behind', async () => {
     await tf.setBackend('wasm');
-    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const backend = tf.backend();
     const step = (): void => {
       tf.tidy(() => {
         const x = tf.randomNormal([2, 9, 9, 4]);

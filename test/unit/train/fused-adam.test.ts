@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { adamState } from '../../../src/core/tfjs-internals';
 import { loadWasm } from '../../../src/runtime/backend';
 import { ADAM } from '../../../src/runtime/fused/adam';
 import { FusedAdam } from '../../../src/train/optimizers';
@@ -18,7 +19,8 @@ function train(makeOptimizer: () => tf.Optimizer, steps: number): { values: numb
     tf.dispose(grads.map((g) => g.tensor));
   }
   const values = vars.map((v) => Array.from(v.dataSync()));
-  const slots = (opt as unknown as { accumulatedFirstMoment: { originalName: string }[] }).accumulatedFirstMoment.map((s) => s.originalName.replace(/_0\.\d+/, ''));
+  if (!(opt instanceof tf.AdamOptimizer)) throw new Error('expected an Adam optimizer');
+  const slots = adamState(opt).accumulatedFirstMoment.map((s) => (s?.originalName ?? '').replace(/_0\.\d+/, ''));
   opt.dispose();
   tf.dispose(vars);
   return { values, slots };
