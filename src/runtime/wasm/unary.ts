@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { f32, runStock, type WasmBackend } from './access';
 import { address, simdKernels, type SimdKernels } from './simd';
-import { type ErfParams } from './simd/kernels-signatures';
+import { type ErfParams, type ExpParams } from './simd/kernels-signatures';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap };
 
@@ -9,7 +9,7 @@ type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?:
  * An elementwise float32 kernel on SIMD: groups of four on the wasm kernel, the last few values
  * with the same formula in JavaScript; other dtypes go to the stock kernel.
  */
-function simdUnary(stockName: string, run: (k: SimdKernels, params: ErfParams) => void, scalar: (v: number) => number) {
+function simdUnary(stockName: string, run: (k: SimdKernels, params: ErfParams & ExpParams) => void, scalar: (v: number) => number) {
   return (args: KernelArgs): tf.TensorInfo => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     const simd = x.dtype === 'float32' ? simdKernels(args.backend) : null;
