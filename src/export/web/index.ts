@@ -32,7 +32,7 @@ const recordedAccuracySchema = z.looseObject({
 });
 
 /** The float model's held-out accuracy and interval, from the run's metrics.json. */
-function recordedAccuracy(folder: RunFolder): AccuracyFigure | undefined {
+export function recordedAccuracy(folder: RunFolder): AccuracyFigure | undefined {
   const file = folder.file('metrics');
   if (!fs.existsSync(file)) return undefined;
   const m = readJsonFile(file, recordedAccuracySchema);

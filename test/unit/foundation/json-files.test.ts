@@ -6,9 +6,11 @@ import { readSplit } from '../../../src/data/split';
 import { readScoredImages } from '../../../src/evaluate/paired';
 import { loadReference } from '../../../src/experiments/reference';
 import { readRunData } from '../../../src/experiments/run-data';
+import { recordedAccuracy } from '../../../src/export/web';
 import { readManifest } from '../../../src/experiments/summary';
 import { lastJsonLine } from '../../../src/io/json-file';
 import { readModelArtifacts, saveModel } from '../../../src/io/model-io';
+import { RunFolder } from '../../../src/io/run-folder';
 import { acquireRunLock, clearStaleLock, lockFileOf } from '../../../src/io/run-lock';
 import { describeWeightFile } from '../../../src/models/weights/info';
 import { readSafetensorsHeader } from '../../../src/models/weights/safetensors';
@@ -68,6 +70,14 @@ describe('JSON files Tim reads back', () => {
       expect.stringMatching(wrongKey(metrics, 'accuracy', 'expected number', "'high' (text)")),
       expect.stringMatching(wrongKey(split, 'train', 'expected array', 'a mapping')),
     ]);
+  });
+
+  it("metrics.json as the web export reads it: a wrong key names the file and the key", () => {
+    write('metrics.json', { accuracy: 0.75, num_samples: 8, bootstrap: { metrics: { accuracy: { lo: 0.5, hi: 0.9 } } } });
+    const folder = new RunFolder(dir);
+    expect(recordedAccuracy(folder)).toEqual({ accuracy: 0.75, lo: 0.5, hi: 0.9, n: 8 });
+    const file = write('metrics.json', { accuracy: 0.75, bootstrap: { metrics: { accuracy: { lo: '0.5' } } } });
+    expect(() => recordedAccuracy(folder)).toThrow(wrongKey(file, 'bootstrap.metrics.accuracy.lo', 'expected number', "'0.5' (text)"));
   });
 
   it('reference.json: a wrong key names the file and the key', () => {
