@@ -1,23 +1,35 @@
 import type * as tf from '@tensorflow/tfjs';
 import { f32, runStock, type WasmBackend } from './access';
-import { address, simdKernels, type SimdKernels } from './simd';
-import { type ErfParams, type ExpParams } from './simd/kernels-signatures';
+import { parallelism, runParallel, splitRows } from './kernel-pool';
+import { address, boundKernels, type KernelCall } from './simd';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs?: tf.NamedAttrMap };
 
+/** Below this many values one thread is quicker than waking the others. */
+const PARALLEL_MIN_VALUES = 1 << 16;
+
 /**
- * An elementwise float32 kernel on SIMD: groups of four on the wasm kernel, the last few values
- * with the same formula in JavaScript; other dtypes go to the stock kernel.
+ * An elementwise float32 kernel on SIMD, its values split between the kernel pool's threads:
+ * groups of four on the wasm kernel, the last few values with the same formula in JavaScript;
+ * other dtypes go to the stock kernel.
  */
-function simdUnary(stockName: string, run: (k: SimdKernels, params: ErfParams & ExpParams) => void, scalar: (v: number) => number) {
+function simdUnary(stockName: string, kernel: 'erf' | 'exp', scalar: (v: number) => number) {
   return (args: KernelArgs): tf.TensorInfo => {
     const { x } = args.inputs as { x: tf.TensorInfo };
-    const simd = x.dtype === 'float32' ? simdKernels(args.backend) : null;
-    if (!simd) return runStock(stockName, args.backend, args.inputs, args.attrs);
+    const bound = x.dtype === 'float32' ? boundKernels(args.backend) : null;
+    if (!bound) return runStock(stockName, args.backend, args.inputs, args.attrs);
     const out = args.backend.makeOutput(x.shape, 'float32');
     const n = x.shape.reduce((a, b) => a * b, 1);
     const body = n - (n % 4);
-    run(simd, { x_ptr: address(args.backend, x), out_ptr: address(args.backend, out), count: body });
+    const xPtr = address(args.backend, x);
+    const outPtr = address(args.backend, out);
+    const threads = body < PARALLEL_MIN_VALUES ? 1 : parallelism(bound);
+    // splitRows cuts at multiples of 4, so every part stays whole groups of four.
+    const calls: KernelCall[] = splitRows(body, threads).map(([begin, end]) => ({
+      name: kernel,
+      params: { x_ptr: xPtr + 4 * begin, out_ptr: outPtr + 4 * begin, count: end - begin },
+    }));
+    runParallel(bound, calls);
     if (body < n) {
       const src = f32(args.backend, x);
       const dst = f32(args.backend, out);
@@ -46,5 +58,5 @@ function erfScalar(x: number): number {
  * Erf and Exp, the two halves of ConvNeXt's exact GELU and its gradient: the stock wasm kernels
  * call the C library one value at a time, and Erf alone took a sixth of a ConvNeXt forward pass.
  */
-export const erf = simdUnary('Erf', (k, params) => k.erf(params), erfScalar);
-export const exp = simdUnary('Exp', (k, params) => k.exp(params), (v) => Math.exp(v));
+export const erf = simdUnary('Erf', 'erf', erfScalar);
+export const exp = simdUnary('Exp', 'exp', (v) => Math.exp(v));
