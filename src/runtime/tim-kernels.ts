@@ -3,6 +3,7 @@ import { registerGradientOnce, registerKernels, wrapKernels } from './kernel-reg
 import { cpuFilterGradientKernels } from './cpu/filter-gradients';
 import { fusedAdamKernels } from './fused/adam';
 import { BATCH_NORM_TRAINING_GRADIENT, fusedBatchNormKernels } from './fused/batch-norm';
+import { fusedGeluKernels, GELU_GRADIENT } from './fused/gelu';
 import { fusedLayerNormKernels, LAYER_NORM_GRADIENT } from './fused/layer-norm';
 import { wasmKernels, withKernelBoundary } from './wasm/kernels';
 import { prepareWasmThreads, wasmThreadCount } from './wasm/threads';
@@ -26,7 +27,8 @@ export function registerWasmTrainingKernels(): void {
   if (wasmRegistered) return;
   const threads = wasmThreadCount();
   if (threads > 1) prepareWasmThreads(threads);
-  registerKernels('wasm', wasmKernels());
+  registerKernels('wasm', { ...wasmKernels(), ...fusedGeluKernels() });
+  registerGradientOnce(GELU_GRADIENT);
   registerFusedKernels('wasm');
   wrapKernels('wasm', withKernelBoundary);
   wasmRegistered = true;
@@ -40,7 +42,7 @@ export function registerFastCpuTrainingKernels(): void {
   registerKernels('cpu', cpuFilterGradientKernels());
 }
 
-/** Whether the active backend has Tim's kernel `kernelName` (a fused kernel: BN_TRAINING, LN, ADAM). */
+/** Whether the active backend has Tim's kernel `kernelName` (a fused kernel: BN_TRAINING, LN, ADAM, GELU). */
 export function timKernelAvailable(kernelName: string): boolean {
   return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
 }

@@ -1,11 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { stockActivationClass } from '../../core/tfjs-internals';
+import { fusedGelu, GELU } from '../../runtime/fused/gelu';
+import { timKernelAvailable } from '../../runtime/tim-kernels';
 
 /**
  * The exact GELU, x·Φ(x), with a gradient that keeps only x. tfjs-layers composes it of five
  * ops and the backward pass then holds four of their results per activation; in ConvNeXt these
- * are the widest tensors of the network (four times the block's channels). The forward values
- * are the stock activation's, computed by the same ops.
+ * are the widest tensors of the network (four times the block's channels). Where the backend
+ * has Tim's fused kernel (wasm), value and gradient are one pass each; elsewhere the forward
+ * values are the stock activation's, computed by the same ops.
  */
 
 const StockGelu = stockActivationClass('gelu');
@@ -25,7 +28,7 @@ function geluDerivative(x: tf.Tensor): tf.Tensor {
   });
 }
 
-export const gelu: (x: tf.Tensor) => tf.Tensor = tf.customGrad<tf.Tensor>((...args) => {
+const composedGelu: (x: tf.Tensor) => tf.Tensor = tf.customGrad<tf.Tensor>((...args) => {
   const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
   save([x]);
   return {
@@ -33,6 +36,10 @@ export const gelu: (x: tf.Tensor) => tf.Tensor = tf.customGrad<tf.Tensor>((...ar
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, geluDerivative(saved[0] as tf.Tensor)),
   };
 });
+
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return x.dtype === 'float32' && timKernelAvailable(GELU) ? fusedGelu(x) : composedGelu(x);
+}
 
 /** Registered under the stock name 'gelu', so `activation: 'gelu'` layers and saved models use it. */
 export class Gelu extends StockGelu {

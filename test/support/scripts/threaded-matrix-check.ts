@@ -1,7 +1,8 @@
 // Run in a child process with TIM_WASM_THREADS=2: compares the wasm matrix kernels and the
-// elementwise Erf and Exp, split across worker threads, with the cpu backend, and prints
-// {"threads", "maxRelativeError"} as JSON.
+// elementwise Erf, Exp and GELU (value and gradient), split across worker threads, with the cpu
+// backend, and prints {"threads", "maxRelativeError"} as JSON.
 import * as tf from '@tensorflow/tfjs';
+import { gelu } from '../../../src/models/layers';
 import { loadWasm } from '../../../src/runtime/backend';
 import { parallelism } from '../../../src/runtime/wasm/kernel-pool';
 import { wasmBackendOf } from '../../../src/runtime/wasm/access';
@@ -17,6 +18,8 @@ const conv: Case = (x, w, m, v) => [
   // Long enough to be split between the threads, and not a multiple of four.
   tf.erf(v.mul(3)),
   tf.exp(v.mul(5)),
+  gelu(v.mul(6)),
+  tf.grad((a: tf.Tensor) => tf.sum(tf.mul(gelu(a), tf.cos(a))))(v.mul(6)),
 ];
 
 const VALUES = 100_003;

@@ -139,6 +139,21 @@ export interface ErfParams {
   count: number;
 }
 
+/** The arguments of kernels.wat's "gelu". */
+export interface GeluParams {
+  x_ptr: number;
+  out_ptr: number;
+  count: number;
+}
+
+/** The arguments of kernels.wat's "gelu_grad". */
+export interface GeluGradParams {
+  x_ptr: number;
+  dy_ptr: number;
+  dx_ptr: number;
+  count: number;
+}
+
 /** The arguments of kernels.wat's "exp". */
 export interface ExpParams {
   x_ptr: number;
@@ -306,6 +321,8 @@ export interface KernelParams {
   adam: AdamParams;
   depthwise_conv: DepthwiseConvParams;
   erf: ErfParams;
+  gelu: GeluParams;
+  gelu_grad: GeluGradParams;
   exp: ExpParams;
   ln_forward: LnForwardParams;
   ln_normalise: LnNormaliseParams;
@@ -434,6 +451,17 @@ export const KERNEL_SIGNATURES: { readonly [K in KernelName]: readonly KernelPar
   erf: [
     { name: 'x_ptr', type: 'i32' },
     { name: 'out_ptr', type: 'i32' },
+    { name: 'count', type: 'i32' },
+  ],
+  gelu: [
+    { name: 'x_ptr', type: 'i32' },
+    { name: 'out_ptr', type: 'i32' },
+    { name: 'count', type: 'i32' },
+  ],
+  gelu_grad: [
+    { name: 'x_ptr', type: 'i32' },
+    { name: 'dy_ptr', type: 'i32' },
+    { name: 'dx_ptr', type: 'i32' },
     { name: 'count', type: 'i32' },
   ],
   exp: [
@@ -583,6 +611,8 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'adam',
   'depthwise_conv',
   'erf',
+  'gelu',
+  'gelu_grad',
   'exp',
   'ln_forward',
   'ln_normalise',

@@ -410,18 +410,55 @@
   ;; erf over count values (a multiple of 4): x·P(x²)/Q(x²) with x clamped to [−4, 4], where erf is ±1
   ;; in float32. Coefficients from scripts/fit_erf.py; worst error 5e-7.
   (func (export "erf") (param $x_ptr i32) (param $out_ptr i32) (param $count i32)
-    (local $i i32) (local $end i32) (local $v v128) (local $t v128)
+    (local $i i32) (local $end i32)
     (local.set $end (i32.shl (local.get $count) (i32.const 2)))
     (block $done (loop $l
       (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-      (local.set $v (f32x4.min (f32x4.max (v128.load (i32.add (local.get $x_ptr) (local.get $i))) (f32x4.splat (f32.const -4))) (f32x4.splat (f32.const 4))))
-      (local.set $t (f32x4.mul (local.get $v) (local.get $v)))
-      (v128.store (i32.add (local.get $out_ptr) (local.get $i))
-        (f32x4.div
-          (f32x4.mul (local.get $v) (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.splat (f32.const 1.966648355e-08)) (local.get $t)) (f32x4.splat (f32.const -1.976510703e-06))) (local.get $t)) (f32x4.splat (f32.const 1.480445499e-04))) (local.get $t)) (f32x4.splat (f32.const 3.958968446e-03))) (local.get $t)) (f32x4.splat (f32.const 5.136610940e-02))) (local.get $t)) (f32x4.splat (f32.const 2.059627771e-01))) (local.get $t)) (f32x4.splat (f32.const 1.128378868e+00))))
-          (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.splat (f32.const 1.018785406e-03)) (local.get $t)) (f32x4.splat (f32.const 1.486765128e-02))) (local.get $t)) (f32x4.splat (f32.const 1.174909100e-01))) (local.get $t)) (f32x4.splat (f32.const 5.158590078e-01))) (local.get $t)) (f32x4.splat (f32.const 1.000000000e+00)))))
+      (v128.store (i32.add (local.get $out_ptr) (local.get $i)) (call $erf4 (v128.load (i32.add (local.get $x_ptr) (local.get $i)))))
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br $l))))
+
+  ;; erf of 4 lanes, as described above "erf".
+  (func $erf4 (param $x v128) (result v128)
+    (local $v v128) (local $t v128)
+    (local.set $v (f32x4.min (f32x4.max (local.get $x) (f32x4.splat (f32.const -4))) (f32x4.splat (f32.const 4))))
+    (local.set $t (f32x4.mul (local.get $v) (local.get $v)))
+    (f32x4.div
+      (f32x4.mul (local.get $v) (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.splat (f32.const 1.966648355e-08)) (local.get $t)) (f32x4.splat (f32.const -1.976510703e-06))) (local.get $t)) (f32x4.splat (f32.const 1.480445499e-04))) (local.get $t)) (f32x4.splat (f32.const 3.958968446e-03))) (local.get $t)) (f32x4.splat (f32.const 5.136610940e-02))) (local.get $t)) (f32x4.splat (f32.const 2.059627771e-01))) (local.get $t)) (f32x4.splat (f32.const 1.128378868e+00))))
+      (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.add (f32x4.mul (f32x4.splat (f32.const 1.018785406e-03)) (local.get $t)) (f32x4.splat (f32.const 1.486765128e-02))) (local.get $t)) (f32x4.splat (f32.const 1.174909100e-01))) (local.get $t)) (f32x4.splat (f32.const 5.158590078e-01))) (local.get $t)) (f32x4.splat (f32.const 1.000000000e+00)))))
+
+  ;; Φ(x) = (1 + erf(x/√2))/2 of 4 lanes, the standard normal's distribution function.
+  (func $normal_cdf4 (param $x v128) (result v128)
+    (f32x4.mul (f32x4.splat (f32.const 0.5))
+      (f32x4.add (f32x4.splat (f32.const 1)) (call $erf4 (f32x4.mul (local.get $x) (f32x4.splat (f32.const 0.70710678)))))))
+
+  ;; out = x·Φ(x), the exact GELU, over count values (a multiple of 4).
+  (func (export "gelu") (param $x_ptr i32) (param $out_ptr i32) (param $count i32)
+    (local $i i32) (local $end i32) (local $x v128)
+    (local.set $end (i32.shl (local.get $count) (i32.const 2)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $x (v128.load (i32.add (local.get $x_ptr) (local.get $i))))
+      (v128.store (i32.add (local.get $out_ptr) (local.get $i)) (f32x4.mul (local.get $x) (call $normal_cdf4 (local.get $x))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $l))))
+
+  ;; dx = dy·(Φ(x) + x·φ(x)), the GELU's gradient, over count values (a multiple of 4); φ(x) =
+  ;; e^(−x²/2)/√(2π).
+  (func (export "gelu_grad") (param $x_ptr i32) (param $dy_ptr i32) (param $dx_ptr i32) (param $count i32)
+    (local $i i32) (local $end i32) (local $x v128) (local $pdf v128)
+    (local.set $end (i32.shl (local.get $count) (i32.const 2)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $x (v128.load (i32.add (local.get $x_ptr) (local.get $i))))
+      (local.set $pdf (f32x4.mul (f32x4.splat (f32.const 0.39894228))
+        (call $exp4 (f32x4.mul (f32x4.splat (f32.const -0.5)) (f32x4.mul (local.get $x) (local.get $x))))))
+      (v128.store (i32.add (local.get $dx_ptr) (local.get $i))
+        (f32x4.mul (v128.load (i32.add (local.get $dy_ptr) (local.get $i)))
+          (f32x4.add (call $normal_cdf4 (local.get $x)) (f32x4.mul (local.get $x) (local.get $pdf)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $l))))
+
   ;; exp over count values (a multiple of 4): 2^k · e^r with k = round(x·log₂e) and |r| ≤ ln2/2, e^r by
   ;; its Taylor series to r⁶ (relative error below 2e-7), 2^k built in the exponent bits. x is
   ;; clamped to [−87, 88], the float32 range of normal results.
