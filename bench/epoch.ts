@@ -20,9 +20,10 @@ import { peakRssMb } from './model-bench';
 /**
  * One real epoch of a shipped config, in Tim and in PyTorch, on the same generated folder of
  * large JPEGs: the config's image size, resize mode, augmentation, batch size, the three Adam
- * groups, then the validation pass. Each side runs two epochs in its own process: the first
- * is the cold one (Tim builds its decoded-image cache first, counted in; PyTorch starts its
- * workers and allocators), the second the warm one. Saving checkpoints is not counted.
+ * groups, then the validation pass. Each side runs in its own process: first the cold epoch
+ * (Tim builds its decoded-image cache first, counted in; PyTorch starts its workers and
+ * allocators), then the warm one (PyTorch: the median of three, its DataLoader's persistent
+ * workers taking a few epochs to settle). Saving checkpoints is not counted.
  */
 
 export const EPOCH_CONFIGS = ['resnet50', 'efficientnet_b0', 'convnext_tiny'] as const;
@@ -163,7 +164,6 @@ function torchSpec(cfg: TimConfig, splitFile: string): Record<string, unknown> {
     batch_size: cfg.train.batch_size,
     lr_groups: cfg.train.lr_groups,
     adam_epsilon: cfg.train.adam_epsilon,
-    epochs: cfg.train.epochs,
     split: splitFile,
   };
 }
