@@ -30,8 +30,9 @@ export interface LoaderOptions {
   dropLast?: boolean;
   /**
    * Where augmentation runs: on tensors, or on the pixels in JavaScript before upload.
-   * Default: pixels on the plain `cpu` backend (whose tensor ops are slow JavaScript loops),
-   * tensors elsewhere.
+   * Default: tensors on the backends that run them on a GPU or natively (webgpu, webgl,
+   * tensorflow), pixels elsewhere: on cpu the tensor ops are JavaScript loops too, and on wasm the
+   * rotation's gathers made a batch of 32 at 224 px take 1.3 s where the pixel loops take 0.1 s.
    */
   augmentOn?: 'tensors' | 'pixels';
 }
@@ -70,6 +71,13 @@ function decodingSource(root: string, spec: PreprocessSpec): PixelSource {
 
 function cacheSource(cache: DataCache): PixelSource {
   return { read: (paths) => cache.readInto(paths), close: () => cache.close() };
+}
+
+/** Backends whose tensor ops run on a GPU or natively, where augmenting tensors beats JavaScript loops. */
+const TENSOR_AUGMENT_BACKENDS = new Set(['webgpu', 'webgl', 'tensorflow']);
+
+export function defaultAugmentPlace(backendName: string): 'tensors' | 'pixels' {
+  return TENSOR_AUGMENT_BACKENDS.has(backendName) ? 'tensors' : 'pixels';
 }
 
 /**
@@ -120,7 +128,7 @@ export async function createLoader(opts: LoaderOptions): Promise<Loader> {
       const params = opts.augment
         ? drawAugmentParams(seedrandom(`${opts.seed}:augment:${epoch}:${b}`), n, opts.augment)
         : undefined;
-      const onPixels = (opts.augmentOn ?? (tf.getBackend() === 'cpu' ? 'pixels' : 'tensors')) === 'pixels';
+      const onPixels = (opts.augmentOn ?? defaultAugmentPlace(tf.getBackend())) === 'pixels';
       const x = tf.tidy(() => {
         if (params && onPixels) {
           const seen = augmentPixels(bytesToUnit(bytes), n, spec.image_size, params);

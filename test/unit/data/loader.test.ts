@@ -1,6 +1,7 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { createLoader, DataCache, imageToInput, type Batch, type DatasetItem, type Loader, type PreprocessSpec } from '../../../src/data';
+import { defaultAugmentPlace } from '../../../src/data/loader';
 import { tmpDir } from '../../support/tmp';
 import { writeNoise } from './images';
 
@@ -169,6 +170,10 @@ describe('loader resources', () => {
       reads.mockRestore();
       loader.dispose();
     }
+  });
+
+  it('augments on tensors only where a GPU or native library runs them', () => {
+    expect(['cpu', 'wasm', 'webgpu', 'webgl', 'tensorflow'].map(defaultAugmentPlace)).toEqual(['pixels', 'pixels', 'tensors', 'tensors', 'tensors']);
   });
 
   it('augments the same on tensors as on pixels', async () => {
