@@ -4,6 +4,7 @@ import { cpuFilterGradientKernels } from './cpu/filter-gradients';
 import { fusedAdamKernels } from './fused/adam';
 import { BATCH_NORM_TRAINING_GRADIENT, fusedBatchNormKernels } from './fused/batch-norm';
 import { fusedGeluKernels, GELU_GRADIENT } from './fused/gelu';
+import { fusedSiluKernels, SILU_GRADIENT } from './fused/silu';
 import { fusedLayerNormKernels, LAYER_NORM_GRADIENT } from './fused/layer-norm';
 import { wasmKernels, withKernelBoundary } from './wasm/kernels';
 import { prepareWasmThreads, wasmThreadCount } from './wasm/threads';
@@ -27,8 +28,9 @@ export function registerWasmTrainingKernels(): void {
   if (wasmRegistered) return;
   const threads = wasmThreadCount();
   if (threads > 1) prepareWasmThreads(threads);
-  registerKernels('wasm', { ...wasmKernels(), ...fusedGeluKernels() });
+  registerKernels('wasm', { ...wasmKernels(), ...fusedGeluKernels(), ...fusedSiluKernels() });
   registerGradientOnce(GELU_GRADIENT);
+  registerGradientOnce(SILU_GRADIENT);
   registerFusedKernels('wasm');
   wrapKernels('wasm', withKernelBoundary);
   wasmRegistered = true;
@@ -42,7 +44,7 @@ export function registerFastCpuTrainingKernels(): void {
   registerKernels('cpu', cpuFilterGradientKernels());
 }
 
-/** Whether the active backend has Tim's kernel `kernelName` (a fused kernel: BN_TRAINING, LN, ADAM, GELU). */
+/** Whether the active backend has Tim's kernel `kernelName` (a fused kernel: BN_TRAINING, LN, ADAM, GELU, SILU). */
 export function timKernelAvailable(kernelName: string): boolean {
   return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
 }

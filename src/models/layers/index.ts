@@ -4,3 +4,4 @@ export { LayerScale, type LayerScaleArgs } from './layer-scale';
 export { StochasticDepth, type StochasticDepthArgs } from './stochastic-depth';
 export { BatchNormalization, batchNormalization } from './batch-norm';
 export { Gelu, gelu } from './gelu';
+export { Swish } from './swish';

@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { erfApproximation } from '../erf';
 import type { KernelTable } from '../kernel-registry';
-import { f32, wasmBackendOf } from '../wasm/access';
-import { address, boundKernels, type KernelCall } from '../wasm/simd';
-import { runElementwise } from '../wasm/unary';
+import { elementwise } from './elementwise';
 
 /**
  * The exact GELU, x·Φ(x), and its gradient as one pass each over float32 values on the wasm
@@ -19,36 +17,6 @@ const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const normalCdf = (x: number): number => 0.5 * (1 + erfApproximation(x * Math.SQRT1_2));
 const geluValue = (x: number): number => x * normalCdf(x);
 const geluSlope = (x: number): number => normalCdf(x) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
-
-/**
- * Fills `out` from the inputs: `simd` on the first values in groups of four (a SIMD call per
- * thread's share), `scalar` on the rest.
- */
-function elementwise(
-  backendObject: unknown,
-  inputs: tf.TensorInfo[],
-  simd: (ptrs: number[], out: number, begin: number, end: number) => KernelCall,
-  scalar: (sources: Float32Array[], i: number) => number,
-): tf.TensorInfo {
-  const backend = wasmBackendOf(backendObject);
-  const first = inputs[0] as tf.TensorInfo;
-  const out = backend.makeOutput(first.shape, 'float32');
-  const n = tf.util.sizeFromShape(first.shape);
-  const bound = boundKernels(backend);
-  const body = bound ? n - (n % 4) : 0;
-  if (bound && body > 0) {
-    const ptrs = inputs.map((t) => address(backend, t));
-    const outPtr = address(backend, out);
-    runElementwise(bound, body, (begin, end) => simd(ptrs, outPtr, begin, end));
-  }
-  if (body < n) {
-    // Views after every allocation: the heap may have moved.
-    const sources = inputs.map((t) => f32(backend, t));
-    const dst = f32(backend, out);
-    for (let i = body; i < n; i++) dst[i] = scalar(sources, i);
-  }
-  return out;
-}
 
 const geluKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const { x } = inputs as { x: tf.TensorInfo };

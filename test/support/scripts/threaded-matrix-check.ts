@@ -1,5 +1,5 @@
 // Run in a child process with TIM_WASM_THREADS=2: compares the wasm matrix kernels and the
-// elementwise Erf, Exp and GELU (value and gradient), split across worker threads, with the cpu
+// elementwise Erf, Exp, GELU and SiLU (value and gradient), split across worker threads, with the cpu
 // backend, and prints {"threads", "maxRelativeError"} as JSON.
 import * as tf from '@tensorflow/tfjs';
 import { gelu } from '../../../src/models/layers';
@@ -8,6 +8,8 @@ import { parallelism } from '../../../src/runtime/wasm/kernel-pool';
 import { wasmBackendOf } from '../../../src/runtime/wasm/access';
 import { boundKernels } from '../../../src/runtime/wasm/simd';
 import { relativeError } from '../relative-error';
+
+const swish = (x: tf.Tensor): tf.Tensor => tf.layers.activation({ activation: 'swish' }).apply(x) as tf.Tensor;
 
 type Case = (x: tf.Tensor4D, w: tf.Tensor4D, m: tf.Tensor2D, v: tf.Tensor1D) => tf.Tensor[];
 
@@ -20,6 +22,8 @@ const conv: Case = (x, w, m, v) => [
   tf.exp(v.mul(5)),
   gelu(v.mul(6)),
   tf.grad((a: tf.Tensor) => tf.sum(tf.mul(gelu(a), tf.cos(a))))(v.mul(6)),
+  swish(v.mul(8)),
+  tf.grad((a: tf.Tensor) => tf.sum(tf.mul(swish(a), tf.cos(a))))(v.mul(8)),
 ];
 
 const VALUES = 100_003;

@@ -154,6 +154,21 @@ export interface GeluGradParams {
   count: number;
 }
 
+/** The arguments of kernels.wat's "silu". */
+export interface SiluParams {
+  x_ptr: number;
+  out_ptr: number;
+  count: number;
+}
+
+/** The arguments of kernels.wat's "silu_grad". */
+export interface SiluGradParams {
+  x_ptr: number;
+  dy_ptr: number;
+  dx_ptr: number;
+  count: number;
+}
+
 /** The arguments of kernels.wat's "exp". */
 export interface ExpParams {
   x_ptr: number;
@@ -323,6 +338,8 @@ export interface KernelParams {
   erf: ErfParams;
   gelu: GeluParams;
   gelu_grad: GeluGradParams;
+  silu: SiluParams;
+  silu_grad: SiluGradParams;
   exp: ExpParams;
   ln_forward: LnForwardParams;
   ln_normalise: LnNormaliseParams;
@@ -459,6 +476,17 @@ export const KERNEL_SIGNATURES: { readonly [K in KernelName]: readonly KernelPar
     { name: 'count', type: 'i32' },
   ],
   gelu_grad: [
+    { name: 'x_ptr', type: 'i32' },
+    { name: 'dy_ptr', type: 'i32' },
+    { name: 'dx_ptr', type: 'i32' },
+    { name: 'count', type: 'i32' },
+  ],
+  silu: [
+    { name: 'x_ptr', type: 'i32' },
+    { name: 'out_ptr', type: 'i32' },
+    { name: 'count', type: 'i32' },
+  ],
+  silu_grad: [
     { name: 'x_ptr', type: 'i32' },
     { name: 'dy_ptr', type: 'i32' },
     { name: 'dx_ptr', type: 'i32' },
@@ -613,6 +641,8 @@ export const KERNEL_NAMES: readonly KernelName[] = [
   'erf',
   'gelu',
   'gelu_grad',
+  'silu',
+  'silu_grad',
   'exp',
   'ln_forward',
   'ln_normalise',

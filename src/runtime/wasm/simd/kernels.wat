@@ -459,6 +459,36 @@
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br $l))))
 
+  ;; σ(x) = 1/(1 + e^(−x)) of 4 lanes.
+  (func $sigmoid4 (param $x v128) (result v128)
+    (f32x4.div (f32x4.splat (f32.const 1))
+      (f32x4.add (f32x4.splat (f32.const 1)) (call $exp4 (f32x4.neg (local.get $x))))))
+
+  ;; out = x·σ(x), SiLU (swish), over count values (a multiple of 4).
+  (func (export "silu") (param $x_ptr i32) (param $out_ptr i32) (param $count i32)
+    (local $i i32) (local $end i32) (local $x v128)
+    (local.set $end (i32.shl (local.get $count) (i32.const 2)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $x (v128.load (i32.add (local.get $x_ptr) (local.get $i))))
+      (v128.store (i32.add (local.get $out_ptr) (local.get $i)) (f32x4.mul (local.get $x) (call $sigmoid4 (local.get $x))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $l))))
+
+  ;; dx = dy·σ(x)·(1 + x·(1 − σ(x))), SiLU's gradient, over count values (a multiple of 4).
+  (func (export "silu_grad") (param $x_ptr i32) (param $dy_ptr i32) (param $dx_ptr i32) (param $count i32)
+    (local $i i32) (local $end i32) (local $x v128) (local $s v128)
+    (local.set $end (i32.shl (local.get $count) (i32.const 2)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $x (v128.load (i32.add (local.get $x_ptr) (local.get $i))))
+      (local.set $s (call $sigmoid4 (local.get $x)))
+      (v128.store (i32.add (local.get $dx_ptr) (local.get $i))
+        (f32x4.mul (f32x4.mul (v128.load (i32.add (local.get $dy_ptr) (local.get $i))) (local.get $s))
+          (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $x) (f32x4.sub (f32x4.splat (f32.const 1)) (local.get $s))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $l))))
+
   ;; exp over count values (a multiple of 4): 2^k · e^r with k = round(x·log₂e) and |r| ≤ ln2/2, e^r by
   ;; its Taylor series to r⁶ (relative error below 2e-7), 2^k built in the exponent bits. x is
   ;; clamped to [−87, 88], the float32 range of normal results.
