@@ -122,6 +122,15 @@ export async function train(config: TimConfig, opts: TrainOptions = {}): Promise
   const lock = acquireRunLock(target);
   let staged: StagedRunFolder | undefined;
   let tm: TimModel | undefined;
+  const cleanUp = (): void => {
+    try {
+      staged?.discard();
+      tm?.model.dispose();
+    } finally {
+      lock.release();
+    }
+  };
+  let summary: TrainSummary;
   try {
     let resumed: RunFolder | undefined;
     let split: SplitManifest;
@@ -153,7 +162,7 @@ export async function train(config: TimConfig, opts: TrainOptions = {}): Promise
 
     const numClasses = split.classes.length;
     tm = resumed ? await loadTimModel(resumed.file('last')) : await initialModel(cfg, numClasses);
-    return await trainModel(cfg, tm, split, backend, {
+    summary = await trainModel(cfg, tm, split, backend, {
       ...opts,
       t0,
       run: () => {
@@ -165,11 +174,17 @@ export async function train(config: TimConfig, opts: TrainOptions = {}): Promise
         return staged;
       },
     });
-  } finally {
-    staged?.discard();
-    tm?.model.dispose();
-    lock.release();
+  } catch (e) {
+    try {
+      cleanUp();
+    } catch {
+      // After an exhausted wasm heap the module has aborted and every call into it traps:
+      // cleaning up must not replace the error that says what to lower.
+    }
+    throw e;
   }
+  cleanUp();
+  return summary;
 }
 
 interface TrainModelOptions extends TrainOptions {
