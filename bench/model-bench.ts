@@ -5,7 +5,7 @@ import { createModel } from '../src/models';
 import { selectBackend } from '../src/runtime/backend';
 import { plan, wasmHeapMb } from '../src/runtime/memory';
 import { FusedAdam } from '../src/train/optimizers';
-import { batchGradients, evaluateBatch, stepTotals } from '../src/train/step';
+import { balancedMicroBatch, batchGradients, evaluateBatch, stepTotals } from '../src/train/step';
 import { instrumentKernels, kernelTimeSchema } from './kernel-profile';
 
 export type BenchMode = 'train' | 'infer';
@@ -89,7 +89,7 @@ export async function runModelBench(opts: ModelBenchOptions): Promise<ModelBench
       backend: selection.backend,
       ms_per_image: Number((ms / (opts.steps * opts.batch)).toFixed(2)),
       peak_rss_mb: peakRssMb(),
-      micro_batch: microBatch,
+      micro_batch: balancedMicroBatch(microBatch, opts.batch),
       ...(heap !== undefined ? { wasm_heap_mb: heap } : {}),
       ...(profiler ? { kernels: profiler.read().map((k) => ({ ...k, ms: Number(k.ms.toFixed(1)) })) } : {}),
     };

@@ -20,6 +20,7 @@ import { webGpuLimits } from '../runtime/webgpu/backend';
 import { type ModelWriter, readLoopState, saveModelFolder } from './checkpoint';
 import { groupNamesWithVariables, trainedGroups } from './groups';
 import { fit, type FitOptions } from './loop';
+import { balancedMicroBatch } from './step';
 import { balancedClassWeights } from './loss';
 import { Progress } from './progress';
 import type { TrainSummary } from './types';
@@ -208,7 +209,9 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
   const trained = groupNamesWithVariables(groups);
   if (trained.length === 0) throw new TimError('train.lr_groups: nothing to train: every group with variables has learning rate 0');
   // Gradient accumulation: as configured, else what fits the backend's memory, else the whole batch.
-  const microBatch = Math.min(t.micro_batch ?? plan(cfg.model.arch, cfg.data.image_size, backend.backend, deviceLimitsOf(backend, tm))?.microBatch ?? t.batch_size, t.batch_size);
+  const microBatchLimit = t.micro_batch ?? plan(cfg.model.arch, cfg.data.image_size, backend.backend, deviceLimitsOf(backend, tm))?.microBatch ?? t.batch_size;
+  // What a full batch is cut into: equal micro-batches of at most the limit.
+  const microBatch = balancedMicroBatch(microBatchLimit, t.batch_size);
   const classWeights = t.class_weights === 'balanced' ? balancedClassWeights(split.train.map((it) => it.label), numClasses) : undefined;
 
   const spec = preprocessSpecOf(cfg);
@@ -246,7 +249,8 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
         numClasses,
         seed: cfg.seed,
         classWeights,
-        microBatch,
+        // The limit: each batch (the last may be smaller) is cut into equal parts under it.
+        microBatch: microBatchLimit,
         run,
         writeModel,
         resume: Boolean(opts.resume),

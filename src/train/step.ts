@@ -48,21 +48,37 @@ function sliceRows<T extends tf.Tensor>(t: T, start: number, size: number): T {
 }
 
 /**
+ * The micro-batches a batch of `batch` images is cut into: as few as a limit of `limit` images
+ * allows, their sizes at most one apart. 32 with a limit of 27 is 16 + 16, not 27 + 5, so
+ * BatchNorm never normalises a handful of images.
+ */
+export function microBatchSizes(limit: number, batch: number): number[] {
+  const parts = Math.ceil(batch / Math.max(1, Math.min(limit, batch)));
+  const size = Math.floor(batch / parts);
+  return Array.from({ length: parts }, (_, i) => size + (i < batch % parts ? 1 : 0));
+}
+
+/** The largest micro-batch of a batch (see microBatchSizes). */
+export function balancedMicroBatch(limit: number, batch: number): number {
+  return microBatchSizes(limit, batch)[0] ?? 0;
+}
+
+/**
  * Gradients of one batch's loss, computed once for all trained variables. The batch is cut
- * into micro-batches whose losses are divided by the full batch's weight sum, so the summed
- * gradients equal the full batch's (BatchNorm in training mode sees micro-batch statistics).
+ * into micro-batches of at most `microBatch` images, as equal as possible (balancedMicroBatch),
+ * whose losses are divided by the full batch's weight sum, so the summed gradients equal the
+ * full batch's (BatchNorm in training mode sees micro-batch statistics).
  */
 export function batchGradients(m: StepModel, x: tf.Tensor4D, y: tf.Tensor1D): StepResult {
   installLeanBackprop();
   const n = y.shape[0];
   // Weights stay on the device: reading the labels would cost a second read per step.
   const { w, norm } = imageWeights(y, m.loss.classWeights);
-  const micro = Math.max(1, Math.min(m.microBatch, n));
   let acc: tf.NamedTensorMap | null = null;
   // Loss and hits stay on the device until the step ends: one read per step, not per micro-batch.
   const parts: tf.Scalar[] = [];
-  for (let start = 0; start < n; start += micro) {
-    const size = Math.min(micro, n - start);
+  let start = 0;
+  for (const size of microBatchSizes(m.microBatch, n)) {
     const xs = sliceRows(x, start, size);
     const ys = sliceRows(y, start, size);
     const ws = sliceRows(w, start, size);
@@ -73,6 +89,7 @@ export function batchGradients(m: StepModel, x: tf.Tensor4D, y: tf.Tensor1D): St
       return weightedLossSum(logits, ys, ws, norm, m.loss);
     }, m.variables);
     tf.dispose([xs, ys, ws]);
+    start += size;
     parts.push(value, hits ?? tf.scalar(0));
     if (acc === null) {
       acc = grads;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerFastCpuTrainingKernels } from '../../../src/runtime/tim-kernels';
 import { balancedClassWeights } from '../../../src/train/loss';
-import { batchGradients, type StepModel, stepTotals } from '../../../src/train/step';
+import { balancedMicroBatch, batchGradients, microBatchSizes, type StepModel, stepTotals } from '../../../src/train/step';
 import { memorySource, tinyModel } from './helpers';
 
 // Training runs: slow on a shared 2-core machine.
@@ -13,6 +13,28 @@ beforeAll(async () => {
 });
 
 describe('gradient accumulation', () => {
+  it('cuts a batch into as few micro-batches under the limit as it can, their sizes at most one apart', () => {
+    const cases: [number, number, number[]][] = [
+      [27, 32, [16, 16]],
+      [20, 32, [16, 16]],
+      [16, 32, [16, 16]],
+      [15, 32, [11, 11, 10]],
+      [8, 32, [8, 8, 8, 8]],
+      [27, 20, [20]],
+      [40, 32, [32]],
+      [3, 10, [3, 3, 2, 2]],
+      [1, 3, [1, 1, 1]],
+    ];
+    for (const [limit, batch, expected] of cases) {
+      const sizes = microBatchSizes(limit, batch);
+      expect([limit, batch, sizes]).toEqual([limit, batch, expected]);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(batch);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(limit);
+      expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+      expect(balancedMicroBatch(limit, batch)).toBe(Math.max(...sizes));
+    }
+  });
+
   it('micro-batches give the full batch gradient and loss, also with class weights and label smoothing', async () => {
     const tm = tinyModel(3, 16);
     const source = memorySource({ n: 10, classes: 3, size: 16, batchSize: 10, seed: 2 });
