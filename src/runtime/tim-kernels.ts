@@ -3,8 +3,8 @@ import { registerGradientOnce, registerKernels, wrapKernels } from './kernel-reg
 import { cpuFilterGradientKernels } from './cpu/filter-gradients';
 import { fusedAdamKernels } from './fused/adam';
 import { BATCH_NORM_TRAINING_GRADIENT, fusedBatchNormKernels } from './fused/batch-norm';
-import { fusedGeluKernels, GELU_GRADIENT } from './fused/gelu';
-import { fusedSiluKernels, SILU_GRADIENT } from './fused/silu';
+import { fusedGelu } from './fused/gelu';
+import { fusedSilu } from './fused/silu';
 import { fusedLayerNormKernels, LAYER_NORM_GRADIENT } from './fused/layer-norm';
 import { wasmKernels, withKernelBoundary } from './wasm/kernels';
 import { prepareWasmThreads, wasmThreadCount } from './wasm/threads';
@@ -28,9 +28,9 @@ export function registerWasmTrainingKernels(): void {
   if (wasmRegistered) return;
   const threads = wasmThreadCount();
   if (threads > 1) prepareWasmThreads(threads);
-  registerKernels('wasm', { ...wasmKernels(), ...fusedGeluKernels(), ...fusedSiluKernels() });
-  registerGradientOnce(GELU_GRADIENT);
-  registerGradientOnce(SILU_GRADIENT);
+  registerKernels('wasm', { ...wasmKernels(), ...fusedGelu.kernels(), ...fusedSilu.kernels() });
+  registerGradientOnce(fusedGelu.gradient);
+  registerGradientOnce(fusedSilu.gradient);
   registerFusedKernels('wasm');
   wrapKernels('wasm', withKernelBoundary);
   wasmRegistered = true;

@@ -38,7 +38,7 @@ const composedGelu: (x: tf.Tensor) => tf.Tensor = tf.customGrad<tf.Tensor>((...a
 });
 
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return x.dtype === 'float32' && timKernelAvailable(GELU) ? fusedGelu(x) : composedGelu(x);
+  return x.dtype === 'float32' && timKernelAvailable(GELU) ? fusedGelu.apply(x) : composedGelu(x);
 }
 
 /** Registered under the stock name 'gelu', so `activation: 'gelu'` layers and saved models use it. */

@@ -15,7 +15,7 @@ export class Swish extends StockSwish {
   static override className = 'swish';
 
   override apply(x: tf.Tensor): tf.Tensor {
-    return x.dtype === 'float32' && timKernelAvailable(SILU) ? fusedSilu(x) : super.apply(x);
+    return x.dtype === 'float32' && timKernelAvailable(SILU) ? fusedSilu.apply(x) : super.apply(x);
   }
 }
 
