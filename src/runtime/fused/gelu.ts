@@ -1,5 +1,5 @@
 import { erfApproximation } from '../erf';
-import { fusedActivation } from './elementwise';
+import { fusedActivation } from './activation';
 
 /**
  * The exact GELU, x·Φ(x), and its gradient as one pass each over float32 values on the wasm

@@ -1,4 +1,4 @@
-import { fusedActivation } from './elementwise';
+import { fusedActivation } from './activation';
 
 /**
  * SiLU (swish), x·σ(x), and its gradient as one pass each over float32 values on the wasm

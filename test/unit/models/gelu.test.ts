@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Gelu, gelu } from '../../../src/models/layers';
-import { loadWasm } from '../../../src/runtime/backend';
 import { GELU } from '../../../src/runtime/fused/gelu';
-import { timKernelAvailable } from '../../../src/runtime/tim-kernels';
+import { describeFusedActivationOnWasm } from '../../support/fused-activation';
 
 /** tfjs-layers' own composition of the exact GELU. */
 function composed(x: tf.Tensor): tf.Tensor {
@@ -38,40 +37,8 @@ describe('gelu', () => {
     x.dispose();
   });
 
-  describe('on wasm, one fused kernel each way', () => {
-    beforeAll(async () => {
-      expect(await loadWasm()).toBe(true);
-      await tf.setBackend('wasm');
-    });
-    afterAll(async () => {
-      await tf.setBackend('cpu');
-    });
-
-    it('gives the composed values and gradients, a length not in fours included, and leaks nothing', () => {
-      expect(timKernelAvailable(GELU)).toBe(true);
-      // 4·250 + 1 values: groups of four and a tail; from the far tails (Φ is 0 or 1) through 0.
-      const x = tf.linspace(-9, 9, 1001);
-      const loss = (f: (v: tf.Tensor) => tf.Tensor) => (v: tf.Tensor): tf.Scalar => tf.sum(tf.mul(f(v), tf.sin(v)));
-      const before = tf.memory().numTensors;
-      const [value, grad] = tf.tidy(() => [
-        tf.max(tf.abs(tf.sub(gelu(x), composed(x)))).dataSync()[0],
-        tf.max(tf.abs(tf.sub(tf.grad(loss(gelu))(x), tf.grad(loss(composed))(x)))).dataSync()[0],
-      ]);
-      // Relative to the largest value, gelu(9) = 9: a few float32 roundings apart.
-      expect(value).toBeLessThan(9 * 1e-6);
-      expect(grad).toBeLessThan(1e-5);
-      expect(tf.memory().numTensors).toBe(before);
-      x.dispose();
-    });
-
-    it('runs as one kernel forward and one backward', async () => {
-      const x = tf.randomNormal([8, 64]);
-      const { kernelNames } = await tf.profile(() => tf.dispose(tf.grad((v: tf.Tensor) => tf.sum(gelu(v)))(x)));
-      expect(kernelNames.filter((k) => k.startsWith('TimGelu')).sort()).toEqual(['TimGelu', 'TimGeluGrad']);
-      expect(kernelNames).not.toContain('Erf');
-      x.dispose();
-    });
-  });
+  // From the far tails, where Φ is 0 or 1, through 0.
+  describeFusedActivationOnWasm({ kernelName: GELU, op: gelu, composed, limit: 9, replacedKernel: 'Erf' });
 
   it("is what an activation: 'gelu' layer runs", () => {
     const layer = tf.layers.activation({ activation: 'gelu' });
