@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import YAML from 'yaml';
 import { TimError } from '../core/errors';
+import { hasControl, printable } from '../core/printable';
 import { writeFileAtomic } from '../io/atomic';
 import type { SweepSpec } from './sweep-spec';
 
@@ -35,6 +36,8 @@ export interface ClusterOptions {
   claim?: string;
   /** The folder Tim runs from (its repository); default the current directory. */
   workdir?: string;
+  /** Where `out` was given, for errors: `--out` (the default) or the sweep file's `out:` key. */
+  outKey?: string;
 }
 
 /** Where a sweep's job files go: `<out>/cluster/`. */
@@ -42,8 +45,30 @@ export function clusterDir(out: string): string {
   return path.join(out, 'cluster');
 }
 
-function shell(arg: string): string {
+/** A word of a POSIX shell line: as it is when plain, else single-quoted with each `'` written `'\\''`. */
+export function shellWord(arg: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The value of an `#SBATCH --opt=value` line as sbatch reads it (its own tokenizer, not the
+ * shell's): double quotes keep spaces, a backslash takes the next character as it is, and an
+ * unescaped `#` starts a comment even inside quotes on older Slurm, so `\`, `"`, `'` and `#` are
+ * escaped inside the quotes. Line breaks cannot be written at all; they are refused before.
+ */
+export function sbatchValue(value: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(value) ? value : `"${value.replace(/[\\"'#]/g, '\\$&')}"`;
+}
+
+/** `$` doubled: Kubernetes expands `$(VAR)` in a container's command and reads `$$` as one `$`. */
+export function k8sLiteral(value: string): string {
+  return value.replace(/\$/g, '$$$$');
+}
+
+/** Refuses a value that would end a directive line or hide text in a job file, naming where it came from. */
+function checked(value: string, key: string): string {
+  if (hasControl(value)) throw new TimError(`${key} '${printable(value)}': a job file cannot hold a line break or other control character; give the value without one`);
+  return value;
 }
 
 function resolved(spec: SweepSpec, runCount: number, opts: ClusterOptions) {
@@ -52,9 +77,15 @@ function resolved(spec: SweepSpec, runCount: number, opts: ClusterOptions) {
   const gpus = opts.gpus ?? 1;
   if (!Number.isInteger(gpus) || gpus < 0) throw new TimError(`--gpus: expected a whole number ≥ 0, got ${gpus}`);
   if (opts.cpus !== undefined && (!Number.isInteger(opts.cpus) || opts.cpus < 1)) throw new TimError(`--cpus: expected a whole number ≥ 1, got ${opts.cpus}`);
-  const workdir = path.resolve(opts.workdir ?? process.cwd());
+  for (const key of ['mem', 'time', 'partition', 'image', 'claim'] as const) {
+    const value = opts[key];
+    if (value !== undefined) checked(value, `--${key}`);
+  }
+  const workdir = checked(path.resolve(opts.workdir ?? process.cwd()), '--workdir');
   const tim = path.join(workdir, 'bin', 'tim.js');
-  return { shards, gpus, workdir, tim, config: path.resolve(spec.file), out: path.resolve(opts.out), name: spec.name };
+  const config = checked(path.resolve(spec.file), '--config');
+  const out = checked(path.resolve(opts.out), opts.outKey ?? '--out');
+  return { shards, gpus, workdir, tim, config, out, name: spec.name };
 }
 
 /** A Slurm job name: Slurm accepts most characters, but a plain one reads well in squeue. */
@@ -70,24 +101,28 @@ function jobName(name: string): string {
 export function slurmFiles(spec: SweepSpec, runCount: number, opts: ClusterOptions): Record<string, string> {
   const r = resolved(spec, runCount, opts);
   const logs = path.join(r.out, 'logs');
+  // In --output a backslash turns off Slurm's %-patterns, so every task would share one log.
+  if (logs.includes('\\')) throw new TimError(`${opts.outKey ?? '--out'} '${printable(r.out)}': Slurm cannot name log files in a folder whose path holds a backslash; choose another folder`);
+  // %% is a literal % in Slurm's file name patterns.
+  const logPattern = (name: string) => sbatchValue(`${logs.replace(/%/g, '%%')}/${name}`);
   const common = [
-    ...(opts.partition ? [`#SBATCH --partition=${opts.partition}`] : []),
+    ...(opts.partition ? [`#SBATCH --partition=${sbatchValue(opts.partition)}`] : []),
     ...(opts.cpus ? [`#SBATCH --cpus-per-task=${opts.cpus}`] : []),
-    ...(opts.mem ? [`#SBATCH --mem=${opts.mem}`] : []),
+    ...(opts.mem ? [`#SBATCH --mem=${sbatchValue(opts.mem)}`] : []),
   ];
-  const sweepCmd = ['node', r.tim, 'sweep', '--config', r.config, '--out', r.out].map(shell).join(' ');
+  const sweepCmd = ['node', r.tim, 'sweep', '--config', r.config, '--out', r.out].map(shellWord).join(' ');
   const array = [
     '#!/bin/bash',
     `# Sweep ${r.name}: ${runCount} runs in ${r.shards} array tasks; task i runs shard i of ${r.shards}`,
     '# (tim sweep reads SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_MIN and SLURM_ARRAY_TASK_COUNT).',
     `#SBATCH --job-name=${jobName(r.name)}`,
     `#SBATCH --array=0-${r.shards - 1}`,
-    `#SBATCH --output=${logs}/%x-%A_%a.out`,
+    `#SBATCH --output=${logPattern('%x-%A_%a.out')}`,
     ...(r.gpus > 0 ? [`#SBATCH --gres=gpu:${r.gpus}`] : []),
-    ...(opts.time ? [`#SBATCH --time=${opts.time}`] : []),
+    ...(opts.time ? [`#SBATCH --time=${sbatchValue(opts.time)}`] : []),
     ...common,
     'set -euo pipefail',
-    `cd ${shell(r.workdir)}`,
+    `cd ${shellWord(r.workdir)}`,
     `exec ${sweepCmd}`,
     '',
   ].join('\n');
@@ -95,11 +130,11 @@ export function slurmFiles(spec: SweepSpec, runCount: number, opts: ClusterOptio
     '#!/bin/bash',
     `# Sweep ${r.name}: writes summary.md, summary.csv and pairs.csv once every array task has ended.`,
     `#SBATCH --job-name=${jobName(r.name)}-summary`,
-    `#SBATCH --output=${logs}/%x-%j.out`,
+    `#SBATCH --output=${logPattern('%x-%j.out')}`,
     '#SBATCH --time=01:00:00',
     ...common,
     'set -euo pipefail',
-    `cd ${shell(r.workdir)}`,
+    `cd ${shellWord(r.workdir)}`,
     `exec ${sweepCmd} --summarize`,
     '',
   ].join('\n');
@@ -109,10 +144,10 @@ export function slurmFiles(spec: SweepSpec, runCount: number, opts: ClusterOptio
     `# Submits sweep ${r.name}: the array, then the summary after it (afterany: whatever the tasks' exit codes).`,
     '# Prints the two job ids.',
     'set -euo pipefail',
-    `mkdir -p ${shell(logs)}`,
-    `array=$(sbatch --parsable ${shell(path.join(dir, 'sweep.sbatch'))})`,
+    `mkdir -p ${shellWord(logs)}`,
+    `array=$(sbatch --parsable ${shellWord(path.join(dir, 'sweep.sbatch'))})`,
     'array=${array%%;*}',
-    `summary=$(sbatch --parsable --dependency=afterany:"$array" ${shell(path.join(dir, 'summarize.sbatch'))})`,
+    `summary=$(sbatch --parsable --dependency=afterany:"$array" ${shellWord(path.join(dir, 'summarize.sbatch'))})`,
     'echo "$array ${summary%%;*}"',
     '',
   ].join('\n');
@@ -142,7 +177,7 @@ export function k8sManifest(spec: SweepSpec, runCount: number, opts: ClusterOpti
     name: 'tim',
     image: opts.image ?? 'your-registry/tim:latest',
     workingDir: r.workdir,
-    command: ['node', r.tim, 'sweep', '--config', r.config, '--out', r.out, ...args],
+    command: ['node', r.tim, 'sweep', '--config', r.config, '--out', r.out, ...args].map(k8sLiteral),
     volumeMounts: [{ name: 'sweeps', mountPath: mount }],
     ...extra,
   });
@@ -191,9 +226,9 @@ export function k8sManifest(spec: SweepSpec, runCount: number, opts: ClusterOpti
 
 /** Writes the engine's job files into `<out>/cluster/` and returns their paths. */
 export function writeClusterFiles(engine: ClusterEngine, spec: SweepSpec, runCount: number, opts: ClusterOptions): string[] {
+  const files = engine === 'slurm' ? slurmFiles(spec, runCount, opts) : { 'sweep-k8s.yaml': k8sManifest(spec, runCount, opts) };
   const dir = clusterDir(path.resolve(opts.out));
   fs.mkdirSync(dir, { recursive: true });
-  const files = engine === 'slurm' ? slurmFiles(spec, runCount, opts) : { 'sweep-k8s.yaml': k8sManifest(spec, runCount, opts) };
   return Object.entries(files).map(([name, text]) => {
     const file = path.join(dir, name);
     writeFileAtomic(file, text);

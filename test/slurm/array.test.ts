@@ -55,7 +55,8 @@ test('a 2×2 sweep submitted as a Slurm job array ends with one summary of four 
       evaluate: { bootstrap: 50, seed: 0 },
     }),
   );
-  const out = path.join(t.dir, 'sweep');
+  // A folder with spaces: the directives and shell lines must quote it for sbatch and bash.
+  const out = path.join(t.dir, 'my sweeps', 'x');
   execFileSync(process.execPath, [BIN, 'sweep', '--config', sweepFile, '--out', out, '--emit', 'slurm', '--gpus', '0', '--cpus', '1'], { cwd: ROOT, stdio: 'pipe' });
   const submit = path.join(out, 'cluster', 'submit.sh');
   const ids = execFileSync('bash', [submit], { cwd: t.dir, encoding: 'utf8' }).trim().split(/\s+/);

@@ -1,3 +1,4 @@
+import * as path from 'path';
 import type { CommandModule } from 'yargs';
 import { TimError } from '../../core/errors';
 import { parseShard, shardFromEnv, type Shard } from '../../experiments/shard';
@@ -56,7 +57,8 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
     const out = sweepOutDir(spec, args.out);
     if (args.emit) {
       const runs = expandSweep(spec).length;
-      const files = writeClusterFiles(args.emit, spec, runs, { out, shards: args.shards, gpus: args.gpus, cpus: args.cpus, mem: args.mem, time: args.time, partition: args.partition, image: args.image, claim: args.claim, workdir: args.workdir });
+      const outKey = args.out === undefined && spec.out !== undefined ? `${path.basename(spec.file)}: out` : '--out';
+      const files = writeClusterFiles(args.emit, spec, runs, { out, outKey, shards: args.shards, gpus: args.gpus, cpus: args.cpus, mem: args.mem, time: args.time, partition: args.partition, image: args.image, claim: args.claim, workdir: args.workdir });
       process.stdout.write(`${files.join('\n')}\n`);
       return;
     }
