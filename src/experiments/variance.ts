@@ -5,6 +5,7 @@ import { quantileSorted } from '../evaluate/bootstrap';
 import { classificationMetrics } from '../evaluate/metrics';
 import { readScoredImages, type ScoredImages } from '../evaluate/paired';
 import { tInterval, type SpreadSummary } from '../evaluate/stats';
+import type { CsvValue } from '../io/csv';
 import { RUN_FILES } from '../io/run-folder';
 import type { SweepRow } from './summary';
 import { REPEAT_KEYS, type GridValue } from './sweep-spec';
@@ -160,14 +161,14 @@ export function varianceMarkdown(spreads: readonly ConfigurationSpread[]): strin
 }
 
 /** One CSV row per configuration. */
-export function varianceRows(axes: readonly { key: string }[], spreads: readonly ConfigurationSpread[]): (string | number)[][] {
+export function varianceRows(axes: readonly { key: string }[], spreads: readonly ConfigurationSpread[]): CsvValue[][] {
   const keys = axes.map((a) => a.key).filter((k) => !REPEAT_KEYS.includes(k));
   const stats = (s: SpreadSummary) => [s.mean, Number.isFinite(s.sd) ? s.sd : '', Number.isFinite(s.lo) ? s.lo : '', Number.isFinite(s.hi) ? s.hi : ''];
   const header = [...keys, 'over', 'runs', 'accuracy_mean', 'accuracy_sd', 'accuracy_t_lo', 'accuracy_t_hi', 'f1_macro_mean', 'f1_macro_sd', 'f1_macro_t_lo', 'f1_macro_t_hi', 'pooled_images', 'pooled_accuracy', 'pooled_accuracy_lo', 'pooled_accuracy_hi', 'pooled_f1_macro', 'pooled_f1_macro_lo', 'pooled_f1_macro_hi'];
   return [
     header,
     ...spreads.map((s) => [
-      ...keys.map((k) => (s.values[k] === undefined ? '' : String(s.values[k]))),
+      ...keys.map((k) => s.values[k] ?? ''),
       s.over.join('+'),
       s.runs.length,
       ...stats(s.accuracy),

@@ -1,9 +1,27 @@
-/** Splits RFC 4180 CSV text into rows of fields (the inverse of csvText). */
+/**
+ * Text a spreadsheet would run as a formula (OWASP's list: `=`, `+`, `-`, `@`, tab, carriage
+ * return), also after leading single quotes, so that a cell that already starts with `'` and one
+ * Tim prefixed never read back the same.
+ */
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+/** A neutralised cell as written: one more `'` before the formula start, always inside quotes. */
+const NEUTRALISED = /^'+[=+\-@\t\r]/;
+
+/**
+ * Splits RFC 4180 CSV text into rows of fields (the inverse of csvText): a quoted field that
+ * csvText neutralised with a leading `'` reads back without it.
+ */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';
   let quoted = false;
+  let wasQuoted = false;
+  const endField = () => {
+    row.push(wasQuoted && NEUTRALISED.test(field) ? field.slice(1) : field);
+    field = '';
+    wasQuoted = false;
+  };
   for (let i = 0; i < text.length; i++) {
     const ch = text[i] as string;
     if (quoted) {
@@ -12,20 +30,17 @@ export function parseCsv(text: string): string[][] {
         i++;
       } else if (ch === '"') quoted = false;
       else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
+    } else if (ch === '"') quoted = wasQuoted = true;
+    else if (ch === ',') endField();
+    else if (ch === '\n' || ch === '\r') {
       if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
+      endField();
       rows.push(row);
       row = [];
-      field = '';
     } else field += ch;
   }
-  if (field !== '' || row.length) {
-    row.push(field);
+  if (field !== '' || wasQuoted || row.length) {
+    endField();
     rows.push(row);
   }
   return rows;
@@ -46,9 +61,16 @@ function formatNumber(v: number, numbers: CsvOptions['numbers']): string {
   return v.toFixed(6);
 }
 
-/** RFC 4180 quoting: a field with a comma, quote, line break or edge space is quoted, quotes doubled; blanks for null. */
+/**
+ * RFC 4180 quoting: a field with a comma, quote, line break or edge space is quoted, quotes
+ * doubled; blanks for null. A text cell that a spreadsheet would take as a formula gets a
+ * leading `'` and quotes (OWASP's CSV-injection guidance); numbers are written as numbers, so
+ * a negative number stays one. Every text cell is treated as possibly from user data.
+ */
 export function csvField(value: CsvValue, opts: CsvOptions = {}): string {
-  const s = typeof value === 'number' ? formatNumber(value, opts.numbers) : value === null || value === undefined ? '' : String(value);
+  if (typeof value === 'number') return formatNumber(value, opts.numbers);
+  const s = value === null || value === undefined ? '' : String(value);
+  if (FORMULA_START.test(s)) return `"'${s.replace(/"/g, '""')}"`;
   return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
