@@ -1,3 +1,5 @@
+import { TimError } from '../../core/errors';
+
 /**
  * A tensor read from a weight file, before it is placed in a model. `layout` says whose axis
  * order it uses: PyTorch's (OIHW convolutions, [out, in] linear weights) or tfjs/Keras's
@@ -17,6 +19,30 @@ export type StateDict = Map<string, RawTensor>;
 
 export function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * The most values Tim reads from one weight file: about twice the largest architecture it
+ * builds (ConvNeXt-Tiny, 28.6 M), so no file can make it allocate more than this many floats,
+ * whatever its headers claim.
+ */
+export const MAX_WEIGHT_VALUES = 2 ** 26;
+
+/**
+ * Counts values against MAX_WEIGHT_VALUES as a file's tensors are read, refusing the tensor
+ * that would pass it, by name.
+ */
+export function valueBudget(file: string, max = MAX_WEIGHT_VALUES): (name: string, count: number) => void {
+  let used = 0;
+  return (name, count) => {
+    used += count;
+    if (used > max) throw new TimError(`${file}: tensor '${name}' would bring the values read to ${used.toLocaleString('en-US')}, more than the ${max.toLocaleString('en-US')} any architecture Tim builds needs; not a weight file for Tim`);
+  };
+}
+
+/** Whether every entry is a whole number ≥ 0 that a double holds exactly. */
+export function isCountList(values: readonly unknown[]): values is number[] {
+  return values.every((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0);
 }
 
 /** IEEE half precision to float32. */

@@ -1,6 +1,6 @@
 import { TimError } from '../../core/errors';
 import { isGlobal, PickleError, unpickle, type PyGlobal } from './pickle';
-import { decodeElements, DTYPE_BYTES, numel, type RawTensor, type StateDict } from './tensor';
+import { decodeElements, DTYPE_BYTES, isCountList, MAX_WEIGHT_VALUES, numel, valueBudget, type RawTensor, type StateDict } from './tensor';
 import { isZip, readZip, type ZipEntry } from './zip';
 
 /**
@@ -26,6 +26,8 @@ interface StorageRef {
   kind: 'storage';
   dtype: string;
   key: string;
+  /** Values the storage holds, as torch.save records it beside the key. */
+  numel: unknown;
 }
 
 interface TensorRef {
@@ -40,13 +42,14 @@ function isTensorRef(v: unknown): v is TensorRef {
   return typeof v === 'object' && v !== null && (v as TensorRef).kind === 'tensor';
 }
 
-const asInts = (v: unknown): number[] => (Array.isArray(v) ? v.map(Number) : []);
+/** Numbers as the file gives them; anything else becomes NaN, which the view check refuses. */
+const asInts = (v: unknown): number[] => (Array.isArray(v) ? v.map((x) => (typeof x === 'number' ? x : NaN)) : [NaN]);
 
 function reduceTorch(type: PyGlobal, args: unknown[]): unknown {
   const fn = `${type.module}.${type.name}`;
   if (fn === 'torch._utils._rebuild_tensor_v2' || fn === 'torch._utils._rebuild_tensor') {
     const [storage, offset, size, stride] = args;
-    return { kind: 'tensor', storage: storage as StorageRef, offset: Number(offset), size: asInts(size), stride: asInts(stride) } satisfies TensorRef;
+    return { kind: 'tensor', storage: storage as StorageRef, offset: typeof offset === 'number' ? offset : NaN, size: asInts(size), stride: asInts(stride) } satisfies TensorRef;
   }
   if (fn === 'torch._utils._rebuild_parameter' || fn === 'torch._utils._rebuild_parameter_with_state') return args[0];
   return undefined;
@@ -75,7 +78,7 @@ export function readTorchFile(buf: Buffer, file: string): StateDict {
         if (!Array.isArray(pid) || pid[0] !== 'storage' || !isGlobal(pid[1])) throw new PickleError(`unexpected persistent id ${JSON.stringify(pid)}`);
         const dtype = STORAGE_DTYPES[pid[1].name];
         if (dtype === undefined) throw new PickleError(`unsupported storage type ${pid[1].module}.${pid[1].name}`);
-        return { kind: 'storage', dtype, key: String(pid[2]) } satisfies StorageRef;
+        return { kind: 'storage', dtype, key: String(pid[2]), numel: pid[4] } satisfies StorageRef;
       },
     });
   } catch (e) {
@@ -86,10 +89,11 @@ export function readTorchFile(buf: Buffer, file: string): StateDict {
   if (!dict) throw new TimError(`${file}: holds no state dict (expected a dict of tensors, or one under 'state_dict' or 'model')`);
   const cache = new Map<string, Buffer>();
   const out: StateDict = new Map();
+  const budget = valueBudget(file);
   for (const [k, v] of dict) {
     if (typeof k !== 'string' || !isTensorRef(v)) continue;
     const name = k.startsWith('module.') ? k.slice('module.'.length) : k;
-    out.set(name, materialise(v, entries, prefix, cache, file, name));
+    out.set(name, materialise(v, { entries, prefix, cache, file, budget }, name));
   }
   return out;
 }
@@ -104,26 +108,57 @@ function unwrapStateDict(root: unknown): Map<unknown, unknown> | undefined {
   return undefined;
 }
 
-function materialise(t: TensorRef, entries: Map<string, ZipEntry>, prefix: string, cache: Map<string, Buffer>, file: string, name: string): RawTensor {
-  const path = `${prefix}data/${t.storage.key}`;
-  let data = cache.get(path);
-  if (!data) {
-    const entry = entries.get(path);
-    if (!entry) throw new TimError(`${file}: storage ${path} of '${name}' is missing from the archive`);
-    data = entry.read();
-    cache.set(path, data);
+interface Archive {
+  entries: Map<string, ZipEntry>;
+  prefix: string;
+  /** Storages already read, by path: several tensors may view one. */
+  cache: Map<string, Buffer>;
+  file: string;
+  budget: (name: string, count: number) => void;
+}
+
+/**
+ * The values of one tensor: its view (offset, sizes, strides) checked against its storage
+ * before anything is allocated, so a header cannot make Tim read past a storage, into another
+ * one, or allocate more than the storage and the architectures hold.
+ */
+function materialise(t: TensorRef, archive: Archive, name: string): RawTensor {
+  const { file } = archive;
+  const refuse = (what: string): never => {
+    throw new TimError(`${file}: tensor '${name}' ${what}`);
+  };
+  if (typeof t.storage !== 'object' || t.storage === null || t.storage.kind !== 'storage') return refuse('is not built on a storage (expected a persistent storage reference)');
+  const dtype = t.storage.dtype;
+  const bytes = DTYPE_BYTES[dtype];
+  if (bytes === undefined) return refuse(`has unsupported dtype ${dtype}`);
+  const view = `size [${t.size.join(', ')}], stride [${t.stride.join(', ')}], offset ${t.offset}`;
+  if (!isCountList(t.size) || !isCountList(t.stride) || !isCountList([t.offset]) || t.stride.length !== t.size.length) {
+    return refuse(`has a view Tim cannot read (${view}): expected whole numbers ≥ 0, one stride per dimension`);
   }
-  const bytes = DTYPE_BYTES[t.storage.dtype] ?? 4;
   const count = numel(t.size);
-  // The furthest element the view touches must lie inside the storage.
+  const storagePath = `${archive.prefix}data/${t.storage.key}`;
+  const entry = archive.entries.get(storagePath);
+  if (!entry) return refuse(`has its storage ${storagePath} missing from the archive`);
+  const held = entry.size / bytes;
+  if (!Number.isInteger(held)) return refuse(`has a storage of ${entry.size} bytes, not a whole number of ${dtype} values`);
+  if (typeof t.storage.numel === 'number' && t.storage.numel !== held) return refuse(`has a storage that declares ${t.storage.numel} values but holds ${held}`);
+  if (held > MAX_WEIGHT_VALUES) return refuse(`has a storage of ${held.toLocaleString('en-US')} values, more than the ${MAX_WEIGHT_VALUES.toLocaleString('en-US')} any architecture Tim builds needs`);
+  if (count > held) return refuse(`has ${count} values (${view}) but its storage holds ${held}`);
+  // The furthest value the view touches must lie inside the storage.
   const last = t.offset + t.size.reduce((acc, s, i) => acc + (s - 1) * (t.stride[i] ?? 0), 0);
-  if (count > 0 && (last + 1) * bytes > data.length) throw new TimError(`${file}: storage of '${name}' is shorter than its shape [${t.size.join(', ')}]`);
+  if (count > 0 && last >= held) return refuse(`reaches value ${last} of a storage of ${held} (${view}); the view runs past its storage`);
+  archive.budget(name, count);
+  let data = archive.cache.get(storagePath);
+  if (!data) {
+    data = entry.read();
+    archive.cache.set(storagePath, data);
+  }
   const contiguous = t.size.every((_, i) => t.stride[i] === t.size.slice(i + 1).reduce((a, b) => a * b, 1) || t.size[i] === 1);
   let values: Float32Array | undefined;
-  if (contiguous) {
-    values = decodeElements(data, t.offset * bytes, count, t.storage.dtype);
-  } else {
-    const all = decodeElements(data, 0, data.length / bytes, t.storage.dtype);
+  if (count === 0) values = new Float32Array(0);
+  else if (contiguous) values = decodeElements(data, t.offset * bytes, count, dtype);
+  else {
+    const all = decodeElements(data, 0, held, dtype);
     if (all) {
       values = new Float32Array(count);
       const idx = new Array<number>(t.size.length).fill(0);
@@ -139,6 +174,6 @@ function materialise(t: TensorRef, entries: Map<string, ZipEntry>, prefix: strin
       }
     }
   }
-  if (!values) throw new TimError(`${file}: '${name}' has unsupported dtype ${t.storage.dtype}`);
-  return { shape: t.size, dtype: t.storage.dtype, data: values, layout: 'torch' };
+  if (!values) return refuse(`has unsupported dtype ${dtype}`);
+  return { shape: t.size, dtype, data: values, layout: 'torch' };
 }

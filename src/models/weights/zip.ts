@@ -7,6 +7,8 @@ import { TimError } from '../../core/errors';
  */
 export interface ZipEntry {
   name: string;
+  /** The uncompressed size the archive declares; read() returns exactly this many bytes or refuses. */
+  size: number;
   read(): Buffer;
 }
 
@@ -55,20 +57,20 @@ export function readZip(buf: Buffer, file: string): Map<string, ZipEntry> {
     // zip64 extra field: the 64-bit values of whichever fields are saturated, in this order.
     let e = p + 46 + nameLen;
     const extraEnd = e + extraLen;
+    if (extraEnd + commentLen > buf.length) fail(`central directory entry ${n} runs past the end of the file`);
     while (e + 4 <= extraEnd) {
       const id = buf.readUInt16LE(e);
       const len = buf.readUInt16LE(e + 2);
       if (id === 0x0001) {
         let q = e + 4;
-        if (size === 0xffffffff) {
-          size = Number(buf.readBigUInt64LE(q));
+        const u64 = (): number => {
+          if (q + 8 > Math.min(e + 4 + len, extraEnd)) fail(`zip64 field of ${name} is too short`);
           q += 8;
-        }
-        if (compressed === 0xffffffff) {
-          compressed = Number(buf.readBigUInt64LE(q));
-          q += 8;
-        }
-        if (local === 0xffffffff) local = Number(buf.readBigUInt64LE(q));
+          return Number(buf.readBigUInt64LE(q - 8));
+        };
+        if (size === 0xffffffff) size = u64();
+        if (compressed === 0xffffffff) compressed = u64();
+        if (local === 0xffffffff) local = u64();
       }
       e += 4 + len;
     }
@@ -76,13 +78,23 @@ export function readZip(buf: Buffer, file: string): Map<string, ZipEntry> {
     if (local + 30 > buf.length || buf.readUInt32LE(local) !== LOCAL) fail(`bad local header for ${name}`);
     const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
     if (start + compressed > buf.length) fail(`${name} runs past the end of the file; truncated?`);
+    if (method === 0 && compressed !== size) fail(`${name} is stored uncompressed but declares ${size} bytes in ${compressed}`);
     entries.set(name, {
       name,
+      size,
       read: () => {
         const raw = buf.subarray(start, start + compressed);
         if (method === 0) return raw;
-        if (method === 8) return zlib.inflateRawSync(raw);
-        return fail(`${name} uses unsupported compression method ${method}`);
+        if (method !== 8) return fail(`${name} uses unsupported compression method ${method}`);
+        let out: Buffer;
+        try {
+          // Never more than the declared size: a small entry that inflates without end is refused, not held.
+          out = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, size) });
+        } catch (e) {
+          return fail(`${name} does not inflate to its declared ${size} bytes: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        if (out.length !== size) fail(`${name} inflates to ${out.length} bytes, not its declared ${size}`);
+        return out;
       },
     });
   }
