@@ -65,6 +65,8 @@ interface FetchArgs {
   source: WeightSource;
   sha256: string | undefined;
   out: string | undefined;
+  timeout: number | undefined;
+  'max-size': number | undefined;
 }
 
 const fetchCommand: CommandModule<object, FetchArgs> = {
@@ -75,9 +77,11 @@ const fetchCommand: CommandModule<object, FetchArgs> = {
       .positional('target', { type: 'string', demandOption: true, describe: `an architecture (${archNames().filter((a) => a !== 'tiny_cnn').join(', ')}) or an http(s) URL` })
       .option('source', { choices: WEIGHT_SOURCES, default: WEIGHT_SOURCES[0], describe: 'whose weights: torchvision’s .pth or timm’s .safetensors on the Hugging Face hub' })
       .option('sha256', { type: 'string', describe: 'expected SHA-256 (full or a prefix); default: the known hash, or the prefix in the file name' })
-      .option('out', { type: 'string', describe: 'folder to write into (default: $TIM_HOME/weights, else weights/)' }),
+      .option('out', { type: 'string', describe: 'folder to write into (default: $TIM_HOME/weights, else weights/)' })
+      .option('timeout', { type: 'number', describe: 'seconds to wait for the server to answer and for each next part of the file (default: $TIM_DOWNLOAD_TIMEOUT, else 30)' })
+      .option('max-size', { type: 'number', describe: 'largest download accepted, in MiB (default: $TIM_DOWNLOAD_MAX_SIZE, else 1024)' }),
   handler: async (a) => {
-    const r = await fetchWeights({ target: a.target, source: a.source, sha256: a.sha256, out: a.out });
+    const r = await fetchWeights({ target: a.target, source: a.source, sha256: a.sha256, out: a.out, timeoutS: a.timeout, maxMiB: a['max-size'] });
     log.info(r.cached ? `${r.file} is already there (SHA-256 checked)` : `wrote ${r.file}`);
     process.stdout.write(`${JSON.stringify(r)}\n`);
   },

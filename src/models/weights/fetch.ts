@@ -14,6 +14,10 @@ export interface FetchRequest {
   /** Folder to write into; default {@link weightsCacheDir}. */
   out?: string;
   progress?: boolean;
+  /** Seconds to wait for an answer and for each next part of the body (see download). */
+  timeoutS?: number;
+  /** The largest download accepted, in MiB (see download). */
+  maxMiB?: number;
 }
 
 export interface FetchPlan {
@@ -106,7 +110,7 @@ export async function fetchWeights(req: FetchRequest): Promise<FetchResult> {
     return { url: plan.url, file: plan.file, sha256, bytes: fs.statSync(plan.file).size, cached: true };
   }
   try {
-    const r = await download(plan.url, plan.file, { sha256: plan.sha256, trustServerHash: plan.trustServerHash, progress: req.progress });
+    const r = await download(plan.url, plan.file, { sha256: plan.sha256, trustServerHash: plan.trustServerHash, progress: req.progress, timeoutS: req.timeoutS, maxMiB: req.maxMiB });
     return { url: plan.url, file: r.file, sha256: r.sha256, bytes: r.bytes, cached: false };
   } catch (e) {
     if (e instanceof UnreachableError) {
