@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isTimError, oneLine, TimError } from '../core/errors';
+import { printableLines } from '../core/printable';
 import { setLogLevel } from '../core/log';
 import { releaseWebGpu } from '../runtime/webgpu/backend';
 import { COMMANDS } from './commands';
@@ -48,7 +49,7 @@ export async function main(rawArgv: string[]): Promise<number> {
     await cli.parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
-    process.stderr.write(`tim: ${oneLine(e)}\n`);
+    process.stderr.write(`tim: ${printableLines(oneLine(e))}\n`);
     if (verbose && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     return isTimError(e) ? e.exitCode : 1;
   } finally {

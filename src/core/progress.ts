@@ -1,4 +1,5 @@
 import { isInteractive, log } from './log';
+import { printableLines } from './printable';
 
 /** `[#####...]`: the done fraction of a fixed-width bar. */
 export function progressBar(fraction: number, width = 24): string {
@@ -20,7 +21,7 @@ export class LiveLine {
     const now = Date.now();
     if (!force && now - this.lastDraw < this.intervalMs) return;
     this.lastDraw = now;
-    process.stderr.write(`\r\x1b[2K${text}`);
+    process.stderr.write(`\r\x1b[2K${printableLines(text)}`);
   }
 
   clear(): void {

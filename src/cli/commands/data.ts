@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { loadConfig } from '../../config/load';
 import { RESIZE_MODES, type ResizeMode } from '../../config/schema';
 import { TimError } from '../../core/errors';
-import { log } from '../../core/log';
+import { log, writeOut, writeJson } from '../../core/log';
 import { prepareCache } from '../../data/cache';
 import { formatDatasetReport, inspectDataset } from '../../data/inspect';
 import { renderPreview } from '../../data/preview';
@@ -38,7 +38,7 @@ const synthCommand: CommandModule<object, SynthArgs> = {
       }),
   handler: async (a) => {
     const res = await synthesizeDataset(a.out, { seed: a.seed, scale: a.scale });
-    process.stdout.write(`${JSON.stringify({ out: a.out, classes: res.classes.length, images: res.count, seed: a.seed })}\n`);
+    writeJson({ out: a.out, classes: res.classes.length, images: res.count, seed: a.seed });
   },
 };
 
@@ -56,7 +56,8 @@ const inspectCommand: CommandModule<object, InspectArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }),
   handler: async (a) => {
     const report = await inspectDataset(a.dir);
-    process.stdout.write(a.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDatasetReport(report)}\n`);
+    if (a.json) writeJson(report, 2);
+    else writeOut(`${formatDatasetReport(report)}\n`);
   },
 };
 
@@ -95,9 +96,7 @@ const prepareCommand: CommandModule<object, PrepareArgs> = {
     const cache = await prepareCache(root, settings, { cacheDir: a['cache-dir'] ?? data?.cache_dir, force: a.force });
     const seconds = (Date.now() - started) / 1000;
     log.info(`${cache.built ? 'built' : 'reused'} image cache of ${cache.size} images (${settings.image_size} px, ${settings.resize}) in ${seconds.toFixed(1)} s`);
-    process.stdout.write(
-      `${JSON.stringify({ cache: cache.file, images: cache.size, skipped: cache.skipped.length, built: cache.built, seconds: Number(seconds.toFixed(3)) })}\n`,
-    );
+    writeJson({ cache: cache.file, images: cache.size, skipped: cache.skipped.length, built: cache.built, seconds: Number(seconds.toFixed(3)) });
     cache.close();
   },
 };
@@ -126,7 +125,7 @@ const previewCommand: CommandModule<object, PreviewArgs> = {
   handler: async (a) => {
     const { config } = loadConfig(a.config, a.set);
     const res = await renderPreview(config, a.out, { count: a.count, epoch: a.epoch });
-    process.stdout.write(`${JSON.stringify({ out: a.out, samples: res.count, width: res.width, height: res.height })}\n`);
+    writeJson({ out: a.out, samples: res.count, width: res.width, height: res.height });
   },
 };
 

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import type { CommandModule } from 'yargs';
 import { TimError } from '../../core/errors';
-import { log } from '../../core/log';
+import { log, writeOut } from '../../core/log';
 import { CHECKPOINTS_DIR } from '../../io/run-folder';
 import { DEFAULT_MAX_UPLOAD_BYTES, startDemo } from '../../demo/server';
 import { listDemoModels } from '../../demo/models';
@@ -36,7 +36,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     const { server, url } = await startDemo({ runs: args.runs, host: args.host, port: args.port, maxUploadBytes: Math.round(args['max-upload-mb'] * 2 ** 20) });
     if (args.host !== '127.0.0.1' && args.host !== 'localhost' && args.host !== '::1') log.warn(`listening on ${args.host}: other computers on the network can reach the demo`);
     log.info(`${models.length} model${models.length === 1 ? '' : 's'} from ${args.runs}; Ctrl-C stops the demo`);
-    process.stdout.write(`${url}\n`);
+    writeOut(`${url}\n`);
     await new Promise<void>((resolve) => {
       const stop = () => server.close(() => resolve());
       process.once('SIGINT', stop);

@@ -1,3 +1,4 @@
+import { writeOut, writeJson } from '../../core/log';
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
 import type { CommandModule } from 'yargs';
@@ -30,7 +31,7 @@ export const doctorCommand: CommandModule<object, { json: boolean }> = {
       cuda,
     };
     if (args.json) {
-      process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+      writeJson(info, 2);
       return;
     }
     const lines = [
@@ -44,6 +45,6 @@ export const doctorCommand: CommandModule<object, { json: boolean }> = {
       ...checkLines(cuda.checks),
       `  => ${cuda.verdict}`,
     ];
-    process.stdout.write(`${lines.join('\n')}\n`);
+    writeOut(`${lines.join('\n')}\n`);
   },
 };

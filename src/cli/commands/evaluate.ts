@@ -2,7 +2,7 @@ import * as path from 'path';
 import type { Argv, CommandModule } from 'yargs';
 import type { BackendChoice } from '../../config/schema';
 import { TimError } from '../../core/errors';
-import { log } from '../../core/log';
+import { log, writeOut } from '../../core/log';
 import { evaluateAndCompare } from '../../evaluate/compare';
 import { evaluateRun, formatSummary } from '../../evaluate/run';
 import { writeFileAtomic } from '../../io/atomic';
@@ -67,7 +67,7 @@ async function handler(a: EvaluateArgs): Promise<void> {
     writeFileAtomic(`${prefix}.md`, cmp.markdown);
     writeFileAtomic(`${prefix}.csv`, cmp.csv);
     writeFileAtomic(`${prefix}-pairs.csv`, cmp.pairsCsv);
-    process.stdout.write(cmp.markdown);
+    writeOut(cmp.markdown);
     log.info(`wrote ${prefix}.md, ${prefix}.csv and ${prefix}-pairs.csv`);
     return;
   }
@@ -75,7 +75,7 @@ async function handler(a: EvaluateArgs): Promise<void> {
   if (!a.run) log.info(`evaluating the latest run: ${run.dir}`);
   await selectBackend(a.backend ?? run.config().runtime.backend, { forTraining: false });
   const result = await evaluateRun(run.dir, { ...common, data: a.data, out: a.out });
-  process.stdout.write(`${formatSummary(result)}\n`);
+  writeOut(`${formatSummary(result)}\n`);
 }
 
 export const evaluateCommand: CommandModule<object, EvaluateArgs> = {

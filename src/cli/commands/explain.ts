@@ -1,9 +1,10 @@
+import { printableLines } from '../../core/printable';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Argv, CommandModule } from 'yargs';
 import type { BackendChoice } from '../../config/schema';
 import { TimError } from '../../core/errors';
-import { log } from '../../core/log';
+import { log, writeOut, writeJson } from '../../core/log';
 import { camMethodNames } from '../../explain/cam-methods';
 import type { ColormapName } from '../../explain/colormap';
 import { explainImages, explanationJson, type Explanation } from '../../explain/explain-image';
@@ -99,7 +100,7 @@ async function explainFiles(run: InferenceRun, a: ExplainArgs, image: string): P
     onBadImage: isDir
       ? (_f, e) => {
           bad.push(e.message);
-          process.stderr.write(`tim: ${e.message}\n`);
+          process.stderr.write(`tim: ${printableLines(e.message)}\n`);
         }
       : undefined,
   });
@@ -114,9 +115,9 @@ async function explainFiles(run: InferenceRun, a: ExplainArgs, image: string): P
   }
   if (a.json) {
     const json = explanations.map(explanationJson);
-    process.stdout.write(`${JSON.stringify(isDir ? json : json[0])}\n`);
+    writeJson(isDir ? json : json[0]);
   } else {
-    process.stdout.write(`${explanations.map(formatExplanation).join('\n')}\n`);
+    writeOut(`${explanations.map(formatExplanation).join('\n')}\n`);
   }
   if (bad.length > 0) process.exitCode = 1;
 }
@@ -133,7 +134,8 @@ async function handler(a: ExplainArgs): Promise<void> {
     if (a.faithfulness) {
       const methods = a.methods.split(',').map((m) => m.trim()).filter((m) => m !== '');
       const report = await faithfulness(run, { methods, limit: a.limit, batchSize: a['batch-size'], targetLayer: a['target-layer'] });
-      process.stdout.write(a.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatFaithfulness(report)}\n`);
+      if (a.json) writeJson(report, 2);
+      else writeOut(`${formatFaithfulness(report)}\n`);
       log.info(`wrote ${path.join(folder.dir, FAITHFULNESS_FILE)}`);
     } else {
       await explainFiles(run, a, a.image as string);

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { writeFileAtomic } from '../../io/atomic';
-import { log } from '../../core/log';
+import { log, writeOut, writeJson } from '../../core/log';
 import { TimError } from '../../core/errors';
 import { archNames } from '../../models';
 import { formatModelSummary, summarizeArch, summarySvg } from '../../models/summary';
@@ -27,7 +27,8 @@ const summaryCommand: CommandModule<object, SummaryArgs> = {
       }),
   handler: (a) => {
     const summary = summarizeArch(a.arch, a['input-size']);
-    process.stdout.write(a.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatModelSummary(summary)}\n`);
+    if (a.json) writeJson(summary, 2);
+    else writeOut(`${formatModelSummary(summary)}\n`);
     if (a.svg !== undefined) {
       writeFileAtomic(a.svg, summarySvg(summary));
       log.info(`wrote ${a.svg}`);

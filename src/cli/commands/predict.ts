@@ -1,7 +1,8 @@
+import { printableLines } from '../../core/printable';
 import type { Argv, CommandModule } from 'yargs';
 import type { BackendChoice } from '../../config/schema';
 import { TimError } from '../../core/errors';
-import { log } from '../../core/log';
+import { log, writeOut, writeJson } from '../../core/log';
 import { disposeRun, loadRunForInference } from '../../inference/run';
 import { predictImages, type Prediction } from '../../inference/predict';
 import { displayName, percent } from '../../inference/topk';
@@ -51,11 +52,11 @@ async function handler(a: PredictArgs): Promise<void> {
       topK: a.top,
       onBadImage: (_file, e) => {
         bad.push(e.message);
-        process.stderr.write(`tim: ${e.message}\n`);
+        process.stderr.write(`tim: ${printableLines(e.message)}\n`);
       },
     });
-    if (a.json) process.stdout.write(`${JSON.stringify(predictions, null, 2)}\n`);
-    else process.stdout.write(predictions.map(formatPrediction).join('\n') + (predictions.length ? '\n' : ''));
+    if (a.json) writeJson(predictions, 2);
+    else writeOut(predictions.map(formatPrediction).join('\n') + (predictions.length ? '\n' : ''));
   } finally {
     disposeRun(run);
   }

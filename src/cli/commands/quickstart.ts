@@ -3,7 +3,7 @@ import * as path from 'path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadConfig } from '../../config/load';
 import type { BackendChoice } from '../../config/schema';
-import { log } from '../../core/log';
+import { log, writeOut } from '../../core/log';
 import { synthesizeDataset } from '../../data';
 import { evaluateRun, formatSummary } from '../../evaluate';
 import { CHECKPOINTS_DIR } from '../../io/run-folder';
@@ -39,7 +39,7 @@ async function handler(a: QuickstartArgs): Promise<void> {
   const summary = await train(config, { out: a.out, force: true, backend: a.backend, handleSignals: true });
   log.info(`trained ${config.model.arch} in ${a.out} (best ${summary.monitor} ${summary.best_value.toFixed(3)} at epoch ${summary.best_epoch})`);
   const result = await evaluateRun(a.out, { progress: true });
-  process.stdout.write(`${formatSummary(result)}\n`);
+  writeOut(`${formatSummary(result)}\n`);
   log.info(`next: npm run explain -- --run ${a.out} --image <painting> --out cam.png`);
 }
 

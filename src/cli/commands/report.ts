@@ -1,3 +1,4 @@
+import { writeOut } from '../../core/log';
 import * as path from 'path';
 import type { CommandModule } from 'yargs';
 import { TimError } from '../../core/errors';
@@ -37,6 +38,6 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       file = await buildTrainingReport({ runs, out: args.out ?? DEFAULT_TRAINING_REPORT, dataRoot: args.data, title: args.title });
     }
     const rel = path.relative(process.cwd(), file);
-    process.stdout.write(`${rel.startsWith('..') || path.isAbsolute(rel) ? file : rel}\n`);
+    writeOut(`${rel.startsWith('..') || path.isAbsolute(rel) ? file : rel}\n`);
   },
 };

@@ -1,3 +1,4 @@
+import { writeOut } from '../../core/log';
 import * as path from 'path';
 import type { CommandModule } from 'yargs';
 import { TimError } from '../../core/errors';
@@ -59,7 +60,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       const runs = expandSweep(spec).length;
       const outKey = args.out === undefined && spec.out !== undefined ? `${path.basename(spec.file)}: out` : '--out';
       const files = writeClusterFiles(args.emit, spec, runs, { out, outKey, shards: args.shards, gpus: args.gpus, cpus: args.cpus, mem: args.mem, time: args.time, partition: args.partition, image: args.image, claim: args.claim, workdir: args.workdir });
-      process.stdout.write(`${files.join('\n')}\n`);
+      writeOut(`${files.join('\n')}\n`);
       return;
     }
     if (args.summarize) {
@@ -69,18 +70,18 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
         await waitForShards(out, n);
       }
       const s = writeSweepSummary(out, { resamples: spec.evaluate.bootstrap, seed: spec.evaluate.seed });
-      process.stdout.write(`${s.md}\n${s.csv}\n`);
+      writeOut(`${s.md}\n${s.csv}\n`);
       return;
     }
     const shard = chosenShard(args);
     if (args['dry-run']) {
       const { all, planned } = planSweep(spec, { out, shard });
-      process.stdout.write(`${planned.length} of ${all.length} runs in ${out}${shard ? ` (shard ${shard.index}/${shard.count})` : ''}\n`);
-      for (const r of planned) process.stdout.write(`  ${r.status.padEnd(11)} ${r.name}\n`);
+      writeOut(`${planned.length} of ${all.length} runs in ${out}${shard ? ` (shard ${shard.index}/${shard.count})` : ''}\n`);
+      for (const r of planned) writeOut(`  ${r.status.padEnd(11)} ${r.name}\n`);
       return;
     }
     const result = await runSweep(spec, { out, shard });
-    process.stdout.write(`${result.summary.md}\n${result.summary.csv}\n`);
+    writeOut(`${result.summary.md}\n${result.summary.csv}\n`);
     if (result.failed.length > 0) {
       throw new TimError(`${result.failed.length} of ${result.planned.length} runs failed: ${result.failed.map((f) => `${f.name} (${f.error})`).join('; ')}`);
     }

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { TimError } from '../../core/errors';
-import { log } from '../../core/log';
+import { log, writeOut, writeJson } from '../../core/log';
 import { archNames, countParameters, loadPretrained, saveTimModel } from '../../models';
 import { WEIGHT_SOURCES, type WeightSource } from '../../models/weights/catalog';
 import { fetchWeights } from '../../models/weights/fetch';
@@ -38,7 +38,7 @@ const importCommand: CommandModule<object, ImportArgs> = {
     log.info(`wrote ${a.out}`);
     const result = { arch: tm.spec.name, from: a.from, out: a.out, numClasses: tm.numClasses, imageSize: size ?? null, parameters: countParameters(tm.model) };
     tm.model.dispose();
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    writeJson(result);
   },
 };
 
@@ -56,7 +56,8 @@ const infoCommand: CommandModule<object, InfoArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print as JSON' }),
   handler: (a) => {
     const info = describeWeightFile(a.file);
-    process.stdout.write(a.json ? `${JSON.stringify(info, null, 2)}\n` : `${formatWeightInfo(info)}\n`);
+    if (a.json) writeJson(info, 2);
+    else writeOut(`${formatWeightInfo(info)}\n`);
   },
 };
 
@@ -83,7 +84,7 @@ const fetchCommand: CommandModule<object, FetchArgs> = {
   handler: async (a) => {
     const r = await fetchWeights({ target: a.target, source: a.source, sha256: a.sha256, out: a.out, timeoutS: a.timeout, maxMiB: a['max-size'] });
     log.info(r.cached ? `${r.file} is already there (SHA-256 checked)` : `wrote ${r.file}`);
-    process.stdout.write(`${JSON.stringify(r)}\n`);
+    writeJson(r);
   },
 };
 
