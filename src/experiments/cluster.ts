@@ -46,7 +46,7 @@ export function clusterDir(out: string): string {
 }
 
 /** A word of a POSIX shell line: as it is when plain, else single-quoted with each `'` written `'\\''`. */
-export function shellWord(arg: string): string {
+function shellWord(arg: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -56,12 +56,12 @@ export function shellWord(arg: string): string {
  * unescaped `#` starts a comment even inside quotes on older Slurm, so `\`, `"`, `'` and `#` are
  * escaped inside the quotes. Line breaks cannot be written at all; they are refused before.
  */
-export function sbatchValue(value: string): string {
+function sbatchValue(value: string): string {
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(value) ? value : `"${value.replace(/[\\"'#]/g, '\\$&')}"`;
 }
 
 /** `$` doubled: Kubernetes expands `$(VAR)` in a container's command and reads `$$` as one `$`. */
-export function k8sLiteral(value: string): string {
+function k8sLiteral(value: string): string {
   return value.replace(/\$/g, '$$$$');
 }
 

@@ -4,6 +4,7 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { main } from '../../../src/cli/main';
 import { isTimError } from '../../../src/core/errors';
 import { setLogLevel } from '../../../src/core/log';
 import { download, downloadLimits } from '../../../src/io/download';
@@ -116,6 +117,21 @@ describe('downloads that would hang or never end', () => {
       expect(await refusal(download(`${base}/huge`, file, { ...opts, maxMiB: 1 }))).toBe(`${base}/huge: the server announces 52428800 bytes, more than the 1048576 allowed (--max-size or TIM_DOWNLOAD_MAX_SIZE, in MiB)`);
       expect(fs.existsSync(`${file}.part`)).toBe(false);
     } finally {
+      t.cleanup();
+    }
+  });
+
+  it('weights fetch --timeout bounds the wait, in one line naming the URL', async () => {
+    const t = tmpDir();
+    let err = '';
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
+    try {
+      const code = await main(['weights', 'fetch', `${base}/silent`, '--out', t.dir, '--sha256', sha.slice(0, 8), '--timeout', '0.3']);
+      expect(code).not.toBe(0);
+      expect(err.trim().split('\n')).toEqual([expect.stringMatching(/^tim: cannot reach 127\.0\.0\.1:\d+ \(no answer within 0\.3 s\): download .*\/silent by hand/)]);
+    } finally {
+      spy.mockRestore();
+      process.exitCode = undefined;
       t.cleanup();
     }
   });
