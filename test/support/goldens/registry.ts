@@ -4,6 +4,7 @@ import { batchNormCases } from './cases/torch-batchnorm';
 import { LETTERBOX_CASES, letterboxInputName, letterboxOutputName, letterboxPixels, ppm } from './cases/pillow-letterbox';
 import { JITTER_FACTORS, JITTER_ORDER, JITTER_SHAPE, jitterInput } from './cases/torchvision-jitter';
 import { pairedStatsCases } from './cases/paired-stats';
+import { CROP_CASES, CROP_FALLBACKS, cropBoxOf, POLICY_CASES, POLICY_SIZES, policyImage } from './cases/torchvision-policy';
 import type { GoldenEntry } from './types';
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
@@ -54,6 +55,21 @@ export const GOLDENS: GoldenEntry[] = [
     runs: () => [['{in}/image.f32', String(JITTER_SHAPE.height), String(JITTER_SHAPE.width), '{out}/jittered.f32', ...JITTER_ORDER.map((op) => `${op}=${JITTER_FACTORS[op][0]}`)]],
     // float32 arithmetic whose vectorisation may differ between CPUs.
     compare: { 'jittered.f32': { kind: 'float32', atol: 1e-6 } },
+  },
+  {
+    name: 'torchvision-policy',
+    script: 'scripts/data_torchvision_policy.py',
+    about: "torchvision 0.14 TrivialAugment/RandAugment operations (its _apply_op, nearest, no fill) and resized_crop (bilinear, antialias off and on) on uint8 images; both policies' magnitude bins; RandomResizedCrop's fallback crop",
+    inputs: () => ({
+      'cases.json': json({
+        sizes: POLICY_SIZES,
+        ops: POLICY_CASES,
+        crops: Object.fromEntries(POLICY_SIZES.map((s) => [String(s), CROP_CASES.map((c) => cropBoxOf(c, s))])),
+        fallbacks: CROP_FALLBACKS,
+      }),
+      ...Object.fromEntries(POLICY_SIZES.map((s) => [`image-${s}.u8`, Buffer.from(policyImage(s))])),
+    }),
+    runs: () => [['{in}/cases.json', '{in}', '{out}']],
   },
   {
     name: 'models-tiny',
