@@ -5,6 +5,7 @@ import { LETTERBOX_CASES, letterboxInputName, letterboxOutputName, letterboxPixe
 import { JITTER_FACTORS, JITTER_ORDER, JITTER_SHAPE, jitterInput } from './cases/torchvision-jitter';
 import { pairedStatsCases } from './cases/paired-stats';
 import { CROP_CASES, CROP_FALLBACKS, cropBoxOf, POLICY_CASES, POLICY_SIZES, policyImage } from './cases/torchvision-policy';
+import { BETA_ALPHAS, cutmixCases, KS_SAMPLES, KS_SIGNIFICANCE, MIX_BATCH, MIX_CASES, mixBatch, mixTargetCases, softLossCases } from './cases/timm-mixup';
 import type { GoldenEntry } from './types';
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
@@ -70,6 +71,27 @@ export const GOLDENS: GoldenEntry[] = [
       ...Object.fromEntries(POLICY_SIZES.map((s) => [`image-${s}.u8`, Buffer.from(policyImage(s))])),
     }),
     runs: () => [['{in}/cases.json', '{in}', '{out}']],
+  },
+  {
+    name: 'timm-mixup',
+    script: 'scripts/train_timm_mixup.py',
+    about: "PyTorch 1.13 cross_entropy with probability targets (and weight=); timm's mixup_target, rand_bbox with the corrected lam and batch mixing, followed in torch/numpy; scipy 1.10 Beta(a, a) quantiles and the Kolmogorov-Smirnov critical value",
+    inputs: () => ({
+      'cases.json': json({
+        soft_loss: softLossCases(),
+        mixup_targets: mixTargetCases(),
+        cutmix: cutmixCases(),
+        batch: MIX_BATCH,
+        mix: MIX_CASES,
+        beta_alphas: BETA_ALPHAS,
+        ks_samples: KS_SAMPLES,
+        ks_significance: KS_SIGNIFICANCE,
+      }),
+      'batch.f32': float32(mixBatch()),
+    }),
+    runs: () => [['{in}/cases.json', '{in}/batch.f32', '{out}']],
+    // scipy's quantiles and float64 losses: the last digits may differ between CPUs.
+    compare: { 'mixup.json': { kind: 'json', atol: 1e-9, rtol: 1e-9 }, 'mixed.f32': { kind: 'float32', atol: 1e-6 } },
   },
   {
     name: 'models-tiny',
