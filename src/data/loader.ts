@@ -79,6 +79,13 @@ function cacheSource(cache: DataCache): PixelSource {
   return { read: (paths) => cache.readInto(paths), close: () => cache.close() };
 }
 
+/** A batch's pixels, cropped and transformed by the policy when configured, and when that ran (performance.now()). */
+interface Loaded {
+  bytes: Uint8Array;
+  start: number;
+  end: number;
+}
+
 /** The 8-bit augmentation settings when they change any pixel, else undefined. */
 function byteAugmentOf(augment: LoaderOptions['augment']): ByteAugmentSettings | undefined {
   if (!augment) return undefined;
@@ -126,23 +133,23 @@ export async function createLoader(opts: LoaderOptions): Promise<Loader> {
     const order = opts.shuffle ? seededShuffle(items, `${opts.seed}:order:${epoch}`) : items;
     const chunk = (b: number): DatasetItem[] => order.slice(b * batchSize, (b + 1) * batchSize);
     const byteAugment = byteAugmentOf(opts.augment);
-    const load = (b: number): Promise<Uint8Array> => {
-      const read = source.read(chunk(b).map((it) => it.path));
-      // Cropping and the policy run when the pixels arrive, while the consumer awaits its step.
-      const p = byteAugment
-        ? read.then((bytes) => {
-            const n = chunk(b).length;
-            augmentBytes(bytes, n, spec.image_size, drawByteAugmentParams(seedrandom(`${opts.seed}:augment-bytes:${epoch}:${b}`), n, spec.image_size, byteAugment));
-            return bytes;
-          })
-        : read;
+    const load = (b: number): Promise<Loaded> => {
+      // Cropping and the policy run as soon as the pixels arrive, while the consumer awaits its
+      // step's result (on a GPU: while it computes); their time is counted as preparation.
+      const p = source.read(chunk(b).map((it) => it.path)).then((bytes) => {
+        const start = performance.now();
+        if (!byteAugment) return { bytes, start, end: start };
+        const n = chunk(b).length;
+        augmentBytes(bytes, n, spec.image_size, drawByteAugmentParams(seedrandom(`${opts.seed}:augment-bytes:${epoch}:${b}`), n, spec.image_size, byteAugment));
+        return { bytes, start, end: performance.now() };
+      });
       p.catch(() => undefined); // surfaced when awaited; not an unhandled rejection meanwhile
       return p;
     };
-    let pending: Promise<Uint8Array> | undefined = numBatches > 0 ? load(0) : undefined;
+    let pending: Promise<Loaded> | undefined = numBatches > 0 ? load(0) : undefined;
     for (let b = 0; b < numBatches; b++) {
       const asked = performance.now();
-      const bytes = await (pending as Promise<Uint8Array>);
+      const { bytes, start, end } = await (pending as Promise<Loaded>);
       const received = performance.now();
       pending = b + 1 < numBatches ? load(b + 1) : undefined;
       const batchItems = chunk(b);
@@ -169,8 +176,10 @@ export async function createLoader(opts: LoaderOptions): Promise<Loader> {
       const targets = opts.mixup && mix
         ? tf.tensor2d(mixupTargets(labels, opts.mixup.numClasses, mix.lam, opts.mixup.settings.label_smoothing), [n, opts.mixup.numClasses])
         : undefined;
-      const waitSeconds = (received - asked) / 1000;
-      yield { x, y, ...(targets ? { targets } : {}), paths: batchItems.map((it) => it.path), waitSeconds, prepareSeconds: (performance.now() - received) / 1000 };
+      // Augmenting while the consumer waited is preparation, not waiting for images.
+      const augmentedWhileWaiting = Math.max(0, Math.min(end, received) - Math.max(start, asked));
+      const waitSeconds = (received - asked - augmentedWhileWaiting) / 1000;
+      yield { x, y, ...(targets ? { targets } : {}), paths: batchItems.map((it) => it.path), waitSeconds, prepareSeconds: (end - start + performance.now() - received) / 1000 };
     }
   }
 
