@@ -12,6 +12,7 @@ export * from './policy';
 export * from './policy-ops';
 export * from './resized-crop';
 export * from './mixup';
+export * from './random';
 export { defaultCacheDir, ensureCacheDir } from './cache-dir';
 export { prepareCache, DataCache, cacheKeyOf, type CacheSettings, type PrepareCacheOptions } from './cache';
 export { createLoader, type Loader, type LoaderOptions } from './loader';

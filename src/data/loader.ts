@@ -7,7 +7,7 @@ import { augmentBytes, augmentsBytes, type ByteAugmentSettings, drawByteAugmentP
 import { augmentPixels } from './augment-pixels';
 import { prepareCache, type DataCache } from './cache';
 import { decodeConcurrency, mapConcurrent } from './concurrency';
-import { drawMix, mixImages, mixupTargets, type MixupSettings } from './mixup';
+import { drawMix, mixImages, mixPixels, mixupTargets, type MixupSettings } from './mixup';
 import { prepareImage } from './preprocess';
 import { seededShuffle } from './split';
 import { bytesToUnit, bytesToUnitTensor, normalizeImages } from './tensor';
@@ -159,17 +159,16 @@ export async function createLoader(opts: LoaderOptions): Promise<Loader> {
         : undefined;
       const onPixels = (opts.augmentOn ?? defaultAugmentPlace(tf.getBackend())) === 'pixels';
       const mix = opts.mixup ? drawMix(seedrandom(`${opts.seed}:mixup:${epoch}:${b}`), spec.image_size, spec.image_size, opts.mixup.settings) : undefined;
+      // timm mixes the normalised batch; mixing is affine, so before or after normalising is the same.
       const x = tf.tidy(() => {
-        let unmixed: tf.Tensor4D;
         if (params && onPixels) {
           const seen = augmentPixels(bytesToUnit(bytes), n, spec.image_size, params);
-          unmixed = normalizeImages(tf.tensor4d(seen, [n, spec.image_size, spec.image_size, 3]), spec.mean, spec.std);
-        } else {
-          const unit = bytesToUnitTensor(bytes, n, spec.image_size);
-          unmixed = normalizeImages(params ? augmentImages(unit, params) : unit, spec.mean, spec.std);
+          const mixed = mix ? mixPixels(seen, n, spec.image_size, mix) : seen;
+          return normalizeImages(tf.tensor4d(mixed, [n, spec.image_size, spec.image_size, 3]), spec.mean, spec.std);
         }
-        // timm mixes the normalised batch; mixing is affine, so before or after normalising is the same.
-        return mix ? mixImages(unmixed, mix) : unmixed;
+        const unit = bytesToUnitTensor(bytes, n, spec.image_size);
+        const seen = params ? augmentImages(unit, params) : unit;
+        return normalizeImages(mix ? mixImages(seen, mix) : seen, spec.mean, spec.std);
       });
       const labels = batchItems.map((it) => it.label);
       const y = tf.tensor1d(labels, 'int32');

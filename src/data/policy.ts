@@ -1,6 +1,6 @@
 import { roundHalfEven } from './geometry';
 import { POLICY_OPS, type PolicyOp } from './policy-ops';
-import { randomInt } from './resized-crop';
+import { randomInt } from './random';
 
 /** `augment.policy`, parsed: none, torchvision's `TrivialAugmentWide()` or `RandAugment(num_ops=n, magnitude=m)`. */
 export type Policy = { kind: 'none' } | { kind: 'trivialaugment' } | { kind: 'randaugment'; n: number; m: number };

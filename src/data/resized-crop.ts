@@ -14,11 +14,6 @@ export interface ResizedCropSettings {
   ratio: readonly [number, number];
 }
 
-/** Python's `random.randint(a, b)` analogue on a [0, 1) generator: an integer in [lo, hi). */
-export function randomInt(rng: () => number, lo: number, hi: number): number {
-  return lo + Math.floor(rng() * (hi - lo));
-}
-
 /**
  * torchvision's `RandomResizedCrop.get_params` on a `height`×`width` image: up to 10 tries of an
  * area uniform in `scale` and an aspect ratio log-uniform in `ratio`, sides rounded half to

@@ -76,11 +76,11 @@ describe('RandomResizedCrop and the policies in the loader', () => {
   });
 });
 
-describe('mixup in the loader', () => {
+describe.each(['pixels', 'tensors'] as const)('mixup in the loader (augmenting %s)', (augmentOn) => {
   it('mixes each image with the mirrored one by the λ its soft target carries', async () => {
     const mixup = { settings: { alpha: 1, cutmix_alpha: 0, prob: 1, switch_prob: 0.5, label_smoothing: 0 }, numClasses: 3 };
     const before = tf.memory().numTensors;
-    const [batch] = await epochOf({ mixup });
+    const [batch] = await epochOf({ mixup, augmentOn });
     expect(tf.memory().numTensors).toBe(before);
     if (!batch?.q) throw new Error('no soft targets');
     const n = batch.y.length;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
-import { cutmixFromCentre, drawCropBox, drawMix, mixImages, mixupTargets, sampleBeta } from '../../../src/data';
+import { cutmixFromCentre, drawCropBox, drawMix, mixImages, mixPixels, mixupTargets, sampleBeta } from '../../../src/data';
 import {
   BETA_ALPHAS, cutmixCases, KS_SAMPLES, MIX_BATCH, MIX_CASES, mixBatch, mixTargetCases,
 } from '../../support/goldens/cases/timm-mixup';
@@ -84,6 +84,27 @@ describe('mixup and CutMix as timm computes them', () => {
     });
     expect(tf.memory().numTensors).toBe(before);
     x.dispose();
+  });
+
+  it('mixes the same on pixels in JavaScript', () => {
+    const { n, height, width } = MIX_BATCH;
+    // mixPixels takes square images: the 6×7 batch padded to 7×7 with a row of zeros.
+    const size = width;
+    const src = mixBatch();
+    const square = new Float32Array(n * size * size * 3);
+    for (let i = 0; i < n; i++) square.set(src.subarray(i * height * width * 3, (i + 1) * height * width * 3), i * size * size * 3);
+    const bytes = golden.read('mixed.f32');
+    const want = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    MIX_CASES.forEach((c, k) => {
+      const got = mixPixels(square, n, size, c);
+      let worst = 0;
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < height * width * 3; j++) {
+          worst = Math.max(worst, Math.abs((got[i * size * size * 3 + j] ?? 0) - (want[(k * n + i) * height * width * 3 + j] ?? 0)));
+        }
+      }
+      expect(worst).toBeLessThan(1e-6);
+    });
   });
 
   it('chooses CutMix with switch_prob, mixes with prob, and draws the same for the same seed', () => {
