@@ -47,7 +47,7 @@ describe.each(POLICY_SIZES)('torchvision’s operations on a %i×%i uint8 image'
       for (const aa of [0, 1]) {
         const want = crops.subarray((2 * k + aa) * per, (2 * k + aa + 1) * per);
         const d = difference(got, want);
-        expect(d.mean).toBeLessThanOrEqual(1);
+        expect(d.mean).toBeLessThanOrEqual(0.01);
         expect(d.max).toBeLessThanOrEqual(1);
       }
     });
