@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../core/imagenet';
+import { MAGNITUDE_BINS, POLICY_PATTERN } from '../data/policy';
 
 /**
  * The training configuration. Every key is snake_case as written in the YAML files; objects
@@ -43,11 +44,38 @@ export const normalizeSchema = z.strictObject({
   std: positiveTriple.default(IMAGENET_STD),
 });
 
+/** An increasing pair [lo, hi] of positive numbers. */
+const range = (max = Number.MAX_VALUE) =>
+  z.tuple([z.number().gt(0).max(max), z.number().gt(0).max(max)]).refine(([lo, hi]) => lo <= hi, 'expected [lo, hi] with lo <= hi');
+
+/** torchvision's RandomResizedCrop; its defaults when the key is given. */
+export const randomResizedCropSchema = z.strictObject({
+  scale: range(1).default([0.08, 1]),
+  ratio: range().default([3 / 4, 4 / 3]),
+});
+
+/** timm's Mixup in batch mode; at least one of alpha (mixup) and cutmix_alpha (CutMix) must be above 0. */
+export const mixupSchema = z.strictObject({
+  alpha: z.number().min(0).default(0),
+  cutmix_alpha: z.number().min(0).default(0),
+  prob: z.number().min(0).max(1).default(1),
+  switch_prob: z.number().min(0).max(1).default(0.5),
+  label_smoothing: z.number().min(0).lt(1).default(0.1),
+}).refine((m) => m.alpha > 0 || m.cutmix_alpha > 0, 'give alpha (mixup) or cutmix_alpha (CutMix) above 0');
+
 export const augmentSchema = z.strictObject({
   hflip: z.number().min(0).max(1).default(0.5),
   rotate_degrees: z.number().min(0).max(180).default(10),
   color_jitter: triple.default([0.1, 0.1, 0.1]),
   normalize: normalizeSchema.default({ mean: IMAGENET_MEAN, std: IMAGENET_STD }),
+  /** Off unless given. */
+  random_resized_crop: randomResizedCropSchema.optional(),
+  /** none, trivialaugment, or randaugment(n, m) with m a magnitude bin 0..30. */
+  policy: z.string().regex(POLICY_PATTERN, 'expected none, trivialaugment or randaugment(n, m), e.g. randaugment(2, 9)')
+    .refine((p) => { const m = POLICY_PATTERN.exec(p.trim()); return !m?.[3] || Number(m[3]) < MAGNITUDE_BINS; }, `randaugment's magnitude m is a bin from 0 to ${MAGNITUDE_BINS - 1}`)
+    .default('none'),
+  /** Off unless given; it replaces train.label_smoothing with its own. */
+  mixup: mixupSchema.optional(),
 });
 
 export const modelSchema = z.strictObject({
@@ -119,10 +147,16 @@ export const configSchema = z.strictObject({
     rotate_degrees: 10,
     color_jitter: [0.1, 0.1, 0.1],
     normalize: { mean: IMAGENET_MEAN, std: IMAGENET_STD },
+    policy: 'none',
   }),
   model: modelSchema,
   train: trainSchema.default(trainSchema.parse({})),
   runtime: runtimeSchema.default({ backend: 'auto' }),
+}).superRefine((c, ctx) => {
+  // Mixup's targets carry their own smoothing (timm's mixup_target); two would be applied silently.
+  if (c.augment.mixup && c.train.label_smoothing > 0) {
+    ctx.addIssue({ code: 'custom', path: ['train', 'label_smoothing'], input: c.train.label_smoothing, message: 'with augment.mixup the targets are smoothed by augment.mixup.label_smoothing; set train.label_smoothing to 0' });
+  }
 });
 
 export type TimConfig = z.infer<typeof configSchema>;

@@ -1,12 +1,13 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
-import type { AugmentConfig } from '../config/schema';
 import { TimError } from '../core/errors';
-import { augmentImages, drawAugmentParams } from './augment';
+import { augmentImages, type AugmentSettings, drawAugmentParams } from './augment';
+import { augmentBytes, augmentsBytes, type ByteAugmentSettings, drawByteAugmentParams } from './augment-bytes';
 import { augmentPixels } from './augment-pixels';
 import { prepareCache, type DataCache } from './cache';
 import { decodeConcurrency, mapConcurrent } from './concurrency';
+import { drawMix, mixImages, mixPixels, mixupTargets, type MixupSettings } from './mixup';
 import { prepareImage } from './preprocess';
 import { seededShuffle } from './split';
 import { bytesToUnit, bytesToUnitTensor, normalizeImages } from './tensor';
@@ -19,8 +20,13 @@ export interface LoaderOptions {
   batchSize: number;
   shuffle: boolean;
   seed: number;
-  /** Training only: flips, rotations and colour jitter. Omitted means the images as they are. */
-  augment?: Pick<AugmentConfig, 'hflip' | 'rotate_degrees' | 'color_jitter'>;
+  /**
+   * Training only: flips, rotations and colour jitter, and (when given) RandomResizedCrop and a
+   * TrivialAugment/RandAugment policy on the 8-bit pixels first. Omitted means the images as they are.
+   */
+  augment?: AugmentSettings & Partial<ByteAugmentSettings>;
+  /** Training only: each batch mixed with itself reversed (mixup or CutMix), with soft targets over `numClasses`. */
+  mixup?: { settings: MixupSettings; numClasses: number };
   /** Read decoded images from the on-disk cache (built when missing or stale). */
   cache?: boolean;
   cacheDir?: string;
@@ -73,6 +79,20 @@ function cacheSource(cache: DataCache): PixelSource {
   return { read: (paths) => cache.readInto(paths), close: () => cache.close() };
 }
 
+/** A batch's pixels, cropped and transformed by the policy when configured, and when that ran (performance.now()). */
+interface Loaded {
+  bytes: Uint8Array;
+  start: number;
+  end: number;
+}
+
+/** The 8-bit augmentation settings when they change any pixel, else undefined. */
+function byteAugmentOf(augment: LoaderOptions['augment']): ByteAugmentSettings | undefined {
+  if (!augment) return undefined;
+  const settings: ByteAugmentSettings = { random_resized_crop: augment.random_resized_crop, policy: augment.policy ?? 'none' };
+  return augmentsBytes(settings) ? settings : undefined;
+}
+
 /** Backends whose tensor ops run on a GPU or natively, where augmenting tensors beats JavaScript loops. */
 const TENSOR_AUGMENT_BACKENDS = new Set(['webgpu', 'webgl', 'tensorflow']);
 
@@ -112,15 +132,24 @@ export async function createLoader(opts: LoaderOptions): Promise<Loader> {
     if (disposed) throw new TimError('the data loader was disposed');
     const order = opts.shuffle ? seededShuffle(items, `${opts.seed}:order:${epoch}`) : items;
     const chunk = (b: number): DatasetItem[] => order.slice(b * batchSize, (b + 1) * batchSize);
-    const load = (b: number): Promise<Uint8Array> => {
-      const p = source.read(chunk(b).map((it) => it.path));
+    const byteAugment = byteAugmentOf(opts.augment);
+    const load = (b: number): Promise<Loaded> => {
+      // Cropping and the policy run as soon as the pixels arrive, while the consumer awaits its
+      // step's result (on a GPU: while it computes); their time is counted as preparation.
+      const p = source.read(chunk(b).map((it) => it.path)).then((bytes) => {
+        const start = performance.now();
+        if (!byteAugment) return { bytes, start, end: start };
+        const n = chunk(b).length;
+        augmentBytes(bytes, n, spec.image_size, drawByteAugmentParams(seedrandom(`${opts.seed}:augment-bytes:${epoch}:${b}`), n, spec.image_size, byteAugment));
+        return { bytes, start, end: performance.now() };
+      });
       p.catch(() => undefined); // surfaced when awaited; not an unhandled rejection meanwhile
       return p;
     };
-    let pending: Promise<Uint8Array> | undefined = numBatches > 0 ? load(0) : undefined;
+    let pending: Promise<Loaded> | undefined = numBatches > 0 ? load(0) : undefined;
     for (let b = 0; b < numBatches; b++) {
       const asked = performance.now();
-      const bytes = await (pending as Promise<Uint8Array>);
+      const { bytes, start, end } = await (pending as Promise<Loaded>);
       const received = performance.now();
       pending = b + 1 < numBatches ? load(b + 1) : undefined;
       const batchItems = chunk(b);
@@ -129,17 +158,27 @@ export async function createLoader(opts: LoaderOptions): Promise<Loader> {
         ? drawAugmentParams(seedrandom(`${opts.seed}:augment:${epoch}:${b}`), n, opts.augment)
         : undefined;
       const onPixels = (opts.augmentOn ?? defaultAugmentPlace(tf.getBackend())) === 'pixels';
+      const mix = opts.mixup ? drawMix(seedrandom(`${opts.seed}:mixup:${epoch}:${b}`), spec.image_size, spec.image_size, opts.mixup.settings) : undefined;
+      // timm mixes the normalised batch; mixing is affine, so before or after normalising is the same.
       const x = tf.tidy(() => {
         if (params && onPixels) {
           const seen = augmentPixels(bytesToUnit(bytes), n, spec.image_size, params);
-          return normalizeImages(tf.tensor4d(seen, [n, spec.image_size, spec.image_size, 3]), spec.mean, spec.std);
+          const mixed = mix ? mixPixels(seen, n, spec.image_size, mix) : seen;
+          return normalizeImages(tf.tensor4d(mixed, [n, spec.image_size, spec.image_size, 3]), spec.mean, spec.std);
         }
         const unit = bytesToUnitTensor(bytes, n, spec.image_size);
-        return normalizeImages(params ? augmentImages(unit, params) : unit, spec.mean, spec.std);
+        const seen = params ? augmentImages(unit, params) : unit;
+        return normalizeImages(mix ? mixImages(seen, mix) : seen, spec.mean, spec.std);
       });
-      const y = tf.tensor1d(batchItems.map((it) => it.label), 'int32');
-      const waitSeconds = (received - asked) / 1000;
-      yield { x, y, paths: batchItems.map((it) => it.path), waitSeconds, prepareSeconds: (performance.now() - received) / 1000 };
+      const labels = batchItems.map((it) => it.label);
+      const y = tf.tensor1d(labels, 'int32');
+      const targets = opts.mixup && mix
+        ? tf.tensor2d(mixupTargets(labels, opts.mixup.numClasses, mix.lam, opts.mixup.settings.label_smoothing), [n, opts.mixup.numClasses])
+        : undefined;
+      // Augmenting while the consumer waited is preparation, not waiting for images.
+      const augmentedWhileWaiting = Math.max(0, Math.min(end, received) - Math.max(start, asked));
+      const waitSeconds = (received - asked - augmentedWhileWaiting) / 1000;
+      yield { x, y, ...(targets ? { targets } : {}), paths: batchItems.map((it) => it.path), waitSeconds, prepareSeconds: (end - start + performance.now() - received) / 1000 };
     }
   }
 

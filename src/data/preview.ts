@@ -34,6 +34,7 @@ export async function renderPreview(config: TimConfig, out: string, opts: Previe
     shuffle: true,
     seed: config.seed,
     augment: config.augment,
+    ...(config.augment.mixup ? { mixup: { settings: config.augment.mixup, numClasses: index.classes.length } } : {}),
     cache: config.data.cache,
     cacheDir: config.data.cache_dir,
     maxBatches: 1,
@@ -51,7 +52,7 @@ export async function renderPreview(config: TimConfig, out: string, opts: Previe
     const [values, ys] = await Promise.all([scaled.data(), batch.y.data()]);
     pixels = Uint8Array.from(values);
     labels = Array.from(ys, (l) => index.classes[l] ?? String(l));
-    tf.dispose([batch.x, batch.y, unit, scaled]);
+    tf.dispose([batch.x, batch.y, unit, scaled, ...(batch.targets ? [batch.targets] : [])]);
   } finally {
     loader.dispose();
   }

@@ -64,6 +64,8 @@ export interface PreparedImage {
 export interface Batch {
   x: tf.Tensor4D;
   y: tf.Tensor1D;
+  /** With mixup or CutMix: each image's target distribution over the classes, [n, C]; the loss uses it instead of `y`. */
+  targets?: tf.Tensor2D;
   /** Paths of the images in the batch, relative to the data root. */
   paths: string[];
   /**

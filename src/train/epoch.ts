@@ -40,6 +40,10 @@ export function withStepRandom<T>(key: string, fn: () => T): T {
   }
 }
 
+function disposeBatch(batch: Batch): void {
+  tf.dispose([batch.x, batch.y, ...(batch.targets ? [batch.targets] : [])]);
+}
+
 /** Applies a step's gradients (one Adam per group) and frees them; on failure its totals too. */
 function applyGradients(optimizers: GroupOptimizers, step: StepResult): void {
   try {
@@ -61,7 +65,7 @@ async function trainStep(trainer: Trainer, session: FitSession, batch: Batch, at
   try {
     const lr = learningRatesAt(trainer, session, session.state.global_step);
     trainer.optimizers.setLearningRates(lr);
-    const step = withStepRandom(`${trainer.options.seed ?? 0}:${at.epoch}:${at.step}`, () => batchGradients(trainer.stepModel, batch.x, batch.y));
+    const step = withStepRandom(`${trainer.options.seed ?? 0}:${at.epoch}:${at.step}`, () => batchGradients(trainer.stepModel, batch.x, batch.y, batch.targets));
     applyGradients(trainer.optimizers, step);
     // Read after the update is queued, so that a GPU is never idle waiting for it.
     const { loss, correct } = await stepTotals(step.totals);
@@ -70,7 +74,7 @@ async function trainStep(trainer: Trainer, session: FitSession, batch: Batch, at
     totals.correct += correct;
     totals.count += step.count;
   } finally {
-    tf.dispose([batch.x, batch.y]);
+    disposeBatch(batch);
   }
 }
 
@@ -108,7 +112,7 @@ export async function trainOneEpoch(trainer: Trainer, session: FitSession, epoch
   let lapStart = Date.now();
   for await (const batch of trainer.options.trainSource.batches(epoch)) {
     if (done < trainedBefore) {
-      tf.dispose([batch.x, batch.y]);
+      disposeBatch(batch);
       done++;
       lapStart = Date.now();
       continue;

@@ -57,3 +57,24 @@ export function weightedLossSum(
 ): tf.Scalar {
   return tf.tidy(() => tf.div<tf.Scalar>(tf.sum(tf.mul(perSampleCrossEntropy(logits, labels, opts), weights)), normaliser));
 }
+
+/**
+ * Soft-target cross-entropy of each sample, [B]: −Σ_c w_c·q_c·log softmax(z)_c, which is
+ * PyTorch's `F.cross_entropy(z, q, weight=w, reduction='none')` with probability targets
+ * (w = 1 without class weights). A batch's loss divides their sum by the batch's target weight,
+ * softTargetNorm, so that one-hot targets give exactly the weighted mean of hard labels.
+ */
+export function softTargetCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D, classWeights?: readonly number[]): tf.Tensor1D {
+  return tf.tidy(() => {
+    const q = classWeights ? tf.mul(targets, tf.tensor1d(Array.from(classWeights))) : targets;
+    return tf.neg(tf.sum(tf.mul(q, tf.logSoftmax(logits)), -1)) as tf.Tensor1D;
+  });
+}
+
+/** Σ_i Σ_c w_c·q_ic, the soft batch's weight (its size without class weights); 1 where it is 0. */
+export function softTargetNorm(targets: tf.Tensor2D, classWeights?: readonly number[]): tf.Scalar {
+  return tf.tidy(() => {
+    const sum = classWeights ? tf.sum(tf.mul(targets, tf.tensor1d(Array.from(classWeights)))) : tf.scalar(targets.shape[0]);
+    return tf.where(tf.greater(sum, 0), sum, tf.onesLike(sum)) as tf.Scalar;
+  });
+}

@@ -220,7 +220,14 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
   let valLoader: Loader | undefined;
   const signals = opts.handleSignals ? installInterruptHandler() : undefined;
   try {
-    trainLoader = await createLoader({ ...common, items: split.train, batchSize: t.batch_size, shuffle: true, augment: cfg.augment });
+    trainLoader = await createLoader({
+      ...common,
+      items: split.train,
+      batchSize: t.batch_size,
+      shuffle: true,
+      augment: cfg.augment,
+      ...(cfg.augment.mixup ? { mixup: { settings: cfg.augment.mixup, numClasses } } : {}),
+    });
     valLoader = opts.evaluate ? undefined : await createLoader({ ...common, items: split.val, batchSize: t.batch_size, shuffle: false });
     const run = opts.run();
     // A new run replaces what is at its target only once its first resumable checkpoint exists.

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { installLeanBackprop } from '../runtime/lean-backprop';
-import { type LossOptions, perSampleCrossEntropy, weightedLossSum } from './loss';
+import { type LossOptions, perSampleCrossEntropy, softTargetCrossEntropy, softTargetNorm, weightedLossSum } from './loss';
 
 export interface StepModel {
   model: tf.LayersModel;
@@ -67,13 +67,14 @@ export function balancedMicroBatch(limit: number, batch: number): number {
  * Gradients of one batch's loss, computed once for all trained variables. The batch is cut
  * into micro-batches of at most `microBatch` images, as equal as possible (balancedMicroBatch),
  * whose losses are divided by the full batch's weight sum, so the summed gradients equal the
- * full batch's (BatchNorm in training mode sees micro-batch statistics).
+ * full batch's (BatchNorm in training mode sees micro-batch statistics). With `targets`
+ * (mixup, CutMix) the loss is the soft-target cross-entropy and a hit is the target's top class.
  */
-export function batchGradients(m: StepModel, x: tf.Tensor4D, y: tf.Tensor1D): StepResult {
+export function batchGradients(m: StepModel, x: tf.Tensor4D, y: tf.Tensor1D, targets?: tf.Tensor2D): StepResult {
   installLeanBackprop();
   const n = y.shape[0];
   // Weights stay on the device: reading the labels would cost a second read per step.
-  const { w, norm } = imageWeights(y, m.loss.classWeights);
+  const { w, norm } = targets ? { w: tf.ones<tf.Rank.R1>([n]), norm: softTargetNorm(targets, m.loss.classWeights) } : imageWeights(y, m.loss.classWeights);
   let acc: tf.NamedTensorMap | null = null;
   // Loss and hits stay on the device until the step ends: one read per step, not per micro-batch.
   const parts: tf.Scalar[] = [];
@@ -82,13 +83,16 @@ export function batchGradients(m: StepModel, x: tf.Tensor4D, y: tf.Tensor1D): St
     const xs = sliceRows(x, start, size);
     const ys = sliceRows(y, start, size);
     const ws = sliceRows(w, start, size);
+    const qs = targets ? sliceRows(targets, start, size) : undefined;
     let hits: tf.Scalar | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const logits = m.model.apply(xs, { training: m.training }) as tf.Tensor2D;
-      hits = tf.keep(tf.sum<tf.Tensor>(tf.cast(tf.equal(tf.argMax(logits, -1), tf.cast(ys, 'int32')), 'float32'))) as tf.Scalar;
+      const truth = qs ? tf.argMax(qs, -1) : tf.cast(ys, 'int32');
+      hits = tf.keep(tf.sum<tf.Tensor>(tf.cast(tf.equal(tf.argMax(logits, -1), truth), 'float32'))) as tf.Scalar;
+      if (qs) return tf.div<tf.Scalar>(tf.sum(softTargetCrossEntropy(logits, qs, m.loss.classWeights)), norm);
       return weightedLossSum(logits, ys, ws, norm, m.loss);
     }, m.variables);
-    tf.dispose([xs, ys, ws]);
+    tf.dispose([xs, ys, ws, ...(qs ? [qs] : [])]);
     start += size;
     parts.push(value, hits ?? tf.scalar(0));
     if (acc === null) {

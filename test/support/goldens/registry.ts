@@ -4,6 +4,8 @@ import { batchNormCases } from './cases/torch-batchnorm';
 import { LETTERBOX_CASES, letterboxInputName, letterboxOutputName, letterboxPixels, ppm } from './cases/pillow-letterbox';
 import { JITTER_FACTORS, JITTER_ORDER, JITTER_SHAPE, jitterInput } from './cases/torchvision-jitter';
 import { pairedStatsCases } from './cases/paired-stats';
+import { CROP_CASES, CROP_FALLBACKS, cropBoxOf, POLICY_CASES, POLICY_SIZES, policyImage } from './cases/torchvision-policy';
+import { BETA_ALPHAS, cutmixCases, KS_SAMPLES, KS_SIGNIFICANCE, MIX_BATCH, MIX_CASES, mixBatch, mixTargetCases, softLossCases } from './cases/timm-mixup';
 import type { GoldenEntry } from './types';
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
@@ -54,6 +56,42 @@ export const GOLDENS: GoldenEntry[] = [
     runs: () => [['{in}/image.f32', String(JITTER_SHAPE.height), String(JITTER_SHAPE.width), '{out}/jittered.f32', ...JITTER_ORDER.map((op) => `${op}=${JITTER_FACTORS[op][0]}`)]],
     // float32 arithmetic whose vectorisation may differ between CPUs.
     compare: { 'jittered.f32': { kind: 'float32', atol: 1e-6 } },
+  },
+  {
+    name: 'torchvision-policy',
+    script: 'scripts/data_torchvision_policy.py',
+    about: "torchvision 0.14 TrivialAugment/RandAugment operations (its _apply_op, nearest, no fill) and resized_crop (bilinear, antialias off and on) on uint8 images; both policies' magnitude bins; RandomResizedCrop's fallback crop",
+    inputs: () => ({
+      'cases.json': json({
+        sizes: POLICY_SIZES,
+        ops: POLICY_CASES,
+        crops: Object.fromEntries(POLICY_SIZES.map((s) => [String(s), CROP_CASES.map((c) => cropBoxOf(c, s))])),
+        fallbacks: CROP_FALLBACKS,
+      }),
+      ...Object.fromEntries(POLICY_SIZES.map((s) => [`image-${s}.u8`, Buffer.from(policyImage(s))])),
+    }),
+    runs: () => [['{in}/cases.json', '{in}', '{out}']],
+  },
+  {
+    name: 'timm-mixup',
+    script: 'scripts/train_timm_mixup.py',
+    about: "PyTorch 1.13 cross_entropy with probability targets (and weight=); timm's mixup_target, rand_bbox with the corrected lam and batch mixing, followed in torch/numpy; scipy 1.10 Beta(a, a) quantiles and the Kolmogorov-Smirnov critical value",
+    inputs: () => ({
+      'cases.json': json({
+        soft_loss: softLossCases(),
+        mixup_targets: mixTargetCases(),
+        cutmix: cutmixCases(),
+        batch: MIX_BATCH,
+        mix: MIX_CASES,
+        beta_alphas: BETA_ALPHAS,
+        ks_samples: KS_SAMPLES,
+        ks_significance: KS_SIGNIFICANCE,
+      }),
+      'batch.f32': float32(mixBatch()),
+    }),
+    runs: () => [['{in}/cases.json', '{in}/batch.f32', '{out}']],
+    // scipy's quantiles and float64 losses: the last digits may differ between CPUs.
+    compare: { 'mixup.json': { kind: 'json', atol: 1e-9, rtol: 1e-9 }, 'mixed.f32': { kind: 'float32', atol: 1e-6 } },
   },
   {
     name: 'models-tiny',
