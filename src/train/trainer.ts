@@ -9,6 +9,7 @@ import { Progress } from './progress';
 import { groupLearningRates } from './schedule';
 import type { StepModel } from './step';
 import type { HistoryRecord, PerGroup } from './types';
+import { groupWeightDecay } from './weight-decay';
 
 /** What every part of one fit shares, fixed for its length. */
 export interface Trainer {
@@ -49,7 +50,7 @@ export function createTrainer(options: FitOptions): Trainer {
     config,
     variables,
     stepModel: { model: options.tm.model, variables, training: !options.freezeBackbone, microBatch: options.microBatch, loss },
-    optimizers: new GroupOptimizers(options.groups, config.lr_groups, config.adam_epsilon),
+    optimizers: new GroupOptimizers(options.groups, config.lr_groups, config.adam_epsilon, groupWeightDecay(options.groups, config)),
     stepsPerEpoch: options.trainSource.numBatches,
     writeModel,
     progress,
