@@ -8,7 +8,7 @@ import type { ValMetrics } from './fit-options';
 import type { GroupVariables } from './groups';
 import { saveLast } from './last-checkpoint';
 import { type PlateauState, updateEarlyStopping, updatePlateau } from './schedule';
-import type { FitSession, Trainer } from './trainer';
+import { type FitSession, type Trainer, withEvaluatedWeights } from './trainer';
 import type { HistoryRecord, PerGroup } from './types';
 import type { ValidationPass } from './validation';
 
@@ -105,7 +105,10 @@ export async function closeEpoch(trainer: Trainer, session: FitSession, epoch: n
   const { state } = session;
   const monitor = config.early_stopping.monitor;
   const stopping = updateEarlyStopping(state.early_stopping, config.early_stopping, epoch, metrics[monitor]);
-  if (stopping.improved) await trainer.writeModel(options.tm, options.run.file('best'), { 'epoch.json': `${JSON.stringify({ epoch, [monitor]: metrics[monitor] })}\n` });
+  if (stopping.improved) {
+    const about = { epoch, [monitor]: metrics[monitor], ...(trainer.ema ? { ema: true } : {}) };
+    await withEvaluatedWeights(trainer, () => trainer.writeModel(options.tm, options.run.file('best'), { 'epoch.json': `${JSON.stringify(about)}\n` }));
+  }
   const plateauConfig = config.reduce_lr_on_plateau;
   const plateau = plateauConfig ? updatePlateau(state.plateau, plateauConfig, metrics[plateauConfig.monitor]) : state.plateau;
   const reduced = plateau.reductions > state.plateau.reductions ? plateau : undefined;

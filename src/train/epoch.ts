@@ -63,6 +63,7 @@ async function trainStep(trainer: Trainer, session: FitSession, batch: Batch, at
     trainer.optimizers.setLearningRates(lr);
     const step = withStepRandom(`${trainer.options.seed ?? 0}:${at.epoch}:${at.step}`, () => batchGradients(trainer.stepModel, batch.x, batch.y));
     applyGradients(trainer.optimizers, step);
+    trainer.ema?.update(session.state.global_step);
     // Read after the update is queued, so that a GPU is never idle waiting for it.
     const { loss, correct } = await stepTotals(step.totals);
     checkStepLoss(loss, { epoch: at.epoch, step: at.step + 1, lr, lastGoodEpoch: session.state.epoch });

@@ -236,6 +236,7 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
         `${split.train.length} train / ${split.val.length} val images, ${numClasses} classes, groups ${trained.join('+')}, ` +
         `batch ${t.batch_size}${microBatch < t.batch_size ? ` in micro-batches of ${microBatch}` : ''}${bnNote}, ${trainLoader.numBatches} steps/epoch → ${run instanceof StagedRunFolder ? run.target : run.dir}`,
     );
+    if (t.ema) log.info(`validation, best/ and evaluation use the moving average of the weights (train.ema: decay ${t.ema.decay}, warm-up ${t.ema.warmup ? 'on' : 'off'})`);
     let outcome;
     try {
       outcome = await fit({
@@ -285,6 +286,7 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
       trained_groups: trained,
       micro_batch: microBatch,
       batch_norm_statistics: bnStatistics,
+      ema: t.ema ? { decay: t.ema.decay, warmup: t.ema.warmup } : null,
       final: last ? { train_loss: last.train_loss, train_acc: last.train_acc, val_loss: last.val_loss, val_acc: last.val_acc } : (prior?.final ?? null),
     };
     run.writeJson('summary', summary);
@@ -293,7 +295,7 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
     } else {
       log.info(
         `done in ${((Date.now() - t0) / 1000).toFixed(0)} s: best ${summary.monitor} ${Number.isFinite(summary.best_value) ? summary.best_value.toFixed(4) : '-'} at epoch ${summary.best_epoch}` +
-          `${summary.stopped_early ? ` (stopped early at epoch ${summary.stopped_epoch})` : ''} → ${run.file('best')}`,
+          `${summary.stopped_early ? ` (stopped early at epoch ${summary.stopped_epoch})` : ''} → ${run.file('best')}${t.ema ? ' (the moving average of the weights)' : ''}`,
       );
     }
     return summary;

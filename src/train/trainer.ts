@@ -10,6 +10,7 @@ import { groupLearningRates } from './schedule';
 import type { StepModel } from './step';
 import type { HistoryRecord, PerGroup } from './types';
 import { groupWeightDecay } from './weight-decay';
+import { WeightAverage } from './ema';
 
 /** What every part of one fit shares, fixed for its length. */
 export interface Trainer {
@@ -23,6 +24,8 @@ export interface Trainer {
   stepsPerEpoch: number;
   writeModel: ModelWriter;
   progress: Progress;
+  /** The moving average of the weights (train.ema), or null. */
+  ema: WeightAverage | null;
 }
 
 /** Where one fit stands: the state last/ saves, the weights an unfinished epoch started from, the history so far. */
@@ -54,7 +57,16 @@ export function createTrainer(options: FitOptions): Trainer {
     stepsPerEpoch: options.trainSource.numBatches,
     writeModel,
     progress,
+    ema: config.ema ? new WeightAverage(options.tm.model.weights, config.ema) : null,
   };
+}
+
+/**
+ * Runs `fn` (validation, saving best/) on the weights a run is judged by: the moving average
+ * when train.ema is on, else the trained weights.
+ */
+export function withEvaluatedWeights<T>(trainer: Trainer, fn: () => Promise<T> | T): Promise<T> {
+  return trainer.ema ? trainer.ema.swappedIn(fn) : Promise.resolve().then(fn);
 }
 
 /** A session of a run that has not trained yet. */

@@ -41,6 +41,15 @@ function options(tm: TimModel, train: TrainConfig, run: RunFolder, extra: Partia
   };
 }
 
+/** The weights of a saved model folder, by name. */
+function savedWeights(dir: string): Map<string, Float32Array> {
+  const { artifacts } = readModelArtifacts(dir);
+  const map = tf.io.decodeWeights(artifacts.weightData as ArrayBuffer, artifacts.weightSpecs ?? []);
+  const out = new Map(Object.entries(map).map(([name, t]) => [name, t.dataSync() as Float32Array]));
+  tf.dispose(Object.values(map));
+  return out;
+}
+
 /** History without the fields that measure the machine rather than the run. */
 function comparable(h: HistoryRecord[]): unknown[] {
   return h.map(({ seconds: _s, images_per_sec: _i, rss_mb: _r, num_tensors: _n, ...rest }) => rest);
@@ -128,11 +137,14 @@ describe('early stopping', () => {
 });
 
 describe('resume and determinism', () => {
-  it('an interrupted and resumed run ends with the same weights and history as an uninterrupted one', async () => {
+  it.each([
+    ['', {}],
+    [' with weight decay and the moving average of the weights', { weight_decay: 0.05, ema: { decay: 0.9, warmup: true } }],
+  ])('an interrupted and resumed run%s ends with the same weights and history as an uninterrupted one', async (_, extra) => {
     const a = tmpDir();
     const b = tmpDir();
     try {
-      const cfg = testConfig({ epochs: 3, lr_groups: { early: 1e-3, middle: 1e-3, head: 1e-2 }, early_stopping: { monitor: 'val_acc', patience: 10 } });
+      const cfg = testConfig({ epochs: 3, lr_groups: { early: 1e-3, middle: 1e-3, head: 1e-2 }, early_stopping: { monitor: 'val_acc', patience: 10 }, ...extra });
       const tmA = tinyModel(CLASSES, SIZE);
       const runA = createRunFolder(a.dir);
       const outA = await fit(options(tmA, cfg.train, runA));
@@ -155,6 +167,10 @@ describe('resume and determinism', () => {
       const wa = weightValues(tmA);
       const wc = weightValues(tmC);
       for (const [name, v] of wa) expect({ name, same: sameArray(v, wc.get(name)) }).toEqual({ name, same: true });
+      // best/ holds the moving average when it is on: the same too.
+      const bestA = savedWeights(runA.file('best'));
+      const bestB = savedWeights(runB.file('best'));
+      for (const [name, v] of bestA) expect({ name, same: sameArray(v, bestB.get(name)) }).toEqual({ name, same: true });
       expect(comparable(runB.readJsonLines('history', historyRecordSchema))).toEqual(comparable(outA.history));
       // Same seed, same data: the history is reproducible (determinism).
       expect(outA.history).toHaveLength(3);
@@ -164,6 +180,37 @@ describe('resume and determinism', () => {
     } finally {
       a.cleanup();
       b.cleanup();
+    }
+  });
+});
+
+describe('moving average of the weights (train.ema)', () => {
+  it('validates and saves best/ with the averages; the model and last/ keep the trained weights', async () => {
+    const { dir, cleanup } = tmpDir();
+    try {
+      const cfg = testConfig({ epochs: 2, ema: { decay: 0.5 }, early_stopping: { monitor: 'val_acc', patience: 10 } });
+      const tm = tinyModel(CLASSES, SIZE);
+      const seen: Map<string, Float32Array>[] = [];
+      const evaluate = (epoch: number): ValMetrics => {
+        seen.push(weightValues(tm));
+        return { val_acc: epoch / 2, val_loss: 1 };
+      };
+      const run = createRunFolder(dir);
+      await fit(options(tm, cfg.train, run, { evaluate }));
+      const trained = weightValues(tm);
+      const validated = seen[1] as Map<string, Float32Array>;
+      const best = savedWeights(run.file('best'));
+      const last = savedWeights(run.file('last'));
+      let averaged = 0;
+      for (const [name, v] of trained) {
+        expect({ name, best: sameArray(best.get(name), validated.get(name)), last: sameArray(last.get(name), v) }).toEqual({ name, best: true, last: true });
+        if (!sameArray(v, validated.get(name))) averaged++;
+      }
+      expect(averaged).toBeGreaterThan(0);
+      expect(JSON.parse(fs.readFileSync(path.join(run.file('best'), 'epoch.json'), 'utf8'))).toMatchObject({ epoch: 2, ema: true });
+      tm.model.dispose();
+    } finally {
+      cleanup();
     }
   });
 });
