@@ -125,15 +125,17 @@ export class GroupOptimizers {
     return out;
   }
 
-  /** Applies gradients keyed by variable name; every trained variable must have one. */
-  apply(grads: tf.NamedTensorMap): void {
-    for (const g of this.trainedGroups) {
+  /** Applies gradients keyed by variable name to `groups` (default: all); each of their variables must have one. */
+  apply(grads: tf.NamedTensorMap, groups: readonly GroupName[] = this.trainedGroups): void {
+    for (const g of groups) {
+      const adam = this.adams[g];
+      if (!adam) continue;
       const list = this.groups[g].map((v) => {
         const t = grads[v.name];
         if (!t) throw new Error(`no gradient for ${v.name}`);
         return { name: v.name, tensor: t };
       });
-      (this.adams[g] as tf.AdamOptimizer).applyGradients(list);
+      adam.applyGradients(list);
     }
   }
 

@@ -89,6 +89,16 @@ function checkConfig(cfg: TimConfig): void {
   const lr = cfg.train.lr_groups;
   const trainable = cfg.model.freeze_backbone ? lr.head > 0 : lr.early > 0 || lr.middle > 0 || lr.head > 0;
   if (!trainable) throw new TimError(`train.lr_groups: nothing to train: every trained group has learning rate 0 (early ${lr.early}, middle ${lr.middle}, head ${lr.head})`);
+  checkFreezeEpochs(cfg);
+}
+
+/** train.freeze_epochs needs a backbone that unfreezes afterwards and a head that trains before. */
+function checkFreezeEpochs(cfg: TimConfig): void {
+  const { freeze_epochs: n, epochs, lr_groups: lr } = cfg.train;
+  if (n === 0) return;
+  if (cfg.model.freeze_backbone) throw new TimError(`train.freeze_epochs is ${n}, but model.freeze_backbone is true: the backbone never unfreezes; set one of them`);
+  if (n >= epochs) throw new TimError(`train.freeze_epochs is ${n}, expected fewer than train.epochs (${epochs}): the backbone would never unfreeze (model.freeze_backbone: true trains the head alone)`);
+  if (lr.head === 0) throw new TimError(`train.freeze_epochs is ${n}, but train.lr_groups.head is 0: nothing would train while the backbone is frozen`);
 }
 
 /** Ctrl-C: the first finishes the step and saves last/; a second one quits at once. */
@@ -232,7 +242,8 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
     const bnStatistics = batchNormStatistics(tm, microBatch, t.batch_size, cfg.model.freeze_backbone);
     const bnNote = bnStatistics === 'per micro-batch' ? ` (BatchNorm statistics per micro-batch of ${microBatch})` : '';
     log.info(
-      `${opts.resume ? 'resuming' : 'training'} ${cfg.name}: ${cfg.model.arch}${cfg.model.freeze_backbone ? ' (frozen backbone)' : ''}, ` +
+      `${opts.resume ? 'resuming' : 'training'} ${cfg.name}: ${cfg.model.arch}${cfg.model.freeze_backbone ? ' (frozen backbone)' : ''}` +
+        `${t.freeze_epochs > 0 ? ` (head only, backbone in inference mode, for the first ${t.freeze_epochs} epoch${t.freeze_epochs > 1 ? 's' : ''})` : ''}, ` +
         `${split.train.length} train / ${split.val.length} val images, ${numClasses} classes, groups ${trained.join('+')}, ` +
         `batch ${t.batch_size}${microBatch < t.batch_size ? ` in micro-batches of ${microBatch}` : ''}${bnNote}, ${trainLoader.numBatches} steps/epoch → ${run instanceof StagedRunFolder ? run.target : run.dir}`,
     );

@@ -139,7 +139,8 @@ describe('early stopping', () => {
 describe('resume and determinism', () => {
   it.each([
     ['', {}],
-    [' with weight decay and the moving average of the weights', { weight_decay: 0.05, ema: { decay: 0.9, warmup: true } }],
+    // Interrupted in the second of two head-only epochs.
+    [' with weight decay, the moving average of the weights and head-only epochs', { weight_decay: 0.05, ema: { decay: 0.9, warmup: true }, freeze_epochs: 2 }],
   ])('an interrupted and resumed run%s ends with the same weights and history as an uninterrupted one', async (_, extra) => {
     const a = tmpDir();
     const b = tmpDir();
@@ -215,15 +216,75 @@ describe('moving average of the weights (train.ema)', () => {
   });
 });
 
-describe('memory', () => {
-  it('keeps the number of live tensors constant from epoch to epoch and frees what it made', async () => {
+describe('head first, then every group (train.freeze_epochs)', () => {
+  it('trains the head alone with the backbone in inference mode, then every group', async () => {
     const { dir, cleanup } = tmpDir();
     try {
-      const cfg = testConfig({ epochs: 3, early_stopping: { monitor: 'val_acc', patience: 10 }, reduce_lr_on_plateau: { monitor: 'val_loss', factor: 0.5, patience: 0 } });
+      const cfg = testConfig({ epochs: 2, freeze_epochs: 1, lr_groups: { early: 1e-2, middle: 1e-2, head: 1e-2 }, early_stopping: { monitor: 'val_acc', patience: 10 } });
+      const tm = tinyModel(CLASSES, SIZE);
+      const start = weightValues(tm);
+      const seen: Map<string, Float32Array>[] = [];
+      const out = await fit(options(tm, cfg.train, createRunFolder(dir), { evaluate: () => (seen.push(weightValues(tm)), { val_acc: 0.5, val_loss: 1 }) }));
+      const end = weightValues(tm);
+      const headOnly = seen[0] as Map<string, Float32Array>;
+      let movingStatistics = 0;
+      for (const [name, v] of start) {
+        const isHead = tm.spec.groupOfLayer(name.split('/')[0] ?? '') === 'head';
+        if (/moving_(mean|variance)/.test(name)) movingStatistics++;
+        // The stem trains with the early group (model.stem: early).
+        expect({ name, afterHeadOnly: sameArray(v, headOnly.get(name)), atEnd: sameArray(v, end.get(name)) }).toEqual({ name, afterHeadOnly: !isHead, atEnd: false });
+      }
+      expect(movingStatistics).toBeGreaterThan(0);
+      expect(out.history.map((h) => h.lr)).toEqual([
+        { early: 0, middle: 0, head: 1e-2 },
+        { early: 1e-2, middle: 1e-2, head: 1e-2 },
+      ]);
+      expect(out.history[0]?.update_ratio).toMatchObject({ early: 0, middle: 0 });
+      tm.model.dispose();
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('counts early stopping and the plateau schedule from the unfreeze; a head-only epoch may still be the best', async () => {
+    const { dir, cleanup } = tmpDir();
+    try {
+      const cfg = testConfig({
+        epochs: 8,
+        batch_size: 16,
+        freeze_epochs: 3,
+        early_stopping: { monitor: 'val_acc', patience: 3 },
+        reduce_lr_on_plateau: { monitor: 'val_loss', factor: 0.5, patience: 0 },
+      });
+      const tm = tinyModel(CLASSES, SIZE);
+      const acc = [0.5, 0.4, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3];
+      const out = await fit(options(tm, cfg.train, createRunFolder(dir), { evaluate: (e) => ({ val_acc: acc[e - 1] as number, val_loss: 1 + e / 10 }) }));
+      // Counted from epoch 1, patience 3 would stop at epoch 4 and the plateau halve the rate from epoch 3.
+      expect(out.stoppedEpoch).toBe(6);
+      expect(out.stoppedEarly).toBe(true);
+      expect(out.bestEpoch).toBe(1);
+      expect(out.history.map((h) => h.lr.head)).toEqual([1e-3, 1e-3, 1e-3, 1e-3, 1e-3, 5e-4]);
+      expect(out.history.map((h) => h.lr.middle)).toEqual([0, 0, 0, 1e-5, 1e-5, 5e-6]);
+      tm.model.dispose();
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('memory', () => {
+  it.each([
+    ['', {}, 0],
+    // The backbone's Adam moments are made at its first step, after the head-only epoch.
+    [' with weight decay, the moving average and head-only epochs', { weight_decay: 0.05, ema: { decay: 0.9 }, freeze_epochs: 1 }, 1],
+  ])('keeps the number of live tensors constant from epoch to epoch and frees what it made%s', async (_, extra, from) => {
+    const { dir, cleanup } = tmpDir();
+    try {
+      const cfg = testConfig({ epochs: 3, early_stopping: { monitor: 'val_acc', patience: 10 }, reduce_lr_on_plateau: { monitor: 'val_loss', factor: 0.5, patience: 0 }, ...extra });
       const tm = tinyModel(CLASSES, SIZE);
       const before = tf.memory().numTensors;
       const out = await fit(options(tm, cfg.train, createRunFolder(dir), { microBatch: 3 }));
-      const counts = out.history.map((h) => h.num_tensors);
+      const counts = out.history.slice(from).map((h) => h.num_tensors);
       expect(new Set(counts).size).toBe(1);
       expect(tf.memory().numTensors).toBe(before);
       tm.model.dispose();
