@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadWasm } from '../../../src/runtime/backend';
+import { ADAM } from '../../../src/runtime/fused/adam';
+import { timKernelAvailable } from '../../../src/runtime/tim-kernels';
 import type { GroupVariables } from '../../../src/train/groups';
 import { GroupOptimizers } from '../../../src/train/optimizers';
 import { groupWeightDecay } from '../../../src/train/weight-decay';
@@ -53,8 +55,24 @@ afterAll(async () => {
 });
 
 describe('AdamW (train.weight_decay)', () => {
-  it.each(['cpu', 'wasm'])('matches torch.optim.AdamW with timm’s exclusions on %s, and leaves no tensors behind', async (backend) => {
+  it.each([
+    ['cpu', true],
+    ['wasm', true],
+    // Without Tim's kernel the stock Adam steps, as on webgpu.
+    ['cpu', false],
+  ])('matches torch.optim.AdamW with timm’s exclusions on %s (fused kernel: %s), and leaves no tensors behind', async (backend, fused) => {
     await tf.setBackend(backend);
+    const kernel = tf.getKernel(ADAM, backend);
+    if (!fused && kernel) tf.unregisterKernel(ADAM, backend);
+    try {
+      expect(timKernelAvailable(ADAM)).toBe(fused);
+      checkAgainstTorch();
+    } finally {
+      if (!fused && kernel) tf.registerKernel(kernel);
+    }
+  });
+
+  function checkAgainstTorch(): void {
     const want = golden();
     adamWCases().forEach((c, k) => {
       const before = tf.memory().numTensors;
@@ -68,7 +86,7 @@ describe('AdamW (train.weight_decay)', () => {
         expect({ k, name: p.name, decayMatters: relativeError(plain[i] as number[], reference) > 1e-5 }).toEqual({ k, name: p.name, decayMatters: decayed });
       });
     });
-  });
+  }
 
   it('excludes weights of rank 1 (biases, norms, LayerScale gammas) unless weight_decay_1d, and takes each group’s override', () => {
     const v = (shape: number[]): tf.LayerVariable => layerVariable(tf.zeros(shape), 'wd_rule');
