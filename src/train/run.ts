@@ -243,7 +243,7 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
     const bnNote = bnStatistics === 'per micro-batch' ? ` (BatchNorm statistics per micro-batch of ${microBatch})` : '';
     log.info(
       `${opts.resume ? 'resuming' : 'training'} ${cfg.name}: ${cfg.model.arch}${cfg.model.freeze_backbone ? ' (frozen backbone)' : ''}` +
-        `${t.freeze_epochs > 0 ? ` (head only, backbone in inference mode, for the first ${t.freeze_epochs} epoch${t.freeze_epochs > 1 ? 's' : ''})` : ''}, ` +
+        `${t.freeze_epochs > 0 ? ` (head only, backbone in inference mode, for the first ${t.freeze_epochs > 1 ? `${t.freeze_epochs} epochs` : 'epoch'})` : ''}, ` +
         `${split.train.length} train / ${split.val.length} val images, ${numClasses} classes, groups ${trained.join('+')}, ` +
         `batch ${t.batch_size}${microBatch < t.batch_size ? ` in micro-batches of ${microBatch}` : ''}${bnNote}, ${trainLoader.numBatches} steps/epoch → ${run instanceof StagedRunFolder ? run.target : run.dir}`,
     );
