@@ -31,6 +31,7 @@ module.exports = {
         '<rootDir>/test/nosimd/**/*.test.ts',
         '<rootDir>/test/unit/runtime/wasm-gradients.test.ts',
         '<rootDir>/test/unit/train/fused-adam.test.ts',
+        '<rootDir>/test/unit/train/adamw.test.ts',
         '<rootDir>/test/unit/models/batch-norm.test.ts',
         '<rootDir>/test/unit/models/layer-norm.test.ts',
       ],

@@ -115,6 +115,20 @@ export const lrGroupsSchema = z.strictObject({
   head: z.number().min(0).default(1e-3),
 });
 
+/** Per-group overrides of train.weight_decay; a group left out takes train.weight_decay. */
+export const weightDecayGroupsSchema = z.strictObject({
+  early: z.number().min(0).optional(),
+  middle: z.number().min(0).optional(),
+  head: z.number().min(0).optional(),
+});
+
+/** An exponential moving average of the weights and BatchNorm statistics (timm's ModelEma). */
+export const emaSchema = z.strictObject({
+  decay: z.number().gt(0).lt(1).default(0.9998),
+  /** Decay min(decay, (1 + n)/(10 + n)) at the n-th update (0-based), so early averages forget the initial weights. */
+  warmup: z.boolean().default(false),
+});
+
 export const trainSchema = z.strictObject({
   epochs: z.number().int().min(1).default(20),
   batch_size: z.number().int().min(1).default(32),
@@ -122,6 +136,15 @@ export const trainSchema = z.strictObject({
   micro_batch: z.number().int().min(1).optional(),
   lr_groups: lrGroupsSchema.default({ early: 1e-6, middle: 1e-5, head: 1e-3 }),
   adam_epsilon: z.number().gt(0).default(1e-8),
+  /** Decoupled weight decay (torch.optim.AdamW's); 0 is the reference's plain Adam. */
+  weight_decay: z.number().min(0).default(0),
+  weight_decay_groups: weightDecayGroupsSchema.optional(),
+  /** Decay the 1-D weights too (norm scales and shifts, biases, LayerScale gammas), which timm leaves undecayed. */
+  weight_decay_1d: z.boolean().default(false),
+  /** Validation, best/ and evaluation use the moving average of the weights; absent: off. */
+  ema: emaSchema.optional(),
+  /** Epochs that train the head alone with the backbone in inference mode before every group trains (fastai's fine_tune). */
+  freeze_epochs: z.number().int().min(0).default(0),
   early_stopping: earlyStoppingSchema.default({ monitor: 'val_acc', patience: 5, min_delta: 0 }),
   reduce_lr_on_plateau: plateauSchema.optional(),
   schedule: scheduleSchema.default({ type: 'constant', warmup_epochs: 0, min_factor: 0 }),

@@ -8,7 +8,7 @@ import type { ValMetrics } from './fit-options';
 import type { GroupVariables } from './groups';
 import { saveLast } from './last-checkpoint';
 import { type PlateauState, updateEarlyStopping, updatePlateau } from './schedule';
-import type { FitSession, Trainer } from './trainer';
+import { type FitSession, type Trainer, withEvaluatedWeights } from './trainer';
 import type { HistoryRecord, PerGroup } from './types';
 import type { ValidationPass } from './validation';
 
@@ -88,8 +88,9 @@ export async function recordEpoch(trainer: Trainer, session: FitSession, epoch: 
 }
 
 /** What the epoch's line says beside its numbers. */
-function epochNotes(config: TrainConfig, stopping: { improved: boolean; stop: boolean }, reducedPlateau: PlateauState | undefined): string {
+function epochNotes(config: TrainConfig, stopping: { improved: boolean; stop: boolean }, reducedPlateau: PlateauState | undefined, headOnly: boolean): string {
   const notes: string[] = [];
+  if (headOnly) notes.push('head only');
   if (stopping.improved) notes.push('*best*');
   if (reducedPlateau) notes.push(`lr x${reducedPlateau.scale.toPrecision(3)}`);
   if (stopping.stop) notes.push(`early stop (${config.early_stopping.patience} epochs without a better ${config.early_stopping.monitor})`);
@@ -104,12 +105,19 @@ export async function closeEpoch(trainer: Trainer, session: FitSession, epoch: n
   const { config, options } = trainer;
   const { state } = session;
   const monitor = config.early_stopping.monitor;
-  const stopping = updateEarlyStopping(state.early_stopping, config.early_stopping, epoch, metrics[monitor]);
-  if (stopping.improved) await trainer.writeModel(options.tm, options.run.file('best'), { 'epoch.json': `${JSON.stringify({ epoch, [monitor]: metrics[monitor] })}\n` });
+  // The head-only epochs of train.freeze_epochs may give best/, but early stopping's patience
+  // and the plateau schedule count from the unfreeze (a head-only epoch is not a failed one).
+  const headOnly = epoch <= config.freeze_epochs;
+  const updated = updateEarlyStopping(state.early_stopping, config.early_stopping, epoch, metrics[monitor]);
+  const stopping = headOnly ? { ...updated, state: { ...updated.state, wait: 0 }, stop: false } : updated;
+  if (stopping.improved) {
+    const about = { epoch, [monitor]: metrics[monitor], ...(trainer.ema ? { ema: true } : {}) };
+    await withEvaluatedWeights(trainer, () => trainer.writeModel(options.tm, options.run.file('best'), { 'epoch.json': `${JSON.stringify(about)}\n` }));
+  }
   const plateauConfig = config.reduce_lr_on_plateau;
-  const plateau = plateauConfig ? updatePlateau(state.plateau, plateauConfig, metrics[plateauConfig.monitor]) : state.plateau;
+  const plateau = plateauConfig && !headOnly ? updatePlateau(state.plateau, plateauConfig, metrics[plateauConfig.monitor]) : state.plateau;
   const reduced = plateau.reductions > state.plateau.reductions ? plateau : undefined;
-  trainer.progress.epoch(record, config.epochs, epochNotes(config, stopping, reduced));
+  trainer.progress.epoch(record, config.epochs, epochNotes(config, stopping, reduced, headOnly));
   session.state = {
     ...state,
     epoch,

@@ -7,7 +7,7 @@ import type { FitOptions } from './fit-options';
 import { saveLast } from './last-checkpoint';
 import type { GroupOptimizers } from './optimizers';
 import { batchGradients, type StepResult, stepTotals } from './step';
-import { type FitSession, learningRatesAt, type Trainer } from './trainer';
+import { type FitSession, learningRatesAt, type Phase, phaseOf, type Trainer } from './trainer';
 import type { PerGroup } from './types';
 
 /** The running sums of an epoch's training; last/ saves them for an unfinished epoch. */
@@ -45,9 +45,9 @@ function disposeBatch(batch: Batch): void {
 }
 
 /** Applies a step's gradients (one Adam per group) and frees them; on failure its totals too. */
-function applyGradients(optimizers: GroupOptimizers, step: StepResult): void {
+function applyGradients(optimizers: GroupOptimizers, step: StepResult, phase: Phase): void {
   try {
-    optimizers.apply(step.grads);
+    optimizers.apply(step.grads, phase.groups);
   } catch (e) {
     step.totals.dispose();
     throw e;
@@ -63,10 +63,12 @@ function applyGradients(optimizers: GroupOptimizers, step: StepResult): void {
  */
 async function trainStep(trainer: Trainer, session: FitSession, batch: Batch, at: { epoch: number; step: number }, totals: EpochTotals): Promise<void> {
   try {
-    const lr = learningRatesAt(trainer, session, session.state.global_step);
+    const phase = phaseOf(trainer, at.epoch);
+    const lr = learningRatesAt(trainer, session, session.state.global_step, phase);
     trainer.optimizers.setLearningRates(lr);
-    const step = withStepRandom(`${trainer.options.seed ?? 0}:${at.epoch}:${at.step}`, () => batchGradients(trainer.stepModel, batch.x, batch.y, batch.targets));
-    applyGradients(trainer.optimizers, step);
+    const step = withStepRandom(`${trainer.options.seed ?? 0}:${at.epoch}:${at.step}`, () => batchGradients(phase.stepModel, batch.x, batch.y, batch.targets));
+    applyGradients(trainer.optimizers, step, phase);
+    trainer.ema?.update(session.state.global_step);
     // Read after the update is queued, so that a GPU is never idle waiting for it.
     const { loss, correct } = await stepTotals(step.totals);
     checkStepLoss(loss, { epoch: at.epoch, step: at.step + 1, lr, lastGoodEpoch: session.state.epoch });
@@ -106,7 +108,7 @@ export async function trainOneEpoch(trainer: Trainer, session: FitSession, epoch
   const { state } = session;
   const trainedBefore = state.step_in_epoch;
   const totals = state.partial ?? { loss_sum: 0, correct: 0, count: 0, train_seconds: 0 };
-  const lr = learningRatesAt(trainer, session, state.global_step - trainedBefore);
+  const lr = learningRatesAt(trainer, session, state.global_step - trainedBefore, phaseOf(trainer, epoch));
   const epochStart = (session.epochStart ??= trainer.variables.map((v): tf.Tensor => tf.clone(v)));
   let done = 0;
   let lapStart = Date.now();

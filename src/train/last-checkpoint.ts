@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
 import { loadWeightsInto, type LoopState, readCheckpointTensors, readLoopState, writeCheckpoint } from './checkpoint';
+import { isEmaTensor } from './ema';
 import type { NamedTensor } from './tensor-file';
 import { type FitSession, type Trainer, totalSeconds } from './trainer';
 import { historyRecordSchema } from './types';
@@ -10,10 +11,10 @@ const EPOCH_START = 'epoch_start::';
 
 const isEpochStart = (t: NamedTensor): boolean => t.name.startsWith(EPOCH_START);
 
-/** Writes last/: the model, `state` with the seconds trained so far, the optimizers and any epoch-start weights. */
+/** Writes last/: the model, `state` with the seconds trained so far, the optimizers, any epoch-start weights and the moving average (train.ema). */
 export async function saveLast(trainer: Trainer, session: FitSession, state: LoopState, epochStart: tf.Tensor[] | null): Promise<void> {
   const { tensors, owned } = await trainer.optimizers.state();
-  const all = epochStart ? [...tensors, ...epochStart.map((tensor, i) => ({ name: `${EPOCH_START}${i}`, tensor }))] : tensors;
+  const all = [...tensors, ...(epochStart ?? []).map((tensor, i) => ({ name: `${EPOCH_START}${i}`, tensor })), ...(trainer.ema?.tensors() ?? [])];
   try {
     await writeCheckpoint(trainer.writeModel, trainer.options.tm, trainer.options.run.file('last'), { ...state, total_seconds: totalSeconds(session) }, all);
   } finally {
@@ -37,7 +38,8 @@ function epochStartWeights(starts: NamedTensor[], stepInEpoch: number, trainer: 
 
 /**
  * Continues the run from last/: its loop state, the model's weights, the optimizers' state, the
- * unfinished epoch's starting weights, and the history it covers.
+ * moving average of the weights (train.ema), the unfinished epoch's starting weights, and the
+ * history it covers.
  */
 export async function restoreFromLast(trainer: Trainer, session: FitSession): Promise<void> {
   const { run, tm } = trainer.options;
@@ -47,7 +49,10 @@ export async function restoreFromLast(trainer: Trainer, session: FitSession): Pr
   session.state = state;
   loadWeightsInto(tm, dir);
   const tensors = readCheckpointTensors(dir);
-  await trainer.optimizers.restore(tensors.filter((t) => !isEpochStart(t)), dir);
+  const ema = tensors.filter(isEmaTensor);
+  if (trainer.ema) trainer.ema.restore(ema, dir);
+  else tf.dispose(ema.map((t) => t.tensor));
+  await trainer.optimizers.restore(tensors.filter((t) => !isEpochStart(t) && !isEmaTensor(t)), dir);
   session.epochStart = epochStartWeights(tensors.filter(isEpochStart), state.step_in_epoch, trainer, dir);
   // Drop lines of epochs the checkpoint does not cover (written after it was saved).
   session.history = run.readJsonLines('history', historyRecordSchema).filter((h) => h.epoch <= state.epoch);

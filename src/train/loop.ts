@@ -57,6 +57,7 @@ export async function fit(options: FitOptions): Promise<FitOutcome> {
   } finally {
     if (session.epochStart) tf.dispose(session.epochStart);
     trainer.optimizers.dispose();
+    trainer.ema?.dispose();
   }
   return fitOutcome(session, interrupted);
 }

@@ -7,17 +7,53 @@ import { GROUP_NAMES, type GroupName } from '../models/types';
 import type { GroupVariables } from './groups';
 import type { NamedTensor } from './tensor-file';
 import type { PerGroup } from './types';
+import type { GroupDecay } from './weight-decay';
 
 /** PyTorch's Adam defaults. */
 const BETA1 = 0.9;
 const BETA2 = 0.999;
 
+type VariableGradients = Parameters<tf.AdamOptimizer['applyGradients']>[0];
+
+const NO_DECAY: GroupDecay = { rate: 0, decayed: new Set() };
+
 /**
  * tfjs's Adam with each variable's update as one fused kernel where the backend has it (wasm,
  * cpu): same slots, names, state and float32 arithmetic, so checkpoints and resume are unchanged.
+ * With a weight decay it is torch.optim.AdamW: each decayed weight is first multiplied by
+ * 1 − lr·wd, then takes the Adam step. The decay is its own op rather than a term of the fused
+ * kernel, so it is the same on every backend, the stock Adam's included.
  */
 export class FusedAdam extends tf.AdamOptimizer {
-  override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
+  constructor(
+    learningRate: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    private readonly decay: GroupDecay = NO_DECAY,
+  ) {
+    super(learningRate, beta1, beta2, epsilon);
+  }
+
+  override applyGradients(variableGradients: VariableGradients): void {
+    this.decayWeights(variableGradients);
+    this.adamStep(variableGradients);
+  }
+
+  /** p ← p·(1 − lr·wd), with the step's learning rate, as AdamW before its Adam update. */
+  private decayWeights(variableGradients: VariableGradients): void {
+    if (this.decay.rate === 0 || this.decay.decayed.size === 0) return;
+    const names = Array.isArray(variableGradients) ? variableGradients.map((g) => g.name) : Object.keys(variableGradients);
+    const factor = 1 - this.learningRate * this.decay.rate;
+    for (const name of names) {
+      if (!this.decay.decayed.has(name)) continue;
+      const value = tf.engine().registeredVariables[name];
+      if (!value) throw new Error(`FusedAdam: no variable named ${name}`);
+      tf.tidy(() => value.assign(tf.mul(value, factor)));
+    }
+  }
+
+  private adamStep(variableGradients: VariableGradients): void {
     if (!timKernelAvailable(ADAM)) {
       super.applyGradients(variableGradients);
       return;
@@ -68,9 +104,10 @@ export class GroupOptimizers {
     private readonly groups: GroupVariables,
     lr: PerGroup<number>,
     epsilon: number,
+    decay?: PerGroup<GroupDecay>,
   ) {
     for (const g of GROUP_NAMES) {
-      if (groups[g].length > 0) this.adams[g] = new FusedAdam(lr[g], BETA1, BETA2, epsilon);
+      if (groups[g].length > 0) this.adams[g] = new FusedAdam(lr[g], BETA1, BETA2, epsilon, decay?.[g]);
     }
   }
 
@@ -88,15 +125,17 @@ export class GroupOptimizers {
     return out;
   }
 
-  /** Applies gradients keyed by variable name; every trained variable must have one. */
-  apply(grads: tf.NamedTensorMap): void {
-    for (const g of this.trainedGroups) {
+  /** Applies gradients keyed by variable name to `groups` (default: all); each of their variables must have one. */
+  apply(grads: tf.NamedTensorMap, groups: readonly GroupName[] = this.trainedGroups): void {
+    for (const g of groups) {
+      const adam = this.adams[g];
+      if (!adam) continue;
       const list = this.groups[g].map((v) => {
         const t = grads[v.name];
         if (!t) throw new Error(`no gradient for ${v.name}`);
         return { name: v.name, tensor: t };
       });
-      (this.adams[g] as tf.AdamOptimizer).applyGradients(list);
+      adam.applyGradients(list);
     }
   }
 

@@ -89,6 +89,16 @@ function checkConfig(cfg: TimConfig): void {
   const lr = cfg.train.lr_groups;
   const trainable = cfg.model.freeze_backbone ? lr.head > 0 : lr.early > 0 || lr.middle > 0 || lr.head > 0;
   if (!trainable) throw new TimError(`train.lr_groups: nothing to train: every trained group has learning rate 0 (early ${lr.early}, middle ${lr.middle}, head ${lr.head})`);
+  checkFreezeEpochs(cfg);
+}
+
+/** train.freeze_epochs needs a backbone that unfreezes afterwards and a head that trains before. */
+function checkFreezeEpochs(cfg: TimConfig): void {
+  const { freeze_epochs: n, epochs, lr_groups: lr } = cfg.train;
+  if (n === 0) return;
+  if (cfg.model.freeze_backbone) throw new TimError(`train.freeze_epochs is ${n}, but model.freeze_backbone is true: the backbone never unfreezes; set one of them`);
+  if (n >= epochs) throw new TimError(`train.freeze_epochs is ${n}, expected fewer than train.epochs (${epochs}): the backbone would never unfreeze (model.freeze_backbone: true trains the head alone)`);
+  if (lr.head === 0) throw new TimError(`train.freeze_epochs is ${n}, but train.lr_groups.head is 0: nothing would train while the backbone is frozen`);
 }
 
 /** Ctrl-C: the first finishes the step and saves last/; a second one quits at once. */
@@ -239,10 +249,12 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
     const bnStatistics = batchNormStatistics(tm, microBatch, t.batch_size, cfg.model.freeze_backbone);
     const bnNote = bnStatistics === 'per micro-batch' ? ` (BatchNorm statistics per micro-batch of ${microBatch})` : '';
     log.info(
-      `${opts.resume ? 'resuming' : 'training'} ${cfg.name}: ${cfg.model.arch}${cfg.model.freeze_backbone ? ' (frozen backbone)' : ''}, ` +
+      `${opts.resume ? 'resuming' : 'training'} ${cfg.name}: ${cfg.model.arch}${cfg.model.freeze_backbone ? ' (frozen backbone)' : ''}` +
+        `${t.freeze_epochs > 0 ? ` (head only, backbone in inference mode, for the first ${t.freeze_epochs > 1 ? `${t.freeze_epochs} epochs` : 'epoch'})` : ''}, ` +
         `${split.train.length} train / ${split.val.length} val images, ${numClasses} classes, groups ${trained.join('+')}, ` +
         `batch ${t.batch_size}${microBatch < t.batch_size ? ` in micro-batches of ${microBatch}` : ''}${bnNote}, ${trainLoader.numBatches} steps/epoch → ${run instanceof StagedRunFolder ? run.target : run.dir}`,
     );
+    if (t.ema) log.info(`validation, best/ and evaluation use the moving average of the weights (train.ema: decay ${t.ema.decay}, warm-up ${t.ema.warmup ? 'on' : 'off'})`);
     let outcome;
     try {
       outcome = await fit({
@@ -292,6 +304,7 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
       trained_groups: trained,
       micro_batch: microBatch,
       batch_norm_statistics: bnStatistics,
+      ema: t.ema ? { decay: t.ema.decay, warmup: t.ema.warmup } : null,
       final: last ? { train_loss: last.train_loss, train_acc: last.train_acc, val_loss: last.val_loss, val_acc: last.val_acc } : (prior?.final ?? null),
     };
     run.writeJson('summary', summary);
@@ -300,7 +313,7 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
     } else {
       log.info(
         `done in ${((Date.now() - t0) / 1000).toFixed(0)} s: best ${summary.monitor} ${Number.isFinite(summary.best_value) ? summary.best_value.toFixed(4) : '-'} at epoch ${summary.best_epoch}` +
-          `${summary.stopped_early ? ` (stopped early at epoch ${summary.stopped_epoch})` : ''} → ${run.file('best')}`,
+          `${summary.stopped_early ? ` (stopped early at epoch ${summary.stopped_epoch})` : ''} → ${run.file('best')}${t.ema ? ' (the moving average of the weights)' : ''}`,
       );
     }
     return summary;

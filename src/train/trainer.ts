@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/schema';
 import { TimError } from '../core/errors';
-import { GROUP_NAMES } from '../models/types';
+import { GROUP_NAMES, type GroupName } from '../models/types';
 import { initialLoopState, type LoopState, type ModelWriter, saveModelFolder } from './checkpoint';
 import type { FitOptions } from './fit-options';
 import { GroupOptimizers } from './optimizers';
@@ -9,6 +9,8 @@ import { Progress } from './progress';
 import { groupLearningRates } from './schedule';
 import type { StepModel } from './step';
 import type { HistoryRecord, PerGroup } from './types';
+import { groupWeightDecay } from './weight-decay';
+import { WeightAverage } from './ema';
 
 /** What every part of one fit shares, fixed for its length. */
 export interface Trainer {
@@ -16,12 +18,20 @@ export interface Trainer {
   config: TrainConfig;
   /** The trained variables of every group, in a fixed order. */
   variables: tf.Variable[];
-  /** What a step's gradients are computed for. */
-  stepModel: StepModel;
+  /** What trains in every epoch, or (headOnly) in the first train.freeze_epochs epochs. */
+  phases: { all: Phase; headOnly: Phase | null };
   optimizers: GroupOptimizers;
   stepsPerEpoch: number;
   writeModel: ModelWriter;
   progress: Progress;
+  /** The moving average of the weights (train.ema), or null. */
+  ema: WeightAverage | null;
+}
+
+/** What one epoch trains: the groups that step and the model their gradients are computed for. */
+export interface Phase {
+  groups: GroupName[];
+  stepModel: StepModel;
 }
 
 /** Where one fit stands: the state last/ saves, the weights an unfinished epoch started from, the history so far. */
@@ -44,16 +54,46 @@ export function createTrainer(options: FitOptions): Trainer {
   // LayerVariable.read() returns the underlying tf.Variable, which tf.variableGrads needs.
   const variables = trained.map((v) => v.read() as tf.Variable);
   const loss = { numClasses: options.numClasses, labelSmoothing: config.label_smoothing, classWeights: options.classWeights };
+  const stepModel = (vars: tf.Variable[], training: boolean): StepModel => ({ model: options.tm.model, variables: vars, training, microBatch: options.microBatch, loss });
+  const optimizers = new GroupOptimizers(options.groups, config.lr_groups, config.adam_epsilon, groupWeightDecay(options.groups, config));
   return {
     options,
     config,
     variables,
-    stepModel: { model: options.tm.model, variables, training: !options.freezeBackbone, microBatch: options.microBatch, loss },
-    optimizers: new GroupOptimizers(options.groups, config.lr_groups, config.adam_epsilon),
+    phases: {
+      all: { groups: optimizers.trainedGroups, stepModel: stepModel(variables, !options.freezeBackbone) },
+      headOnly: config.freeze_epochs > 0 ? headOnlyPhase(options, stepModel) : null,
+    },
+    optimizers,
     stepsPerEpoch: options.trainSource.numBatches,
     writeModel,
     progress,
+    ema: config.ema ? new WeightAverage(options.tm.model.weights, config.ema) : null,
   };
+}
+
+/**
+ * The phase of train.freeze_epochs: the head alone, the whole model in inference mode so that
+ * the backbone's BatchNorm statistics stay as they are (tfjs's BatchNorm uses and updates batch
+ * statistics in training mode whether or not its layer is trainable).
+ */
+function headOnlyPhase(options: FitOptions, stepModel: (vars: tf.Variable[], training: boolean) => StepModel): Phase {
+  const head = options.groups.head.map((v) => v.read() as tf.Variable);
+  if (head.length === 0) throw new TimError(`train.freeze_epochs is ${options.train.freeze_epochs}, but the head does not train (train.lr_groups.head is ${options.train.lr_groups.head})`);
+  return { groups: ['head'], stepModel: stepModel(head, false) };
+}
+
+/** What trains in `epoch` (1-based). */
+export function phaseOf(trainer: Trainer, epoch: number): Phase {
+  return trainer.phases.headOnly && epoch <= trainer.config.freeze_epochs ? trainer.phases.headOnly : trainer.phases.all;
+}
+
+/**
+ * Runs `fn` (validation, saving best/) on the weights a run is judged by: the moving average
+ * when train.ema is on, else the trained weights.
+ */
+export function withEvaluatedWeights<T>(trainer: Trainer, fn: () => Promise<T> | T): Promise<T> {
+  return trainer.ema ? trainer.ema.swappedIn(fn) : Promise.resolve().then(fn);
 }
 
 /** A session of a run that has not trained yet. */
@@ -66,7 +106,7 @@ export function totalSeconds(session: FitSession): number {
   return session.state.total_seconds + (Date.now() - session.startedAt) / 1000;
 }
 
-/** Each group's learning rate at a global step of the session. */
-export function learningRatesAt(trainer: Trainer, session: FitSession, step: number): PerGroup<number> {
-  return groupLearningRates(trainer.config, trainer.optimizers.trainedGroups, session.state.plateau, step, trainer.stepsPerEpoch);
+/** Each group's learning rate at a global step of the session (0 for a group the phase does not train). */
+export function learningRatesAt(trainer: Trainer, session: FitSession, step: number, phase: Phase): PerGroup<number> {
+  return groupLearningRates(trainer.config, phase.groups, session.state.plateau, step, trainer.stepsPerEpoch);
 }

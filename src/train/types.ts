@@ -68,5 +68,7 @@ export interface TrainSummary {
   micro_batch: number;
   /** What BatchNorm's training statistics are computed over ('none': no BatchNorm layer trains in training mode). */
   batch_norm_statistics: 'per micro-batch' | 'per batch' | 'none';
+  /** When set, validation, best/ and evaluation use this moving average of the weights (train.ema), not the trained weights. */
+  ema: { decay: number; warmup: boolean } | null;
   final: { train_loss: number; train_acc: number; val_loss: number; val_acc: number } | null;
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { checkWeights } from './divergence';
 import type { FitOptions, ValMetrics } from './fit-options';
 import { evaluateBatch } from './step';
-import type { FitSession, Trainer } from './trainer';
+import { type FitSession, type Trainer, withEvaluatedWeights } from './trainer';
 import type { PerGroup } from './types';
 
 /** Seconds the consumer of a source's batches waited for their images and spent preparing them (see Batch). */
@@ -48,6 +48,6 @@ export async function validationPass(trainer: Trainer, session: FitSession, epoc
   const start = Date.now();
   await checkWeights(trainer.variables, { epoch, lr, lastGoodEpoch: session.state.epoch });
   const data: DataSeconds = { wait: 0, prepare: 0 };
-  const metrics = await validate(trainer.options, epoch, data);
+  const metrics = await withEvaluatedWeights(trainer, () => validate(trainer.options, epoch, data));
   return { metrics, seconds: (Date.now() - start) / 1000, data };
 }

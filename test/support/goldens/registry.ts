@@ -6,6 +6,8 @@ import { JITTER_FACTORS, JITTER_ORDER, JITTER_SHAPE, jitterInput } from './cases
 import { pairedStatsCases } from './cases/paired-stats';
 import { CROP_CASES, CROP_FALLBACKS, cropBoxOf, POLICY_CASES, POLICY_SIZES, policyImage } from './cases/torchvision-policy';
 import { BETA_ALPHAS, cutmixCases, KS_SAMPLES, KS_SIGNIFICANCE, MIX_BATCH, MIX_CASES, mixBatch, mixTargetCases, softLossCases } from './cases/timm-mixup';
+import { adamWCases } from './cases/torch-adamw';
+import { emaCases } from './cases/torch-ema';
 import type { GoldenEntry } from './types';
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
@@ -111,6 +113,22 @@ export const GOLDENS: GoldenEntry[] = [
     about: "statsmodels 0.13 exact McNemar and Holm, scipy 1.10 t-intervals, scikit-learn/numpy paired bootstrap differences on fixed resamples",
     inputs: () => ({ 'cases.json': json(pairedStatsCases()) }),
     runs: () => [['{in}/cases.json', '{out}/stats.json']],
+  },
+  {
+    name: 'torch-adamw',
+    script: 'scripts/train_torch_adamw.py',
+    about: "PyTorch 1.13 torch.optim.AdamW steps with timm's param_groups_weight_decay exclusions (1-D and bias params undecayed)",
+    inputs: () => ({ 'cases.json': json({ cases: adamWCases() }) }),
+    runs: () => [['{in}/cases.json', '{out}/adamw.json']],
+    // float32 square roots and divisions whose vectorisation may differ between CPUs.
+    compare: { 'adamw.json': { kind: 'json', atol: 1e-7, rtol: 1e-6 } },
+  },
+  {
+    name: 'torch-ema',
+    script: 'scripts/train_torch_ema.py',
+    about: "PyTorch 1.13 swa_utils.AveragedModel (buffers averaged too) with timm's EMA and its warm-up as the averaging function",
+    inputs: () => ({ 'cases.json': json({ cases: emaCases() }) }),
+    runs: () => [['{in}/cases.json', '{out}/ema.json']],
   },
 ];
 

@@ -31,6 +31,13 @@ describe('config', () => {
     expect(c.augment.normalize.std).toEqual([0.229, 0.224, 0.225]);
     expect(c.train.adam_epsilon).toBe(1e-8);
     expect(c.runtime.backend).toBe('auto');
+    // The additions to the reference recipe are off unless a config turns them on.
+    expect([c.train.weight_decay, c.train.weight_decay_groups, c.train.weight_decay_1d, c.train.ema, c.train.freeze_epochs]).toEqual([0, undefined, false, undefined, 0]);
+    for (const n of ['resnet50_baseline', 'resnet50', 'efficientnet_b0', 'convnext_tiny', 'quickstart']) {
+      const t = loadConfig(n).config.train;
+      expect({ n, wd: t.weight_decay, ema: t.ema, freeze: t.freeze_epochs }).toEqual({ n, wd: 0, ema: undefined, freeze: 0 });
+    }
+    expect(parseConfig({ ...minimal, train: { ema: {} } }).train.ema).toEqual({ decay: 0.9998, warmup: false });
   });
 
   it('names an unknown key and suggests the nearest valid one', () => {

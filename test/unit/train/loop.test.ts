@@ -41,6 +41,15 @@ function options(tm: TimModel, train: TrainConfig, run: RunFolder, extra: Partia
   };
 }
 
+/** The weights of a saved model folder, by name. */
+function savedWeights(dir: string): Map<string, Float32Array> {
+  const { artifacts } = readModelArtifacts(dir);
+  const map = tf.io.decodeWeights(artifacts.weightData as ArrayBuffer, artifacts.weightSpecs ?? []);
+  const out = new Map(Object.entries(map).map(([name, t]) => [name, t.dataSync() as Float32Array]));
+  tf.dispose(Object.values(map));
+  return out;
+}
+
 /** History without the fields that measure the machine rather than the run. */
 function comparable(h: HistoryRecord[]): unknown[] {
   return h.map(({ seconds: _s, images_per_sec: _i, rss_mb: _r, num_tensors: _n, ...rest }) => rest);
@@ -128,11 +137,15 @@ describe('early stopping', () => {
 });
 
 describe('resume and determinism', () => {
-  it('an interrupted and resumed run ends with the same weights and history as an uninterrupted one', async () => {
+  it.each([
+    ['', {}],
+    // Interrupted in the second of two head-only epochs.
+    [' with weight decay, the moving average of the weights and head-only epochs', { weight_decay: 0.05, ema: { decay: 0.9, warmup: true }, freeze_epochs: 2 }],
+  ])('an interrupted and resumed run%s ends with the same weights and history as an uninterrupted one', async (_, extra) => {
     const a = tmpDir();
     const b = tmpDir();
     try {
-      const cfg = testConfig({ epochs: 3, lr_groups: { early: 1e-3, middle: 1e-3, head: 1e-2 }, early_stopping: { monitor: 'val_acc', patience: 10 } });
+      const cfg = testConfig({ epochs: 3, lr_groups: { early: 1e-3, middle: 1e-3, head: 1e-2 }, early_stopping: { monitor: 'val_acc', patience: 10 }, ...extra });
       const tmA = tinyModel(CLASSES, SIZE);
       const runA = createRunFolder(a.dir);
       const outA = await fit(options(tmA, cfg.train, runA));
@@ -155,6 +168,10 @@ describe('resume and determinism', () => {
       const wa = weightValues(tmA);
       const wc = weightValues(tmC);
       for (const [name, v] of wa) expect({ name, same: sameArray(v, wc.get(name)) }).toEqual({ name, same: true });
+      // best/ holds the moving average when it is on: the same too.
+      const bestA = savedWeights(runA.file('best'));
+      const bestB = savedWeights(runB.file('best'));
+      for (const [name, v] of bestA) expect({ name, same: sameArray(v, bestB.get(name)) }).toEqual({ name, same: true });
       expect(comparable(runB.readJsonLines('history', historyRecordSchema))).toEqual(comparable(outA.history));
       // Same seed, same data: the history is reproducible (determinism).
       expect(outA.history).toHaveLength(3);
@@ -168,15 +185,106 @@ describe('resume and determinism', () => {
   });
 });
 
-describe('memory', () => {
-  it('keeps the number of live tensors constant from epoch to epoch and frees what it made', async () => {
+describe('moving average of the weights (train.ema)', () => {
+  it('validates and saves best/ with the averages; the model and last/ keep the trained weights', async () => {
     const { dir, cleanup } = tmpDir();
     try {
-      const cfg = testConfig({ epochs: 3, early_stopping: { monitor: 'val_acc', patience: 10 }, reduce_lr_on_plateau: { monitor: 'val_loss', factor: 0.5, patience: 0 } });
+      const cfg = testConfig({ epochs: 2, ema: { decay: 0.5 }, early_stopping: { monitor: 'val_acc', patience: 10 } });
+      const tm = tinyModel(CLASSES, SIZE);
+      const seen: Map<string, Float32Array>[] = [];
+      const evaluate = (epoch: number): ValMetrics => {
+        seen.push(weightValues(tm));
+        return { val_acc: epoch / 2, val_loss: 1 };
+      };
+      const run = createRunFolder(dir);
+      await fit(options(tm, cfg.train, run, { evaluate }));
+      const trained = weightValues(tm);
+      const validated = seen[1] as Map<string, Float32Array>;
+      const best = savedWeights(run.file('best'));
+      const last = savedWeights(run.file('last'));
+      let averaged = 0;
+      for (const [name, v] of trained) {
+        expect({ name, best: sameArray(best.get(name), validated.get(name)), last: sameArray(last.get(name), v) }).toEqual({ name, best: true, last: true });
+        if (!sameArray(v, validated.get(name))) averaged++;
+      }
+      expect(averaged).toBeGreaterThan(0);
+      expect(JSON.parse(fs.readFileSync(path.join(run.file('best'), 'epoch.json'), 'utf8'))).toMatchObject({ epoch: 2, ema: true });
+      tm.model.dispose();
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('head first, then every group (train.freeze_epochs)', () => {
+  it('trains the head alone with the backbone in inference mode, then every group', async () => {
+    const { dir, cleanup } = tmpDir();
+    try {
+      const cfg = testConfig({ epochs: 2, freeze_epochs: 1, lr_groups: { early: 1e-2, middle: 1e-2, head: 1e-2 }, early_stopping: { monitor: 'val_acc', patience: 10 } });
+      const tm = tinyModel(CLASSES, SIZE);
+      const start = weightValues(tm);
+      const seen: Map<string, Float32Array>[] = [];
+      const out = await fit(options(tm, cfg.train, createRunFolder(dir), { evaluate: () => (seen.push(weightValues(tm)), { val_acc: 0.5, val_loss: 1 }) }));
+      const end = weightValues(tm);
+      const headOnly = seen[0] as Map<string, Float32Array>;
+      let movingStatistics = 0;
+      for (const [name, v] of start) {
+        const isHead = tm.spec.groupOfLayer(name.split('/')[0] ?? '') === 'head';
+        if (/moving_(mean|variance)/.test(name)) movingStatistics++;
+        // The stem trains with the early group (model.stem: early).
+        expect({ name, afterHeadOnly: sameArray(v, headOnly.get(name)), atEnd: sameArray(v, end.get(name)) }).toEqual({ name, afterHeadOnly: !isHead, atEnd: false });
+      }
+      expect(movingStatistics).toBeGreaterThan(0);
+      expect(out.history.map((h) => h.lr)).toEqual([
+        { early: 0, middle: 0, head: 1e-2 },
+        { early: 1e-2, middle: 1e-2, head: 1e-2 },
+      ]);
+      expect(out.history[0]?.update_ratio).toMatchObject({ early: 0, middle: 0 });
+      tm.model.dispose();
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('counts early stopping and the plateau schedule from the unfreeze; a head-only epoch may still be the best', async () => {
+    const { dir, cleanup } = tmpDir();
+    try {
+      const cfg = testConfig({
+        epochs: 8,
+        batch_size: 16,
+        freeze_epochs: 3,
+        early_stopping: { monitor: 'val_acc', patience: 3 },
+        reduce_lr_on_plateau: { monitor: 'val_loss', factor: 0.5, patience: 0 },
+      });
+      const tm = tinyModel(CLASSES, SIZE);
+      const acc = [0.5, 0.4, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3];
+      const out = await fit(options(tm, cfg.train, createRunFolder(dir), { evaluate: (e) => ({ val_acc: acc[e - 1] as number, val_loss: 1 + e / 10 }) }));
+      // Counted from epoch 1, patience 3 would stop at epoch 4 and the plateau halve the rate from epoch 3.
+      expect(out.stoppedEpoch).toBe(6);
+      expect(out.stoppedEarly).toBe(true);
+      expect(out.bestEpoch).toBe(1);
+      expect(out.history.map((h) => h.lr.head)).toEqual([1e-3, 1e-3, 1e-3, 1e-3, 1e-3, 5e-4]);
+      expect(out.history.map((h) => h.lr.middle)).toEqual([0, 0, 0, 1e-5, 1e-5, 5e-6]);
+      tm.model.dispose();
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('memory', () => {
+  it.each([
+    ['', {}, 0],
+    // The backbone's Adam moments are made at its first step, after the head-only epoch.
+    [' with weight decay, the moving average and head-only epochs', { weight_decay: 0.05, ema: { decay: 0.9 }, freeze_epochs: 1 }, 1],
+  ])('keeps the number of live tensors constant from epoch to epoch and frees what it made%s', async (_, extra, from) => {
+    const { dir, cleanup } = tmpDir();
+    try {
+      const cfg = testConfig({ epochs: 3, early_stopping: { monitor: 'val_acc', patience: 10 }, reduce_lr_on_plateau: { monitor: 'val_loss', factor: 0.5, patience: 0 }, ...extra });
       const tm = tinyModel(CLASSES, SIZE);
       const before = tf.memory().numTensors;
       const out = await fit(options(tm, cfg.train, createRunFolder(dir), { microBatch: 3 }));
-      const counts = out.history.map((h) => h.num_tensors);
+      const counts = out.history.slice(from).map((h) => h.num_tensors);
       expect(new Set(counts).size).toBe(1);
       expect(tf.memory().numTensors).toBe(before);
       tm.model.dispose();

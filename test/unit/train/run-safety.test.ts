@@ -59,6 +59,9 @@ describe('train(): nothing a user has is lost', () => {
     ['all learning rates 0', { train: { epochs: 1, batch_size: 4, lr_groups: { early: 0, middle: 0, head: 0 } } }, {}, /nothing to train/],
     ['a missing data root', { data: { root: '/nonexistent/data', image_size: 16 } }, {}, /data root '\/nonexistent\/data' does not exist/],
     ['an unavailable backend', { runtime: { backend: 'gpu' } }, {}, /backend 'gpu' is unavailable/],
+    ['head-only epochs and a frozen backbone', { model: { arch: 'tiny_cnn', freeze_backbone: true }, train: { epochs: 3, batch_size: 4, freeze_epochs: 1 } }, {}, /train\.freeze_epochs is 1, but model\.freeze_backbone is true: the backbone never unfreezes/],
+    ['as many head-only epochs as epochs', { train: { epochs: 2, batch_size: 4, freeze_epochs: 2 } }, {}, /train\.freeze_epochs is 2, expected fewer than train\.epochs \(2\)/],
+    ['head-only epochs and a head that does not train', { train: { epochs: 2, batch_size: 4, freeze_epochs: 1, lr_groups: { early: 1e-3, middle: 1e-3, head: 0 } } }, {}, /train\.freeze_epochs is 1, but train\.lr_groups\.head is 0/],
   ])('--force with %s fails and leaves the old run as it was', async (_what, over, _opts, message) => {
     await expect(train(config(root, over), { out, force: true, liveProgress: false })).rejects.toThrow(message);
     expect(folderSnapshot(out)).toEqual(original);
