@@ -1,17 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
 
+/** How many of `labels` fall in each class 0..numClasses-1. */
+export function classCounts(labels: ArrayLike<number>, numClasses: number): number[] {
+  const counts = new Array<number>(numClasses).fill(0);
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i] as number;
+    if (!Number.isInteger(l) || l < 0 || l >= numClasses) throw new TimError(`class counts: label ${l} outside 0..${numClasses - 1}`);
+    counts[l] = (counts[l] ?? 0) + 1;
+  }
+  return counts;
+}
+
 /**
  * sklearn's compute_class_weight('balanced'): n_samples / (n_classes * count(class)).
  * Every class must occur, as sklearn requires.
  */
 export function balancedClassWeights(labels: ArrayLike<number>, numClasses: number): number[] {
-  const counts = new Array<number>(numClasses).fill(0);
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i] as number;
-    if (!Number.isInteger(l) || l < 0 || l >= numClasses) throw new TimError(`class weights: label ${l} outside 0..${numClasses - 1}`);
-    counts[l] = (counts[l] ?? 0) + 1;
-  }
+  const counts = classCounts(labels, numClasses);
   const empty = counts.findIndex((c) => c === 0);
   if (empty >= 0) throw new TimError(`train.class_weights: balanced needs every class in the training split; class ${empty} has no images`);
   return counts.map((c) => labels.length / (numClasses * c));
@@ -23,6 +29,8 @@ export interface LossOptions {
   labelSmoothing?: number;
   /** Weight of each class; a sample counts with the weight of its true class. */
   classWeights?: readonly number[];
+  /** Added to every row of logits before the softmax (the logit-adjusted loss's tau·log prior, see logit-adjust.ts). */
+  logitAdjustment?: readonly number[];
 }
 
 /**
@@ -42,7 +50,8 @@ export function perSampleCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, 
     const s = opts.labelSmoothing ?? 0;
     let target = tf.oneHot(tf.cast(labels, 'int32'), c).toFloat();
     if (s > 0) target = tf.add(tf.mul(target, 1 - s), s / c);
-    const logp = tf.logSoftmax(logits);
+    const adjust = opts.logitAdjustment;
+    const logp = tf.logSoftmax(adjust ? tf.add(logits, tf.tensor1d(Array.from(adjust))) : logits);
     return tf.neg(tf.sum(tf.mul(target, logp), -1)) as tf.Tensor1D;
   });
 }

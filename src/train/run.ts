@@ -22,6 +22,7 @@ import { groupNamesWithVariables, trainedGroups } from './groups';
 import { fit, type FitOptions } from './loop';
 import { balancedMicroBatch } from './step';
 import { balancedClassWeights } from './loss';
+import { classPriors, logitAdjustment } from './logit-adjust';
 import { Progress } from './progress';
 import type { TrainSummary } from './types';
 import { summaryFileSchema } from '../io/run-file-schemas';
@@ -79,6 +80,19 @@ export function scratchRatesWarning(cfg: TimConfig): string | undefined {
     `a fine-tuning rate: the backbone will barely learn. Set ${slow.map((g) => `train.lr_groups.${g}`).join(' and ')} to about 1e-3 ` +
     `(e.g. ${slow.map((g) => `--set train.lr_groups.${g}=1e-3`).join(' ')}), or give model.pretrained a weight file`
   );
+}
+
+/**
+ * train.loss logit_adjusted: tau·log of the training split's class priors. Balanced class
+ * weights aim at the same balanced error, so the two together over-correct: both apply, with a warning.
+ */
+function trainingLogitAdjustment(cfg: TimConfig, split: SplitManifest): number[] | undefined {
+  const t = cfg.train;
+  if (t.loss !== 'logit_adjusted') return undefined;
+  if (t.class_weights === 'balanced' && t.tau > 0) {
+    log.warn('train.loss logit_adjusted with train.class_weights balanced: both correct for the class imbalance, so together they over-correct; keep one');
+  }
+  return logitAdjustment(classPriors(split.train.map((it) => it.label), split.classes, 'train.loss logit_adjusted'), t.tau);
 }
 
 /** Checks what can be checked from the config alone, before any data is read. */
@@ -213,6 +227,7 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
   // What a full batch is cut into: equal micro-batches of at most the limit.
   const microBatch = balancedMicroBatch(microBatchLimit, t.batch_size);
   const classWeights = t.class_weights === 'balanced' ? balancedClassWeights(split.train.map((it) => it.label), numClasses) : undefined;
+  const logitAdjustment = trainingLogitAdjustment(cfg, split);
 
   const spec = preprocessSpecOf(cfg);
   const common = { root: split.root, spec, cache: cfg.data.cache, cacheDir: cfg.data.cache_dir, maxBatches: t.max_batches_per_epoch, seed: cfg.seed };
@@ -249,6 +264,7 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
         numClasses,
         seed: cfg.seed,
         classWeights,
+        logitAdjustment,
         // The limit: each batch (the last may be smaller) is cut into equal parts under it.
         microBatch: microBatchLimit,
         run,

@@ -4,6 +4,7 @@ import { batchNormCases } from './cases/torch-batchnorm';
 import { LETTERBOX_CASES, letterboxInputName, letterboxOutputName, letterboxPixels, ppm } from './cases/pillow-letterbox';
 import { JITTER_FACTORS, JITTER_ORDER, JITTER_SHAPE, jitterInput } from './cases/torchvision-jitter';
 import { pairedStatsCases } from './cases/paired-stats';
+import { logitAdjustCases } from './cases/logit-adjust';
 import type { GoldenEntry } from './types';
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
@@ -73,6 +74,20 @@ export const GOLDENS: GoldenEntry[] = [
     about: "statsmodels 0.13 exact McNemar and Holm, scipy 1.10 t-intervals, scikit-learn/numpy paired bootstrap differences on fixed resamples",
     inputs: () => ({ 'cases.json': json(pairedStatsCases()) }),
     runs: () => [['{in}/cases.json', '{out}/stats.json']],
+  },
+  {
+    name: 'torch-logit-adjust',
+    script: 'scripts/train_torch_logit_adjust.py',
+    about: 'PyTorch 1.13 cross-entropy on logits + tau·log(training priors), plain and class-weighted; the post-hoc softmax(logits − tau·log priors) and its argmax',
+    inputs: () => ({ 'cases.json': json({ cases: logitAdjustCases() }) }),
+    runs: () => [['{in}/cases.json', '{out}/logit-adjust.json']],
+  },
+  {
+    name: 'sklearn-balanced-accuracy',
+    script: 'scripts/eval_sklearn_balanced_accuracy.py',
+    about: "scikit-learn 1.2 balanced_accuracy_score on the sklearn-metrics cases",
+    inputs: () => ({ 'cases.json': json({ cases: metricsCases() }) }),
+    runs: () => [['{in}/cases.json', '{out}/balanced-accuracy.json']],
   },
 ];
 
