@@ -13,12 +13,14 @@ import { dataCommand } from './data';
 import { benchCommand } from './bench';
 import { doctorCommand } from './doctor';
 import { quickstartCommand } from './quickstart';
+import { averageCommand } from './average';
 
 /** Every CLI command, in the order `tim --help` lists them; each lives in its own file. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const COMMANDS: CommandModule<any, any>[] = [
   trainCommand,
   evaluateCommand,
+  averageCommand,
   explainCommand,
   predictCommand,
   sweepCommand,

@@ -5,6 +5,7 @@ import { LETTERBOX_CASES, letterboxInputName, letterboxOutputName, letterboxPixe
 import { JITTER_FACTORS, JITTER_ORDER, JITTER_SHAPE, jitterInput } from './cases/torchvision-jitter';
 import { pairedStatsCases } from './cases/paired-stats';
 import { logitAdjustCases } from './cases/logit-adjust';
+import { averageCases } from './cases/average';
 import type { GoldenEntry } from './types';
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
@@ -88,6 +89,13 @@ export const GOLDENS: GoldenEntry[] = [
     about: "scikit-learn 1.2 balanced_accuracy_score on the sklearn-metrics cases",
     inputs: () => ({ 'cases.json': json({ cases: metricsCases() }) }),
     runs: () => [['{in}/cases.json', '{out}/balanced-accuracy.json']],
+  },
+  {
+    name: 'numpy-average',
+    script: 'scripts/average_numpy_mean.py',
+    about: 'numpy: the element-wise mean of checkpoints\' float32 weights, computed in float64 and rounded to float32',
+    inputs: () => ({ 'weights.f32': float32(averageCases().values) }),
+    runs: () => [['{in}/weights.f32', String(averageCases().runs), String(averageCases().length), '{out}/mean.f32']],
   },
 ];
 
