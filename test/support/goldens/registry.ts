@@ -6,6 +6,7 @@ import { JITTER_FACTORS, JITTER_ORDER, JITTER_SHAPE, jitterInput } from './cases
 import { pairedStatsCases } from './cases/paired-stats';
 import { logitAdjustCases } from './cases/logit-adjust';
 import { averageCases } from './cases/average';
+import { lrFindCases } from './cases/lr-find';
 import type { GoldenEntry } from './types';
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
@@ -96,6 +97,13 @@ export const GOLDENS: GoldenEntry[] = [
     about: 'numpy: the element-wise mean of checkpoints\' float32 weights, computed in float64 and rounded to float32',
     inputs: () => ({ 'weights.f32': float32(averageCases().values) }),
     runs: () => [['{in}/weights.f32', String(averageCases().runs), String(averageCases().length), '{out}/mean.f32']],
+  },
+  {
+    name: 'numpy-lr-find',
+    script: 'scripts/lrfind_numpy_suggestions.py',
+    about: "fastai 2.7's lr_find arithmetic written with numpy: exponential rates, the debiased smoothed loss, the 4x stop, the steepest and valley suggestions",
+    inputs: () => ({ 'cases.json': json({ cases: lrFindCases() }) }),
+    runs: () => [['{in}/cases.json', '{out}/lr-find.json']],
   },
 ];
 
