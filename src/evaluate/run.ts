@@ -12,7 +12,7 @@ import type { TtaMode } from '../inference/predict';
 import { confusionPng } from './confusion-png';
 import { externalItems } from './inputs';
 import { predictItems } from './predict';
-import { classPriors, adjustProbabilities } from '../train/logit-adjust';
+import { adjustProbabilities, classPriors } from '../train/logit-adjust';
 import { confusionCsv, metricsOfPredictions, predictionsCsv, type EvaluationFiles, type LogitAdjustRecord, type MetricsJson } from './report';
 
 export { formatSummary, type MetricsJson, type PerClassMetricsRow } from './report';
@@ -81,6 +81,11 @@ export function trainingPriors(run: RunFolder, labels: string[], what: string): 
   return classPriors(split.train.map((it) => toModel[it.label] ?? -1), labels, `${what} (${run.file('split')})`);
 }
 
+/** What metrics.json records of a post-hoc adjustment: tau and each class's prior by name. */
+function logitAdjustRecord(adjust: { tau: number; priors: readonly number[] }, labels: readonly string[]): LogitAdjustRecord {
+  return { tau: adjust.tau, priors: Object.fromEntries(labels.map((l, i) => [l, adjust.priors[i] as number])) };
+}
+
 /**
  * Evaluates a run's `best/` model on its held-out split (or on an external folder), with the
  * preprocessing recorded in the run, and writes metrics.json, predictions.csv, confusion.csv
@@ -93,13 +98,12 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
   const tau = opts.logitAdjust;
   const plainDir = opts.data ? path.join(run.dir, `external-${path.basename(path.resolve(opts.data))}`) : run.dir;
   const outDir = opts.out ?? (tau === undefined ? plainDir : path.join(plainDir, `logit-adjust-${tau}`));
-  let logitAdjust: LogitAdjustRecord | undefined;
+  let adjust: { tau: number; priors: number[] } | undefined;
   let predicted;
   let set;
   try {
     set = evaluationSet(run, labels, opts.data);
-    const priors = tau === undefined ? undefined : trainingPriors(run, labels, '--logit-adjust');
-    if (tau !== undefined && priors) logitAdjust = { tau, priors: Object.fromEntries(labels.map((l, i) => [l, priors[i] as number])) };
+    adjust = tau === undefined ? undefined : { tau, priors: trainingPriors(run, labels, '--logit-adjust') };
     const started = Date.now();
     const progress = opts.progress === false ? undefined : progressLine(`evaluate ${path.basename(run.dir)}`, set.items.length);
     predicted = await predictItems(loaded.tm.model, set.root, set.items, spec, {
@@ -108,7 +112,7 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
       onProgress: (done) => progress?.tick(done),
     });
     progress?.end();
-    if (tau !== undefined && priors) predicted = { ...predicted, probs: adjustProbabilities(predicted.probs, priors, tau) };
+    if (adjust) predicted = { ...predicted, probs: adjustProbabilities(predicted.probs, adjust.priors, adjust.tau) };
     if (opts.progress !== false) {
       const secs = (Date.now() - started) / 1000;
       log.info(`evaluated ${set.items.length} images in ${secs.toFixed(1)} s (${(set.items.length / Math.max(secs, 1e-3)).toFixed(1)} images/s${tta === 'flip' ? ', flip TTA' : ''})`);
@@ -124,7 +128,7 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
     preprocess: spec,
     bootstrap: { resamples: opts.bootstrap ?? 1000, seed: opts.seed ?? 0, sampleFraction: opts.sampleFraction ?? 1 },
     topConfusions: opts.topConfusions,
-    logitAdjust,
+    logitAdjust: adjust && logitAdjustRecord(adjust, labels),
   });
 
   fs.mkdirSync(outDir, { recursive: true });

@@ -5,7 +5,9 @@ import { trainedGroups } from '../../../src/train/groups';
 import { adjustProbabilities, classPriors, logitAdjustment } from '../../../src/train/logit-adjust';
 import { balancedClassWeights, sampleWeights, weightedLossSum } from '../../../src/train/loss';
 import { batchGradients, stepTotals } from '../../../src/train/step';
+import { trainingLogitAdjustment } from '../../../src/train/run';
 import { createTrainer } from '../../../src/train/trainer';
+import { log } from '../../../src/core/log';
 import { logitAdjustCases, type LogitAdjustCase as Case } from '../../support/goldens/cases/logit-adjust';
 import { loadGolden } from '../../support/goldens/golden';
 import { memorySource, testConfig, tinyModel } from './helpers';
@@ -79,6 +81,22 @@ describe('train.loss', () => {
     expect(testConfig().train.tau).toBe(1);
     expect(() => testConfig({ loss: 'focal' })).toThrow(/train\.loss/);
     expect(() => testConfig({ loss: 'logit_adjusted', tau: -1 })).toThrow(/train\.tau/);
+  });
+
+  it("logit_adjusted takes the priors from the run's training split; with balanced class weights it warns of over-correcting", () => {
+    const split = { root: 'unused', seed: 1, val_fraction: 0.2, classes: ['Monet', 'Manet', 'Degas'], val: [], train: [0, 0, 0, 1, 2, 2].map((label, i) => ({ path: `${i}.jpg`, label })) };
+    expect(trainingLogitAdjustment(testConfig(), split)).toBeUndefined();
+    const adjust = trainingLogitAdjustment(testConfig({ loss: 'logit_adjusted', tau: 2 }), split) as number[];
+    [3 / 6, 1 / 6, 2 / 6].forEach((p, i) => expect(adjust[i]).toBeCloseTo(2 * Math.log(p), 12));
+    const warn = jest.spyOn(log, 'warn').mockImplementation(() => undefined);
+    try {
+      trainingLogitAdjustment(testConfig({ loss: 'logit_adjusted' }), split);
+      expect(warn).not.toHaveBeenCalled();
+      trainingLogitAdjustment(testConfig({ loss: 'logit_adjusted', class_weights: 'balanced' }), split);
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/over-correct/));
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it("logit_adjusted: a training step's loss is the cross-entropy of logits + tau·log pi", async () => {
