@@ -180,6 +180,19 @@ export async function lrFind(cfg: TimConfig, opts: LrFindOptions): Promise<LrFin
   return result;
 }
 
+/** The point of the curve nearest each power of ten it passes. */
+function decadePoints(curve: LrFindResult['curve']): LrFindResult['curve'] {
+  const first = curve[0];
+  const last = curve[curve.length - 1];
+  if (!first || !last) return [];
+  const out: LrFindResult['curve'] = [];
+  for (let d = Math.ceil(Math.log10(first.lr)); d <= Math.floor(Math.log10(last.lr)); d++) {
+    const nearest = curve.reduce((a, b) => (Math.abs(Math.log10(b.lr) - d) < Math.abs(Math.log10(a.lr) - d) ? b : a));
+    out.push(nearest);
+  }
+  return out;
+}
+
 /** What the terminal shows: where it stopped, and each suggestion as --set flags for every group. */
 export function formatLrFind(r: LrFindResult, out: string): string {
   const e = (v: number): string => v.toExponential(2);
@@ -188,6 +201,8 @@ export function formatLrFind(r: LrFindResult, out: string): string {
     `lr-find ${r.config} (${r.arch}): ${r.steps_run} of ${r.steps_planned} steps, ` +
       (r.stopped === 'diverged' ? `stopped when the smoothed loss passed ${r.divergence_factor}x its best (head rate ${last ? e(last.lr) : '-'})` : 'ran to the end without diverging'),
   ];
+  const byDecade = decadePoints(r.curve).map((p) => `${p.lr.toExponential(0)} ${p.smoothed === null ? 'NaN' : p.smoothed.toFixed(3)}`);
+  if (byDecade.length) lines.push(`  smoothed loss by head rate: ${byDecade.join(' · ')}`);
   if (!r.suggestions) {
     lines.push(`  too few steps before the divergence for a suggestion; lower --start-lr or --end-lr, or raise --steps`);
   } else {
