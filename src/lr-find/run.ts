@@ -180,15 +180,17 @@ export async function lrFind(cfg: TimConfig, opts: LrFindOptions): Promise<LrFin
   return result;
 }
 
-/** The point of the curve nearest each power of ten it passes. */
-function decadePoints(curve: LrFindResult['curve']): LrFindResult['curve'] {
+type CurvePoint = LrFindResult['curve'][number];
+
+/** Each power of ten the curve passes (its exponent), with the point nearest it. */
+function decadePoints(curve: readonly CurvePoint[]): { decade: number; point: CurvePoint }[] {
   const first = curve[0];
   const last = curve[curve.length - 1];
   if (!first || !last) return [];
-  const out: LrFindResult['curve'] = [];
-  for (let d = Math.ceil(Math.log10(first.lr)); d <= Math.floor(Math.log10(last.lr)); d++) {
-    const nearest = curve.reduce((a, b) => (Math.abs(Math.log10(b.lr) - d) < Math.abs(Math.log10(a.lr) - d) ? b : a));
-    out.push(nearest);
+  const out: { decade: number; point: CurvePoint }[] = [];
+  for (let d = Math.ceil(Math.log10(first.lr) - 1e-9); d <= Math.floor(Math.log10(last.lr) + 1e-9); d++) {
+    const distance = (p: CurvePoint): number => Math.abs(Math.log10(p.lr) - d);
+    out.push({ decade: d, point: curve.reduce((a, b) => (distance(b) < distance(a) ? b : a)) });
   }
   return out;
 }
@@ -201,7 +203,7 @@ export function formatLrFind(r: LrFindResult, out: string): string {
     `lr-find ${r.config} (${r.arch}): ${r.steps_run} of ${r.steps_planned} steps, ` +
       (r.stopped === 'diverged' ? `stopped when the smoothed loss passed ${r.divergence_factor}x its best (head rate ${last ? e(last.lr) : '-'})` : 'ran to the end without diverging'),
   ];
-  const byDecade = decadePoints(r.curve).map((p) => `${p.lr.toExponential(0)} ${p.smoothed === null ? 'NaN' : p.smoothed.toFixed(3)}`);
+  const byDecade = decadePoints(r.curve).map(({ decade, point }) => `1e${decade} ${point.smoothed === null ? 'NaN' : point.smoothed.toFixed(3)}`);
   if (byDecade.length) lines.push(`  smoothed loss by head rate: ${byDecade.join(' · ')}`);
   if (!r.suggestions) {
     lines.push(`  too few steps before the divergence for a suggestion; lower --start-lr or --end-lr, or raise --steps`);

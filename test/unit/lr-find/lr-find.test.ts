@@ -130,7 +130,7 @@ describe('tim lr-find', () => {
     fs.writeFileSync(file, configToYaml(config));
     const r = await timOk(['lr-find', '--config', file, '--steps', '20', '--start-lr', '1e-4', '--end-lr', '1', '--out', out('cli')]);
     expect(r.stdout).toMatch(/^lr-find tiny_lr \(tiny_cnn\): \d+ of 20 steps/);
-    expect(r.stdout).toMatch(/smoothed loss by head rate: 1e-4 \d+\.\d{3} · 1e-3 /);
+    expect(r.stdout).toMatch(/smoothed loss by head rate: 1e-4 \d+\.\d{3} · 1e-3 \d/);
     expect(r.stdout).toMatch(/valley {3}head \S+ \(loss \S+\): --set train\.lr_groups\.early=\S+ --set train\.lr_groups\.middle=\S+ --set train\.lr_groups\.head=\S+/);
     expect(fs.existsSync(path.join(out('cli'), 'lr-find.png'))).toBe(true);
   });
