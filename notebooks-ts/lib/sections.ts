@@ -7,6 +7,7 @@ import type { ChartKind, IntervalPoint, RunChartData } from './report-model';
 
 export const METRIC_LABELS: Record<string, string> = {
   accuracy: 'Accuracy',
+  balanced_accuracy: 'Balanced accuracy',
   precision_weighted: 'Precision (weighted)',
   recall_weighted: 'Recall (weighted)',
   f1_weighted: 'F1 (weighted)',
@@ -72,7 +73,7 @@ export const SETTINGS_COLUMNS: LeadColumns = {
 /** The comparison table: one row per run, headline metrics with bootstrap 95% intervals. */
 export function comparisonTable(runs: readonly RunData[], lead: LeadColumns = SETTINGS_COLUMNS, link = true): string {
   const best = bestRunIndex(runs);
-  const metricKeys = ['accuracy', 'f1_macro', 'f1_weighted', 'top3_accuracy', 'ece'];
+  const metricKeys = ['accuracy', 'balanced_accuracy', 'f1_macro', 'f1_weighted', 'top3_accuracy', 'ece'];
   const head = ['run', ...lead.headers].map((h) => `<th>${escapeMarkup(h)}</th>`).join('') +
     `<th class="num">best epoch</th>` + metricKeys.map((k) => `<th class="num">${escapeMarkup(METRIC_LABELS[k] ?? k)}</th>`).join('') + `<th class="num">training time</th>`;
   const rows = runs.map((run, i) => {

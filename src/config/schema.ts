@@ -11,6 +11,8 @@ const triple = z.tuple([z.number(), z.number(), z.number()]);
 export const RESIZE_MODES = ['letterbox', 'stretch'] as const;
 export type ResizeMode = (typeof RESIZE_MODES)[number];
 
+export const LOSS_KINDS = ['cross_entropy', 'logit_adjusted'] as const;
+
 export const BACKEND_CHOICES = ['auto', 'gpu', 'webgpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
@@ -150,6 +152,10 @@ export const trainSchema = z.strictObject({
   schedule: scheduleSchema.default({ type: 'constant', warmup_epochs: 0, min_factor: 0 }),
   label_smoothing: z.number().min(0).lt(1).default(0),
   class_weights: z.enum(['none', 'balanced']).default('none'),
+  /** logit_adjusted: cross-entropy on logits + tau·log(training class priors), in training only (Menon et al. 2021). */
+  loss: z.enum(LOSS_KINDS).default('cross_entropy'),
+  /** The tau of the logit-adjusted loss; unused with cross_entropy. */
+  tau: z.number().min(0).default(1),
   /** Caps the images per epoch (training and validation), for smoke runs and tests. */
   max_batches_per_epoch: z.number().int().min(1).optional(),
 });

@@ -66,6 +66,23 @@ export function accuracy(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): nu
   return correct / yTrue.length;
 }
 
+/**
+ * Balanced accuracy as scikit-learn's balanced_accuracy_score: the mean recall over the classes
+ * present in the true labels (unlike macro recall with labels=range(K), which counts absent
+ * classes as 0); 0 for an empty set.
+ */
+export function balancedAccuracy(confusion: number[][]): number {
+  let sum = 0;
+  let present = 0;
+  confusion.forEach((row, c) => {
+    const support = row.reduce((a, b) => a + b, 0);
+    if (support === 0) return;
+    sum += (row[c] ?? 0) / support;
+    present++;
+  });
+  return present === 0 ? 0 : sum / present;
+}
+
 /** Per-class precision, recall, F1 and support from a confusion matrix. */
 export function perClassFromConfusion(confusion: number[][]): PerClassMetrics[] {
   const k = confusion.length;

@@ -3,7 +3,7 @@ import type { PreprocessSpec } from '../data/types';
 import { bootstrapMetrics, headlineOf, type BootstrapOptions, type BootstrapResult, type HeadlineMetrics } from './bootstrap';
 import { topConfusions, type Confusion } from './confusions';
 import { csvText } from '../io/csv';
-import { classificationMetrics, ECE_BINS, expectedCalibrationError, rankClasses, topKAccuracy } from './metrics';
+import { balancedAccuracy, classificationMetrics, ECE_BINS, expectedCalibrationError, rankClasses, topKAccuracy } from './metrics';
 import type { TtaMode } from '../inference/predict';
 import { rowOf, type ItemPredictions } from './predict';
 
@@ -19,6 +19,8 @@ export interface PerClassMetricsRow {
 
 /** The content of metrics.json. */
 export interface MetricsJson extends HeadlineMetrics {
+  /** Mean recall over the classes present (scikit-learn's balanced_accuracy_score). */
+  balanced_accuracy: number;
   top3_accuracy: number;
   ece: number;
   ece_bins: number;
@@ -29,9 +31,17 @@ export interface MetricsJson extends HeadlineMetrics {
   tta: TtaMode;
   preprocess: PreprocessSpec;
   per_class: PerClassMetricsRow[];
+  /** Present when the predictions are post-hoc logit-adjusted (`evaluate --logit-adjust TAU`). */
+  logit_adjust?: LogitAdjustRecord;
   bootstrap: BootstrapResult;
   confusions: Confusion[];
   evaluated_at: string;
+}
+
+/** The post-hoc adjustment the predictions went through: tau and the training priors, by class. */
+export interface LogitAdjustRecord {
+  tau: number;
+  priors: Record<string, number>;
 }
 
 /** Where the predictions came from, recorded with the metrics. */
@@ -42,6 +52,7 @@ export interface EvaluationContext {
   preprocess: PreprocessSpec;
   bootstrap?: BootstrapOptions;
   topConfusions?: number;
+  logitAdjust?: LogitAdjustRecord;
 }
 
 /** Every metric of a set of predictions (arg-max of the probabilities), as in metrics.json. */
@@ -53,6 +64,7 @@ export function metricsOfPredictions(predicted: ItemPredictions, classes: string
   const m = classificationMetrics(yTrue, yPred, k);
   const metrics: MetricsJson = {
     ...headlineOf(m),
+    balanced_accuracy: balancedAccuracy(m.confusion),
     top3_accuracy: topKAccuracy(yTrue, rows, 3),
     ece: expectedCalibrationError(yTrue, rows, ECE_BINS),
     ece_bins: ECE_BINS,
@@ -63,6 +75,7 @@ export function metricsOfPredictions(predicted: ItemPredictions, classes: string
     tta: ctx.tta,
     preprocess: ctx.preprocess,
     per_class: m.perClass.map((c, i) => ({ class: classes[i] ?? String(i), precision: c.precision, recall: c.recall, f1: c.f1, support: c.support })),
+    ...(ctx.logitAdjust ? { logit_adjust: ctx.logitAdjust } : {}),
     bootstrap: bootstrapMetrics(yTrue, yPred, k, ctx.bootstrap),
     confusions: topConfusions(yTrue, yPred, paths, classes, { top: ctx.topConfusions ?? 10 }),
     evaluated_at: new Date().toISOString(),
@@ -104,8 +117,8 @@ export function formatSummary(result: { runDir: string; outDir: string; metrics:
   const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
   const ci = (key: keyof typeof b): string => `[${pct(b[key].lo)}, ${pct(b[key].hi)}]`;
   const lines = [
-    `${result.runDir}: ${m.split === 'val' ? 'validation split' : `external set ${m.data_root}`}, ${m.num_samples} images, ${m.num_classes} classes${m.tta === 'flip' ? ', TTA flip' : ''}`,
-    `  accuracy     ${pct(m.accuracy)}  ${ci('accuracy')}`,
+    `${result.runDir}: ${m.split === 'val' ? 'validation split' : `external set ${m.data_root}`}, ${m.num_samples} images, ${m.num_classes} classes${m.tta === 'flip' ? ', TTA flip' : ''}${m.logit_adjust ? `, logit-adjusted (tau ${m.logit_adjust.tau})` : ''}`,
+    `  accuracy     ${pct(m.accuracy)}  ${ci('accuracy')}, balanced accuracy ${pct(m.balanced_accuracy)}`,
     `  F1 weighted  ${pct(m.f1_weighted)}  ${ci('f1_weighted')}`,
     `  F1 macro     ${pct(m.f1_macro)}  ${ci('f1_macro')}`,
     `  precision (weighted) ${pct(m.precision_weighted)}, recall (weighted) ${pct(m.recall_weighted)}`,

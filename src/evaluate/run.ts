@@ -12,7 +12,8 @@ import type { TtaMode } from '../inference/predict';
 import { confusionPng } from './confusion-png';
 import { externalItems } from './inputs';
 import { predictItems } from './predict';
-import { confusionCsv, metricsOfPredictions, predictionsCsv, type EvaluationFiles, type MetricsJson } from './report';
+import { adjustProbabilities, classPriors } from '../train/logit-adjust';
+import { confusionCsv, metricsOfPredictions, predictionsCsv, type EvaluationFiles, type LogitAdjustRecord, type MetricsJson } from './report';
 
 export { formatSummary, type MetricsJson, type PerClassMetricsRow } from './report';
 
@@ -34,6 +35,11 @@ export interface EvaluateOptions {
   topConfusions?: number;
   /** Progress on stderr (default true). */
   progress?: boolean;
+  /**
+   * Post-hoc logit adjustment: predict argmax(logits − tau·log pi), pi the run's training priors.
+   * The output then goes to `logit-adjust-<tau>/` inside the default folder, beside the plain metrics.
+   */
+  logitAdjust?: number;
 }
 
 export interface EvaluationResult {
@@ -68,6 +74,18 @@ export function evaluationSet(run: RunFolder, labels: string[], data: string | u
   return { root: resolveDataRoot(split.root, run.dir), items, split: 'val' };
 }
 
+/** The class priors of the run's training split, in the model's label order. */
+export function trainingPriors(run: RunFolder, labels: string[], what: string): number[] {
+  const split = readSplit(run.file('split'));
+  const toModel = split.classes.map((c) => labels.indexOf(c));
+  return classPriors(split.train.map((it) => toModel[it.label] ?? -1), labels, `${what} (${run.file('split')})`);
+}
+
+/** What metrics.json records of a post-hoc adjustment: tau and each class's prior by name. */
+function logitAdjustRecord(adjust: { tau: number; priors: readonly number[] }, labels: readonly string[]): LogitAdjustRecord {
+  return { tau: adjust.tau, priors: Object.fromEntries(labels.map((l, i) => [l, adjust.priors[i] as number])) };
+}
+
 /**
  * Evaluates a run's `best/` model on its held-out split (or on an external folder), with the
  * preprocessing recorded in the run, and writes metrics.json, predictions.csv, confusion.csv
@@ -77,11 +95,15 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
   const loaded = await loadRunForInference(runDir);
   const { folder: run, config, labels, spec } = loaded;
   const tta: TtaMode = opts.tta === 'flip' ? 'flip' : 'none';
-  const outDir = opts.out ?? (opts.data ? path.join(run.dir, `external-${path.basename(path.resolve(opts.data))}`) : run.dir);
+  const tau = opts.logitAdjust;
+  const plainDir = opts.data ? path.join(run.dir, `external-${path.basename(path.resolve(opts.data))}`) : run.dir;
+  const outDir = opts.out ?? (tau === undefined ? plainDir : path.join(plainDir, `logit-adjust-${tau}`));
+  let adjust: { tau: number; priors: number[] } | undefined;
   let predicted;
   let set;
   try {
     set = evaluationSet(run, labels, opts.data);
+    adjust = tau === undefined ? undefined : { tau, priors: trainingPriors(run, labels, '--logit-adjust') };
     const started = Date.now();
     const progress = opts.progress === false ? undefined : progressLine(`evaluate ${path.basename(run.dir)}`, set.items.length);
     predicted = await predictItems(loaded.tm.model, set.root, set.items, spec, {
@@ -90,6 +112,7 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
       onProgress: (done) => progress?.tick(done),
     });
     progress?.end();
+    if (adjust) predicted = { ...predicted, probs: adjustProbabilities(predicted.probs, adjust.priors, adjust.tau) };
     if (opts.progress !== false) {
       const secs = (Date.now() - started) / 1000;
       log.info(`evaluated ${set.items.length} images in ${secs.toFixed(1)} s (${(set.items.length / Math.max(secs, 1e-3)).toFixed(1)} images/s${tta === 'flip' ? ', flip TTA' : ''})`);
@@ -105,6 +128,7 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
     preprocess: spec,
     bootstrap: { resamples: opts.bootstrap ?? 1000, seed: opts.seed ?? 0, sampleFraction: opts.sampleFraction ?? 1 },
     topConfusions: opts.topConfusions,
+    logitAdjust: adjust && logitAdjustRecord(adjust, labels),
   });
 
   fs.mkdirSync(outDir, { recursive: true });
@@ -116,7 +140,8 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
   };
   writeFileAtomic(files.predictions, predictionsCsv(predicted, labels));
   writeFileAtomic(files.confusion, confusionCsv(confusion, labels));
-  const title = `${config.name} — ${set.split === 'val' ? 'validation split' : `external: ${path.basename(set.root)}`} (n=${metrics.num_samples}), accuracy ${metrics.accuracy.toFixed(3)}`;
+  const adjusted = tau === undefined ? '' : `, logit-adjusted (tau ${tau})`;
+  const title = `${config.name} — ${set.split === 'val' ? 'validation split' : `external: ${path.basename(set.root)}`} (n=${metrics.num_samples}${adjusted}), accuracy ${metrics.accuracy.toFixed(3)}`;
   writeFileAtomic(files.confusionPng, await confusionPng(confusion, labels, title));
   // metrics.json last: its presence says the evaluation finished.
   writeJsonAtomic(files.metrics, metrics);

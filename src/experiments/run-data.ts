@@ -52,6 +52,7 @@ export interface ConfusionPair {
 /** metrics.json as written by evaluation; only the headline keys are relied on. */
 const runMetricsSchema = z.looseObject({
   accuracy: z.number().optional(),
+  balanced_accuracy: z.number().optional(),
   precision_weighted: z.number().optional(),
   recall_weighted: z.number().optional(),
   f1_weighted: z.number().optional(),

@@ -30,6 +30,8 @@ export const RUN_FILES = {
   confusion: 'confusion.csv',
   confusionPng: 'confusion.png',
   faithfulness: 'faithfulness.json',
+  /** Written by `tim average`: the runs whose weights the run's best/ averages. */
+  average: 'average.json',
 } as const;
 
 export type RunFileKey = keyof typeof RUN_FILES;

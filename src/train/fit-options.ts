@@ -26,6 +26,8 @@ export interface FitOptions {
   /** Seeds the random stream of each step (dropout, stochastic depth), so runs replay exactly. */
   seed?: number;
   classWeights?: number[];
+  /** train.loss logit_adjusted: tau·log of the training priors, added to the logits of the training loss only. */
+  logitAdjustment?: number[];
   microBatch: number;
   run: RunFolder;
   writeModel?: ModelWriter;

@@ -22,6 +22,7 @@ import { groupNamesWithVariables, trainedGroups } from './groups';
 import { fit, type FitOptions } from './loop';
 import { balancedMicroBatch } from './step';
 import { balancedClassWeights } from './loss';
+import { classPriors, logitAdjustment } from './logit-adjust';
 import { Progress } from './progress';
 import type { TrainSummary } from './types';
 import { summaryFileSchema } from '../io/run-file-schemas';
@@ -55,7 +56,7 @@ function batchNormStatistics(tm: TimModel, microBatch: number, batchSize: number
 }
 
 /** The model a fresh run starts from: ImageNet weights with a new head, or a fresh initialisation. */
-async function initialModel(cfg: TimConfig, numClasses: number): Promise<TimModel> {
+export async function initialModel(cfg: TimConfig, numClasses: number): Promise<TimModel> {
   const { arch, pretrained } = cfg.model;
   if (pretrained === 'none') return createModel(arch, { numClasses, seed: cfg.seed });
   const file = await resolvePretrained(arch, pretrained);
@@ -81,8 +82,21 @@ export function scratchRatesWarning(cfg: TimConfig): string | undefined {
   );
 }
 
+/**
+ * train.loss logit_adjusted: tau·log of the training split's class priors. Balanced class
+ * weights aim at the same balanced error, so the two together over-correct: both apply, with a warning.
+ */
+export function trainingLogitAdjustment(cfg: TimConfig, split: SplitManifest): number[] | undefined {
+  const t = cfg.train;
+  if (t.loss !== 'logit_adjusted') return undefined;
+  if (t.class_weights === 'balanced' && t.tau > 0) {
+    log.warn('train.loss logit_adjusted with train.class_weights balanced: both correct for the class imbalance, so together they over-correct; keep one');
+  }
+  return logitAdjustment(classPriors(split.train.map((it) => it.label), split.classes, 'train.loss logit_adjusted'), t.tau);
+}
+
 /** Checks what can be checked from the config alone, before any data is read. */
-function checkConfig(cfg: TimConfig): void {
+export function checkConfig(cfg: TimConfig): void {
   getArchSpec(cfg.model.arch);
   const { pretrained } = cfg.model;
   checkPretrained(cfg.model.arch, pretrained);
@@ -210,6 +224,11 @@ function deviceLimitsOf(backend: BackendSelection, tm: TimModel): MemoryLimits |
   return limits ? bufferLimitsOf(limits, largestActivationBytes(tm.model)) : undefined;
 }
 
+/** Gradient accumulation: as configured, else what fits the backend's memory, else the whole batch. */
+export function microBatchLimitOf(cfg: TimConfig, backend: BackendSelection, tm: TimModel): number {
+  return cfg.train.micro_batch ?? plan(cfg.model.arch, cfg.data.image_size, backend.backend, deviceLimitsOf(backend, tm))?.microBatch ?? cfg.train.batch_size;
+}
+
 async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, backend: BackendSelection, opts: TrainModelOptions): Promise<TrainSummary> {
   const t0 = opts.t0;
   const numClasses = split.classes.length;
@@ -218,11 +237,11 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
   const groups = trainedGroups(groupVariables(tm, cfg.model.stem), { freezeBackbone: cfg.model.freeze_backbone, lrGroups: t.lr_groups });
   const trained = groupNamesWithVariables(groups);
   if (trained.length === 0) throw new TimError('train.lr_groups: nothing to train: every group with variables has learning rate 0');
-  // Gradient accumulation: as configured, else what fits the backend's memory, else the whole batch.
-  const microBatchLimit = t.micro_batch ?? plan(cfg.model.arch, cfg.data.image_size, backend.backend, deviceLimitsOf(backend, tm))?.microBatch ?? t.batch_size;
+  const microBatchLimit = microBatchLimitOf(cfg, backend, tm);
   // What a full batch is cut into: equal micro-batches of at most the limit.
   const microBatch = balancedMicroBatch(microBatchLimit, t.batch_size);
   const classWeights = t.class_weights === 'balanced' ? balancedClassWeights(split.train.map((it) => it.label), numClasses) : undefined;
+  const logitAdjustment = trainingLogitAdjustment(cfg, split);
 
   const spec = preprocessSpecOf(cfg);
   const common = { root: split.root, spec, cache: cfg.data.cache, cacheDir: cfg.data.cache_dir, maxBatches: t.max_batches_per_epoch, seed: cfg.seed };
@@ -268,6 +287,7 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
         numClasses,
         seed: cfg.seed,
         classWeights,
+        logitAdjustment,
         // The limit: each batch (the last may be smaller) is cut into equal parts under it.
         microBatch: microBatchLimit,
         run,

@@ -89,7 +89,7 @@ export function batchGradients(m: StepModel, x: tf.Tensor4D, y: tf.Tensor1D, tar
       const logits = m.model.apply(xs, { training: m.training }) as tf.Tensor2D;
       const truth = qs ? tf.argMax(qs, -1) : tf.cast(ys, 'int32');
       hits = tf.keep(tf.sum<tf.Tensor>(tf.cast(tf.equal(tf.argMax(logits, -1), truth), 'float32'))) as tf.Scalar;
-      if (qs) return tf.div<tf.Scalar>(tf.sum(softTargetCrossEntropy(logits, qs, m.loss.classWeights)), norm);
+      if (qs) return tf.div<tf.Scalar>(tf.sum(softTargetCrossEntropy(logits, qs, m.loss.classWeights, m.loss.logitAdjustment)), norm);
       return weightedLossSum(logits, ys, ws, norm, m.loss);
     }, m.variables);
     tf.dispose([xs, ys, ws, ...(qs ? [qs] : [])]);

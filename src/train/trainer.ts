@@ -53,7 +53,7 @@ export function createTrainer(options: FitOptions): Trainer {
   if (trained.length === 0) throw new TimError('nothing to train: every group has learning rate 0 (train.lr_groups)');
   // LayerVariable.read() returns the underlying tf.Variable, which tf.variableGrads needs.
   const variables = trained.map((v) => v.read() as tf.Variable);
-  const loss = { numClasses: options.numClasses, labelSmoothing: config.label_smoothing, classWeights: options.classWeights };
+  const loss = { numClasses: options.numClasses, labelSmoothing: config.label_smoothing, classWeights: options.classWeights, logitAdjustment: options.logitAdjustment };
   const stepModel = (vars: tf.Variable[], training: boolean): StepModel => ({ model: options.tm.model, variables: vars, training, microBatch: options.microBatch, loss });
   const optimizers = new GroupOptimizers(options.groups, config.lr_groups, config.adam_epsilon, groupWeightDecay(options.groups, config));
   return {

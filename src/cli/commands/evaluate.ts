@@ -20,6 +20,7 @@ interface EvaluateArgs {
   'sample-fraction': number;
   'batch-size'?: number;
   out?: string;
+  'logit-adjust'?: number;
   backend: BackendChoice | undefined;
 }
 
@@ -37,6 +38,10 @@ function builder(y: Argv): Argv<EvaluateArgs> {
       type: 'string',
       describe: `with --runs: output prefix for .md and .csv (default ${CHECKPOINTS_DIR}/comparison); otherwise the output folder (default: the run folder, or <run>/external-<name> with --data)`,
     })
+    .option('logit-adjust', {
+      type: 'number',
+      describe: "post-hoc logit adjustment: predict argmax(logits − TAU·log prior), priors from the run's training split (output in <out>/logit-adjust-TAU/)",
+    })
     .conflicts('run', 'runs')
     .check((a) => {
       if (!Number.isInteger(a.bootstrap) || a.bootstrap < 1) throw new TimError(`--bootstrap: expected a positive whole number, got ${a.bootstrap}`);
@@ -46,6 +51,9 @@ function builder(y: Argv): Argv<EvaluateArgs> {
         throw new TimError(`--batch-size: expected a positive whole number, got ${a['batch-size']}`);
       }
       if (a.runs && a.data) throw new TimError('--data evaluates one run; it cannot be combined with --runs');
+      const tau = a['logit-adjust'];
+      if (tau !== undefined && !(Number.isFinite(tau) && tau >= 0)) throw new TimError(`--logit-adjust: expected a number >= 0 (tau), got ${tau}`);
+      if (a.runs && tau !== undefined) throw new TimError('--logit-adjust evaluates one run; it cannot be combined with --runs');
       return true;
     });
 }
@@ -74,7 +82,7 @@ async function handler(a: EvaluateArgs): Promise<void> {
   const run = a.run ? openRunFolder(a.run) : latestRun();
   if (!a.run) log.info(`evaluating the latest run: ${run.dir}`);
   await selectBackend(a.backend ?? run.config().runtime.backend, { forTraining: false });
-  const result = await evaluateRun(run.dir, { ...common, data: a.data, out: a.out });
+  const result = await evaluateRun(run.dir, { ...common, data: a.data, out: a.out, logitAdjust: a['logit-adjust'] });
   writeOut(`${formatSummary(result)}\n`);
 }
 

@@ -13,12 +13,16 @@ import { dataCommand } from './data';
 import { benchCommand } from './bench';
 import { doctorCommand } from './doctor';
 import { quickstartCommand } from './quickstart';
+import { averageCommand } from './average';
+import { lrFindCommand } from './lr-find';
 
 /** Every CLI command, in the order `tim --help` lists them; each lives in its own file. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const COMMANDS: CommandModule<any, any>[] = [
   trainCommand,
+  lrFindCommand,
   evaluateCommand,
+  averageCommand,
   explainCommand,
   predictCommand,
   sweepCommand,

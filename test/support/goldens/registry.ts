@@ -8,6 +8,9 @@ import { CROP_CASES, CROP_FALLBACKS, cropBoxOf, POLICY_CASES, POLICY_SIZES, poli
 import { BETA_ALPHAS, cutmixCases, KS_SAMPLES, KS_SIGNIFICANCE, MIX_BATCH, MIX_CASES, mixBatch, mixTargetCases, softLossCases } from './cases/timm-mixup';
 import { adamWCases } from './cases/torch-adamw';
 import { emaCases } from './cases/torch-ema';
+import { logitAdjustCases } from './cases/logit-adjust';
+import { averageCases } from './cases/average';
+import { lrFindCases } from './cases/lr-find';
 import type { GoldenEntry } from './types';
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
@@ -129,6 +132,34 @@ export const GOLDENS: GoldenEntry[] = [
     about: "PyTorch 1.13 swa_utils.AveragedModel (buffers averaged too) with timm's EMA and its warm-up as the averaging function",
     inputs: () => ({ 'cases.json': json({ cases: emaCases() }) }),
     runs: () => [['{in}/cases.json', '{out}/ema.json']],
+  },
+  {
+    name: 'torch-logit-adjust',
+    script: 'scripts/train_torch_logit_adjust.py',
+    about: 'PyTorch 1.13 cross-entropy on logits + tau·log(training priors), plain and class-weighted; the post-hoc softmax(logits − tau·log priors) and its argmax',
+    inputs: () => ({ 'cases.json': json({ cases: logitAdjustCases() }) }),
+    runs: () => [['{in}/cases.json', '{out}/logit-adjust.json']],
+  },
+  {
+    name: 'sklearn-balanced-accuracy',
+    script: 'scripts/eval_sklearn_balanced_accuracy.py',
+    about: "scikit-learn 1.2 balanced_accuracy_score on the sklearn-metrics cases",
+    inputs: () => ({ 'cases.json': json({ cases: metricsCases() }) }),
+    runs: () => [['{in}/cases.json', '{out}/balanced-accuracy.json']],
+  },
+  {
+    name: 'numpy-average',
+    script: 'scripts/average_numpy_mean.py',
+    about: 'numpy: the element-wise mean of checkpoints\' float32 weights, computed in float64 and rounded to float32',
+    inputs: () => ({ 'weights.f32': float32(averageCases().values) }),
+    runs: () => [['{in}/weights.f32', String(averageCases().runs), String(averageCases().length), '{out}/mean.f32']],
+  },
+  {
+    name: 'numpy-lr-find',
+    script: 'scripts/lrfind_numpy_suggestions.py',
+    about: "fastai 2.7's lr_find arithmetic written with numpy: exponential rates, the debiased smoothed loss, the 4x stop, the steepest and valley suggestions",
+    inputs: () => ({ 'cases.json': json({ cases: lrFindCases() }) }),
+    runs: () => [['{in}/cases.json', '{out}/lr-find.json']],
   },
 ];
 

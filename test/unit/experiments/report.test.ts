@@ -36,9 +36,12 @@ describe('training report', () => {
       expect(data.runs.map((r) => r.name)).toEqual(['letterbox', 'stretch']);
       expect(data.runs.map((r) => r.history.length)).toEqual([6, 4]);
       expect(data.runs[0]!.confusion!.labels).toEqual(FAKE_CLASSES);
-      const metrics = JSON.parse(fs.readFileSync(path.join(a, 'metrics.json'), 'utf8')) as { accuracy: number; bootstrap: { metrics: { accuracy: { lo: number; hi: number } } } };
+      const metrics = JSON.parse(fs.readFileSync(path.join(a, 'metrics.json'), 'utf8')) as { accuracy: number; balanced_accuracy: number; bootstrap: { metrics: { accuracy: { lo: number; hi: number } } } };
       expect(data.intervals.accuracy![0]).toEqual({ name: 'letterbox', value: metrics.accuracy, lo: metrics.bootstrap.metrics.accuracy.lo, hi: metrics.bootstrap.metrics.accuracy.hi });
       expect(html).toContain(`${metrics.accuracy.toFixed(3)}<div class="ci">[${metrics.bootstrap.metrics.accuracy.lo.toFixed(3)}, ${metrics.bootstrap.metrics.accuracy.hi.toFixed(3)}]</div>`);
+      // Balanced accuracy beside accuracy in the comparison table.
+      expect(html).toMatch(/<th class="num">Accuracy<\/th><th class="num">Balanced accuracy<\/th>/);
+      expect(html).toContain(`<td class="num">${metrics.balanced_accuracy.toFixed(3)}</td>`);
       for (const kind of ['loss', 'acc', 'confusion', 'intervals', 'overlay-val_acc', 'class-counts']) expect(html).toContain(`data-chart="${kind}"`);
       expect(html).toContain('Vincent van Gogh');
       // The data root is absent: counts from split.json, and a note instead of aspect ratios.

@@ -8,7 +8,7 @@ describe('tim CLI', () => {
   it('lists every command in --help', () => {
     const r = tim('--help');
     expect(r.status).toBe(0);
-    for (const c of ['train', 'evaluate', 'explain', 'predict', 'sweep', 'report', 'demo', 'weights', 'model', 'data', 'bench', 'doctor', 'quickstart']) {
+    for (const c of ['train', 'lr-find', 'evaluate', 'average', 'explain', 'predict', 'sweep', 'report', 'demo', 'weights', 'model', 'data', 'bench', 'doctor', 'quickstart']) {
       expect(r.stdout).toMatch(new RegExp(`tim ${c}\\b`));
     }
   });
