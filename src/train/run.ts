@@ -169,6 +169,7 @@ export async function train(config: TimConfig, opts: TrainOptions = {}): Promise
       run: () => {
         if (resumed) return resumed;
         staged = stageRunFolder(target, { force: opts.force });
+        staged.writeJson('marker', { written_by: 'tim', created: new Date().toISOString() });
         staged.writeText('config', configToYaml(cfg));
         staged.writeJson('labels', split.classes);
         writeSplit(staged.file('split'), split);
