@@ -81,8 +81,21 @@ export function applyOverride(raw: Record<string, unknown>, assignment: string):
   }
 }
 
+const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** k-fold holds out `data.fold` of `data.folds`; a `data.val_fraction` beside them would be silently unused. */
+function checkSplitKeys(raw: unknown, source: string): void {
+  const data = isMapping(raw) && isMapping(raw.data) ? raw.data : undefined;
+  if (data?.folds === undefined || data.val_fraction === undefined) return;
+  throw new TimError(
+    `${source}: keys 'data.val_fraction' (${JSON.stringify(data.val_fraction)}) and 'data.folds' (${JSON.stringify(data.folds)}) both given; ` +
+      `k-fold holds out one fold (data.fold) of data.folds, so val_fraction would be unused: expected one of the two`,
+  );
+}
+
 /** Validates a raw object into a config, with one-line errors naming the key. */
 export function parseConfig(raw: unknown, source = 'config'): TimConfig {
+  checkSplitKeys(raw, source);
   const result = configSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
     const first = result.error.issues[0];
@@ -104,11 +117,17 @@ export function loadConfig(arg: string, overrides: readonly string[] = []): { co
 
 /** The resolved config as YAML, as written into a run folder. */
 export function configToYaml(config: TimConfig): string {
-  return YAML.stringify(config);
+  // With k-fold, val_fraction (its default) is not used and may not stand beside data.folds.
+  if (config.data.folds === undefined) return YAML.stringify(config);
+  const { val_fraction: _unused, ...data } = config.data;
+  return YAML.stringify({ ...config, data });
 }
 
 /** Reads the resolved config back from a run folder. */
 export function readRunConfig(file: string): TimConfig {
   if (!fs.existsSync(file)) throw new TimError(`${file}: missing (is this a Tim run folder?)`);
-  return parseConfig(readYamlFile(file), file);
+  const raw = readYamlFile(file);
+  // Runs written before the rule above saved val_fraction's default beside data.folds.
+  if (isMapping(raw) && isMapping(raw.data) && raw.data.folds !== undefined) delete raw.data.val_fraction;
+  return parseConfig(raw, file);
 }

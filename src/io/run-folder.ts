@@ -6,7 +6,7 @@ import { TimError } from '../core/errors';
 import { readRunConfig } from '../config/load';
 import type { TimConfig } from '../config/schema';
 import { recoverSwap, stagingFolder, swapDirInto, writeFileAtomic, writeJsonAtomic } from './atomic';
-import { clearStaleLock } from './run-lock';
+import { clearStaleLock, heldByThisProcess } from './run-lock';
 import { readJsonFile, readJsonFileIfUsable, readJsonLines } from './json-file';
 import { labelsFileSchema, splitClassesSchema } from './run-file-schemas';
 
@@ -204,7 +204,8 @@ export function stageRunFolder(dir: string, opts: { force?: boolean } = {}): Sta
  * `--force` replacement) and of its model folders and files. Only without a live writer.
  */
 export function recoverRunFolder(dir: string): void {
-  if (!clearStaleLock(dir)) return;
+  // The writer holding the lock (train --resume) repairs its own folder before it reads it.
+  if (!heldByThisProcess(dir) && !clearStaleLock(dir)) return;
   recoverSwap(dir);
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return;
   recoverSwap(path.join(dir, RUN_FILES.best));
