@@ -93,6 +93,23 @@ function checkSplitKeys(raw: unknown, source: string): void {
   );
 }
 
+/**
+ * An override that picks the split (`--set data.folds=5`, a sweep's `data.folds`) replaces the
+ * base file's other way of splitting, so that a base with `val_fraction` can be swept over folds;
+ * both in one file, or both overridden, stay an error.
+ */
+export function applySplitOverride(raw: Record<string, unknown>, overriddenKeys: readonly string[]): void {
+  const data = raw.data;
+  if (!isMapping(data)) return;
+  const kfold = overriddenKeys.some((k) => k === 'data.folds' || k === 'data.fold');
+  const fraction = overriddenKeys.includes('data.val_fraction');
+  if (kfold && !fraction) delete data.val_fraction;
+  if (fraction && !kfold) {
+    delete data.folds;
+    delete data.fold;
+  }
+}
+
 /** Validates a raw object into a config, with one-line errors naming the key. */
 export function parseConfig(raw: unknown, source = 'config'): TimConfig {
   checkSplitKeys(raw, source);
@@ -111,6 +128,7 @@ export function loadConfig(arg: string, overrides: readonly string[] = []): { co
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new TimError(`${file}: expected a mapping of config keys at the top level`);
   }
+  applySplitOverride(raw as Record<string, unknown>, overrides.map((o) => o.slice(0, Math.max(0, o.indexOf('='))).trim()));
   for (const o of overrides) applyOverride(raw as Record<string, unknown>, o);
   return { config: parseConfig(raw, path.basename(file)), path: file };
 }

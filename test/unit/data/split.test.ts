@@ -3,7 +3,7 @@ import * as path from 'path';
 import { TimError } from '../../../src/core/errors';
 import { readSplit, seededShuffle, stratifiedSplit, writeSplit, type DatasetIndex } from '../../../src/data';
 import { splitForConfig, stratifiedFoldSplit } from '../../../src/data/split';
-import { configToYaml, parseConfig, readRunConfig } from '../../../src/config/load';
+import { configToYaml, loadConfig, parseConfig, readRunConfig } from '../../../src/config/load';
 import YAML from 'yaml';
 import { tmpDir } from '../../support/tmp';
 
@@ -126,6 +126,22 @@ describe('stratified k-fold', () => {
       // A run written before the rule holds val_fraction's default beside data.folds: still readable.
       fs.writeFileSync(path.join(dir, 'config.yaml'), YAML.stringify(config));
       expect(readRunConfig(path.join(dir, 'config.yaml'))).toEqual(config);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('an override that picks k-fold replaces the base file\'s val_fraction (and the other way round)', () => {
+    const { cleanup, dir } = tmpDir();
+    try {
+      const file = path.join(dir, 'base.yaml');
+      fs.writeFileSync(file, 'name: x\ndata: { root: /data, val_fraction: 0.3 }\nmodel: { arch: tiny_cnn }\n');
+      expect(loadConfig(file, ['data.folds=4', 'data.fold=1']).config.data).toMatchObject({ folds: 4, fold: 1, val_fraction: 0.2 });
+      expect(() => loadConfig(file, ['data.folds=4', 'data.fold=1', 'data.val_fraction=0.25'])).toThrow(/keys 'data\.val_fraction' \(0\.25\) and 'data\.folds' \(4\) both given/);
+      fs.writeFileSync(file, 'name: x\ndata: { root: /data, folds: 4, fold: 0 }\nmodel: { arch: tiny_cnn }\n');
+      const back = loadConfig(file, ['data.val_fraction=0.25']).config.data;
+      expect(back.val_fraction).toBe(0.25);
+      expect(back.folds).toBeUndefined();
     } finally {
       cleanup();
     }
