@@ -15,7 +15,8 @@ import { createModel, getArchSpec, groupVariables, loadPretrained, loadTimModel,
 import { checkPretrained, resolvePretrained } from '../models/weights/fetch';
 import { type BackendSelection, selectBackend } from '../runtime/backend';
 import { registerFastCpuTrainingKernels } from '../runtime/tim-kernels';
-import { bufferLimitsOf, largestActivationBytes, type MemoryLimits, OutOfMemoryError, outOfMemoryMessage, plan, rethrowIfOutOfMemory } from '../runtime/memory';
+import { bufferLimitsOf, largestActivationBytes, type MemoryLimits, OutOfMemoryError, outOfMemoryMessage, plan, rethrowIfOutOfMemory, wasmHeapMb } from '../runtime/memory';
+import { classifyWasmFailure, KernelFaultError } from '../runtime/wasm/kernel-fault';
 import { webGpuLimits } from '../runtime/webgpu/backend';
 import { type ModelWriter, readLoopState, saveModelFolder } from './checkpoint';
 import { checkResumable } from './last-checkpoint';
@@ -264,7 +265,13 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
       // A heap overflow (wasm's is capped at 4 GiB) becomes one line saying what to lower;
       // on wasm it can also surface as a bare emscripten abort.
       const ctx = { arch: cfg.model.arch, imageSize: cfg.data.image_size, microBatch, backend: backend.backend };
-      if (backend.backend === 'wasm' && /^Aborted\(/.test(e instanceof Error ? e.message : String(e))) throw new OutOfMemoryError(outOfMemoryMessage(ctx));
+      if (backend.backend === 'wasm' && !(e instanceof KernelFaultError)) {
+        // A trap outside a kernel boundary: the heap's fill tells memory from a fault.
+        const heap = wasmHeapMb();
+        const kind = classifyWasmFailure(e, heap);
+        if (kind === 'kernel-fault') throw new KernelFaultError(undefined, e, heap);
+        if (kind === 'out-of-memory') throw new OutOfMemoryError(outOfMemoryMessage(ctx));
+      }
       rethrowIfOutOfMemory(e, ctx);
     }
     const last = outcome.history[outcome.history.length - 1];
