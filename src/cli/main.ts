@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isTimError, oneLine, TimError } from '../core/errors';
 import { setLogLevel } from '../core/log';
+import { describeFsError } from '../core/fs-errors';
 import { releaseWebGpu } from '../runtime/webgpu/backend';
 import { COMMANDS } from './commands';
 
@@ -48,7 +49,9 @@ export async function main(rawArgv: string[]): Promise<number> {
     await cli.parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
-    process.stderr.write(`tim: ${oneLine(e)}\n`);
+    // A file-system error no code turned into a TimError still names its path and what was expected.
+    const fsMessage = isTimError(e) ? undefined : describeFsError(e);
+    process.stderr.write(`tim: ${fsMessage ?? oneLine(e)}\n`);
     if (verbose && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     return isTimError(e) ? e.exitCode : 1;
   } finally {
