@@ -14,7 +14,7 @@ import { isRunFolder, RUN_FILES } from './run-folder';
  */
 export const OUTPUT_MARKER = '.tim-output.json';
 
-export type OutputKind = 'web export' | 'synthetic data set' | 'model folder' | 'explanation maps' | 'external evaluation' | 'sweep';
+export type OutputKind = 'web export' | 'synthetic data set' | 'model folder' | 'explanation maps' | 'external evaluation' | 'sweep' | 'epoch benchmark';
 
 const markerSchema = z.object({ kind: z.string(), files: z.array(z.string()) });
 type Marker = z.infer<typeof markerSchema>;
@@ -27,6 +27,8 @@ export interface OutputFolderRule {
    * Tim's. `add`: Tim writes only these names into it, so only they must not be a user's files.
    */
   adds?: readonly string[];
+  /** Files Tim writes into a marked folder after the marker (a benchmark's run and cache). */
+  alsoOwns?: (file: string) => boolean;
 }
 
 /** Tim's own passing names: a file or folder being written or swapped (see atomic.ts), and run locks. */
@@ -116,7 +118,7 @@ export function checkOutputFolder(dir: string, kind: OutputKind, rule: OutputFol
   }
   const own = new Set([...(marker?.files ?? files), OUTPUT_MARKER]);
   const atRisk = rule.adds ? rule.adds.filter((f) => fs.existsSync(path.join(dir, f))) : files;
-  const foreign = atRisk.filter((f) => !own.has(f));
+  const foreign = atRisk.filter((f) => !own.has(f) && !rule.alsoOwns?.(f));
   if (foreign.length > 0) refuse(`holds files Tim did not write (${listed(foreign)})`);
 }
 
@@ -184,4 +186,12 @@ export function checkOutputFile(file: string, ext: string): void {
   if (isRunFolder(dir) && (Object.values(RUN_FILES) as string[]).includes(name)) {
     throw new TimError(`${file}: is the run's own ${name}; expected a new ${ext} file name (e.g. ${path.join(path.dirname(file), `model${ext}`)})`);
   }
+}
+
+/** Empties `dir` for a new output (checked first, as `checkOutputFolder`), leaving only its marker. */
+export function replaceWithEmptyOutputFolder(dir: string, kind: OutputKind, rule: Omit<OutputFolderRule, 'adds'> = {}): void {
+  checkOutputFolder(dir, kind, rule);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  writeFileAtomic(path.join(dir, OUTPUT_MARKER), markerText(kind, []));
 }

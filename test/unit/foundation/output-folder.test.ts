@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import fc from 'fast-check';
-import { checkOutputFile, checkOutputFolder, filesUnder, OUTPUT_MARKER, openOutputFolder, replaceOutputFolder, WEB_EXPORT_RULE } from '../../../src/io/output-folder';
+import { checkOutputFile, checkOutputFolder, filesUnder, OUTPUT_MARKER, openOutputFolder, replaceOutputFolder, replaceWithEmptyOutputFolder, WEB_EXPORT_RULE } from '../../../src/io/output-folder';
 import { folderSnapshot } from '../../support/folder-snapshot';
 import { tmpDir } from '../../support/tmp';
 
@@ -90,6 +90,19 @@ describe('output folders: Tim replaces only what it wrote', () => {
     openOutputFolder(dir, 'explanation maps', ['a.png', 'b.png']);
     expect(() => openOutputFolder(dir, 'explanation maps', ['mine.png'])).toThrow(/holds files Tim did not write \(mine\.png\)/);
     expect(fs.readFileSync(path.join(dir, 'mine.png'), 'utf8')).toBe('user');
+  });
+
+  it('a folder emptied for each use (bench epoch --out) is emptied only when it holds what Tim put there', () => {
+    const dir = fresh();
+    const rule = { alsoOwns: (f: string) => f.startsWith('run/') };
+    replaceWithEmptyOutputFolder(dir, 'epoch benchmark', rule);
+    fs.mkdirSync(path.join(dir, 'run'));
+    fs.writeFileSync(path.join(dir, 'run', 'history.jsonl'), '{}');
+    replaceWithEmptyOutputFolder(dir, 'epoch benchmark', rule);
+    expect(filesUnder(dir)).toEqual([OUTPUT_MARKER]);
+    fs.writeFileSync(path.join(dir, 'thesis.tex'), 'mine');
+    expect(() => replaceWithEmptyOutputFolder(dir, 'epoch benchmark', rule)).toThrow(/holds files Tim did not write \(thesis\.tex\)/);
+    expect(fs.readFileSync(path.join(dir, 'thesis.tex'), 'utf8')).toBe('mine');
   });
 
   it('any set of files Tim did not write is refused and kept (property)', () => {
