@@ -13,6 +13,7 @@ import { wasmHeapMb } from '../src/runtime/memory';
 import { train } from '../src/train/run';
 import { lastJsonLine } from '../src/io/json-file';
 import { RunFolder } from '../src/io/run-folder';
+import { type OutputFolderRule, replaceWithEmptyOutputFolder } from '../src/io/output-folder';
 import { historyRecordSchema, type HistoryRecord, type TrainSummary } from '../src/train/types';
 import { ensureLargeJpegs } from './data';
 import { peakRssMb } from './model-bench';
@@ -114,10 +115,17 @@ export function epochConfig(o: Pick<TimEpochOptions, 'config' | 'root' | 'out' |
   return loadConfig(o.config, overrides).config;
 }
 
+/** What a benchmark folder holds: the run it trains and its image cache. */
+const BENCH_FOLDER_RULE: OutputFolderRule = {
+  alsoOwns: (f) => f.startsWith('run/') || f.startsWith('cache/'),
+  legacy: (_dir, files) => files.every((f) => f.startsWith('run/') || f.startsWith('cache/')),
+};
+
 /** Tim's side, in this process: builds the cache (timed), then trains two epochs with `tim train`'s code. */
 export async function runTimEpoch(o: TimEpochOptions): Promise<EpochSideResult> {
   const cfg = epochConfig(o);
-  fs.rmSync(o.out, { recursive: true, force: true });
+  // The folder is emptied for each measurement: only one Tim made for it, never a user's.
+  replaceWithEmptyOutputFolder(o.out, 'epoch benchmark', BENCH_FOLDER_RULE);
   const runDir = path.join(o.out, 'run');
   const t0 = performance.now();
   await prepareCache(cfg.data.root, preprocessSpecOf(cfg), { cacheDir: cfg.data.cache_dir, progress: false });

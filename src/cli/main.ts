@@ -3,6 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { isTimError, oneLine, TimError } from '../core/errors';
 import { printableLines } from '../core/printable';
 import { setLogLevel } from '../core/log';
+import { describeFsError } from '../core/fs-errors';
 import { releaseWebGpu } from '../runtime/webgpu/backend';
 import { COMMANDS } from './commands';
 
@@ -49,7 +50,9 @@ export async function main(rawArgv: string[]): Promise<number> {
     await cli.parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
-    process.stderr.write(`tim: ${printableLines(oneLine(e))}\n`);
+    // A file-system error no code turned into a TimError still names its path and what was expected.
+    const fsMessage = isTimError(e) ? undefined : describeFsError(e);
+    process.stderr.write(`tim: ${printableLines(fsMessage ?? oneLine(e))}\n`);
     if (verbose && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     return isTimError(e) ? e.exitCode : 1;
   } finally {

@@ -81,8 +81,38 @@ export function applyOverride(raw: Record<string, unknown>, assignment: string):
   }
 }
 
+const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** k-fold holds out `data.fold` of `data.folds`; a `data.val_fraction` beside them would be silently unused. */
+function checkSplitKeys(raw: unknown, source: string): void {
+  const data = isMapping(raw) && isMapping(raw.data) ? raw.data : undefined;
+  if (data?.folds === undefined || data.val_fraction === undefined) return;
+  throw new TimError(
+    `${source}: keys 'data.val_fraction' (${JSON.stringify(data.val_fraction)}) and 'data.folds' (${JSON.stringify(data.folds)}) both given; ` +
+      `k-fold holds out one fold (data.fold) of data.folds, so val_fraction would be unused: expected one of the two`,
+  );
+}
+
+/**
+ * An override that picks the split (`--set data.folds=5`, a sweep's `data.folds`) replaces the
+ * base file's other way of splitting, so that a base with `val_fraction` can be swept over folds;
+ * both in one file, or both overridden, stay an error.
+ */
+export function applySplitOverride(raw: Record<string, unknown>, overriddenKeys: readonly string[]): void {
+  const data = raw.data;
+  if (!isMapping(data)) return;
+  const kfold = overriddenKeys.some((k) => k === 'data.folds' || k === 'data.fold');
+  const fraction = overriddenKeys.includes('data.val_fraction');
+  if (kfold && !fraction) delete data.val_fraction;
+  if (fraction && !kfold) {
+    delete data.folds;
+    delete data.fold;
+  }
+}
+
 /** Validates a raw object into a config, with one-line errors naming the key. */
 export function parseConfig(raw: unknown, source = 'config'): TimConfig {
+  checkSplitKeys(raw, source);
   const result = configSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
     const first = result.error.issues[0];
@@ -98,17 +128,24 @@ export function loadConfig(arg: string, overrides: readonly string[] = []): { co
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new TimError(`${file}: expected a mapping of config keys at the top level`);
   }
+  applySplitOverride(raw as Record<string, unknown>, overrides.map((o) => o.slice(0, Math.max(0, o.indexOf('='))).trim()));
   for (const o of overrides) applyOverride(raw as Record<string, unknown>, o);
   return { config: parseConfig(raw, path.basename(file)), path: file };
 }
 
 /** The resolved config as YAML, as written into a run folder. */
 export function configToYaml(config: TimConfig): string {
-  return YAML.stringify(config);
+  // With k-fold, val_fraction (its default) is not used and may not stand beside data.folds.
+  if (config.data.folds === undefined) return YAML.stringify(config);
+  const { val_fraction: _unused, ...data } = config.data;
+  return YAML.stringify({ ...config, data });
 }
 
 /** Reads the resolved config back from a run folder. */
 export function readRunConfig(file: string): TimConfig {
   if (!fs.existsSync(file)) throw new TimError(`${file}: missing (is this a Tim run folder?)`);
-  return parseConfig(readYamlFile(file), file);
+  const raw = readYamlFile(file);
+  // Runs written before the rule above saved val_fraction's default beside data.folds.
+  if (isMapping(raw) && isMapping(raw.data) && raw.data.folds !== undefined) delete raw.data.val_fraction;
+  return parseConfig(raw, file);
 }

@@ -32,7 +32,8 @@ export const dataSchema = z.strictObject({
   fold: z.number().int().min(0).optional(),
 }).superRefine((d, ctx) => {
   if ((d.folds === undefined) !== (d.fold === undefined)) {
-    ctx.addIssue({ code: 'custom', path: [d.folds === undefined ? 'folds' : 'fold'], message: 'data.folds and data.fold go together (e.g. folds: 5, fold: 0)' });
+    const given = d.folds === undefined ? `data.fold ${d.fold} without data.folds` : `data.folds ${d.folds} without data.fold`;
+    ctx.addIssue({ code: 'custom', path: [d.folds === undefined ? 'folds' : 'fold'], message: `${given}: data.folds and data.fold go together (e.g. folds: 5, fold: 0)` });
   } else if (d.folds !== undefined && d.fold !== undefined && d.fold >= d.folds) {
     ctx.addIssue({ code: 'custom', path: ['fold'], message: `fold ${d.fold} is out of range; folds are 0-based, 0 to ${d.folds - 1}` });
   }

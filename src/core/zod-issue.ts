@@ -36,6 +36,8 @@ export function describeIssue(issue: z.core.$ZodIssue, source: string, schema: z
     const types = issue.errors.map((branch) => branch[0]).flatMap((i) => (i?.code === 'invalid_type' && i.path.length === 0 ? [i.expected] : []));
     if (types.length > 0 && types.length === issue.errors.length) return `${source}: key '${where || '(root)'}': expected ${types.join(' or ')}, got ${describeValue(issue.input)}`;
   }
+  // A rule over a whole mapping (a refinement) says in its message what was given.
+  if (issue.code === 'custom' && typeof issue.input === 'object' && issue.input !== null && !Array.isArray(issue.input)) return `${source}: key '${where || '(root)'}': ${issue.message}`;
   const expected = issue.code === 'invalid_type' ? `expected ${issue.expected === 'int' ? 'a whole number' : issue.expected}` : issue.message.replace(/^Invalid (input|option): /, '');
   return `${source}: key '${where || '(root)'}': ${expected}, got ${describeValue(issue.input)}`;
 }

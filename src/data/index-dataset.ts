@@ -59,8 +59,11 @@ function byName(a: string, b: string): number {
 /**
  * Class folders (sorted by name) and every non-hidden file below each of them. Links to files
  * are followed; a folder is walked once per real path, and never one holding the root (a link
- * to an ancestor would relabel every class). A file reached under two classes is left out of
- * both, so no image carries two labels; `ignored` says what was left out and why.
+ * to an ancestor would relabel every class). A class folder that is a link to another class's
+ * folder (or into it) is refused, naming the link. A file reached under two classes counts once,
+ * in the class where it is itself (not a link), and the links to it are left out; reached only
+ * through links, it is left out of all of them, so no image carries two labels. `ignored` says
+ * what was left out and why.
  */
 export function listDataset(root: string): { classes: string[]; files: FoundFile[]; ignored: SkippedFile[] } {
   let stat: fs.Stats;
@@ -76,8 +79,10 @@ export function listDataset(root: string): { classes: string[]; files: FoundFile
     .filter((d) => !isHidden(d.name) && (d.isDirectory() || (d.isSymbolicLink() && isDir(path.join(root, d.name)))))
     .map((d) => d.name)
     .sort(byName);
+  refuseSharedClassFolders(root, classes);
   const found: FoundFile[] = [];
   const ignored: SkippedFile[] = [];
+  const viaLink = new Set<FoundFile>();
   const walked = new Set<string>([realRoot]);
   const labelsOf = new Map<string, Set<number>>();
   const realOf = new Map<FoundFile, string>();
@@ -127,21 +132,61 @@ export function listDataset(root: string): { classes: string[]; files: FoundFile
           labels.add(label);
           labelsOf.set(real, labels);
           realOf.set(f, real);
+          if (e.isSymbolicLink()) viaLink.add(f);
           found.push(f);
         }
       }
     };
     walk(cls);
   });
+  // Where a file shared between classes is itself (not a link), if in exactly one of them.
+  const ownerOf = new Map<string, FoundFile | undefined>();
+  for (const f of found) {
+    const real = realOf.get(f);
+    if (real === undefined || viaLink.has(f)) continue;
+    ownerOf.set(real, ownerOf.has(real) ? undefined : f);
+  }
   const files = found.filter((f) => {
     const real = realOf.get(f);
     const labels = real === undefined ? undefined : labelsOf.get(real);
-    if (!labels || labels.size < 2) return true;
+    if (real === undefined || !labels || labels.size < 2) return true;
+    const owner = ownerOf.get(real);
+    if (owner === f) return true;
+    if (owner) {
+      ignored.push({ path: f.path, reason: `a link to ${owner.path} of class '${classes[owner.label] ?? owner.label}'; that image counts once, in its own class` });
+      return false;
+    }
     const names = [...labels].map((l) => `'${classes[l] ?? l}'`).join(' and ');
     ignored.push({ path: f.path, reason: `the same file (${real}) is under classes ${names}; left out of all of them` });
     return false;
   });
   return { classes, files, ignored };
+}
+
+/** Refuses a class folder that is a link to another class's folder, or to a folder inside or around it. */
+function refuseSharedClassFolders(root: string, classes: readonly string[]): void {
+  const reals = classes.map((c) => {
+    try {
+      return fs.realpathSync(path.join(root, c));
+    } catch {
+      return undefined;
+    }
+  });
+  const within = (a: string, b: string): boolean => a === b || a.startsWith(`${b}${path.sep}`) || b.startsWith(`${a}${path.sep}`);
+  classes.forEach((cls, i) => {
+    const real = reals[i];
+    if (real === undefined) return;
+    const j = reals.findIndex((other, k) => k !== i && other !== undefined && within(real, other));
+    if (j < 0) return;
+    const other = classes[j] ?? '';
+    // Name the link: this folder if it is one, else the other.
+    const link = fs.lstatSync(path.join(root, cls)).isSymbolicLink() ? cls : other;
+    const target = link === cls ? other : cls;
+    throw new TimError(
+      `${path.join(root, link)}: a link to the class folder '${target}' (${fs.realpathSync(path.join(root, link))}); ` +
+        `two classes cannot share images: expected a folder with the images of class '${link}' (remove the link, or copy the images)`,
+    );
+  });
 }
 
 function isDir(p: string): boolean {

@@ -62,6 +62,17 @@ export function stratifiedFoldSplit(index: DatasetIndex, opts: { folds: number; 
   const { folds, fold } = opts;
   if (!Number.isInteger(folds) || folds < 2) throw new TimError(`data.folds must be a whole number ≥ 2 (got ${folds})`);
   if (!Number.isInteger(fold) || fold < 0 || fold >= folds) throw new TimError(`data.fold must be 0 to ${folds - 1} (got ${fold})`);
+  // A class with fewer images than folds would be missing from some held-out folds: their
+  // scores would leave it out without a word, so it is refused.
+  const counts = index.classes.map((_, label) => index.items.filter((it) => it.label === label).length);
+  const smallest = Math.min(...counts);
+  if (smallest < folds) {
+    const cls = index.classes[counts.indexOf(smallest)] ?? '';
+    throw new TimError(
+      `data.folds ${folds}: class '${cls}' has only ${smallest} image(s), so ${folds - smallest} of the ${folds} held-out folds would have none of it; ` +
+        `expected data.folds at most ${smallest} (the smallest class), or more images of '${cls}'`,
+    );
+  }
   const train: DatasetItem[] = [];
   const val: DatasetItem[] = [];
   let dealt = 0;

@@ -4,7 +4,7 @@ import seedrandom from 'seedrandom';
 import sharp from 'sharp';
 import { TimError } from '../core/errors';
 import { log } from '../core/log';
-import { replaceDirAtomic } from '../io/atomic';
+import { checkOutputFolder, type OutputFolderRule, replaceOutputFolder } from '../io/output-folder';
 import { progressLine } from '../core/progress';
 import { decodeConcurrency, mapConcurrent } from './concurrency';
 import { artistFolderName, REFERENCE_ARTISTS } from './synth-artists';
@@ -231,6 +231,11 @@ export interface SynthOptions {
 
 export const SYNTH_MARKER = '.synthetic-artists.json';
 
+/** A set written before Tim marked its outputs: its own marker, and only its class folders' pictures. */
+const SYNTH_RULE: OutputFolderRule = {
+  legacy: (_dir, files) => files.includes(SYNTH_MARKER) && files.every((f) => f === SYNTH_MARKER || /^([^/]+)\/\1_\d+\.(jpg|png)$/.test(f)),
+};
+
 /**
  * Writes the synthetic-artists data set to `out` (one folder per artist; JPEG with a few
  * PNG). The same seed and scale always give the same files. An existing `out` is replaced
@@ -240,15 +245,16 @@ export async function synthesizeDataset(out: string, opts: SynthOptions): Promis
   const scale = opts.scale ?? 1;
   if (!(scale > 0) || !Number.isFinite(scale)) throw new TimError(`synth scale must be a positive number (got ${scale})`);
   if (!Number.isInteger(opts.seed)) throw new TimError(`synth seed must be an integer (got ${opts.seed})`);
-  if (fs.existsSync(out) && fs.readdirSync(out).length > 0 && !fs.existsSync(path.join(out, SYNTH_MARKER))) {
-    throw new TimError(`'${out}' exists and is not a synthetic-artists folder; choose another --out`);
-  }
+  checkOutputFolder(out, 'synthetic data set', SYNTH_RULE);
   const counts = synthCounts(scale);
   const styles = REFERENCE_ARTISTS.map((_, k) => artistStyle(k));
   const jobs = styles.flatMap((style, k) => Array.from({ length: counts[k] ?? 0 }, (_, i) => ({ style, i })));
   const classes = styles.map((s) => s.folder).sort();
   const bar = opts.progress === false ? undefined : progressLine(`painting ${jobs.length} pictures`, jobs.length);
-  await replaceDirAtomic(out, async (tmp) => {
+  await replaceOutputFolder(
+    out,
+    'synthetic data set',
+    async (tmp) => {
     for (const s of styles) fs.mkdirSync(path.join(tmp, s.folder));
     await mapConcurrent(
       jobs,
@@ -267,7 +273,9 @@ export async function synthesizeDataset(out: string, opts: SynthOptions): Promis
       path.join(tmp, SYNTH_MARKER),
       `${JSON.stringify({ generator: 'tim synthetic artists', seed: opts.seed, scale, count: jobs.length }, null, 2)}\n`,
     );
-  });
+    },
+    SYNTH_RULE,
+  );
   bar?.end();
   log.info(`wrote ${jobs.length} paintings by ${classes.length} synthetic artists to ${out}`);
   return { classes, count: jobs.length };

@@ -1,4 +1,6 @@
+import * as fs from 'fs';
 import * as path from 'path';
+import { log } from '../core/log';
 import { TimError } from '../core/errors';
 import { openRunFolder, type RunFolder } from '../io/run-folder';
 import type { BootstrapInterval } from './bootstrap';
@@ -47,14 +49,50 @@ function bestEpochOf(run: RunFolder): number | null {
   return best ? best.epoch : null;
 }
 
-function rowOf(dir: string): ComparisonRow {
+/**
+ * Refuses a run named twice (`--runs A A`, or two paths to one folder): compared with itself it
+ * would show a difference of zero as if it were a finding.
+ */
+export function checkDistinctRuns(runDirs: readonly string[]): void {
+  const seen = new Map<string, string>();
+  for (const dir of runDirs) {
+    let real: string;
+    try {
+      real = fs.realpathSync(dir);
+    } catch {
+      continue; // openRunFolder names a missing run
+    }
+    const first = seen.get(real);
+    if (first !== undefined) throw new TimError(`--runs: '${dir}' is the same run as '${first}' (${real}); expected each run once`);
+    seen.set(real, dir);
+  }
+}
+
+/**
+ * The names the table gives runs: the folder name, with as many parent folders as it takes to
+ * tell apart runs of the same name from different places (a/seed-1 and b/seed-1).
+ */
+export function runLabels(runDirs: readonly string[]): string[] {
+  const parts = runDirs.map((d) => path.resolve(d).split(path.sep).filter((p) => p !== ''));
+  const depth = parts.map(() => 1);
+  for (;;) {
+    const labels = parts.map((p, i) => p.slice(-(depth[i] ?? 1)).join('/'));
+    const clash = labels.map((l, i) => labels.indexOf(l) !== i || labels.lastIndexOf(l) !== i);
+    if (!clash.some((c, i) => c && (depth[i] ?? 1) < (parts[i]?.length ?? 0))) return labels;
+    clash.forEach((c, i) => {
+      if (c) depth[i] = (depth[i] ?? 1) + 1;
+    });
+  }
+}
+
+function rowOf(dir: string, label: string): ComparisonRow {
   const run = openRunFolder(dir);
   if (!run.has('metrics')) throw new TimError(`${run.file('metrics')}: missing; evaluate the run first (tim evaluate --run ${dir})`);
   const m = run.readJson('metrics', headlineMetricsFileSchema);
   const config = run.config();
   const b = m.bootstrap.metrics;
   return {
-    run: path.basename(path.resolve(dir)),
+    run: label,
     dir,
     arch: config.model.arch,
     resize: config.data.resize,
@@ -73,7 +111,12 @@ const withInterval = (i: BootstrapInterval & { value: number }): string => `${f3
 /** The comparison table of runs that have metrics.json, as Markdown and CSV, with the paired tests of every pair. */
 export function compareRuns(runDirs: string[], opts: PairedBootstrapOptions = {}): Comparison {
   if (runDirs.length === 0) throw new TimError('compare: no runs given');
-  const rows = runDirs.map(rowOf);
+  checkDistinctRuns(runDirs);
+  const labels = runLabels(runDirs);
+  if (labels.some((l, i) => l !== path.basename(path.resolve(runDirs[i] ?? '')))) {
+    log.info(`runs of the same folder name from different places are told apart by their parent folders: ${labels.join(', ')}`);
+  }
+  const rows = runDirs.map((d, i) => rowOf(d, labels[i] ?? d));
   const pairwise = compareRunDirs(
     rows.map((r) => ({ label: r.run, dir: r.dir })),
     opts,
@@ -114,6 +157,7 @@ export function compareRuns(runDirs: string[], opts: PairedBootstrapOptions = {}
 
 /** Evaluates the runs that lack metrics.json, then compares all of them. */
 export async function evaluateAndCompare(runDirs: string[], opts: EvaluateOptions = {}): Promise<Comparison> {
+  checkDistinctRuns(runDirs);
   for (const dir of runDirs) {
     const run = openRunFolder(dir);
     if (!run.has('metrics')) await evaluateRun(dir, { ...opts, data: undefined, out: undefined });

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import seedrandom from 'seedrandom';
+import { z } from 'zod';
 import { TimError } from '../core/errors';
 import { parseCsv } from '../io/csv';
 import { RUN_FILES } from '../io/run-folder';
@@ -42,12 +43,47 @@ export function readScoredImages(runDir: string): ScoredImages {
   const [ip, il, iq] = [col('path'), col('label'), col('pred')];
   const body = rows.slice(1);
   const classes = readJsonFile(path.join(runDir, RUN_FILES.labels), labelsFileSchema, "expected the run's class names");
-  return {
+  const scored = {
     paths: body.map((r) => r[ip] ?? ''),
     labels: body.map((r) => r[il] ?? ''),
     preds: body.map((r) => r[iq] ?? ''),
     classes,
   };
+  checkAgainstRun(runDir, file, scored);
+  return scored;
+}
+
+const evaluatedSplitSchema = z.looseObject({ num_samples: z.number().optional(), split: z.string().optional() });
+const heldOutSchema = z.looseObject({ val: z.array(z.object({ path: z.string(), label: z.number() })) });
+
+/**
+ * A predictions.csv edited or cut short since evaluation would still pair with another run's:
+ * its rows must be the images metrics.json counted and, for the held-out split, exactly
+ * split.json's `val` images with their true classes.
+ */
+function checkAgainstRun(runDir: string, file: string, scored: ScoredImages): void {
+  const again = `evaluate the run again (tim evaluate --run ${runDir})`;
+  const metricsFile = path.join(runDir, RUN_FILES.metrics);
+  if (!fs.existsSync(metricsFile)) return;
+  const metrics = readJsonFile(metricsFile, evaluatedSplitSchema);
+  const n = scored.paths.length;
+  if (metrics.num_samples !== undefined && n !== metrics.num_samples) throw new TimError(`${file}: ${n} rows, but ${metricsFile} counts ${metrics.num_samples} evaluated images; expected one row per image: ${again}`);
+  const splitFile = path.join(runDir, RUN_FILES.split);
+  if (metrics.split !== 'val' || !fs.existsSync(splitFile)) return;
+  const val = readJsonFile(splitFile, heldOutSchema).val;
+  const truth = new Map(val.map((it) => [it.path, scored.classes[it.label]]));
+  const extra = scored.paths.find((p) => !truth.has(p));
+  if (extra !== undefined) throw new TimError(`${file}: '${extra}' is not one of the held-out (val) images of ${splitFile}; expected exactly those ${val.length} images: ${again}`);
+  if (new Set(scored.paths).size !== val.length) {
+    const listed = new Set(scored.paths);
+    const missing = val.find((it) => !listed.has(it.path));
+    throw new TimError(`${file}: ${missing ? `'${missing.path}' of the held-out images in ${splitFile} is missing` : 'an image is listed twice'}; expected each of those ${val.length} images once: ${again}`);
+  }
+  const relabelled = scored.paths.findIndex((p, i) => truth.get(p) !== scored.labels[i]);
+  if (relabelled >= 0) {
+    const p = scored.paths[relabelled] ?? '';
+    throw new TimError(`${file}: '${p}' has true class '${scored.labels[relabelled] ?? ''}', but ${splitFile} says '${truth.get(p) ?? ''}': ${again}`);
+  }
 }
 
 /** Two runs' predictions on the same images, as class indices in one order. */

@@ -6,6 +6,7 @@ import { readSplit } from '../data';
 import { progressLine } from '../core/progress';
 import type { DatasetItem } from '../data/types';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
+import { checkOutputFolder, EVALUATION_FILES, EVALUATION_RULE, openOutputFolder } from '../io/output-folder';
 import { RUN_FILES, type RunFolder } from '../io/run-folder';
 import { disposeRun, loadRunForInference } from '../inference/run';
 import type { TtaMode } from '../inference/predict';
@@ -92,12 +93,15 @@ function logitAdjustRecord(adjust: { tau: number; priors: readonly number[] }, l
  * and confusion.png. Training images are never opened: only `split.json`'s `val` items are.
  */
 export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): Promise<EvaluationResult> {
+  const tau = opts.logitAdjust;
+  const plainDir = opts.data ? path.join(runDir, `external-${path.basename(path.resolve(opts.data))}`) : runDir;
+  const outDir = opts.out ?? (tau === undefined ? plainDir : path.join(plainDir, `logit-adjust-${tau}`));
+  // Another folder than the run's own is refused before any work unless it is new or Tim's evaluation.
+  const separate = path.resolve(outDir) !== path.resolve(runDir);
+  if (separate) checkOutputFolder(outDir, 'external evaluation', { ...EVALUATION_RULE, adds: EVALUATION_FILES });
   const loaded = await loadRunForInference(runDir);
   const { folder: run, config, labels, spec } = loaded;
   const tta: TtaMode = opts.tta === 'flip' ? 'flip' : 'none';
-  const tau = opts.logitAdjust;
-  const plainDir = opts.data ? path.join(run.dir, `external-${path.basename(path.resolve(opts.data))}`) : run.dir;
-  const outDir = opts.out ?? (tau === undefined ? plainDir : path.join(plainDir, `logit-adjust-${tau}`));
   let adjust: { tau: number; priors: number[] } | undefined;
   let predicted;
   let set;
@@ -131,7 +135,7 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
     logitAdjust: adjust && logitAdjustRecord(adjust, labels),
   });
 
-  fs.mkdirSync(outDir, { recursive: true });
+  if (separate) openOutputFolder(outDir, 'external evaluation', EVALUATION_FILES, EVALUATION_RULE);
   const files = {
     metrics: path.join(outDir, RUN_FILES.metrics),
     predictions: path.join(outDir, RUN_FILES.predictions),

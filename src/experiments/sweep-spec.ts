@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { TimError } from '../core/errors';
-import { applyOverride, parseConfig, readYamlFile, resolveConfigPath } from '../config/load';
+import { applyOverride, applySplitOverride, parseConfig, readYamlFile, resolveConfigPath } from '../config/load';
 import type { TimConfig } from '../config/schema';
 
 /** A scalar a grid may vary: what YAML gives for `[letterbox, stretch]` or `[32, 48]`. */
@@ -230,6 +230,7 @@ export function expandSweep(spec: SweepSpec): SweepRun[] {
   const runs = entries.flatMap((entry) =>
     combos.map((combo) => {
       const raw = structuredClone(baseOf(entry?.basePath ?? (spec.basePath as string)));
+      applySplitOverride(raw, [...Object.keys(spec.fixed), ...Object.keys(entry?.set ?? {}), ...Object.keys(combo)]);
       for (const [k, v] of Object.entries(spec.fixed)) setKey(raw, k, v);
       for (const [k, v] of Object.entries(entry?.set ?? {})) setKey(raw, k, v);
       for (const [k, v] of Object.entries(combo)) setKey(raw, k, v);

@@ -7,7 +7,8 @@ import { RUN_FILES } from '../io/run-folder';
 import { isFinishedRun, isTrainedRun } from './run-data';
 import { selectShard, type Shard } from './shard';
 import { defaultRunSteps, type RunSteps } from './steps';
-import { manifestOf, writeManifest, writeSweepSummary } from './summary';
+import { manifestOf, PAIRS_CSV, SUMMARY_CSV, SUMMARY_MD, SWEEP_MANIFEST, VARIANCE_CSV, writeManifest, writeSweepSummary } from './summary';
+import { openOutputFolder, type OutputFolderRule } from '../io/output-folder';
 import { expandSweep, type SweepRun, type SweepSpec } from './sweep-spec';
 
 export type RunStatus = 'finished' | 'trained' | 'interrupted' | 'pending';
@@ -61,6 +62,15 @@ export function runStatus(dir: string): RunStatus {
   return 'pending';
 }
 
+/** The files a sweep writes beside its runs. */
+const SWEEP_FILES = [SWEEP_MANIFEST, SUMMARY_CSV, SUMMARY_MD, PAIRS_CSV, VARIANCE_CSV];
+
+/** A sweep folder from before Tim marked its outputs: it has the sweep's manifest, or holds only this sweep's runs. */
+function sweepRule(runs: readonly SweepRun[]): OutputFolderRule {
+  const names = new Set(runs.map((r) => r.name));
+  return { legacy: (_dir, files) => files.includes(SWEEP_MANIFEST) || files.every((f) => names.has(f.split('/')[0] ?? '')) };
+}
+
 /** The runs of this shard and where each stands, without running anything. */
 export function planSweep(spec: SweepSpec, opts: Pick<SweepOptions, 'out' | 'shard'> = {}): { out: string; all: SweepRun[]; planned: PlannedRun[] } {
   const out = sweepOutDir(spec, opts.out);
@@ -80,7 +90,7 @@ export function planSweep(spec: SweepSpec, opts: Pick<SweepOptions, 'out' | 'sha
 export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promise<SweepResult> {
   const steps = opts.steps ?? defaultRunSteps();
   const { out, all, planned } = planSweep(spec, opts);
-  fs.mkdirSync(out, { recursive: true });
+  openOutputFolder(out, 'sweep', SWEEP_FILES, sweepRule(all));
   writeManifest(out, manifestOf(spec, all));
   const shardText = opts.shard ? ` (shard ${opts.shard.index}/${opts.shard.count})` : '';
   log.info(`sweep ${spec.name}: ${planned.length} of ${all.length} runs${shardText} in ${out}`);

@@ -20,15 +20,20 @@ function tempSibling(target: string, tag: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${tag}-${process.pid}-${Date.now().toString(36)}-${(sequence++).toString(36)}`);
 }
 
-/** Refuses, before any work, a file path that is an existing folder (`--out some-folder`). */
-export function checkFileTarget(file: string): void {
+/**
+ * Refuses, before any work, a file path that is an existing folder (`--out some-folder`); the hint
+ * names a file of the kind expected (`ext`, else the path's own extension).
+ */
+export function checkFileTarget(file: string, ext?: string): void {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
   } catch {
     return;
   }
-  if (stat.isDirectory()) throw new TimError(`${file}: is a folder; expected a file name (e.g. ${path.join(file, 'out' + (path.extname(file) || '.png'))})`);
+  if (!stat.isDirectory()) return;
+  const kind = ext ?? path.extname(file);
+  throw new TimError(`${file}: is a folder; expected a file name${kind ? ` (e.g. ${path.join(file, `out${kind}`)})` : ''}`);
 }
 
 /** Writes a file under a temporary name and renames it, so readers never see half a file. */

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { TimError } from '../core/errors';
 
 /**
  * `mkdir -p` one level at a time. Node's own recursive mkdir spins forever on some paths
@@ -19,7 +20,7 @@ export function makeDirs(dir: string): void {
       p = up;
       continue;
     }
-    if (!st.isDirectory()) throw new Error(`${p} is a file, not a folder`);
+    if (!st.isDirectory()) throw new TimError(`${p}: is a file; expected a folder${p === path.resolve(dir) ? '' : ` on the way to ${dir}`}`);
     break;
   }
   for (const p of missing.reverse()) {

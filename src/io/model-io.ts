@@ -69,6 +69,35 @@ const modelJsonSchema = z.looseObject({
   format: z.string().optional(),
 });
 
+const BYTES_PER_VALUE: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8, uint8: 1, uint16: 2, float16: 2 };
+
+/** The bytes a manifest group's tensors take; undefined when one has no fixed size (strings). */
+function manifestBytes(weights: readonly z.infer<typeof weightSpecSchema>[]): number | undefined {
+  let total = 0;
+  for (const w of weights) {
+    const per = BYTES_PER_VALUE[w.quantization?.dtype ?? w.dtype];
+    if (per === undefined) return undefined;
+    total += w.shape.reduce((a, b) => a * b, 1) * per;
+  }
+  return total;
+}
+
+/**
+ * A weight file's bytes must be exactly what the manifest describes: tfjs reads the tensors in
+ * order and ignores what is left over, so stray bytes (or a shifted copy) would load silently.
+ */
+function checkGroupBytes(group: { paths: string[]; weights: z.infer<typeof weightSpecSchema>[] }, read: readonly Buffer[], base: string, jsonPath: string): void {
+  const expected = manifestBytes(group.weights);
+  if (expected === undefined) return;
+  const actual = read.reduce((n, b) => n + b.length, 0);
+  if (actual === expected) return;
+  const files = group.paths.map((p) => path.join(base, p)).join(' + ');
+  throw new TimError(
+    `${files}: ${actual} bytes, but the weightsManifest of ${jsonPath} describes ${expected} bytes (${group.weights.length} tensors); ` +
+      `expected exactly that many: the weights are ${actual > expected ? 'followed by stray bytes' : 'truncated'}`,
+  );
+}
+
 /** Reads a model folder (or a model.json path) into artifacts without any IO handler. */
 export function readModelArtifacts(dirOrJson: string): { artifacts: tf.io.ModelArtifacts; metadata?: Record<string, unknown> } {
   const jsonPath = dirOrJson.endsWith('.json') ? dirOrJson : path.join(dirOrJson, MODEL_JSON);
@@ -79,11 +108,14 @@ export function readModelArtifacts(dirOrJson: string): { artifacts: tf.io.ModelA
   const buffers: Buffer[] = [];
   for (const group of parsed.weightsManifest) {
     weightSpecs.push(...group.weights);
+    const read: Buffer[] = [];
     for (const p of group.paths) {
       const f = path.join(base, p);
       if (!fs.existsSync(f)) throw new TimError(`${f}: weight file named in ${jsonPath} is missing`);
-      buffers.push(fs.readFileSync(f));
+      read.push(fs.readFileSync(f));
     }
+    checkGroupBytes(group, read, base, jsonPath);
+    buffers.push(...read);
   }
   const all = Buffer.concat(buffers);
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import * as fs from 'fs';
 import * as path from 'path';
 import { makeDirs } from './make-dirs';
@@ -6,8 +6,8 @@ import { TimError } from '../core/errors';
 import { readRunConfig } from '../config/load';
 import type { TimConfig } from '../config/schema';
 import { recoverSwap, stagingFolder, swapDirInto, writeFileAtomic, writeJsonAtomic } from './atomic';
-import { clearStaleLock } from './run-lock';
-import { readJsonFile, readJsonLines } from './json-file';
+import { clearStaleLock, heldByThisProcess } from './run-lock';
+import { readJsonFile, readJsonFileIfUsable, readJsonLines } from './json-file';
 import { labelsFileSchema, splitClassesSchema } from './run-file-schemas';
 
 /** Default parent of run folders. */
@@ -32,6 +32,8 @@ export const RUN_FILES = {
   faithfulness: 'faithfulness.json',
   /** Written by `tim average`: the runs whose weights the run's best/ averages. */
   average: 'average.json',
+  /** Written when the run is created; only Tim writes it, so `--force` knows a run from a folder that merely holds a config.yaml. */
+  marker: '.tim-run.json',
 } as const;
 
 export type RunFileKey = keyof typeof RUN_FILES;
@@ -108,20 +110,52 @@ function occupied(dir: string): boolean {
   return fs.existsSync(dir) && (!fs.statSync(dir).isDirectory() || fs.readdirSync(dir).length > 0);
 }
 
-/** Whether `dir` is a Tim run (it has the run's config.yaml). */
+/**
+ * Whether `dir` is a Tim run: it has the marker Tim writes when it creates a run, or (a run from
+ * before the marker) the three files Tim writes together at creation, config.yaml, labels.json
+ * and split.json, with a split.json that records the split's items.
+ */
 export function isRunFolder(dir: string): boolean {
-  return fs.existsSync(path.join(dir, RUN_FILES.config)) && fs.statSync(dir).isDirectory();
+  try {
+    if (!fs.statSync(dir).isDirectory()) return false;
+  } catch {
+    return false;
+  }
+  if (fs.existsSync(path.join(dir, RUN_FILES.marker))) return true;
+  if (![RUN_FILES.config, RUN_FILES.labels, RUN_FILES.split].every((f) => fs.existsSync(path.join(dir, f)))) return false;
+  return readJsonFileIfUsable(path.join(dir, RUN_FILES.split), legacySplitSchema, () => undefined) !== undefined;
+}
+
+/** What a split.json written by Tim always holds, to tell an older run from a folder with look-alike names. */
+const legacySplitSchema = z.looseObject({ root: z.string(), train: z.array(z.unknown()), val: z.array(z.unknown()) });
+
+/** Names Tim writes into a run folder besides RUN_FILES: exports, external evaluations, swap and lock siblings. */
+function isTimRunEntry(name: string): boolean {
+  return (Object.values(RUN_FILES) as string[]).includes(name) || name === 'export' || name.startsWith('external-') || /^\..+\.(tmp|new|old)-\d+-/.test(name);
+}
+
+/** What the run `dir` holds that Tim did not write there (a user's notes, other tools' files). */
+export function foreignRunEntries(dir: string): string[] {
+  return fs.readdirSync(dir).filter((name) => !isTimRunEntry(name)).sort();
 }
 
 /**
  * Checks that a new run may be written to `dir`: it is free, or `force` is given and it is a
- * Tim run (never any other folder, nor the checkpoints root).
+ * Tim run holding only what Tim writes (never any other folder, nor the checkpoints root).
  */
 export function checkNewRunTarget(dir: string, force: boolean | undefined): void {
   if (!occupied(dir)) return;
   if (!force) throw alreadyExists(dir);
   if (!isRunFolder(dir)) {
-    throw new TimError(`${dir}: not a Tim run folder (no ${RUN_FILES.config}); --force replaces only Tim runs, so move it or choose another --out`);
+    const held = fs.statSync(dir).isDirectory() ? fs.readdirSync(dir).sort().slice(0, 4).join(', ') : 'a file';
+    throw new TimError(
+      `${dir}: not a Tim run folder (it holds ${held}, but no ${RUN_FILES.marker} nor ${RUN_FILES.config} + ${RUN_FILES.labels} + ${RUN_FILES.split} written by Tim); ` +
+        `--force replaces only Tim runs, so move it or choose another --out`,
+    );
+  }
+  const foreign = foreignRunEntries(dir);
+  if (foreign.length > 0) {
+    throw new TimError(`${dir}: a Tim run that also holds files Tim did not write (${foreign.slice(0, 4).join(', ')}); --force would delete them, so move them or choose another --out`);
   }
 }
 
@@ -172,7 +206,8 @@ export function stageRunFolder(dir: string, opts: { force?: boolean } = {}): Sta
  * `--force` replacement) and of its model folders and files. Only without a live writer.
  */
 export function recoverRunFolder(dir: string): void {
-  if (!clearStaleLock(dir)) return;
+  // The writer holding the lock (train --resume) repairs its own folder before it reads it.
+  if (!heldByThisProcess(dir) && !clearStaleLock(dir)) return;
   recoverSwap(dir);
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return;
   recoverSwap(path.join(dir, RUN_FILES.best));

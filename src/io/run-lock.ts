@@ -90,6 +90,12 @@ function breakStale(file: string, text: string): void {
   fs.rmSync(aside, { force: true });
 }
 
+/** Whether this process holds the lock of `runDir` (a writer that may repair its own folder). */
+export function heldByThisProcess(runDir: string): boolean {
+  const owner = readOwner(lockFileOf(runDir));
+  return owner !== undefined && owner.pid === process.pid && owner.hostname === os.hostname();
+}
+
 /** Removes the lock of `runDir` if the process that took it is gone; true when none is held. */
 export function clearStaleLock(runDir: string): boolean {
   const file = lockFileOf(runDir);

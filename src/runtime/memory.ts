@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
 import measuredTable from './memory-measured.json';
 import { wasmBackendOf } from './wasm/access';
+import { KernelFaultError } from './wasm/kernel-fault';
 
 /** The wasm backend's heap is a 32-bit WebAssembly memory: it cannot grow past 4 GiB. */
 export const WASM_HEAP_LIMIT_BYTES = 4 * 2 ** 30;
@@ -199,6 +200,7 @@ const OOM_PATTERNS = [
 /** Whether an error is the wasm heap (or the JavaScript heap) running out. */
 export function isOutOfMemory(err: unknown): boolean {
   if (err instanceof OutOfMemoryError) return true;
+  if (err instanceof KernelFaultError) return false;
   const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return OOM_PATTERNS.some((p) => p.test(text));
 }

@@ -31,16 +31,41 @@ export function checkStepLoss(loss: number, at: { epoch: number; step: number; l
   );
 }
 
-/** Throws when any trained weight is NaN or infinite (before it would be saved). */
-export async function checkWeights(variables: readonly tf.Variable[], at: { epoch: number; lr: PerGroup<number>; lastGoodEpoch: number }): Promise<void> {
-  if (variables.length === 0) return;
+/** How many values of `t` are NaN or infinite, as a scalar tensor. */
+const nonFinite = (t: tf.Tensor): tf.Tensor => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(t)), 'float32'));
+
+/** A tensor the checkpoint saves, with the name it is saved under. */
+export interface SavedState {
+  name: string;
+  tensor: tf.Tensor;
+  /** Trained by the optimizer (a weight), or state the layers keep (BatchNorm's moving statistics). */
+  trainable: boolean;
+}
+
+/**
+ * Throws when any tensor a checkpoint would save is NaN or infinite: the trained weights and the
+ * state that is not trained (BatchNorm's moving mean and variance), naming the first of them.
+ */
+export async function checkWeights(state: readonly SavedState[], at: { epoch: number; lr: PerGroup<number>; lastGoodEpoch: number }): Promise<void> {
+  if (state.length === 0) return;
   // Added one at a time, not with addN: WebGPU binds every addN input at once, and a model has
   // more variables than a shader may bind storage buffers (12 on many adapters).
-  const bad = tf.tidy(() => variables.reduce<tf.Tensor>((acc, v) => tf.add(acc, tf.sum(tf.cast(tf.logicalNot(tf.isFinite(v)), 'float32'))), tf.scalar(0)));
+  const bad = tf.tidy(() => state.reduce<tf.Tensor>((acc, s) => tf.add(acc, nonFinite(s.tensor)), tf.scalar(0)));
   const count = (await bad.data())[0] ?? 0;
   bad.dispose();
   if (count === 0) return;
-  throw new DivergedError(`training diverged: ${count} weight(s) are NaN or infinite after epoch ${at.epoch} (learning rates ${rates(at.lr)}); stopped, ${keptCheckpoint(at.lastGoodEpoch)}. Lower train.lr_groups`);
+  // Only on failure: which tensors, one read each.
+  const named: string[] = [];
+  for (const s of state) {
+    const n = tf.tidy(() => nonFinite(s.tensor));
+    if (((await n.data())[0] ?? 0) > 0) named.push(`${s.name}${s.trainable ? '' : ' (not trained: moving statistics)'}`);
+    n.dispose();
+  }
+  const shown = named.length > 3 ? `${named.slice(0, 3).join(', ')} and ${named.length - 3} more` : named.join(', ');
+  throw new DivergedError(
+    `training diverged: ${count} value(s) the checkpoint would save are NaN or infinite after epoch ${at.epoch}, in ${shown} (learning rates ${rates(at.lr)}); ` +
+      `stopped, ${keptCheckpoint(at.lastGoodEpoch)}. Lower train.lr_groups, or check the images (a NaN input corrupts BatchNorm's statistics)`,
+  );
 }
 
 /**

@@ -5,6 +5,7 @@ import { isEmaTensor } from './ema';
 import type { NamedTensor } from './tensor-file';
 import { type FitSession, type Trainer, totalSeconds } from './trainer';
 import { historyRecordSchema } from './types';
+import type { RunFolder } from '../io/run-folder';
 
 /** Name prefix of the epoch-start weights among last/'s tensors (the optimizers' are `<group>::…`). */
 const EPOCH_START = 'epoch_start::';
@@ -37,6 +38,15 @@ function epochStartWeights(starts: NamedTensor[], stepInEpoch: number, trainer: 
 }
 
 /**
+ * Refuses to resume a run that is complete. A run whose last/ says it finished but that has no
+ * summary.json was stopped while its last files were put in place: resuming it trains nothing
+ * and writes the summary, so every instant of a run's life ends in a completed run.
+ */
+export function checkResumable(run: RunFolder, state: LoopState): void {
+  if (state.finished && run.has('summary')) throw new TimError(`${run.dir} has finished (epoch ${state.epoch}${state.stopped_early ? ', stopped early' : ''}); nothing to resume`);
+}
+
+/**
  * Continues the run from last/: its loop state, the model's weights, the optimizers' state, the
  * moving average of the weights (train.ema), the unfinished epoch's starting weights, and the
  * history it covers.
@@ -45,7 +55,7 @@ export async function restoreFromLast(trainer: Trainer, session: FitSession): Pr
   const { run, tm } = trainer.options;
   const dir = run.file('last');
   const state = readLoopState(dir);
-  if (state.finished) throw new TimError(`${run.dir} has finished (epoch ${state.epoch}${state.stopped_early ? ', stopped early' : ''}); nothing to resume`);
+  checkResumable(run, state);
   session.state = state;
   loadWeightsInto(tm, dir);
   const tensors = readCheckpointTensors(dir);

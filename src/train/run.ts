@@ -9,15 +9,17 @@ import { indexDataset } from '../data/index-dataset';
 import { preprocessSpecOf } from '../data/preprocess';
 import { readSplit, splitForConfig, writeSplit } from '../data/split';
 import type { SplitManifest } from '../data/types';
-import { checkNewRunTarget, CHECKPOINTS_DIR, openRunFolder, recoverRunFolder, type RunFolder, stageRunFolder, StagedRunFolder } from '../io/run-folder';
+import { checkNewRunTarget, CHECKPOINTS_DIR, openRunFolder, recoverRunFolder, RUN_FILES, type RunFolder, stageRunFolder, StagedRunFolder } from '../io/run-folder';
 import { acquireRunLock } from '../io/run-lock';
 import { createModel, getArchSpec, groupVariables, loadPretrained, loadTimModel, type TimModel } from '../models';
 import { checkPretrained, resolvePretrained } from '../models/weights/fetch';
 import { type BackendSelection, selectBackend } from '../runtime/backend';
 import { registerFastCpuTrainingKernels } from '../runtime/tim-kernels';
-import { bufferLimitsOf, largestActivationBytes, type MemoryLimits, OutOfMemoryError, outOfMemoryMessage, plan, rethrowIfOutOfMemory } from '../runtime/memory';
+import { bufferLimitsOf, largestActivationBytes, type MemoryLimits, OutOfMemoryError, outOfMemoryMessage, plan, rethrowIfOutOfMemory, wasmHeapMb } from '../runtime/memory';
+import { classifyWasmFailure, KernelFaultError } from '../runtime/wasm/kernel-fault';
 import { webGpuLimits } from '../runtime/webgpu/backend';
 import { type ModelWriter, readLoopState, saveModelFolder } from './checkpoint';
+import { checkResumable } from './last-checkpoint';
 import { groupNamesWithVariables, trainedGroups } from './groups';
 import { fit, type FitOptions } from './loop';
 import { balancedMicroBatch } from './step';
@@ -163,7 +165,8 @@ export async function train(config: TimConfig, opts: TrainOptions = {}): Promise
       const run = openRunFolder(opts.resume);
       resumed = run;
       const st = readLoopState(run.file('last'));
-      if (st.finished) throw new TimError(`${run.dir} has finished (epoch ${st.epoch}${st.stopped_early ? ', stopped early' : ''}); nothing to resume`);
+      checkResumable(run, st);
+      if (st.finished) log.info(`${run.dir}: training finished (epoch ${st.epoch}) but ${RUN_FILES.summary} is missing (stopped while the last files were written); writing it`);
       cfg = run.config();
       split = readSplit(run.file('split'));
       if (split.train.length === 0 || split.val.length === 0) throw new TimError(`${run.file('split')}: the training or validation split is empty`);
@@ -193,6 +196,7 @@ export async function train(config: TimConfig, opts: TrainOptions = {}): Promise
       run: () => {
         if (resumed) return resumed;
         staged = stageRunFolder(target, { force: opts.force });
+        staged.writeJson('marker', { written_by: 'tim', created: new Date().toISOString() });
         staged.writeText('config', configToYaml(cfg));
         staged.writeJson('labels', split.classes);
         writeSplit(staged.file('split'), split);
@@ -300,7 +304,13 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
       // A heap overflow (wasm's is capped at 4 GiB) becomes one line saying what to lower;
       // on wasm it can also surface as a bare emscripten abort.
       const ctx = { arch: cfg.model.arch, imageSize: cfg.data.image_size, microBatch, backend: backend.backend };
-      if (backend.backend === 'wasm' && /^Aborted\(/.test(e instanceof Error ? e.message : String(e))) throw new OutOfMemoryError(outOfMemoryMessage(ctx));
+      if (backend.backend === 'wasm' && !(e instanceof KernelFaultError)) {
+        // A trap outside a kernel boundary: the heap's fill tells memory from a fault.
+        const heap = wasmHeapMb();
+        const kind = classifyWasmFailure(e, heap);
+        if (kind === 'kernel-fault') throw new KernelFaultError(undefined, e, heap);
+        if (kind === 'out-of-memory') throw new OutOfMemoryError(outOfMemoryMessage(ctx));
+      }
       rethrowIfOutOfMemory(e, ctx);
     }
     const last = outcome.history[outcome.history.length - 1];

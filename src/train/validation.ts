@@ -46,7 +46,9 @@ async function validate(options: FitOptions, epoch: number, data: DataSeconds): 
  */
 export async function validationPass(trainer: Trainer, session: FitSession, epoch: number, lr: PerGroup<number>): Promise<ValidationPass> {
   const start = Date.now();
-  await checkWeights(trainer.variables, { epoch, lr, lastGoodEpoch: session.state.epoch });
+  // Every tensor last/ and best/ would hold: trained weights and BatchNorm's moving statistics.
+  const state = trainer.options.tm.model.weights.map((w) => ({ name: w.originalName, tensor: w.read(), trainable: w.trainable }));
+  await checkWeights(state, { epoch, lr, lastGoodEpoch: session.state.epoch });
   const data: DataSeconds = { wait: 0, prepare: 0 };
   const metrics = await withEvaluatedWeights(trainer, () => validate(trainer.options, epoch, data));
   return { metrics, seconds: (Date.now() - start) / 1000, data };

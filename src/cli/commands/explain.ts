@@ -13,6 +13,7 @@ import { renderOverlayPng } from '../../explain/overlay';
 import { atImageSize, disposeRun, loadRunForInference, type InferenceRun } from '../../inference/run';
 import { displayName, percent } from '../../inference/topk';
 import { checkFileTarget, writeFileAtomic } from '../../io/atomic';
+import { openOutputFolder } from '../../io/output-folder';
 import { latestRun, openRunFolder } from '../../io/run-folder';
 import { selectBackend } from '../../runtime/backend';
 import { withBackend } from '../common';
@@ -90,7 +91,9 @@ function formatExplanation(e: Explanation): string {
 async function explainFiles(run: InferenceRun, a: ExplainArgs, image: string): Promise<void> {
   const isDir = fs.existsSync(image) && fs.statSync(image).isDirectory();
   const files = isDir ? imageFiles(image) : [image];
-  if (a.out && !isDir) checkFileTarget(a.out);
+  if (a.out && !isDir) checkFileTarget(a.out, '.png');
+  // A folder of maps goes only into a new or empty folder, or one Tim filled with maps before.
+  if (a.out && isDir) openOutputFolder(a.out, 'explanation maps', outputNames(files));
   const bad: string[] = [];
   const explanations = await explainImages(run, files, {
     method: a.method,
@@ -106,7 +109,6 @@ async function explainFiles(run: InferenceRun, a: ExplainArgs, image: string): P
   });
   if (a.out) {
     const names = outputNames(explanations.map((e) => e.file));
-    if (isDir) fs.mkdirSync(a.out, { recursive: true });
     for (const [i, e] of explanations.entries()) {
       const target = isDir ? path.join(a.out, names[i] ?? `${i}.png`) : a.out;
       writeFileAtomic(target, await renderOverlayPng(e.file, e, { colormap: a.colormap }));

@@ -5,6 +5,7 @@ import { TimError } from '../../core/errors';
 import { exportOnnx } from '../../export/onnx';
 import { exportWeb, QUANTIZATIONS, type Quantization } from '../../export/web';
 import { disposeRun, loadRunForInference } from '../../inference/run';
+import { checkOutputFile, checkOutputFolder, WEB_EXPORT_RULE } from '../../io/output-folder';
 import { latestRun, openRunFolder } from '../../io/run-folder';
 import { selectBackend } from '../../runtime/backend';
 
@@ -34,18 +35,20 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
   handler: async (a) => {
     const folder = a.run ? openRunFolder(a.run) : latestRun();
     if (!a.run) log.info(`exporting the latest run: ${folder.dir}`);
+    const out = a.out ?? (a.format === 'web' ? path.join(folder.dir, 'export', 'web') : path.join(folder.dir, 'export', 'model.onnx'));
+    // Refused before the model is loaded: an export never replaces what it did not write.
+    if (a.format === 'web') checkOutputFolder(out, 'web export', WEB_EXPORT_RULE);
+    else checkOutputFile(out, '.onnx');
     // Weights are read once; the plain cpu backend needs nothing native.
     await selectBackend('cpu', { forTraining: false });
     const run = await loadRunForInference(folder.dir);
     try {
       if (a.format === 'web') {
-        const out = a.out ?? path.join(folder.dir, 'export', 'web');
         const r = await exportWeb(run, out, a.quantize);
         log.info(`wrote ${out}: serve it with any static server (e.g. python3 -m http.server in it) and open index.html`);
         process.stdout.write(`${JSON.stringify({ format: a.format, arch: run.tm.spec.name, classes: run.labels.length, ...r })}\n`);
         return;
       }
-      const out = a.out ?? path.join(folder.dir, 'export', 'model.onnx');
       const bytes = await exportOnnx(run, out);
       log.info(`wrote ${out} (${(bytes / 1024 / 1024).toFixed(1)} MiB)`);
       process.stdout.write(`${JSON.stringify({ format: a.format, out, bytes, arch: run.tm.spec.name, classes: run.labels.length })}\n`);

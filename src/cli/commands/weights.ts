@@ -5,6 +5,8 @@ import { archNames, countParameters, loadPretrained, saveTimModel } from '../../
 import { WEIGHT_SOURCES, type WeightSource } from '../../models/weights/catalog';
 import { fetchWeights } from '../../models/weights/fetch';
 import { describeWeightFile, formatWeightInfo } from '../../models/weights/info';
+import { checkOutputFolder, IMPORTED_MODEL_RULE, outputMarkerFor } from '../../io/output-folder';
+import { MODEL_JSON, WEIGHTS_BIN } from '../../io/model-io';
 
 interface ImportArgs {
   arch: string;
@@ -33,8 +35,10 @@ const importCommand: CommandModule<object, ImportArgs> = {
       }),
   handler: async (a) => {
     const size = a['image-size'];
+    checkOutputFolder(a.out, 'model folder', IMPORTED_MODEL_RULE);
     const tm = await loadPretrained(a.arch, a.from, { numClasses: a['num-classes'], inputSize: size });
-    await saveTimModel(tm, a.out, { metadata: { importedFrom: a.from, ...(size === undefined ? {} : { imageSize: size }) } });
+    checkOutputFolder(a.out, 'model folder', IMPORTED_MODEL_RULE);
+    await saveTimModel(tm, a.out, { extraFiles: outputMarkerFor('model folder', [MODEL_JSON, WEIGHTS_BIN]), metadata: { importedFrom: a.from, ...(size === undefined ? {} : { imageSize: size }) } });
     log.info(`wrote ${a.out}`);
     const result = { arch: tm.spec.name, from: a.from, out: a.out, numClasses: tm.numClasses, imageSize: size ?? null, parameters: countParameters(tm.model) };
     tm.model.dispose();

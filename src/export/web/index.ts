@@ -7,7 +7,7 @@ import { evaluationSet } from '../../evaluate/run';
 import { predictItems } from '../../evaluate/predict';
 import { bundlePageScript } from '../../experiments/html';
 import type { InferenceRun } from '../../inference/run';
-import { replaceDirAtomic } from '../../io/atomic';
+import { replaceOutputFolder, WEB_EXPORT_RULE } from '../../io/output-folder';
 import { readJsonFile } from '../../io/json-file';
 import { loadModel } from '../../io/model-io';
 import type { RunFolder } from '../../io/run-folder';
@@ -86,7 +86,10 @@ export async function exportWeb(run: InferenceRun, out: string, quantize: Quanti
   const script = bundlePageScript(APP_ENTRY, { alias: BROWSER_ALIASES, external: ['@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-wasm/*'] });
   const floatAccuracy = recordedAccuracy(run.folder);
   let result: WebExportResult | undefined;
-  await replaceDirAtomic(out, async (dir) => {
+  await replaceOutputFolder(
+    out,
+    'web export',
+    async (dir) => {
     const files = await writeWebModel(run.tm.model, dir, quantize, { arch: run.tm.spec.name, numClasses: run.labels.length });
     const exported = quantize ? await exportedAccuracy(run, dir) : floatAccuracy;
     const meta: WebMetadata = {
@@ -114,7 +117,9 @@ export async function exportWeb(run: InferenceRun, out: string, quantize: Quanti
     fs.writeFileSync(path.join(dir, SCRIPT_FILE), script);
     fs.writeFileSync(path.join(dir, 'index.html'), webPage(meta, SCRIPT_FILE));
     result = { out, quantization: quantize ?? 'none', weightBytes: files.bytes, heldOut: meta.tim.heldOut ?? {} };
-  });
+    },
+    WEB_EXPORT_RULE,
+  );
   if (!result) throw new Error(`${out}: nothing was written`);
   return result;
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { outOfMemoryMessage } from '../memory';
+import { outOfMemoryMessage, wasmHeapMb } from '../memory';
+import { classifyWasmFailure, KernelFaultError } from './kernel-fault';
 import { type KernelTable } from '../kernel-registry';
 import { wasmBackendOf, type KernelImpl } from './access';
 import { conv2DKernel, fusedConv2DKernel } from './conv';
@@ -46,11 +47,19 @@ export function wasmKernels(): KernelTable {
   return table;
 }
 
-/** Wraps a wasm kernel, stock or Tim's, so that the heap watchdog sees each call finish. */
-export function withKernelBoundary(_kernelName: string, inner: tf.KernelFunc): tf.KernelFunc {
+/**
+ * Wraps a wasm kernel, stock or Tim's, so that the heap watchdog sees each call finish, and a
+ * trap inside it with room left on the heap is reported as that kernel's fault, not as memory.
+ */
+export function withKernelBoundary(kernelName: string, inner: tf.KernelFunc, heapMb: () => number | undefined = wasmHeapMb): tf.KernelFunc {
   return (args) => {
     try {
       return inner(args);
+    } catch (e) {
+      if (e instanceof KernelFaultError) throw e;
+      const heap = heapMb();
+      if (classifyWasmFailure(e, heap) === 'kernel-fault') throw new KernelFaultError(kernelName, e, heap);
+      throw e;
     } finally {
       kernelFinished();
     }

@@ -146,7 +146,7 @@ describe('where the image cache lives', () => {
       fs.writeFileSync(file, 'x');
       const settings = { image_size: 8, resize: 'stretch' as const };
       await expect(prepareCache(root, settings, { progress: false, cacheDir: file })).rejects.toThrow(
-        /^data\.cache_dir '.*a-file': cannot use it as the image cache folder \(.*a-file is a file, not a folder\); set data\.cache_dir to a writable folder, or data\.cache: false$/,
+        /^data\.cache_dir '.*a-file': cannot use it as the image cache folder \(.*a-file: is a file; expected a folder\); set data\.cache_dir to a writable folder, or data\.cache: false$/,
       );
       // Node's own recursive mkdir spins for ever under /proc.
       await expect(prepareCache(root, settings, { progress: false, cacheDir: '/proc/tim-cache-test/images' })).rejects.toThrow(

@@ -188,19 +188,45 @@ describe('indexDataset with links', () => {
       // A folder outside the root, linked in: followed, as a symlink farm needs.
       await writeNoise(path.join(outside.dir, 'e1.png'), 16, 16, 'png');
       fs.symlinkSync(outside.dir, path.join(root, 'Gamma', 'sub'));
+      // One file outside, linked from two classes: neither is its own class, so it is left out of both.
+      await writeNoise(path.join(outside.dir, '..', `${path.basename(outside.dir)}-lone.png`), 16, 16, 'png');
+      const lone = path.join(outside.dir, '..', `${path.basename(outside.dir)}-lone.png`);
+      fs.symlinkSync(lone, path.join(root, 'Alpha', 'lone.png'));
+      fs.symlinkSync(lone, path.join(root, 'Beta', 'lone.png'));
       const index = await indexDataset(root);
       const byLabel = index.items.map((it) => `${index.classes[it.label]}:${it.path}`).sort();
-      expect(byLabel).toEqual(['Alpha:Alpha/a1.png', 'Beta:Beta/b1.png', 'Gamma:Gamma/again.png', 'Gamma:Gamma/sub/e1.png']);
+      // Beta's link to Alpha's image does not take the image from Alpha: it counts there, once.
+      expect(byLabel).toEqual(['Alpha:Alpha/a1.png', 'Alpha:Alpha/shared.png', 'Beta:Beta/b1.png', 'Gamma:Gamma/again.png', 'Gamma:Gamma/sub/e1.png']);
       const warned = err.lines().join('\n');
       expect(warned).toMatch(/ignoring .*Beta\/loop: a link to a folder holding the data root; not followed/);
       expect(warned).toMatch(/ignoring .*Beta\/outside: a link to a folder holding the data root/);
       expect(warned).toMatch(/ignoring .*Gamma\/self1: the same folder as one already read/);
-      expect(warned).toMatch(/ignoring .*Alpha\/shared\.png: the same file .* is under classes 'Alpha' and 'Beta'; left out of all of them/);
+      expect(warned).toMatch(/ignoring .*Beta\/stolen\.png: a link to Alpha\/shared\.png of class 'Alpha'; that image counts once, in its own class/);
+      expect(warned).not.toMatch(/ignoring \S*Alpha\/shared\.png:/);
+      expect(warned).toMatch(/ignoring .*Alpha\/lone\.png: the same file .* is under classes 'Alpha' and 'Beta'; left out of all of them/);
+      expect(warned).toMatch(/ignoring .*Beta\/lone\.png: the same file .* is under classes 'Alpha' and 'Beta'; left out of all of them/);
       expect(warned).toMatch(/ignoring .*Gamma\/g1\.png: the same file as another of class 'Gamma'/);
     } finally {
       err.restore();
       cleanup();
       outside.cleanup();
+      fs.rmSync(path.join(outside.dir, '..', `${path.basename(outside.dir)}-lone.png`), { force: true });
+    }
+  });
+
+  it('refuses a class folder that is a link to another class folder, or into one, naming the link', async () => {
+    const { dir: root, cleanup } = tmpDir();
+    try {
+      await writeNoise(path.join(root, 'Alpha', 'a1.png'), 16, 16, 'png');
+      await writeNoise(path.join(root, 'Alpha', 'inner', 'a2.png'), 16, 16, 'png');
+      await writeNoise(path.join(root, 'Gamma', 'g1.png'), 16, 16, 'png');
+      fs.symlinkSync('Alpha', path.join(root, 'Beta'));
+      await expect(indexDataset(root)).rejects.toThrow(new RegExp(`^${path.join(root, 'Beta').replace(/[/.]/g, '\\$&')}: a link to the class folder 'Alpha' .*two classes cannot share images`));
+      fs.rmSync(path.join(root, 'Beta'));
+      fs.symlinkSync(path.join('Alpha', 'inner'), path.join(root, 'Zeta'));
+      await expect(indexDataset(root)).rejects.toThrow(/Zeta: a link to the class folder 'Alpha'/);
+    } finally {
+      cleanup();
     }
   });
 });

@@ -3,7 +3,8 @@ import * as path from 'path';
 import { TimError } from '../../../src/core/errors';
 import { readSplit, seededShuffle, stratifiedSplit, writeSplit, type DatasetIndex } from '../../../src/data';
 import { splitForConfig, stratifiedFoldSplit } from '../../../src/data/split';
-import { parseConfig } from '../../../src/config/load';
+import { configToYaml, loadConfig, parseConfig, readRunConfig } from '../../../src/config/load';
+import YAML from 'yaml';
 import { tmpDir } from '../../support/tmp';
 
 function fakeIndex(counts: number[]): DatasetIndex {
@@ -64,7 +65,7 @@ describe('readSplit / writeSplit', () => {
 });
 
 describe('stratified k-fold', () => {
-  const index = fakeIndex([50, 23, 12, 7, 2]);
+  const index = fakeIndex([50, 23, 12, 7, 5]);
   const folds = [0, 1, 2, 3, 4].map((fold) => stratifiedFoldSplit(index, { folds: 5, fold, seed: 3 }));
 
   it('holds out disjoint folds that together cover every image once', () => {
@@ -107,5 +108,54 @@ describe('stratified k-fold', () => {
     expect(() => cfg({ folds: 5 })).toThrow(/data\.fold.*go together/);
     expect(() => cfg({ folds: 5, fold: 5 })).toThrow(/fold 5 is out of range; folds are 0-based, 0 to 4/);
     expect(() => cfg({ fold: 1 })).toThrow(TimError);
+    // Rules over the data mapping say what was given, never "got a mapping".
+    for (const data of [{ folds: 5 }, { fold: 1 }, { folds: 5, fold: 5 }]) expect(() => cfg(data)).not.toThrow(/got a mapping/);
+    expect(() => cfg({ folds: 5 })).toThrow(/^config: key 'data\.fold': data\.folds 5 without data\.fold: data\.folds and data\.fold go together/);
+  });
+
+  it('refuses data.val_fraction beside data.folds, naming both keys; a run config round-trips', () => {
+    const raw = (data: Record<string, unknown>) => ({ name: 'x', data: { root: '/data', ...data }, model: { arch: 'tiny_cnn' } });
+    expect(() => parseConfig(raw({ folds: 5, fold: 0, val_fraction: 0.3 }), 'k.yaml')).toThrow(
+      /^k\.yaml: keys 'data\.val_fraction' \(0\.3\) and 'data\.folds' \(5\) both given; .*expected one of the two$/,
+    );
+    const config = parseConfig(raw({ folds: 5, fold: 1 }));
+    const { cleanup, dir } = tmpDir();
+    try {
+      fs.writeFileSync(path.join(dir, 'config.yaml'), configToYaml(config));
+      expect(readRunConfig(path.join(dir, 'config.yaml'))).toEqual(config);
+      // A run written before the rule holds val_fraction's default beside data.folds: still readable.
+      fs.writeFileSync(path.join(dir, 'config.yaml'), YAML.stringify(config));
+      expect(readRunConfig(path.join(dir, 'config.yaml'))).toEqual(config);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('an override that picks k-fold replaces the base file\'s val_fraction (and the other way round)', () => {
+    const { cleanup, dir } = tmpDir();
+    try {
+      const file = path.join(dir, 'base.yaml');
+      fs.writeFileSync(file, 'name: x\ndata: { root: /data, val_fraction: 0.3 }\nmodel: { arch: tiny_cnn }\n');
+      expect(loadConfig(file, ['data.folds=4', 'data.fold=1']).config.data).toMatchObject({ folds: 4, fold: 1, val_fraction: 0.2 });
+      expect(() => loadConfig(file, ['data.folds=4', 'data.fold=1', 'data.val_fraction=0.25'])).toThrow(/keys 'data\.val_fraction' \(0\.25\) and 'data\.folds' \(4\) both given/);
+      fs.writeFileSync(file, 'name: x\ndata: { root: /data, folds: 4, fold: 0 }\nmodel: { arch: tiny_cnn }\n');
+      const back = loadConfig(file, ['data.val_fraction=0.25']).config.data;
+      expect(back.val_fraction).toBe(0.25);
+      expect(back.folds).toBeUndefined();
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('refuses more folds than the smallest class has images, naming the class', () => {
+    const small = fakeIndex([9, 3, 6]);
+    expect(() => stratifiedFoldSplit(small, { folds: 4, fold: 0, seed: 1 })).toThrow(
+      /^data\.folds 4: class '.+' has only 3 image\(s\), so 1 of the 4 held-out folds would have none of it; expected data\.folds at most 3/,
+    );
+    // At the limit every held-out fold has every class.
+    for (let fold = 0; fold < 3; fold++) {
+      const s = stratifiedFoldSplit(small, { folds: 3, fold, seed: 1 });
+      expect(new Set(s.val.map((i) => i.label))).toEqual(new Set([0, 1, 2]));
+    }
   });
 });

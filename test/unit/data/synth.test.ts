@@ -69,7 +69,7 @@ describe('synthesizeDataset', () => {
       await synthesizeDataset(a, { seed: 3, scale: 0.02, progress: false });
       fs.mkdirSync(path.join(dir, 'mine'));
       fs.writeFileSync(path.join(dir, 'mine', 'keep.txt'), 'x');
-      await expect(synthesizeDataset(path.join(dir, 'mine'), { seed: 1, scale: 0.02 })).rejects.toThrow(/not a synthetic-artists folder/);
+      await expect(synthesizeDataset(path.join(dir, 'mine'), { seed: 1, scale: 0.02 })).rejects.toThrow(/mine: holds files Tim did not write \(keep\.txt\)/);
     } finally {
       quiet.mockRestore();
     }

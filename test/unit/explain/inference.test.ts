@@ -187,6 +187,6 @@ describe('command line', () => {
       expect(e.method).toBe('hirescam');
       expect(e.heatmap.flat().every((v) => v >= 0 && v <= 1)).toBe(true);
     }
-    expect(fs.readdirSync(out).sort()).toEqual(['tall.png', 'wide.png']);
+    expect(fs.readdirSync(out).sort()).toEqual(['.tim-output.json', 'tall.png', 'wide.png']);
   });
 });

@@ -34,6 +34,33 @@ describe('model folders', () => {
     }
   });
 
+  it('refuses weights.bin with stray or missing bytes, naming the file, for any size mismatch (property)', async () => {
+    const fc = (await import('fast-check')).default;
+    const t = tmpDir();
+    try {
+      const { model } = createModel('tiny_cnn', { numClasses: 3, inputSize: 16, seed: 1 });
+      const dir = path.join(t.dir, 'm');
+      await saveModel(model, dir);
+      model.dispose();
+      const bin = path.join(dir, 'weights.bin');
+      const good = fs.readFileSync(bin);
+      fc.assert(
+        fc.property(fc.integer({ min: -good.length, max: 4096 }).filter((d) => d !== 0), (delta) => {
+          fs.writeFileSync(bin, delta > 0 ? Buffer.concat([good, Buffer.alloc(delta, 7)]) : good.subarray(0, good.length + delta));
+          const what = delta > 0 ? 'followed by stray bytes' : 'truncated';
+          expect(() => readModelArtifacts(dir)).toThrow(
+            new RegExp(`^${bin.replace(/[/.]/g, '\\$&')}: ${good.length + delta} bytes, but the weightsManifest of .*model\\.json describes ${good.length} bytes \\(\\d+ tensors\\); expected exactly that many: the weights are ${what}$`),
+          );
+        }),
+        { numRuns: 40 },
+      );
+      fs.writeFileSync(bin, good);
+      expect(readModelArtifacts(dir).artifacts.weightData).toBeDefined();
+    } finally {
+      t.cleanup();
+    }
+  });
+
   it('replaces an existing folder whole and leaves no temporary folders', async () => {
     const t = tmpDir();
     try {

@@ -175,7 +175,15 @@ describe('resume and determinism', () => {
       expect(comparable(runB.readJsonLines('history', historyRecordSchema))).toEqual(comparable(outA.history));
       // Same seed, same data: the history is reproducible (determinism).
       expect(outA.history).toHaveLength(3);
-      await expect(fit(options(tmC, cfg.train, new RunFolder(b.dir), { resume: true }))).rejects.toThrow(/finished/);
+      // Finished, but stopped before summary.json was written: resuming trains nothing more.
+      const again = await fit(options(tmC, cfg.train, new RunFolder(b.dir), { resume: true }));
+      expect(comparable(again.history)).toEqual(comparable(outA.history));
+      expect(again.stoppedEpoch).toBe(3);
+      const wAgain = weightValues(tmC);
+      for (const [name, v] of wa) expect({ name, same: sameArray(v, wAgain.get(name)) }).toEqual({ name, same: true });
+      // With its summary.json, the run is complete: nothing to resume.
+      fs.writeFileSync(runB.file('summary'), '{}\n');
+      await expect(fit(options(tmC, cfg.train, new RunFolder(b.dir), { resume: true }))).rejects.toThrow(/has finished \(epoch 3\); nothing to resume/);
       tmA.model.dispose();
       tmC.model.dispose();
     } finally {
@@ -325,6 +333,37 @@ describe('divergence', () => {
       expect(run.readJsonLines('history', historyRecordSchema).map((h) => h.epoch)).toEqual([1]);
       expect(JSON.parse(fs.readFileSync(path.join(run.file('last'), 'train_state.json'), 'utf8'))).toMatchObject({ epoch: 1, step_in_epoch: 0 });
       expect(JSON.parse(fs.readFileSync(path.join(run.file('best'), 'epoch.json'), 'utf8'))).toMatchObject({ epoch: 1 });
+      tm.model.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      cleanup();
+    }
+  });
+  it('a NaN in state that is not trained (BatchNorm moving variance) stops the save as a NaN weight does, naming the tensor', async () => {
+    const { dir, cleanup } = tmpDir();
+    const before = tf.memory().numTensors;
+    try {
+      const cfg = testConfig({ epochs: 3, batch_size: 8, lr_groups: { early: 1e-3, middle: 1e-3, head: 1e-2 } });
+      const tm = tinyModel(CLASSES, SIZE);
+      const movingVariance = tm.model.weights.find((w) => !w.trainable && /moving_variance/.test(w.originalName));
+      if (!movingVariance) throw new Error('tiny_cnn has no BatchNorm moving variance');
+      const good = memorySource({ n: 16, classes: CLASSES, size: SIZE, batchSize: 8, seed: 5 });
+      // During epoch 2 the moving statistics become NaN; training uses batch statistics, so the loss stays finite.
+      const poisoning = {
+        ...good,
+        async *batches(epoch: number) {
+          for await (const b of good.batches(epoch)) {
+            if (epoch === 2) tf.tidy(() => void movingVariance.write(tf.fill(movingVariance.read().shape, NaN)));
+            yield b;
+          }
+        },
+      };
+      const run = createRunFolder(dir);
+      await expect(fit(options(tm, cfg.train, run, { trainSource: poisoning }))).rejects.toThrow(
+        new RegExp(`^training diverged: \\d+ value\\(s\\) the checkpoint would save are NaN or infinite after epoch 2, in ${movingVariance.originalName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(not trained: moving statistics\\).*last/ and best/ keep epoch 1 and earlier`),
+      );
+      expect(run.readJsonLines('history', historyRecordSchema).map((h) => h.epoch)).toEqual([1]);
+      expect(JSON.parse(fs.readFileSync(path.join(run.file('last'), 'train_state.json'), 'utf8'))).toMatchObject({ epoch: 1, step_in_epoch: 0 });
       tm.model.dispose();
       expect(tf.memory().numTensors).toBe(before);
     } finally {

@@ -85,11 +85,31 @@ describe('train(): nothing a user has is lost', () => {
     const thesis = path.join(work.dir, 'thesis');
     fs.mkdirSync(thesis);
     fs.writeFileSync(path.join(thesis, 'chapter1.tex'), 'my thesis');
-    await expect(train(config(root), { out: thesis, force: true, liveProgress: false })).rejects.toThrow(/not a Tim run folder \(no config\.yaml\); --force replaces only Tim runs/);
+    await expect(train(config(root), { out: thesis, force: true, liveProgress: false })).rejects.toThrow(/not a Tim run folder \(it holds chapter1\.tex, but no \.tim-run\.json nor config\.yaml \+ labels\.json \+ split\.json written by Tim\); --force replaces only Tim runs/);
     expect(fs.readdirSync(thesis)).toEqual(['chapter1.tex']);
+    // Names alone do not make a run: a config.yaml, or look-alike labels.json and split.json, are a user's.
+    fs.writeFileSync(path.join(thesis, 'config.yaml'), 'name: thesis\n');
+    await expect(train(config(root), { out: thesis, force: true, liveProgress: false })).rejects.toThrow(/not a Tim run folder \(it holds chapter1\.tex, config\.yaml, but no/);
+    fs.writeFileSync(path.join(thesis, 'labels.json'), '[]');
+    fs.writeFileSync(path.join(thesis, 'split.json'), '{"chapters": 3}');
+    const mine = folderSnapshot(thesis);
+    await expect(train(config(root), { out: thesis, force: true, liveProgress: false })).rejects.toThrow(/not a Tim run folder/);
+    expect(folderSnapshot(thesis)).toEqual(mine);
+    // A Tim run is replaced only while it holds nothing but what Tim wrote.
+    fs.writeFileSync(path.join(out, 'my-notes.txt'), 'keep me');
+    await expect(train(config(root), { out, force: true, liveProgress: false })).rejects.toThrow(/a Tim run that also holds files Tim did not write \(my-notes\.txt\); --force would delete them/);
+    fs.rmSync(path.join(out, 'my-notes.txt'));
+    expect(folderSnapshot(out)).toEqual(original);
     for (const name of ['.', '..', '.hidden', 'a/b', '../up']) {
       expect(() => parseConfig(raw(root, { name }))).toThrow(/key 'name'/);
     }
+  });
+
+  it('--force still replaces a run written before the run marker, known by its config.yaml, labels.json and split.json', async () => {
+    fs.rmSync(path.join(out, '.tim-run.json'));
+    await train(config(root), { out, force: true, liveProgress: false });
+    expect(fs.existsSync(path.join(out, '.tim-run.json'))).toBe(true);
+    original = folderSnapshot(out);
   });
 
   it('a run folder has one writer; a lock left by a dead process is taken over', async () => {

@@ -94,7 +94,7 @@ describe('train() run folder', () => {
     // With --force it is replaced, and the same seed gives the same history.
     await train(config(root), { out, force: true, liveProgress: false });
     expect(new RunFolder(out).readJsonLines('history', historyRecordSchema).map(machineFields)).toEqual(history.map(machineFields));
-    expect(fs.readdirSync(out).sort()).toEqual([RUN_FILES.best, RUN_FILES.config, RUN_FILES.history, RUN_FILES.labels, RUN_FILES.last, RUN_FILES.split, RUN_FILES.summary].sort());
+    expect(fs.readdirSync(out).sort()).toEqual([RUN_FILES.marker, RUN_FILES.best, RUN_FILES.config, RUN_FILES.history, RUN_FILES.labels, RUN_FILES.last, RUN_FILES.split, RUN_FILES.summary].sort());
   });
 
   it('an interrupted run resumes from its folder to the same end', async () => {
