@@ -71,8 +71,8 @@ export const augmentSchema = z.strictObject({
   rotate_degrees: z.number().min(0).max(180).default(10),
   color_jitter: triple.default([0.1, 0.1, 0.1]),
   normalize: normalizeSchema.default({ mean: IMAGENET_MEAN, std: IMAGENET_STD }),
-  /** Off unless given. */
-  random_resized_crop: randomResizedCropSchema.optional(),
+  /** Off unless given; `true` takes torchvision's defaults (a sweep's `set:` holds no mappings). */
+  random_resized_crop: z.preprocess((v) => (v === true ? {} : v === false ? undefined : v), randomResizedCropSchema.optional()),
   /** none, trivialaugment, or randaugment(n, m) with m a magnitude bin 0..30. */
   policy: z.string().regex(POLICY_PATTERN, 'expected none, trivialaugment or randaugment(n, m), e.g. randaugment(2, 9)')
     .refine((p) => { const m = POLICY_PATTERN.exec(p.trim()); return !m?.[3] || Number(m[3]) < MAGNITUDE_BINS; }, `randaugment's magnitude m is a bin from 0 to ${MAGNITUDE_BINS - 1}`)

@@ -5,15 +5,25 @@ import { CONFIG_DIR, loadConfig, parseConfig } from '../../../src/config/load';
 const minimal = { name: 'x', data: { root: 'd' }, model: { arch: 'tiny_cnn' } };
 
 describe('augment.random_resized_crop, augment.policy and augment.mixup', () => {
-  it('are off by default, in every shipped config', () => {
+  it('are off by default and in every shipped config but the *_modern ones, which turn every addition on', () => {
     const c = parseConfig(minimal);
     expect(c.augment.random_resized_crop).toBeUndefined();
     expect(c.augment.policy).toBe('none');
     expect(c.augment.mixup).toBeUndefined();
-    for (const file of fs.readdirSync(CONFIG_DIR).filter((f) => f.endsWith('.yaml'))) {
+    const files = fs.readdirSync(CONFIG_DIR).filter((f) => f.endsWith('.yaml'));
+    const modern = files.filter((f) => f.endsWith('_modern.yaml'));
+    expect(modern.sort()).toEqual(['convnext_tiny_modern.yaml', 'efficientnet_b0_modern.yaml', 'resnet50_modern.yaml']);
+    for (const file of files) {
       const { config } = loadConfig(path.join(CONFIG_DIR, file));
-      expect([file, config.augment.random_resized_crop, config.augment.policy, config.augment.mixup]).toEqual([file, undefined, 'none', undefined]);
+      const { augment: a, train: t } = config;
+      const additions = [a.random_resized_crop !== undefined, a.policy !== 'none', a.mixup !== undefined, t.weight_decay > 0, t.ema !== undefined, t.freeze_epochs > 0, t.loss === 'logit_adjusted'];
+      expect([file, additions]).toEqual([file, additions.map(() => modern.includes(file))]);
     }
+  });
+
+  it('random_resized_crop: true takes torchvision’s defaults and false leaves it off (for a sweep’s set:)', () => {
+    expect(parseConfig({ ...minimal, augment: { random_resized_crop: true } }).augment.random_resized_crop).toEqual({ scale: [0.08, 1], ratio: [3 / 4, 4 / 3] });
+    expect(parseConfig({ ...minimal, augment: { random_resized_crop: false } }).augment.random_resized_crop).toBeUndefined();
   });
 
   it('take torchvision’s and timm’s defaults when given', () => {
