@@ -4,6 +4,7 @@ import { batchNormCases } from './cases/torch-batchnorm';
 import { LETTERBOX_CASES, letterboxInputName, letterboxOutputName, letterboxPixels, ppm } from './cases/pillow-letterbox';
 import { JITTER_FACTORS, JITTER_ORDER, JITTER_SHAPE, jitterInput } from './cases/torchvision-jitter';
 import { pairedStatsCases } from './cases/paired-stats';
+import { calibrationCases } from './cases/calibration';
 import type { GoldenEntry } from './types';
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
@@ -73,6 +74,15 @@ export const GOLDENS: GoldenEntry[] = [
     about: "statsmodels 0.13 exact McNemar and Holm, scipy 1.10 t-intervals, scikit-learn/numpy paired bootstrap differences on fixed resamples",
     inputs: () => ({ 'cases.json': json(pairedStatsCases()) }),
     runs: () => [['{in}/cases.json', '{out}/stats.json']],
+  },
+  {
+    name: 'calibration',
+    script: 'scripts/eval_calibration.py',
+    about: "PyTorch 1.13 LBFGS temperature, numpy ECE and Brier score, scikit-learn 1.2 log_loss and roc_auc_score",
+    inputs: () => ({ 'cases.json': json(calibrationCases()) }),
+    runs: () => [['{in}/cases.json', '{out}/calibration.json']],
+    // LBFGS stops at its tolerance; the optimiser's path may differ between CPUs in the last digits.
+    compare: { 'calibration.json': { kind: 'json', atol: 1e-9, rtol: 1e-9 } },
   },
 ];
 
