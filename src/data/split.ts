@@ -101,5 +101,6 @@ export function readSplit(file: string): SplitManifest {
   const leak = s.val.find((it) => trainPaths.has(it.path));
   if (leak) throw new TimError(`${file}: '${leak.path}' is in both train and val`);
   const folds = typeof s.folds === 'number' && typeof s.fold === 'number' ? { folds: s.folds, fold: s.fold } : {};
-  return { root: s.root, seed: s.seed, val_fraction: s.val_fraction, ...folds, classes, train: s.train, val: s.val };
+  const unknown = s.unknown_classes && s.unknown ? { unknown_classes: s.unknown_classes, unknown: s.unknown } : {};
+  return { root: s.root, seed: s.seed, val_fraction: s.val_fraction, ...folds, classes, train: s.train, val: s.val, ...unknown };
 }

@@ -153,3 +153,28 @@ export function bootstrapStatistic(
   const alpha = (1 - confidence) / 2;
   return { mean: values.reduce((a, b) => a + b, 0) / values.length, lo: quantileSorted(values, alpha), hi: quantileSorted(values, 1 - alpha) };
 }
+
+/**
+ * Percentile bootstrap of a statistic of two separate samples (of sizes `nA` and `nB`): each
+ * resample redraws each sample on its own, with replacement, from one seeded stream.
+ */
+export function bootstrapTwoSamples(
+  nA: number,
+  nB: number,
+  statistic: (a: Int32Array, b: Int32Array) => number,
+  opts: { resamples?: number; seed?: number; confidence?: number } = {},
+): BootstrapInterval {
+  if (nA === 0 || nB === 0) throw new TimError(`bootstrap: both samples need items (got ${nA} and ${nB})`);
+  const rng = seedrandom(`tim-bootstrap-two:${opts.seed ?? 0}`);
+  const a = new Int32Array(nA);
+  const b = new Int32Array(nB);
+  return bootstrapStatistic(
+    1,
+    () => {
+      for (let i = 0; i < nA; i++) a[i] = Math.floor(rng() * nA);
+      for (let i = 0; i < nB; i++) b[i] = Math.floor(rng() * nB);
+      return statistic(a, b);
+    },
+    opts,
+  );
+}

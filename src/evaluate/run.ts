@@ -13,6 +13,11 @@ import { confusionPng } from './confusion-png';
 import { externalItems } from './inputs';
 import { predictItems } from './predict';
 import { confusionCsv, metricsOfPredictions, predictionsCsv, type EvaluationFiles, type MetricsJson } from './report';
+import { calibrationSection, detectionSection, knownScores, unknownSection, type CalibrationSection, type UnknownSection } from './confidence';
+import { DEFAULT_KEEP } from './unknown';
+import type { RunCalibration } from '../inference/calibration';
+import type { ItemPredictions } from './predict';
+import { unknownSetOf, type UnknownSet } from './unknown-set';
 
 export { formatSummary, type MetricsJson, type PerClassMetricsRow } from './report';
 
@@ -34,16 +39,23 @@ export interface EvaluateOptions {
   topConfusions?: number;
   /** Progress on stderr (default true). */
   progress?: boolean;
+  /** A folder of paintings by artists the run does not know: report how well they are told apart. */
+  unknown?: string;
+  /** Share of the known artists' held-out images the unknown-artist threshold keeps (default 0.95). */
+  keep?: number;
 }
 
 export interface EvaluationResult {
   runDir: string;
   outDir: string;
-  metrics: MetricsJson;
+  metrics: EvaluatedMetrics;
   confusion: number[][];
   classes: string[];
   files: EvaluationFiles;
 }
+
+/** metrics.json with the calibration and unknown-artist sections evaluation adds. */
+export type EvaluatedMetrics = MetricsJson & { calibration?: CalibrationSection; unknown?: UnknownSection };
 
 function resolveDataRoot(root: string, runDir: string): string {
   const candidates = path.isAbsolute(root) ? [root] : [path.resolve(root), path.resolve(runDir, root)];
@@ -80,8 +92,11 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
   const outDir = opts.out ?? (opts.data ? path.join(run.dir, `external-${path.basename(path.resolve(opts.data))}`) : run.dir);
   let predicted;
   let set;
+  let unknownSet: UnknownSet | undefined;
+  let unknownPredicted: ItemPredictions | undefined;
   try {
     set = evaluationSet(run, labels, opts.data);
+    unknownSet = unknownSetOf(run, opts.unknown, set.split);
     const started = Date.now();
     const progress = opts.progress === false ? undefined : progressLine(`evaluate ${path.basename(run.dir)}`, set.items.length);
     predicted = await predictItems(loaded.tm.model, set.root, set.items, spec, {
@@ -90,6 +105,9 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
       onProgress: (done) => progress?.tick(done),
     });
     progress?.end();
+    if (unknownSet) {
+      unknownPredicted = await predictItems(loaded.tm.model, unknownSet.root, unknownSet.items, spec, { batchSize: opts.batchSize ?? config.train.batch_size, tta });
+    }
     if (opts.progress !== false) {
       const secs = (Date.now() - started) / 1000;
       log.info(`evaluated ${set.items.length} images in ${secs.toFixed(1)} s (${(set.items.length / Math.max(secs, 1e-3)).toFixed(1)} images/s${tta === 'flip' ? ', flip TTA' : ''})`);
@@ -98,7 +116,7 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
     disposeRun(loaded);
   }
 
-  const { metrics, confusion } = metricsOfPredictions(predicted, labels, {
+  const { metrics: base, confusion } = metricsOfPredictions(predicted, labels, {
     split: set.split,
     dataRoot: set.root,
     tta,
@@ -106,6 +124,26 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
     bootstrap: { resamples: opts.bootstrap ?? 1000, seed: opts.seed ?? 0, sampleFraction: opts.sampleFraction ?? 1 },
     topConfusions: opts.topConfusions,
   });
+  const honest = confidenceSections(predicted, labels.length, loaded.calibration, {
+    resamples: opts.bootstrap ?? 1000,
+    seed: opts.seed ?? 0,
+    keep: opts.keep ?? DEFAULT_KEEP,
+    fitted: set.split === 'val',
+    unknown: unknownSet && unknownPredicted ? { set: unknownSet, predicted: unknownPredicted } : undefined,
+  });
+  const metrics: EvaluatedMetrics = { ...base, ...honest };
+  if (set.split === 'val' && honest.calibration && honest.unknown) {
+    if (tta === 'none') {
+      run.writeJson('calibration', {
+        temperature: honest.calibration.temperature,
+        unknown: { score: honest.unknown.score, threshold: honest.unknown.threshold, keep: honest.unknown.keep },
+        fitted_on: { split: 'val', images: predicted.paths.length },
+        written_at: new Date().toISOString(),
+      });
+    } else {
+      log.info(`${RUN_FILES.calibration} not written: it is fitted without test-time augmentation, as predict runs`);
+    }
+  }
 
   fs.mkdirSync(outDir, { recursive: true });
   const files = {
@@ -121,5 +159,39 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
   // metrics.json last: its presence says the evaluation finished.
   writeJsonAtomic(files.metrics, metrics);
   return { runDir: run.dir, outDir, metrics, confusion, classes: labels, files };
+}
+
+/**
+ * Calibration before and after temperature scaling, and the unknown-artist threshold with its
+ * cross-fitted rejection rate. On the held-out split (`fitted`) both are fitted here; on an
+ * external set the run's saved temperature and threshold are the ones measured, when it has them.
+ */
+function confidenceSections(
+  predicted: ItemPredictions,
+  k: number,
+  saved: RunCalibration | undefined,
+  opts: { resamples: number; seed: number; keep: number; fitted: boolean; unknown?: { set: UnknownSet; predicted: ItemPredictions } },
+): { calibration?: CalibrationSection; unknown?: UnknownSection } {
+  if (predicted.labels.length < 2 || k < 2) {
+    log.warn('calibration needs at least 2 images and 2 classes; skipped');
+    return {};
+  }
+  const useSaved = !opts.fitted && saved !== undefined;
+  const keep = useSaved ? saved.unknown.keep : opts.keep;
+  const conf = { resamples: opts.resamples, seed: opts.seed, keep };
+  const calibration = calibrationSection(predicted.labels, predicted.logits, k, conf);
+  const temperature = useSaved ? saved.temperature : calibration.temperature;
+  const unknown = unknownSection(predicted.labels, predicted.logits, k, temperature, conf);
+  if (useSaved) unknown.threshold = saved.unknown.threshold;
+  if (opts.unknown && opts.unknown.predicted.paths.length > 0) {
+    unknown.detection = detectionSection(
+      knownScores(predicted.logits, k, temperature),
+      knownScores(opts.unknown.predicted.logits, k, temperature),
+      unknown.threshold,
+      opts.unknown.set.source,
+      conf,
+    );
+  }
+  return { calibration, unknown };
 }
 

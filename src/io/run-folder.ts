@@ -30,6 +30,7 @@ export const RUN_FILES = {
   confusion: 'confusion.csv',
   confusionPng: 'confusion.png',
   faithfulness: 'faithfulness.json',
+  calibration: 'calibration.json',
 } as const;
 
 export type RunFileKey = keyof typeof RUN_FILES;
