@@ -38,6 +38,8 @@ export const splitManifestSchema = z.looseObject({
   unknown_classes: z.array(z.string()).optional(),
   /** ...and all their images, labels indexing `unknown_classes`: evaluation measures unknown-artist detection on them. */
   unknown: z.array(datasetItemSchema).optional(),
+  /** The near-duplicate groups the split kept on one side each; absent in splits made without the check. */
+  near_duplicates: z.object({ method: z.string(), threshold: z.number(), groups: z.array(z.array(z.string())) }).optional(),
 });
 export type SplitManifest = z.infer<typeof splitManifestSchema>;
 

@@ -71,6 +71,9 @@ export function evaluationSet(run: RunFolder, labels: string[], data: string | u
     return { root: path.resolve(data), items, split: 'external' };
   }
   const split = readSplit(run.file('split'));
+  if (!split.near_duplicates) {
+    log.warn(`${run.file('split')}: made without the near-duplicate check, so copies of one painting may sit on both sides and inflate held-out figures (retrain to get a split that keeps them together)`);
+  }
   // Labels in split.json index split.classes; map them by name onto the model's labels.
   const toModel = split.classes.map((c) => labels.indexOf(c));
   const missing = split.classes.filter((_, i) => toModel[i] === -1);

@@ -5,6 +5,7 @@ import { LETTERBOX_CASES, letterboxInputName, letterboxOutputName, letterboxPixe
 import { JITTER_FACTORS, JITTER_ORDER, JITTER_SHAPE, jitterInput } from './cases/torchvision-jitter';
 import { pairedStatsCases } from './cases/paired-stats';
 import { calibrationCases } from './cases/calibration';
+import { HASH_CASES, hashInputName, hashInputs } from './cases/perceptual-hash';
 import type { GoldenEntry } from './types';
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
@@ -83,6 +84,13 @@ export const GOLDENS: GoldenEntry[] = [
     runs: () => [['{in}/cases.json', '{out}/calibration.json']],
     // LBFGS stops at its tolerance; the optimiser's path may differ between CPUs in the last digits.
     compare: { 'calibration.json': { kind: 'json', atol: 1e-9, rtol: 1e-9 } },
+  },
+  {
+    name: 'perceptual-hash',
+    script: 'scripts/data_perceptual_hash.py',
+    about: 'a 64-bit DCT perceptual hash of Pillow-decoded images (numpy area average, scipy.fftpack DCT-II)',
+    inputs: hashInputs,
+    runs: () => [['{out}/hashes.json', ...HASH_CASES.map(([w, h]) => `{in}/${hashInputName(w, h)}`)]],
   },
 ];
 
