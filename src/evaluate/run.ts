@@ -15,6 +15,7 @@ import { predictItems } from './predict';
 import { confusionCsv, metricsOfPredictions, predictionsCsv, type EvaluationFiles, type MetricsJson } from './report';
 import { calibrationSection, detectionSection, knownScores, unknownSection, type CalibrationSection, type UnknownSection } from './confidence';
 import { DEFAULT_KEEP } from './unknown';
+import { reliabilitySvg } from './reliability';
 import type { RunCalibration } from '../inference/calibration';
 import type { ItemPredictions } from './predict';
 import { unknownSetOf, type UnknownSet } from './unknown-set';
@@ -149,7 +150,7 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
   }
 
   fs.mkdirSync(outDir, { recursive: true });
-  const files = {
+  const files: EvaluationFiles = {
     metrics: path.join(outDir, RUN_FILES.metrics),
     predictions: path.join(outDir, RUN_FILES.predictions),
     confusion: path.join(outDir, RUN_FILES.confusion),
@@ -159,6 +160,11 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
   writeFileAtomic(files.confusion, confusionCsv(confusion, labels));
   const title = `${config.name} — ${set.split === 'val' ? 'validation split' : `external: ${path.basename(set.root)}`} (n=${metrics.num_samples}), accuracy ${metrics.accuracy.toFixed(3)}`;
   writeFileAtomic(files.confusionPng, await confusionPng(confusion, labels, title));
+  if (honest.calibration) {
+    const c = honest.calibration;
+    writeFileAtomic(path.join(outDir, RUN_FILES.reliability), reliabilitySvg(c.reliability.before, c.reliability.after, { before: c.before.ece.value, after: c.after.ece.value }));
+    files.reliability = path.join(outDir, RUN_FILES.reliability);
+  }
   // metrics.json last: its presence says the evaluation finished.
   writeJsonAtomic(files.metrics, metrics);
   return { runDir: run.dir, outDir, metrics, confusion, classes: labels, files };

@@ -31,6 +31,7 @@ export const RUN_FILES = {
   confusionPng: 'confusion.png',
   faithfulness: 'faithfulness.json',
   calibration: 'calibration.json',
+  reliability: 'reliability.svg',
 } as const;
 
 export type RunFileKey = keyof typeof RUN_FILES;

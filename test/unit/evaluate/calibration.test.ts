@@ -1,5 +1,7 @@
 import fc from 'fast-check';
-import { calibrationScores, crossFitTemperature, energyScores, fitTemperature, softmaxWithTemperature, stratifiedHalves, temperatureNll } from '../../../src/evaluate/calibration';
+import sharp from 'sharp';
+import { reliabilityBins, reliabilitySvg } from '../../../src/evaluate/reliability';
+import { calibrationScores, crossFitTemperature, TEMPERATURE_RANGE, energyScores, fitTemperature, softmaxWithTemperature, stratifiedHalves, temperatureNll } from '../../../src/evaluate/calibration';
 import { bootstrapStatistic } from '../../../src/evaluate/bootstrap';
 import { keepThreshold, rejectedShare, rocAuc, topProbabilities } from '../../../src/evaluate/unknown';
 import { calibrationCases } from '../../support/goldens/cases/calibration';
@@ -45,6 +47,38 @@ describe('temperature scaling and its scores against PyTorch, numpy and scikit-l
 
   it('AUROC matches roc_auc_score to 1e-9, ties included', () => {
     cases.auroc.forEach((c, i) => expect(Math.abs(rocAuc(c.known, c.unknown) - ref.auroc[i]!)).toBeLessThan(1e-9));
+  });
+});
+
+describe('reliability diagram', () => {
+  it("its bins give back the ECE that matches numpy's, and the SVG is a picture", async () => {
+    cases.logits.forEach((c, i) => {
+      const k = c.num_classes;
+      const probs = softmaxWithTemperature(c.logits.flat(), k, 1);
+      const conf = topProbabilities(probs, k);
+      const correct = c.labels.map((y, r) => {
+        const row = Array.from(probs.subarray(r * k, (r + 1) * k));
+        return row.indexOf(Math.max(...row)) === y;
+      });
+      const bins = reliabilityBins(conf, correct);
+      const n = c.labels.length;
+      expect(bins.reduce((a, b) => a + b.count, 0)).toBe(n);
+      const ece = bins.reduce((a, b) => a + (b.count / n) * Math.abs(b.accuracy - b.confidence), 0);
+      expect(Math.abs(ece - ref.logits[i]!.raw.ece)).toBeLessThan(1e-9);
+    });
+    const c = cases.logits[0]!;
+    const bins = reliabilityBins(topProbabilities(softmaxWithTemperature(c.logits.flat(), c.num_classes, 1), c.num_classes), c.labels.map(() => true));
+    const png = await sharp(Buffer.from(reliabilitySvg(bins, bins, { before: 0.1, after: 0.05 }))).png().toBuffer();
+    expect((await sharp(png).metadata()).width).toBeGreaterThan(400);
+  });
+});
+
+describe('temperature bounds', () => {
+  it('stops at the ends of its range when the NLL has no interior minimum', () => {
+    // Every image right by a wide margin: sharper is always better.
+    expect(fitTemperature([5, 0, 0, 5], [0, 1], 2)).toBe(TEMPERATURE_RANGE.min);
+    // Labels against the logits: flatter is always better.
+    expect(fitTemperature([5, 0, 0, 5], [1, 0], 2)).toBe(TEMPERATURE_RANGE.max);
   });
 });
 

@@ -65,6 +65,7 @@ test('evaluate fits, cross-fits and saves the temperature and the unknown-artist
     expect(c.before[key].lo).toBeLessThanOrEqual(c.before[key].hi);
   }
   expect(result.metrics.ece).toBeCloseTo(raw.ece, 5);
+  expect(fs.readFileSync(path.join(runDir, 'reliability.svg'), 'utf8')).toMatch(/^<svg[^>]*>.*Before: ECE .*After temperature scaling: ECE/s);
   // Detection: AUROC of the calibrated top probability over the two groups of images.
   const d = result.metrics.unknown!.detection!;
   expect(d.unknown_images).toBe(7);

@@ -79,8 +79,10 @@ function drawOverlay(target: HTMLCanvasElement, picture: HTMLCanvasElement, map:
   ctx.putImageData(out, 0, 0);
 }
 
-function showTop(probs: Float32Array, labels: string[]): void {
-  const order = Array.from(probs.keys()).sort((a, b) => (probs[b] as number) - (probs[a] as number));
+function showTop(probs: Float32Array, labels: string[], logits: Float32Array): void {
+  // Ranked by logit, which orders classes as the probabilities do, also where a low temperature
+  // rounds several float32 probabilities to the same 0.
+  const order = Array.from(probs.keys()).sort((a, b) => (logits[b] as number) - (logits[a] as number) || a - b);
   const list = $('top3');
   list.replaceChildren();
   for (const i of order.slice(0, 3)) {
@@ -127,9 +129,10 @@ async function classify(file: Blob, model: tf.LayersModel, cam: CamExplainer, me
     // The run's temperature makes the probabilities calibrated ones (1 without calibration).
     const temperature = meta.tim.calibration?.temperature ?? 1;
     const probs = tf.tidy(() => tf.softmax(logits.div(temperature)).dataSync() as Float32Array);
+    const logitValues = logits.dataSync() as Float32Array;
     const map = (await maps.data()) as Float32Array;
     tf.dispose([maps, logits]);
-    showTop(probs, meta.labels);
+    showTop(probs, meta.labels, logitValues);
     showVerdict(probs, meta);
     const original = $<HTMLCanvasElement>('original');
     original.width = box.width;
