@@ -7,7 +7,7 @@ import { keepThreshold, rocAuc, topProbabilities } from '../../../src/evaluate/u
 import { disposeRun, loadRunForInference } from '../../../src/inference/run';
 import { predictImages } from '../../../src/inference/predict';
 import { evalBatches } from '../../../src/evaluate/inputs';
-import { timOk } from '../../support/cli';
+import { runTim, timOk } from '../../support/cli';
 import { tmpDir } from '../../support/tmp';
 import { makeDataset, makeRun, writeImage } from './run-fixture';
 
@@ -19,8 +19,8 @@ let runDir: string;
 let others: string;
 
 /** The run's logits of some items, straight from the model with evaluation's own input pipeline. */
-async function logitsOf(root: string, items: { path: string; label: number }[]): Promise<Float32Array> {
-  const run = await loadRunForInference(runDir);
+async function logitsOf(root: string, items: { path: string; label: number }[], dir = runDir): Promise<Float32Array> {
+  const run = await loadRunForInference(dir);
   const out: number[] = [];
   for await (const b of evalBatches(root, items, run.spec, 64)) {
     const z = tf.tidy(() => run.tm.model.predict(b.x) as tf.Tensor);
@@ -76,12 +76,35 @@ test('evaluate fits, cross-fits and saves the temperature and the unknown-artist
   expect(d.auroc.lo).toBeLessThanOrEqual(d.auroc.hi);
 });
 
+test('on a leave-artists-out run, evaluate measures detection on the left-out classes recorded in split.json', async () => {
+  const leaveOut = path.join(tmp.dir, 'leave-out');
+  const unknown = [0, 1, 2, 3].map((i) => ({ path: `Delta/d_${i}.png`, label: 0 }));
+  for (const [i, it] of unknown.entries()) await writeImage(path.join(split.root, it.path), 30 + i, 20, [220, 220, 40]);
+  await makeRun(leaveOut, { ...split, unknown_classes: ['Delta'], unknown }, { resize: 'stretch', seed: 4 });
+  const result = await evaluateRun(leaveOut, { bootstrap: 20, progress: false });
+  const d = result.metrics.unknown!.detection!;
+  expect(d).toMatchObject({ source: 'left-out classes: Delta', unknown_images: 4, known_images: split.val.length });
+  const k = split.classes.length;
+  const t = result.metrics.calibration!.temperature;
+  const scores = (z: Float32Array): Float64Array => topProbabilities(softmaxWithTemperature(z, k, t), k);
+  expect(d.auroc.value).toBeCloseTo(rocAuc(scores(await logitsOf(split.root, split.val, leaveOut)), scores(await logitsOf(split.root, unknown, leaveOut))), 5);
+  expect(d.false_acceptance_rate.value).toBeCloseTo(Array.from(scores(await logitsOf(split.root, unknown, leaveOut))).filter((s) => s >= result.metrics.unknown!.threshold).length / 4, 12);
+});
+
+test('--keep-known outside (0, 1] is a one-line error', async () => {
+  const r = await runTim(['evaluate', '--run', runDir, '--keep-known', '1.5']);
+  expect(r.code).not.toBe(0);
+  expect(r.stderr.trim().split('\n')).toEqual(['tim: --keep-known: expected a share in (0, 1], got 1.5']);
+});
+
 test('predict applies the saved temperature, says "not confidently" below the threshold, and --uncalibrated shows the raw softmax', async () => {
   const file = path.join(split.root, split.val[0]!.path);
   fs.writeFileSync(path.join(runDir, 'calibration.json'), JSON.stringify({ temperature: 2.5, unknown: { score: 'calibrated_top_probability', threshold: 0.999, keep: 0.95 } }));
   const run = await loadRunForInference(runDir);
+  const before = tf.memory().numTensors;
   const [calibrated] = await predictImages(run, [file]);
   const [raw] = await predictImages(run, [file], { uncalibrated: true });
+  expect(tf.memory().numTensors).toBe(before);
   disposeRun(run);
   const z = await logitsOf(split.root, [split.val[0]!]);
   const want = softmaxWithTemperature(z, 3, 2.5);
