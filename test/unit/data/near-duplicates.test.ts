@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { groupNearDuplicates, hammingDistance, hashImageFile, findNearDuplicates, NEAR_DUPLICATE_THRESHOLD } from '../../../src/data/near-duplicates';
 import { stratifiedFoldSplit, stratifiedSplit } from '../../../src/data/split';
 import { leaveClassesOut } from '../../../src/data/leave-out';
+import { formatDatasetReport, inspectDataset } from '../../../src/data/inspect';
 import type { DatasetIndex } from '../../../src/data/types';
 import { artistStyle, paint } from '../../../src/data/synth';
 import seedrandom from 'seedrandom';
@@ -112,6 +113,10 @@ test('near-duplicates planted in a data set are found and never straddle the spl
   expect(record.groups.map((g) => g.join(' ')).sort()).toEqual(
     ['A', 'B'].flatMap((c) => [0, 1, 2].map((i) => `${c}/p${i}-copy.jpg ${c}/p${i}.png`)).sort(),
   );
+  // data inspect lists the same groups.
+  const report = await inspectDataset(root);
+  expect(report.near_duplicates.groups).toEqual(record.groups);
+  expect(formatDatasetReport(report)).toContain(`group 1: ${record.groups[0]!.join('  ')}`);
   for (let seed = 0; seed < 10; seed++) {
     const s = stratifiedSplit(index, { valFraction: 0.3, seed, nearDuplicates: record });
     const val = new Set(s.val.map((it) => it.path));

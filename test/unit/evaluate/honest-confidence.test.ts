@@ -91,6 +91,22 @@ test('on a leave-artists-out run, evaluate measures detection on the left-out cl
   expect(d.false_acceptance_rate.value).toBeCloseTo(Array.from(scores(await logitsOf(split.root, unknown, leaveOut))).filter((s) => s >= result.metrics.unknown!.threshold).length / 4, 12);
 });
 
+test('evaluate warns when the split was made without the near-duplicate check, and only then', async () => {
+  const checked = path.join(tmp.dir, 'checked');
+  await makeRun(checked, { ...split, near_duplicates: { method: 'dct-phash-64', threshold: 10, groups: [] } }, { resize: 'stretch', seed: 4 });
+  const written: string[] = [];
+  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (written.push(String(chunk)), true));
+  try {
+    await evaluateRun(runDir, { bootstrap: 10, progress: false });
+    expect(written.join('')).toMatch(/split\.json: made without the near-duplicate check/);
+    written.length = 0;
+    await evaluateRun(checked, { bootstrap: 10, progress: false });
+    expect(written.join('')).not.toMatch(/near-duplicate/);
+  } finally {
+    spy.mockRestore();
+  }
+});
+
 test('--keep-known outside (0, 1] is a one-line error', async () => {
   const r = await runTim(['evaluate', '--run', runDir, '--keep-known', '1.5']);
   expect(r.code).not.toBe(0);
