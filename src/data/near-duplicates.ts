@@ -110,6 +110,12 @@ function dctLowBlock(grid: Float64Array): Float64Array {
 
 const POPCOUNT4 = [0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4];
 
+function popcount32(v: number): number {
+  v -= (v >>> 1) & 0x55555555;
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}
+
 /** Number of differing bits of two hashes. */
 export function hammingDistance(a: string, b: string): number {
   if (a.length !== b.length) throw new TimError(`perceptual hashes of different lengths: '${a}' and '${b}'`);
@@ -145,10 +151,12 @@ export function groupNearDuplicates(hashes: ReadonlyMap<string, string>, thresho
     while (parent[i] !== i) i = parent[i] = parent[parent[i] as number] as number;
     return i;
   };
-  const values = paths.map((p) => hashes.get(p) as string);
+  // Two 32-bit halves per hash: all pairs of a large data set are compared.
+  const hi = Uint32Array.from(paths, (p) => parseInt((hashes.get(p) as string).slice(0, 8), 16));
+  const lo = Uint32Array.from(paths, (p) => parseInt((hashes.get(p) as string).slice(8, 16), 16));
   for (let i = 0; i < paths.length; i++) {
     for (let j = i + 1; j < paths.length; j++) {
-      if (hammingDistance(values[i] as string, values[j] as string) <= threshold) {
+      if (popcount32(((hi[i] as number) ^ (hi[j] as number)) >>> 0) + popcount32(((lo[i] as number) ^ (lo[j] as number)) >>> 0) <= threshold) {
         const a = find(i);
         const b = find(j);
         if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
