@@ -1,5 +1,6 @@
 import { HEADLINE_KEYS, confusionPairs, intervalOf, perClassRows, summaryNumber, type RunData } from '../../src/experiments/run-data';
 import type { DatasetOverview } from './dataset-overview';
+import { reliabilitySvgOf } from '../../src/evaluate/reliability';
 import { escapeMarkup } from './html';
 import type { ChartKind, IntervalPoint, RunChartData } from './report-model';
 
@@ -160,7 +161,14 @@ export function runSection(run: RunData, i: number): string {
   return `<section class="card run" id="${runAnchor(i)}"><h2>${escapeMarkup(run.name)}</h2><p class="note"><code>${escapeMarkup(run.dir)}</code></p>
 <div class="facts">${facts.join('')}</div>${warnings.map((w) => `<p class="warn">${escapeMarkup(w)}</p>`).join('')}
 <h3>Training and validation curves</h3>${curves}
-<h3>Held-out results</h3><div class="grid2"><div>${confusion}</div><div>${perClassTable(run)}</div></div>${confusionList(run)}</section>`;
+<h3>Held-out results</h3><div class="grid2"><div>${confusion}</div><div>${perClassTable(run)}</div></div>${confusionList(run)}${reliabilityFigure(run)}</section>`;
+}
+
+/** Confidence against accuracy per bin, before and after temperature scaling; the SVG holds only numbers and fixed words. */
+function reliabilityFigure(run: RunData): string {
+  const svg = reliabilitySvgOf(run.metrics?.calibration);
+  if (!svg) return '';
+  return `<h3>Reliability diagram</h3><figure class="reliability">${svg}<figcaption>Bars: accuracy of the held-out images in each confidence bin; dots: their mean confidence; dashed: perfect calibration. "After" is cross-fitted.</figcaption></figure>`;
 }
 
 /** The data-set section for one overview. */

@@ -30,6 +30,10 @@ export const dataSchema = z.strictObject({
   folds: z.number().int().min(2).optional(),
   /** ...and fold `fold` (0-based) is held out; `val_fraction` is then unused. */
   fold: z.number().int().min(0).optional(),
+  /** Keep each group of near-duplicate images (perceptual hash) on one side of the split. */
+  near_duplicates: z.boolean().default(true),
+  /** Leave-artists-out: train without these class folders; evaluation measures unknown-artist detection on their images. */
+  unknown_classes: z.array(z.string().min(1)).default([]),
 }).superRefine((d, ctx) => {
   if ((d.folds === undefined) !== (d.fold === undefined)) {
     const given = d.folds === undefined ? `data.fold ${d.fold} without data.folds` : `data.folds ${d.folds} without data.fold`;

@@ -1,5 +1,6 @@
 import { indexDatasetDetailed } from './index-dataset';
 import type { SkippedFile } from './types';
+import { findNearDuplicates, type NearDuplicateRecord } from './near-duplicates';
 
 /** What `tim data inspect` reports about an image folder. */
 export interface DatasetReport {
@@ -14,6 +15,8 @@ export interface DatasetReport {
   /** Width over height. */
   aspect: { min: number; median: number; max: number; portrait: number; square: number; landscape: number };
   broken: SkippedFile[];
+  /** Groups of near-duplicate images (the same painting resized, re-encoded or cropped). */
+  near_duplicates: NearDuplicateRecord;
 }
 
 function stats(values: number[]): { min: number; median: number; max: number } {
@@ -55,6 +58,7 @@ export async function inspectDataset(root: string): Promise<DatasetReport> {
       landscape: ratios.filter((r) => r > 1.1).length,
     },
     broken: index.skipped,
+    near_duplicates: await findNearDuplicates(index.root, index.items.map((it) => it.path)),
   };
 }
 
@@ -79,6 +83,10 @@ export function formatDatasetReport(r: DatasetReport): string {
   lines.push(`height     ${mmm(r.height)} px`);
   lines.push(`aspect     width/height ${mmm(r.aspect, 2)}`);
   lines.push(`           portrait ${r.aspect.portrait} (${pct(r.aspect.portrait)}), square ${r.aspect.square} (${pct(r.aspect.square)}), landscape ${r.aspect.landscape} (${pct(r.aspect.landscape)})`);
+  const groups = r.near_duplicates.groups;
+  lines.push('');
+  lines.push(`near-duplicates  ${groups.length} group(s) (${groups.reduce((a, g) => a + g.length, 0)} images; perceptual hash, at most ${r.near_duplicates.threshold} of 64 bits apart)`);
+  groups.forEach((g, i) => lines.push(`  group ${i + 1}: ${g.join('  ')}`));
   if (r.broken.length) {
     lines.push('');
     lines.push('broken files');

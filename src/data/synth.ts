@@ -19,7 +19,7 @@ const M = Math;
  * small CNN has something real to learn and nothing to memorise pixel by pixel.
  */
 
-type Texture = 'strokes' | 'dots' | 'blocks' | 'swirls' | 'hatching';
+type Texture = 'strokes' | 'dots' | 'blocks' | 'swirls' | 'hatching' | 'rings';
 const TEXTURES: Texture[] = ['strokes', 'dots', 'blocks', 'swirls', 'hatching'];
 type Shape = 'portrait' | 'landscape' | 'square';
 
@@ -56,8 +56,21 @@ function hslToRgb(h: number, s: number, l: number): [number, number, number] {
 }
 
 /** The style of artist `k`: fixed, so an artist looks the same whatever the seed. */
+/** Name of the i-th (0-based) extra artist, one none of the 31 shares a style with. */
+export function extraArtistName(i: number): string {
+  return `Extra Artist ${i + 1}`;
+}
+
+/** Paintings per extra artist. */
+const EXTRA_COUNT = 24;
+
+/**
+ * The style of artist `k`: the 31 reference artists first, then extra artists, whose texture
+ * (rings) none of the 31 uses, for measuring "not one of my artists".
+ */
 export function artistStyle(k: number): ArtistStyle {
-  const [name] = REFERENCE_ARTISTS[k] ?? ['?', 0];
+  const extra = k >= REFERENCE_ARTISTS.length;
+  const [name] = REFERENCE_ARTISTS[k] ?? [extraArtistName(k - REFERENCE_ARTISTS.length), 0];
   const rng = seedrandom(`tim-synthetic-artist:${k}`);
   const hue = (k * 0.61803398875) % 1;
   const light = [0.3, 0.5, 0.68][k % 3] ?? 0.5;
@@ -79,7 +92,7 @@ export function artistStyle(k: number): ArtistStyle {
     spread: 4 + 30 * rng(),
     length: 0.06 + 0.3 * rng(),
     width: 0.012 + 0.03 * rng(),
-    texture: TEXTURES[(k * 2 + M.floor(k / 5)) % TEXTURES.length] as Texture,
+    texture: extra ? 'rings' : (TEXTURES[(k * 2 + M.floor(k / 5)) % TEXTURES.length] as Texture),
     grain: 4 + 24 * rng(),
     shapes: shapeKind === 0 ? [0.6, 0.2, 0.2] : shapeKind === 1 ? [0.2, 0.6, 0.2] : [0.25, 0.25, 0.5],
   };
@@ -211,6 +224,10 @@ export function paint(style: ArtistStyle, rng: () => number): { data: Buffer; wi
       case 'blocks':
         cv.rect(x, y, len, len * (0.3 + 0.5 * rng()), base, colour, 0.9);
         break;
+      case 'rings':
+        cv.disc(x, y, w * 3, colour, 0.9);
+        cv.disc(x, y, w * 1.8, bg, 0.9);
+        break;
       case 'hatching':
         cv.stroke(x, y, a, len, M.max(1, w * 0.5), colour, 0.9);
         cv.stroke(x, y, a + M.PI / 2, len * 0.6, M.max(1, w * 0.5), colour, 0.6);
@@ -227,6 +244,8 @@ export interface SynthOptions {
   scale?: number;
   /** Show a progress line (default true). */
   progress?: boolean;
+  /** Extra artists beyond the 31, in a style none of them shares (default 0). */
+  extraArtists?: number;
 }
 
 export const SYNTH_MARKER = '.synthetic-artists.json';
@@ -246,8 +265,10 @@ export async function synthesizeDataset(out: string, opts: SynthOptions): Promis
   if (!(scale > 0) || !Number.isFinite(scale)) throw new TimError(`synth scale must be a positive number (got ${scale})`);
   if (!Number.isInteger(opts.seed)) throw new TimError(`synth seed must be an integer (got ${opts.seed})`);
   checkOutputFolder(out, 'synthetic data set', SYNTH_RULE);
-  const counts = synthCounts(scale);
-  const styles = REFERENCE_ARTISTS.map((_, k) => artistStyle(k));
+  const extras = opts.extraArtists ?? 0;
+  if (!Number.isInteger(extras) || extras < 0) throw new TimError(`synth extra artists must be a whole number ≥ 0 (got ${extras})`);
+  const counts = [...synthCounts(scale), ...Array.from({ length: extras }, () => M.max(4, M.round(EXTRA_COUNT * scale)))];
+  const styles = counts.map((_, k) => artistStyle(k));
   const jobs = styles.flatMap((style, k) => Array.from({ length: counts[k] ?? 0 }, (_, i) => ({ style, i })));
   const classes = styles.map((s) => s.folder).sort();
   const bar = opts.progress === false ? undefined : progressLine(`painting ${jobs.length} pictures`, jobs.length);
@@ -271,7 +292,7 @@ export async function synthesizeDataset(out: string, opts: SynthOptions): Promis
     );
     fs.writeFileSync(
       path.join(tmp, SYNTH_MARKER),
-      `${JSON.stringify({ generator: 'tim synthetic artists', seed: opts.seed, scale, count: jobs.length }, null, 2)}\n`,
+      `${JSON.stringify({ generator: 'tim synthetic artists', seed: opts.seed, scale, count: jobs.length, ...(extras ? { extra_artists: extras } : {}) }, null, 2)}\n`,
     );
     },
     SYNTH_RULE,

@@ -34,6 +34,12 @@ export const splitManifestSchema = z.looseObject({
   classes: z.array(z.string()),
   train: z.array(datasetItemSchema),
   val: z.array(datasetItemSchema),
+  /** Leave-artists-out (`data.unknown_classes`): the classes training never saw... */
+  unknown_classes: z.array(z.string()).optional(),
+  /** ...and all their images, labels indexing `unknown_classes`: evaluation measures unknown-artist detection on them. */
+  unknown: z.array(datasetItemSchema).optional(),
+  /** The near-duplicate groups the split kept on one side each; absent in splits made without the check. */
+  near_duplicates: z.object({ method: z.string(), threshold: z.number(), groups: z.array(z.array(z.string())) }).optional(),
 });
 export type SplitManifest = z.infer<typeof splitManifestSchema>;
 

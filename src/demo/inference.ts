@@ -23,6 +23,12 @@ export interface DemoResult {
   overlayPng: Buffer;
   /** The class the heat map explains. */
   explained: string;
+  /** The unknown-artist verdict: 'not_confident' when the image is below the run's threshold. */
+  decision?: 'artist' | 'not_confident' | 'no_threshold';
+  /** How many artists the run knows. */
+  artists?: number;
+  /** Whether the confidences are calibrated (the run has a calibration.json). */
+  calibrated?: boolean;
 }
 
 /**
@@ -118,7 +124,15 @@ export function explainInference(opts: { uploadsRoot?: string } = {}): DemoInfer
         const e = await explainImage(loaded, file, { method: 'gradcam' });
         const original = await uprightPanel(file);
         const [originalPng, overlayPng] = await Promise.all([png(original), png(blendHeatmap(original, e.contentMap))]);
-        return { top: e.top.slice(0, 3).map((t) => ({ label: t.label, confidence: t.confidence })), originalPng, overlayPng, explained: e.explained.label };
+        return {
+          top: e.top.slice(0, 3).map((t) => ({ label: t.label, confidence: t.confidence })),
+          originalPng,
+          overlayPng,
+          explained: e.explained.label,
+          decision: e.unknown.decision,
+          artists: e.artists,
+          calibrated: e.unknown.calibrated,
+        };
       } finally {
         fs.rmSync(file, { force: true });
       }

@@ -32,6 +32,7 @@ figure { margin: 0; }
 figure img { display: block; width: 100%; max-height: 420px; object-fit: contain; background: #eef1f6; border-radius: 8px; }
 figcaption { font-size: 13px; color: var(--muted); margin-top: 6px; text-align: center; }
 h2 { font-size: 17px; margin: 18px 0 8px; }
+#verdict { font-weight: 650; color: #8a4b00; background: #fff4e0; border-radius: 6px; padding: 8px 12px; }
 #top3 { list-style: none; padding: 0; margin: 0; }
 #top3 li { display: grid; grid-template-columns: 1fr 64px; gap: 4px 12px; padding: 8px 0; border-bottom: 1px solid var(--line); }
 #top3 li:first-child .artist { font-size: 18px; font-weight: 650; }
@@ -70,6 +71,7 @@ export function demoPage(opts: { maxUploadBytes: number }): string {
 <figure><img id="original" alt="the uploaded painting"><figcaption>Original</figcaption></figure>
 <figure><img id="overlay" alt="Grad-CAM heat map over the painting"><figcaption>Grad-CAM: where the model looked for <b id="overlay-label"></b></figcaption></figure>
 </div>
+<p id="verdict" hidden></p>
 <h2>Most likely artists</h2>
 <ol id="top3"></ol>
 <div class="timing" id="timing"></div>

@@ -127,3 +127,54 @@ export function bootstrapMetrics(
   });
   return { resamples, seed, sample_fraction: fraction, sample_size: size, confidence, method: 'percentile', metrics };
 }
+
+/**
+ * Percentile bootstrap of any statistic of `n` items: each resample draws `n` indices with
+ * replacement from the same seeded stream as {@link bootstrapMetrics} and `statistic` computes
+ * the value on them. For figures that are not headline metrics (calibration, detection).
+ */
+export function bootstrapStatistic(
+  n: number,
+  statistic: (indices: Int32Array) => number,
+  opts: { resamples?: number; seed?: number; confidence?: number } = {},
+): BootstrapInterval {
+  const resamples = opts.resamples ?? 1000;
+  const confidence = opts.confidence ?? 0.95;
+  if (!Number.isInteger(resamples) || resamples < 1) throw new TimError(`bootstrap: resamples must be a positive integer, got ${resamples}`);
+  if (n === 0) throw new TimError('bootstrap: nothing to resample');
+  const rng = seedrandom(`tim-bootstrap:${opts.seed ?? 0}`);
+  const idx = new Int32Array(n);
+  const values: number[] = [];
+  for (let b = 0; b < resamples; b++) {
+    for (let i = 0; i < n; i++) idx[i] = Math.floor(rng() * n);
+    values.push(statistic(idx));
+  }
+  values.sort((a, b) => a - b);
+  const alpha = (1 - confidence) / 2;
+  return { mean: values.reduce((a, b) => a + b, 0) / values.length, lo: quantileSorted(values, alpha), hi: quantileSorted(values, 1 - alpha) };
+}
+
+/**
+ * Percentile bootstrap of a statistic of two separate samples (of sizes `nA` and `nB`): each
+ * resample redraws each sample on its own, with replacement, from one seeded stream.
+ */
+export function bootstrapTwoSamples(
+  nA: number,
+  nB: number,
+  statistic: (a: Int32Array, b: Int32Array) => number,
+  opts: { resamples?: number; seed?: number; confidence?: number } = {},
+): BootstrapInterval {
+  if (nA === 0 || nB === 0) throw new TimError(`bootstrap: both samples need items (got ${nA} and ${nB})`);
+  const rng = seedrandom(`tim-bootstrap-two:${opts.seed ?? 0}`);
+  const a = new Int32Array(nA);
+  const b = new Int32Array(nB);
+  return bootstrapStatistic(
+    1,
+    () => {
+      for (let i = 0; i < nA; i++) a[i] = Math.floor(rng() * nA);
+      for (let i = 0; i < nB; i++) b[i] = Math.floor(rng() * nB);
+      return statistic(a, b);
+    },
+    opts,
+  );
+}

@@ -1,6 +1,6 @@
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { DatasetItem, PreprocessSpec } from '../data/types';
-import { probabilities, type TtaMode } from '../inference/predict';
+import { logitsAndProbabilities, type TtaMode } from '../inference/predict';
 import { evalBatches } from './inputs';
 
 /** Class probabilities for every item, in the items' order. */
@@ -9,6 +9,8 @@ export interface ItemPredictions {
   labels: number[];
   /** Row-major n×K softmax probabilities. */
   probs: Float32Array;
+  /** Row-major n×K logits (with flip TTA, the mean of both views' logits). */
+  logits: Float32Array;
   numClasses: number;
 }
 
@@ -23,12 +25,14 @@ export async function predictItems(
   const paths: string[] = [];
   const labels: number[] = [];
   const chunks: Float32Array[] = [];
+  const logitChunks: Float32Array[] = [];
   let numClasses = 0;
   for await (const batch of evalBatches(root, items, spec, opts.batchSize)) {
     try {
-      const p = await probabilities(model, batch.x, opts.tta ?? 'none');
-      numClasses = p.length / batch.x.shape[0];
-      chunks.push(p);
+      const out = await logitsAndProbabilities(model, batch.x, opts.tta ?? 'none');
+      numClasses = out.probs.length / batch.x.shape[0];
+      chunks.push(out.probs);
+      logitChunks.push(out.logits);
     } finally {
       batch.x.dispose();
     }
@@ -36,13 +40,17 @@ export async function predictItems(
     labels.push(...batch.labels);
     opts.onProgress?.(paths.length);
   }
-  const probs = new Float32Array(paths.length * numClasses);
+  return { paths, labels, probs: concatenated(chunks), logits: concatenated(logitChunks), numClasses };
+}
+
+function concatenated(chunks: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(chunks.reduce((a, c) => a + c.length, 0));
   let offset = 0;
   for (const c of chunks) {
-    probs.set(c, offset);
+    out.set(c, offset);
     offset += c.length;
   }
-  return { paths, labels, probs, numClasses };
+  return out;
 }
 
 /** Row `i` of a row-major matrix. */

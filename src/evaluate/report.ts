@@ -108,6 +108,8 @@ export interface EvaluationFiles {
   predictions: string;
   confusion: string;
   confusionPng: string;
+  /** reliability.svg, when calibration was measured. */
+  reliability?: string;
 }
 
 /** A few lines for the terminal: headline metrics with intervals and the top confusions. */
@@ -130,7 +132,7 @@ export function formatSummary(result: { runDir: string; outDir: string; metrics:
     lines.push('  most common confusions (true -> predicted):');
     for (const c of top) lines.push(`    ${c.count}× ${c.true_label} -> ${c.pred_label} (${pct(c.rate)} of ${c.true_label}), e.g. ${c.examples[0] ?? ''}`);
   }
-  lines.push(`  wrote ${[result.files.metrics, result.files.predictions, result.files.confusion, result.files.confusionPng].map((f) => path.basename(f)).join(', ')} to ${result.outDir}`);
+  lines.push(`  wrote ${[result.files.metrics, result.files.predictions, result.files.confusion, result.files.confusionPng, ...(result.files.reliability ? [result.files.reliability] : [])].map((f) => path.basename(f)).join(', ')} to ${result.outDir}`);
   return lines.join('\n');
 }
 

@@ -15,6 +15,12 @@ import { externalItems } from './inputs';
 import { predictItems } from './predict';
 import { adjustProbabilities, classPriors } from '../train/logit-adjust';
 import { confusionCsv, metricsOfPredictions, predictionsCsv, type EvaluationFiles, type LogitAdjustRecord, type MetricsJson } from './report';
+import { calibrationSection, detectionSection, knownScores, unknownSection, type CalibrationSection, type UnknownSection } from './confidence';
+import { DEFAULT_KEEP } from './unknown';
+import { reliabilitySvg } from './reliability';
+import type { RunCalibration } from '../inference/calibration';
+import type { ItemPredictions } from './predict';
+import { unknownSetOf, type UnknownSet } from './unknown-set';
 
 export { formatSummary, type MetricsJson, type PerClassMetricsRow } from './report';
 
@@ -41,16 +47,23 @@ export interface EvaluateOptions {
    * The output then goes to `logit-adjust-<tau>/` inside the default folder, beside the plain metrics.
    */
   logitAdjust?: number;
+  /** A folder of paintings by artists the run does not know: report how well they are told apart. */
+  unknown?: string;
+  /** Share of the known artists' held-out images the unknown-artist threshold keeps (default 0.95). */
+  keep?: number;
 }
 
 export interface EvaluationResult {
   runDir: string;
   outDir: string;
-  metrics: MetricsJson;
+  metrics: EvaluatedMetrics;
   confusion: number[][];
   classes: string[];
   files: EvaluationFiles;
 }
+
+/** metrics.json with the calibration and unknown-artist sections evaluation adds. */
+export type EvaluatedMetrics = MetricsJson & { calibration?: CalibrationSection; unknown?: UnknownSection };
 
 function resolveDataRoot(root: string, runDir: string): string {
   const candidates = path.isAbsolute(root) ? [root] : [path.resolve(root), path.resolve(runDir, root)];
@@ -66,6 +79,9 @@ export function evaluationSet(run: RunFolder, labels: string[], data: string | u
     return { root: path.resolve(data), items, split: 'external' };
   }
   const split = readSplit(run.file('split'));
+  if (!split.near_duplicates) {
+    log.warn(`${run.file('split')}: made without the near-duplicate check, so copies of one painting may sit on both sides and inflate held-out figures (retrain to get a split that keeps them together)`);
+  }
   // Labels in split.json index split.classes; map them by name onto the model's labels.
   const toModel = split.classes.map((c) => labels.indexOf(c));
   const missing = split.classes.filter((_, i) => toModel[i] === -1);
@@ -105,9 +121,12 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
   let adjust: { tau: number; priors: number[] } | undefined;
   let predicted;
   let set;
+  let unknownSet: UnknownSet | undefined;
+  let unknownPredicted: ItemPredictions | undefined;
   try {
     set = evaluationSet(run, labels, opts.data);
     adjust = tau === undefined ? undefined : { tau, priors: trainingPriors(run, labels, '--logit-adjust') };
+    unknownSet = unknownSetOf(run, opts.unknown, set.split);
     const started = Date.now();
     const progress = opts.progress === false ? undefined : progressLine(`evaluate ${path.basename(run.dir)}`, set.items.length);
     predicted = await predictItems(loaded.tm.model, set.root, set.items, spec, {
@@ -117,6 +136,9 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
     });
     progress?.end();
     if (adjust) predicted = { ...predicted, probs: adjustProbabilities(predicted.probs, adjust.priors, adjust.tau) };
+    if (unknownSet) {
+      unknownPredicted = await predictItems(loaded.tm.model, unknownSet.root, unknownSet.items, spec, { batchSize: opts.batchSize ?? config.train.batch_size, tta });
+    }
     if (opts.progress !== false) {
       const secs = (Date.now() - started) / 1000;
       log.info(`evaluated ${set.items.length} images in ${secs.toFixed(1)} s (${(set.items.length / Math.max(secs, 1e-3)).toFixed(1)} images/s${tta === 'flip' ? ', flip TTA' : ''})`);
@@ -125,7 +147,7 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
     disposeRun(loaded);
   }
 
-  const { metrics, confusion } = metricsOfPredictions(predicted, labels, {
+  const { metrics: base, confusion } = metricsOfPredictions(predicted, labels, {
     split: set.split,
     dataRoot: set.root,
     tta,
@@ -134,9 +156,29 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
     topConfusions: opts.topConfusions,
     logitAdjust: adjust && logitAdjustRecord(adjust, labels),
   });
+  const honest = confidenceSections(predicted, labels.length, loaded.calibration, {
+    resamples: opts.bootstrap ?? 1000,
+    seed: opts.seed ?? 0,
+    keep: opts.keep ?? DEFAULT_KEEP,
+    fitted: set.split === 'val',
+    unknown: unknownSet && unknownPredicted ? { set: unknownSet, predicted: unknownPredicted } : undefined,
+  });
+  const metrics: EvaluatedMetrics = { ...base, ...honest };
+  if (set.split === 'val' && honest.calibration && honest.unknown) {
+    if (tta === 'none') {
+      run.writeJson('calibration', {
+        temperature: honest.calibration.temperature,
+        unknown: { score: honest.unknown.score, threshold: honest.unknown.threshold, keep: honest.unknown.keep },
+        fitted_on: { split: 'val', images: predicted.paths.length },
+        written_at: new Date().toISOString(),
+      });
+    } else {
+      log.info(`${RUN_FILES.calibration} not written: it is fitted without test-time augmentation, as predict runs`);
+    }
+  }
 
   if (separate) openOutputFolder(outDir, 'external evaluation', EVALUATION_FILES, EVALUATION_RULE);
-  const files = {
+  const files: EvaluationFiles = {
     metrics: path.join(outDir, RUN_FILES.metrics),
     predictions: path.join(outDir, RUN_FILES.predictions),
     confusion: path.join(outDir, RUN_FILES.confusion),
@@ -147,8 +189,47 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
   const adjusted = tau === undefined ? '' : `, logit-adjusted (tau ${tau})`;
   const title = `${config.name} — ${set.split === 'val' ? 'validation split' : `external: ${path.basename(set.root)}`} (n=${metrics.num_samples}${adjusted}), accuracy ${metrics.accuracy.toFixed(3)}`;
   writeFileAtomic(files.confusionPng, await confusionPng(confusion, labels, title));
+  if (honest.calibration) {
+    const c = honest.calibration;
+    writeFileAtomic(path.join(outDir, RUN_FILES.reliability), reliabilitySvg(c.reliability.before, c.reliability.after, { before: c.before.ece.value, after: c.after.ece.value }));
+    files.reliability = path.join(outDir, RUN_FILES.reliability);
+  }
   // metrics.json last: its presence says the evaluation finished.
   writeJsonAtomic(files.metrics, metrics);
   return { runDir: run.dir, outDir, metrics, confusion, classes: labels, files };
+}
+
+/**
+ * Calibration before and after temperature scaling, and the unknown-artist threshold with its
+ * cross-fitted rejection rate. On the held-out split (`fitted`) both are fitted here; on an
+ * external set the run's saved temperature and threshold are the ones measured, when it has them.
+ */
+function confidenceSections(
+  predicted: ItemPredictions,
+  k: number,
+  saved: RunCalibration | undefined,
+  opts: { resamples: number; seed: number; keep: number; fitted: boolean; unknown?: { set: UnknownSet; predicted: ItemPredictions } },
+): { calibration?: CalibrationSection; unknown?: UnknownSection } {
+  if (predicted.labels.length < 2 || k < 2) {
+    log.warn('calibration needs at least 2 images and 2 classes; skipped');
+    return {};
+  }
+  const useSaved = !opts.fitted && saved !== undefined;
+  const keep = useSaved ? saved.unknown.keep : opts.keep;
+  const conf = { resamples: opts.resamples, seed: opts.seed, keep };
+  const calibration = calibrationSection(predicted.labels, predicted.logits, k, conf);
+  const temperature = useSaved ? saved.temperature : calibration.temperature;
+  const unknown = unknownSection(predicted.labels, predicted.logits, k, temperature, conf);
+  if (useSaved) unknown.threshold = saved.unknown.threshold;
+  if (opts.unknown && opts.unknown.predicted.paths.length > 0) {
+    unknown.detection = detectionSection(
+      knownScores(predicted.logits, k, temperature),
+      knownScores(opts.unknown.predicted.logits, k, temperature),
+      unknown.threshold,
+      opts.unknown.set.source,
+      conf,
+    );
+  }
+  return { calibration, unknown };
 }
 

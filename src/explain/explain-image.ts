@@ -8,6 +8,7 @@ import { cropToContent, heatmapRows, type Map2D } from './heatmap';
 import { loadBatch } from '../inference/predict';
 import type { InferenceRun } from '../inference/run';
 import { topK, type RankedClass } from '../inference/topk';
+import { judgeLogits, type Confidence } from '../inference/calibration';
 
 export interface ExplainOptions {
   /** CAM method name (default gradcam). */
@@ -22,6 +23,8 @@ export interface ExplainOptions {
   batchSize?: number;
   /** As in predictImages: report and skip unreadable images instead of throwing. */
   onBadImage?: (file: string, error: TimError) => void;
+  /** Show the raw softmax even when the run has a calibration.json. */
+  uncalibrated?: boolean;
 }
 
 export interface Explanation {
@@ -30,6 +33,8 @@ export interface Explanation {
   label: string;
   confidence: number;
   top: RankedClass[];
+  /** The unknown-artist score and decision, and whether the probabilities are calibrated. */
+  unknown: Confidence;
   /** The class the map explains and its probability (the prediction unless one was named). */
   explained: RankedClass;
   method: string;
@@ -42,6 +47,8 @@ export interface Explanation {
   /** Where the picture lies in the model's square input. */
   box: ContentBox;
   imageSize: number;
+  /** How many artists the run knows (for "not confidently one of the N artists"). */
+  artists: number;
 }
 
 /** Explains several images, batched; see explainImage. */
@@ -58,19 +65,18 @@ export async function explainImages(run: InferenceRun, files: readonly string[],
   for (let start = 0; start < files.length; start += batchSize) {
     const batch = await loadBatch(run, files.slice(start, start + batchSize), opts.onBadImage);
     if (!batch) continue;
-    let probs: Float32Array;
+    let logitValues: Float32Array;
     let mapValues: Float32Array;
     try {
       const { maps, logits } = cam.compute(batch.x, batch.files.map(() => classIndex), method);
-      const softmax = tf.softmax(logits);
-      [probs, mapValues] = (await Promise.all([softmax.data(), maps.data()])) as [Float32Array, Float32Array];
-      tf.dispose([maps, logits, softmax]);
+      [logitValues, mapValues] = (await Promise.all([logits.data(), maps.data()])) as [Float32Array, Float32Array];
+      tf.dispose([maps, logits]);
     } finally {
       batch.x.dispose();
     }
     batch.files.forEach((file, i) => {
       const box = batch.boxes[i] as ContentBox;
-      const p = probs.subarray(i * n, (i + 1) * n);
+      const { probs: p, confidence } = judgeLogits(logitValues.subarray(i * n, (i + 1) * n), run.calibration, opts.uncalibrated);
       const top = topK(p, run.labels, 3);
       const first = top[0] as RankedClass;
       const ci = classIndex ?? run.labels.indexOf(first.label);
@@ -80,6 +86,7 @@ export async function explainImages(run: InferenceRun, files: readonly string[],
         label: first.label,
         confidence: first.confidence,
         top,
+        unknown: confidence,
         explained: { label: run.labels[ci] ?? first.label, confidence: p[ci] ?? 0 },
         method: method.name,
         methodTitle: method.title,
@@ -88,6 +95,7 @@ export async function explainImages(run: InferenceRun, files: readonly string[],
         contentMap,
         box,
         imageSize: size,
+        artists: n,
       });
     });
   }
@@ -111,6 +119,7 @@ export function explanationJson(e: Explanation): Record<string, unknown> {
     label: e.label,
     confidence: e.confidence,
     top: e.top,
+    unknown: e.unknown,
     class: e.explained.label,
     class_confidence: e.explained.confidence,
     method: e.method,

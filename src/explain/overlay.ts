@@ -84,7 +84,10 @@ export async function renderOverlayPng(file: string, e: Explanation, opts: Overl
   const right = left + pw + GAP;
   const top = MARGIN + HEADER;
 
-  const predicted = `Predicted: ${displayName(e.label)} (${percent(e.confidence)})`;
+  const predicted =
+    e.unknown.decision === 'not_confident'
+      ? `Not confidently one of the ${e.artists} artists (closest: ${displayName(e.label)}, ${percent(e.confidence)})`
+      : `Predicted: ${displayName(e.label)} (${percent(e.confidence)})`;
   const ranking = `Top 3: ${e.top.map((t) => `${displayName(t.label)} ${percent(t.confidence)}`).join('  ·  ')}`;
   const explainsOther = e.explained.label !== e.label;
   const camCaption = `${e.methodTitle} for ${displayName(e.explained.label)}${explainsOther ? ` (${percent(e.explained.confidence)})` : ''}`;

@@ -4,6 +4,7 @@ import { imageToInput } from '../data/tensor';
 import { topK, type RankedClass } from './topk';
 import type { ContentBox } from '../data/types';
 import type { InferenceRun } from './run';
+import { judgeLogits, type Confidence } from './calibration';
 
 export type TtaMode = 'none' | 'flip';
 
@@ -13,6 +14,8 @@ export interface Prediction {
   label: string;
   confidence: number;
   top: RankedClass[];
+  /** The unknown-artist score and decision, and whether the probabilities are calibrated. */
+  unknown: Confidence;
 }
 
 export interface PredictOptions {
@@ -25,6 +28,8 @@ export interface PredictOptions {
    * image throws a TimError naming the file.
    */
   onBadImage?: (file: string, error: TimError) => void;
+  /** Show the raw softmax even when the run has a calibration.json. */
+  uncalibrated?: boolean;
 }
 
 /** Loads one image as the run trained; unreadable files become a TimError naming them. */
@@ -83,6 +88,26 @@ export function batchProbabilities(model: tf.LayersModel, x: tf.Tensor4D, tta: T
   });
 }
 
+/**
+ * The logits of a batch and their softmax probabilities, read back, in inference mode; with
+ * `flip`, the mean of the logits of the batch and its mirror, and the mean of their softmax
+ * (the probabilities `batchProbabilities` gives).
+ */
+export async function logitsAndProbabilities(model: tf.LayersModel, x: tf.Tensor4D, tta: TtaMode = 'none'): Promise<{ logits: Float32Array; probs: Float32Array }> {
+  const [logits, probs] = tf.tidy(() => {
+    const plain = model.predict(x) as tf.Tensor2D;
+    if (tta !== 'flip') return [plain, tf.softmax(plain)];
+    const mirrored = model.predict(tf.image.flipLeftRight(x)) as tf.Tensor2D;
+    return [plain.add(mirrored).div<tf.Tensor2D>(2), tf.softmax(plain).add(tf.softmax(mirrored)).div<tf.Tensor2D>(2)];
+  });
+  try {
+    const [z, p] = await Promise.all([logits.data(), probs.data()]);
+    return { logits: z as Float32Array, probs: p as Float32Array };
+  } finally {
+    tf.dispose([logits, probs]);
+  }
+}
+
 /** Softmax probabilities of a batch, read back, in inference mode. */
 export async function probabilities(model: tf.LayersModel, x: tf.Tensor4D, tta: TtaMode = 'none'): Promise<Float32Array> {
   const p = batchProbabilities(model, x, tta);
@@ -101,17 +126,18 @@ export async function predictImages(run: InferenceRun, files: readonly string[],
   for (let start = 0; start < files.length; start += batchSize) {
     const batch = await loadBatch(run, files.slice(start, start + batchSize), opts.onBadImage);
     if (!batch) continue;
-    let probs: Float32Array;
+    let logits: Float32Array;
     try {
-      probs = await probabilities(run.tm.model, batch.x);
+      logits = (await logitsAndProbabilities(run.tm.model, batch.x)).logits;
     } finally {
       batch.x.dispose();
     }
     const n = run.labels.length;
     batch.files.forEach((file, i) => {
-      const top = topK(probs.subarray(i * n, (i + 1) * n), run.labels, k);
+      const { probs, confidence } = judgeLogits(logits.subarray(i * n, (i + 1) * n), run.calibration, opts.uncalibrated);
+      const top = topK(probs, run.labels, k);
       const first = top[0] as RankedClass;
-      out.push({ file, label: first.label, confidence: first.confidence, top });
+      out.push({ file, label: first.label, confidence: first.confidence, top, unknown: confidence });
     });
   }
   return out;

@@ -4,6 +4,7 @@ import { preprocessSpecOf } from '../data/preprocess';
 import type { PreprocessSpec } from '../data/types';
 import { openRunFolder, type RunFolder } from '../io/run-folder';
 import { loadTimModel, type TimModel } from '../models';
+import { readRunCalibration, type RunCalibration } from './calibration';
 
 /** A trained run ready for inference: its best model, class names and preprocessing. */
 export interface InferenceRun {
@@ -14,6 +15,8 @@ export interface InferenceRun {
   /** Exactly the preprocessing the run trained with, read from its config.yaml. */
   spec: PreprocessSpec;
   config: TimConfig;
+  /** The run's calibration.json: undefined for a run not evaluated since calibration existed. */
+  calibration?: RunCalibration;
 }
 
 /**
@@ -28,6 +31,7 @@ export async function loadRunForInference(runDir: string): Promise<InferenceRun>
   if (!Array.isArray(labels) || labels.length === 0 || !labels.every((l) => typeof l === 'string')) {
     throw new TimError(`${folder.file('labels')}: expected a non-empty JSON list of class names`);
   }
+  const calibration = readRunCalibration(folder);
   const bestDir = folder.file('best');
   const tm = await loadTimModel(bestDir);
   const outputs = tm.model.outputs[0]?.shape.at(-1);
@@ -35,7 +39,7 @@ export async function loadRunForInference(runDir: string): Promise<InferenceRun>
     tm.model.dispose();
     throw new TimError(`${folder.file('labels')}: ${labels.length} class names but ${bestDir} outputs ${outputs} classes`);
   }
-  return { dir: folder.dir, folder, tm, labels, spec: preprocessSpecOf(config), config };
+  return { dir: folder.dir, folder, tm, labels, spec: preprocessSpecOf(config), config, ...(calibration ? { calibration } : {}) };
 }
 
 /**

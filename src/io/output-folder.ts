@@ -168,7 +168,7 @@ export const IMPORTED_MODEL_RULE: OutputFolderRule = {
 };
 
 /** The files an evaluation writes into its output folder. */
-export const EVALUATION_FILES = [RUN_FILES.metrics, RUN_FILES.predictions, RUN_FILES.confusion, RUN_FILES.confusionPng] as const;
+export const EVALUATION_FILES = [RUN_FILES.metrics, RUN_FILES.predictions, RUN_FILES.confusion, RUN_FILES.confusionPng, RUN_FILES.reliability] as const;
 
 /** An external evaluation written before the marker: only the evaluation's own files. */
 export const EVALUATION_RULE: OutputFolderRule = {

@@ -27,3 +27,17 @@ export const headlineMetricsFileSchema = z.looseObject({
     metrics: z.looseObject({ accuracy: intervalSchema, f1_weighted: intervalSchema, f1_macro: intervalSchema }),
   }),
 });
+
+/**
+ * calibration.json: the temperature that divides the logits before the softmax, and the
+ * threshold on the calibrated top probability below which an image is "not confidently one
+ * of the artists". Written by `evaluate` on the held-out split.
+ */
+export const calibrationFileSchema = z.looseObject({
+  temperature: z.number().positive(),
+  unknown: z.looseObject({
+    score: z.literal('calibrated_top_probability'),
+    threshold: z.number().min(0).max(1),
+    keep: z.number().gt(0).max(1),
+  }),
+});

@@ -34,6 +34,8 @@ export const RUN_FILES = {
   average: 'average.json',
   /** Written when the run is created; only Tim writes it, so `--force` knows a run from a folder that merely holds a config.yaml. */
   marker: '.tim-run.json',
+  calibration: 'calibration.json',
+  reliability: 'reliability.svg',
 } as const;
 
 export type RunFileKey = keyof typeof RUN_FILES;

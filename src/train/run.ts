@@ -8,6 +8,8 @@ import { createLoader, type Loader } from '../data/loader';
 import { indexDataset } from '../data/index-dataset';
 import { preprocessSpecOf } from '../data/preprocess';
 import { readSplit, splitForConfig, writeSplit } from '../data/split';
+import { leaveClassesOut } from '../data/leave-out';
+import { findNearDuplicates } from '../data/near-duplicates';
 import type { SplitManifest } from '../data/types';
 import { checkNewRunTarget, CHECKPOINTS_DIR, openRunFolder, recoverRunFolder, RUN_FILES, type RunFolder, stageRunFolder, StagedRunFolder } from '../io/run-folder';
 import { acquireRunLock } from '../io/run-lock';
@@ -175,7 +177,14 @@ export async function train(config: TimConfig, opts: TrainOptions = {}): Promise
       checkNewRunTarget(target, opts.force);
       const index = await indexDataset(cfg.data.root, { cacheDir: cfg.data.cache_dir });
       if (index.classes.length < 2) throw new TimError(`${cfg.data.root}: found ${index.classes.length} class folder(s); training needs at least 2`);
-      split = splitForConfig(index, cfg);
+      const { known, unknown } = leaveClassesOut(index, cfg.data.unknown_classes);
+      if (known.classes.length < 2) throw new TimError(`${cfg.data.root}: found ${known.classes.length} class folder(s) to train on; training needs at least 2`);
+      const nearDuplicates = cfg.data.near_duplicates ? await findNearDuplicates(known.root, known.items.map((it) => it.path)) : undefined;
+      if (nearDuplicates?.groups.length) {
+        log.info(`${nearDuplicates.groups.length} group(s) of near-duplicate images, each kept on one side of the split (tim data inspect lists them)`);
+      }
+      split = splitForConfig(known, cfg, nearDuplicates);
+      if (unknown.length) split = { ...split, unknown_classes: [...cfg.data.unknown_classes], unknown };
       if (split.train.length === 0 || split.val.length === 0) {
         const asked = split.folds !== undefined ? `data.folds ${split.folds}` : `data.val_fraction ${cfg.data.val_fraction}`;
         throw new TimError(`${cfg.data.root}: ${asked} leaves the training or validation split empty`);

@@ -21,6 +21,7 @@ interface SynthArgs {
   out: string;
   seed: number;
   scale: number;
+  'extra-artists': number;
 }
 
 const synthCommand: CommandModule<object, SynthArgs> = {
@@ -31,13 +32,19 @@ const synthCommand: CommandModule<object, SynthArgs> = {
       .option('out', { type: 'string', default: SYNTH_DEFAULT_OUT, describe: 'output folder (replaced if it holds an earlier synthetic set)' })
       .option('seed', { type: 'number', default: 42, describe: 'the same seed always paints the same pictures' })
       .option('scale', { type: 'number', default: 1, describe: 'multiplies the number of paintings (1: ~750)' })
+      .option('extra-artists', {
+        type: 'number',
+        default: 0,
+        describe: 'add this many artists whose style none of the 31 shares (for data.unknown_classes: "not one of my artists")',
+      })
       .check((a) => {
         if (!Number.isInteger(a.seed)) throw new TimError(`--seed: expected a whole number, got ${a.seed}`);
         if (!(a.scale > 0)) throw new TimError(`--scale: expected a positive number, got ${a.scale}`);
+        if (!Number.isInteger(a['extra-artists']) || a['extra-artists'] < 0) throw new TimError(`--extra-artists: expected a whole number ≥ 0, got ${a['extra-artists']}`);
         return true;
       }),
   handler: async (a) => {
-    const res = await synthesizeDataset(a.out, { seed: a.seed, scale: a.scale });
+    const res = await synthesizeDataset(a.out, { seed: a.seed, scale: a.scale, extraArtists: a['extra-artists'] });
     writeJson({ out: a.out, classes: res.classes.length, images: res.count, seed: a.seed });
   },
 };

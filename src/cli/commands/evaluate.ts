@@ -5,6 +5,8 @@ import { TimError } from '../../core/errors';
 import { log, writeOut } from '../../core/log';
 import { evaluateAndCompare } from '../../evaluate/compare';
 import { evaluateRun, formatSummary } from '../../evaluate/run';
+import { formatConfidence } from '../../evaluate/confidence-text';
+import { DEFAULT_KEEP } from '../../evaluate/unknown';
 import { writeFileAtomic } from '../../io/atomic';
 import { CHECKPOINTS_DIR, latestRun, openRunFolder } from '../../io/run-folder';
 import { selectBackend } from '../../runtime/backend';
@@ -21,6 +23,8 @@ interface EvaluateArgs {
   'batch-size'?: number;
   out?: string;
   'logit-adjust'?: number;
+  unknown?: string;
+  'keep-known': number;
   backend: BackendChoice | undefined;
 }
 
@@ -42,6 +46,8 @@ function builder(y: Argv): Argv<EvaluateArgs> {
       type: 'number',
       describe: "post-hoc logit adjustment: predict argmax(logits − TAU·log prior), priors from the run's training split (output in <out>/logit-adjust-TAU/)",
     })
+    .option('unknown', { type: 'string', describe: 'a folder of paintings by other artists: AUROC, false-acceptance and known-artist rejection rates of the unknown-artist score' })
+    .option('keep-known', { type: 'number', default: DEFAULT_KEEP, describe: "share of the known artists' held-out images the unknown-artist threshold keeps" })
     .conflicts('run', 'runs')
     .check((a) => {
       if (!Number.isInteger(a.bootstrap) || a.bootstrap < 1) throw new TimError(`--bootstrap: expected a positive whole number, got ${a.bootstrap}`);
@@ -50,6 +56,9 @@ function builder(y: Argv): Argv<EvaluateArgs> {
       if (a['batch-size'] !== undefined && (!Number.isInteger(a['batch-size']) || a['batch-size'] < 1)) {
         throw new TimError(`--batch-size: expected a positive whole number, got ${a['batch-size']}`);
       }
+      const keep = a['keep-known'];
+      if (!(keep > 0 && keep <= 1)) throw new TimError(`--keep-known: expected a share in (0, 1], got ${keep}`);
+      if (a.runs && a.unknown) throw new TimError('--unknown evaluates one run; it cannot be combined with --runs');
       if (a.runs && a.data) throw new TimError('--data evaluates one run; it cannot be combined with --runs');
       const tau = a['logit-adjust'];
       if (tau !== undefined && !(Number.isFinite(tau) && tau >= 0)) throw new TimError(`--logit-adjust: expected a number >= 0 (tau), got ${tau}`);
@@ -82,8 +91,8 @@ async function handler(a: EvaluateArgs): Promise<void> {
   const run = a.run ? openRunFolder(a.run) : latestRun();
   if (!a.run) log.info(`evaluating the latest run: ${run.dir}`);
   await selectBackend(a.backend ?? run.config().runtime.backend, { forTraining: false });
-  const result = await evaluateRun(run.dir, { ...common, data: a.data, out: a.out, logitAdjust: a['logit-adjust'] });
-  writeOut(`${formatSummary(result)}\n`);
+  const result = await evaluateRun(run.dir, { ...common, data: a.data, out: a.out, logitAdjust: a['logit-adjust'], unknown: a.unknown, keep: a['keep-known'] });
+  writeOut(`${[formatSummary(result), ...formatConfidence(result.metrics)].join('\n')}\n`);
 }
 
 export const evaluateCommand: CommandModule<object, EvaluateArgs> = {

@@ -11,6 +11,7 @@ import { explainImages, explanationJson, type Explanation } from '../../explain/
 import { faithfulness, formatFaithfulness, FAITHFULNESS_FILE } from '../../explain/faithfulness';
 import { renderOverlayPng } from '../../explain/overlay';
 import { atImageSize, disposeRun, loadRunForInference, type InferenceRun } from '../../inference/run';
+import { notConfidentLine } from '../../inference/calibration';
 import { displayName, percent } from '../../inference/topk';
 import { checkFileTarget, writeFileAtomic } from '../../io/atomic';
 import { openOutputFolder } from '../../io/output-folder';
@@ -32,6 +33,7 @@ interface ExplainArgs {
   limit: number;
   'batch-size': number;
   'image-size'?: number;
+  uncalibrated: boolean;
   backend: BackendChoice | undefined;
 }
 
@@ -52,6 +54,7 @@ function builder(y: Argv): Argv<ExplainArgs> {
     .option('limit', { type: 'number', default: 50, describe: 'with --faithfulness: held-out images to use at most' })
     .option('batch-size', { type: 'number', default: 4, describe: 'images per forward/backward pass' })
     .option('image-size', { type: 'number', describe: "feed the model at this square size instead of the run's data.image_size (a finer map; resize and normalisation stay the run's)" })
+    .option('uncalibrated', { type: 'boolean', default: false, describe: "show the raw softmax instead of the probabilities calibrated by the run's temperature" })
     .check((a) => {
       const size = a['image-size'];
       if (size !== undefined && (!Number.isInteger(size) || size < 32 || size > 2048)) throw new TimError(`--image-size: expected a whole number of pixels from 32 to 2048, got ${size}`);
@@ -83,6 +86,7 @@ function outputNames(files: readonly string[]): string[] {
 
 function formatExplanation(e: Explanation): string {
   const lines = [e.file];
+  if (e.unknown.decision === 'not_confident') lines.push(`  ${notConfidentLine(e.artists, displayName(e.label), percent(e.confidence))}`);
   e.top.forEach((t, i) => lines.push(`  ${i + 1}. ${displayName(t.label).padEnd(28)} ${percent(t.confidence).padStart(6)}`));
   if (e.explained.label !== e.label) lines.push(`  explaining: ${displayName(e.explained.label)} (${percent(e.explained.confidence)})`);
   return lines.join('\n');
@@ -100,6 +104,7 @@ async function explainFiles(run: InferenceRun, a: ExplainArgs, image: string): P
     className: a.class,
     targetLayer: a['target-layer'],
     batchSize: a['batch-size'],
+    uncalibrated: a.uncalibrated,
     onBadImage: isDir
       ? (_f, e) => {
           bad.push(e.message);

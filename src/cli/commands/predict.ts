@@ -6,6 +6,7 @@ import { log, writeOut, writeJson } from '../../core/log';
 import { disposeRun, loadRunForInference } from '../../inference/run';
 import { predictImages, type Prediction } from '../../inference/predict';
 import { displayName, percent } from '../../inference/topk';
+import { notConfidentLine, uncalibratedNote } from '../../inference/calibration';
 import { latestRun, openRunFolder } from '../../io/run-folder';
 import { selectBackend } from '../../runtime/backend';
 import { withBackend } from '../common';
@@ -16,6 +17,7 @@ interface PredictArgs {
   json: boolean;
   'batch-size': number;
   top: number;
+  uncalibrated: boolean;
   backend: BackendChoice | undefined;
 }
 
@@ -26,6 +28,7 @@ function builder(y: Argv): Argv<PredictArgs> {
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON list for machines' })
     .option('batch-size', { type: 'number', default: 8, describe: 'images per forward pass' })
     .option('top', { type: 'number', default: 3, describe: 'how many artists to list per image' })
+    .option('uncalibrated', { type: 'boolean', default: false, describe: "show the raw softmax instead of the probabilities calibrated by the run's temperature" })
     .check((a) => {
       if (!Number.isInteger(a['batch-size']) || a['batch-size'] < 1) throw new TimError(`--batch-size: expected a positive whole number, got ${a['batch-size']}`);
       if (!Number.isInteger(a.top) || a.top < 1) throw new TimError(`--top: expected a positive whole number, got ${a.top}`);
@@ -34,8 +37,9 @@ function builder(y: Argv): Argv<PredictArgs> {
     });
 }
 
-export function formatPrediction(p: Prediction): string {
+export function formatPrediction(p: Prediction, artists: number): string {
   const lines = [p.file];
+  if (p.unknown.decision === 'not_confident') lines.push(`  ${notConfidentLine(artists, displayName(p.label), percent(p.confidence))}`);
   p.top.forEach((t, i) => lines.push(`  ${i + 1}. ${displayName(t.label).padEnd(28)} ${percent(t.confidence).padStart(6)}`));
   return lines.join('\n');
 }
@@ -50,13 +54,18 @@ async function handler(a: PredictArgs): Promise<void> {
     const predictions = await predictImages(run, a.files, {
       batchSize: a['batch-size'],
       topK: a.top,
+      uncalibrated: a.uncalibrated,
       onBadImage: (_file, e) => {
         bad.push(e.message);
         process.stderr.write(`tim: ${printableLines(e.message)}\n`);
       },
     });
     if (a.json) writeJson(predictions, 2);
-    else writeOut(predictions.map(formatPrediction).join('\n') + (predictions.length ? '\n' : ''));
+    else {
+      const lines = predictions.map((p) => formatPrediction(p, run.labels.length));
+      if (!run.calibration && predictions.length) lines.push(uncalibratedNote(folder));
+      writeOut(lines.join('\n') + (lines.length ? '\n' : ''));
+    }
   } finally {
     disposeRun(run);
   }

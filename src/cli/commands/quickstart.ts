@@ -6,6 +6,7 @@ import type { BackendChoice } from '../../config/schema';
 import { log, writeOut } from '../../core/log';
 import { synthesizeDataset } from '../../data';
 import { evaluateRun, formatSummary } from '../../evaluate';
+import { formatConfidence } from '../../evaluate/confidence-text';
 import { CHECKPOINTS_DIR } from '../../io/run-folder';
 import { train } from '../../train';
 import { withBackend } from '../common';
@@ -39,7 +40,8 @@ async function handler(a: QuickstartArgs): Promise<void> {
   const summary = await train(config, { out: a.out, force: true, backend: a.backend, handleSignals: true });
   log.info(`trained ${config.model.arch} in ${a.out} (best ${summary.monitor} ${summary.best_value.toFixed(3)} at epoch ${summary.best_epoch})`);
   const result = await evaluateRun(a.out, { progress: true });
-  writeOut(`${formatSummary(result)}\n`);
+  // The ECE before and after temperature scaling are among the confidence lines.
+  writeOut(`${[formatSummary(result), ...formatConfidence(result.metrics)].join('\n')}\n`);
   log.info(`next: npm run explain -- --run ${a.out} --image <painting> --out cam.png`);
 }
 

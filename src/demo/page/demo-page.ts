@@ -13,6 +13,9 @@ type ModelInfo = Omit<DemoModel, 'dir'>;
 interface Answer {
   top: { label: string; confidence: number }[];
   explained: string;
+  decision?: 'artist' | 'not_confident' | 'no_threshold';
+  artists?: number;
+  calibrated?: boolean;
   original: string;
   overlay: string;
   seconds: number;
@@ -75,6 +78,12 @@ async function loadModels(): Promise<void> {
 }
 
 function showResult(answer: Answer): void {
+  const verdict = byId('verdict');
+  const first = answer.top[0];
+  verdict.hidden = answer.decision !== 'not_confident' || first === undefined;
+  verdict.textContent = first
+    ? `Not confidently one of the ${answer.artists ?? answer.top.length} artists (closest: ${pretty(first.label)}, ${(first.confidence * 100).toFixed(1)}%)`
+    : '';
   const list = byId<HTMLOListElement>('top3');
   list.innerHTML = '';
   for (const t of answer.top) {

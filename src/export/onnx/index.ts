@@ -16,6 +16,11 @@ export function onnxMetadata(run: InferenceRun): Record<string, string> {
     labels: JSON.stringify(run.labels),
     preprocessing: JSON.stringify({ ...run.spec, layout: 'NHWC', range: '0-1 RGB, then (x - mean) / std' }),
     run: path.basename(path.resolve(run.dir)),
+    // softmax(logits / temperature) are the calibrated probabilities; below the threshold on
+    // the top one, the image is "not confidently one of the artists".
+    ...(run.calibration
+      ? { calibration: JSON.stringify({ temperature: run.calibration.temperature, unknown_threshold: run.calibration.unknown.threshold, score: run.calibration.unknown.score }) }
+      : {}),
   };
 }
 

@@ -109,6 +109,7 @@ export async function exportWeb(run: InferenceRun, out: string, quantize: Quanti
         preprocessing: { resize: run.spec.resize, mean: run.spec.mean, std: run.spec.std },
         quantization: quantize ?? 'none',
         heldOut: { float: floatAccuracy, exported },
+        ...(run.calibration ? { calibration: { temperature: run.calibration.temperature, unknownThreshold: run.calibration.unknown.threshold } } : {}),
       },
     };
     fs.writeFileSync(path.join(dir, 'metadata.json'), `${JSON.stringify(meta, null, 2)}\n`);

@@ -31,5 +31,7 @@ export interface WebMetadata {
     quantization: 'none' | 'float16' | 'uint8';
     /** Held-out accuracy of the run's float model (metrics.json), and of these weights. */
     heldOut?: { float?: AccuracyFigure; exported?: AccuracyFigure };
+    /** The run's calibration: the page shows softmax(logits / temperature), and "not confidently" below the threshold. */
+    calibration?: { temperature: number; unknownThreshold: number };
   };
 }

@@ -52,6 +52,7 @@ ${quantised ? `<div>With these ${escapeMarkup(t.quantization)} weights: <span id
 </div>
 </section>
 <section class="card" id="result" hidden>
+<p id="verdict" hidden></p>
 <h2>Most likely</h2><ol id="top3"></ol>
 <div class="pictures"><figure><canvas id="original"></canvas><figcaption>as the model sees it</figcaption></figure>
 <figure><canvas id="overlay"></canvas><figcaption>Grad-CAM (${escapeMarkup(t.camTargetLayer)})</figcaption></figure></div>

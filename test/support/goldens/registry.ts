@@ -11,6 +11,8 @@ import { emaCases } from './cases/torch-ema';
 import { logitAdjustCases } from './cases/logit-adjust';
 import { averageCases } from './cases/average';
 import { lrFindCases } from './cases/lr-find';
+import { calibrationCases } from './cases/calibration';
+import { HASH_CASES, hashInputName, hashInputs } from './cases/perceptual-hash';
 import type { GoldenEntry } from './types';
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
@@ -160,6 +162,22 @@ export const GOLDENS: GoldenEntry[] = [
     about: "fastai 2.7's lr_find arithmetic written with numpy: exponential rates, the debiased smoothed loss, the 4x stop, the steepest and valley suggestions",
     inputs: () => ({ 'cases.json': json({ cases: lrFindCases() }) }),
     runs: () => [['{in}/cases.json', '{out}/lr-find.json']],
+  },
+  {
+    name: 'calibration',
+    script: 'scripts/eval_calibration.py',
+    about: "PyTorch 1.13 LBFGS temperature, numpy ECE and Brier score, scikit-learn 1.2 log_loss and roc_auc_score",
+    inputs: () => ({ 'cases.json': json(calibrationCases()) }),
+    runs: () => [['{in}/cases.json', '{out}/calibration.json']],
+    // LBFGS stops at its tolerance; the optimiser's path may differ between CPUs in the last digits.
+    compare: { 'calibration.json': { kind: 'json', atol: 1e-9, rtol: 1e-9 } },
+  },
+  {
+    name: 'perceptual-hash',
+    script: 'scripts/data_perceptual_hash.py',
+    about: 'a 64-bit DCT perceptual hash of Pillow-decoded images (numpy area average, scipy.fftpack DCT-II)',
+    inputs: hashInputs,
+    runs: () => [['{out}/hashes.json', ...HASH_CASES.map(([w, h]) => `{in}/${hashInputName(w, h)}`)]],
   },
 ];
 

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
 import { indexDataset, REFERENCE_ARTISTS, synthCounts, synthesizeDataset } from '../../../src/data';
+import { artistStyle } from '../../../src/data/synth';
 import { tmpDir } from '../../support/tmp';
 
 function listFiles(root: string): string[] {
@@ -70,6 +71,21 @@ describe('synthesizeDataset', () => {
       fs.mkdirSync(path.join(dir, 'mine'));
       fs.writeFileSync(path.join(dir, 'mine', 'keep.txt'), 'x');
       await expect(synthesizeDataset(path.join(dir, 'mine'), { seed: 1, scale: 0.02 })).rejects.toThrow(/mine: holds files Tim did not write \(keep\.txt\)/);
+    } finally {
+      quiet.mockRestore();
+    }
+  }, 60_000);
+
+  it('adds extra artists painted in a texture none of the 31 uses', async () => {
+    const quiet = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const res = await synthesizeDataset(path.join(dir, 'x'), { seed: 3, scale: 0.02, progress: false, extraArtists: 2 });
+      expect(res.classes).toHaveLength(REFERENCE_ARTISTS.length + 2);
+      expect(res.classes).toEqual(expect.arrayContaining(['Extra_Artist_1', 'Extra_Artist_2']));
+      const index = await indexDataset(path.join(dir, 'x'), { warn: false });
+      expect(index.items.filter((it) => index.classes[it.label] === 'Extra_Artist_2').length).toBeGreaterThanOrEqual(4);
+      const reference = REFERENCE_ARTISTS.map((_, k) => artistStyle(k).texture);
+      expect(reference).not.toContain(artistStyle(REFERENCE_ARTISTS.length).texture);
     } finally {
       quiet.mockRestore();
     }

@@ -60,7 +60,7 @@ describe('CSV cells that a spreadsheet would run as a formula', () => {
 
 describe("Tim's CSV files with hostile class names and paths", () => {
   const classes = ['=HYPERLINK("http://x","click")', '+cmd|/C calc!A0', '-2+3', '@SUM(A1)', '\tTab', 'Monet'];
-  const predicted = { paths: ['=1+1.png', '@a/b.jpg', 'ok.png'], labels: [0, 3, 5], probs: new Float32Array(18).fill(1 / 6), numClasses: 6 };
+  const predicted = { paths: ['=1+1.png', '@a/b.jpg', 'ok.png'], labels: [0, 3, 5], probs: new Float32Array(18).fill(1 / 6), logits: new Float32Array(18), numClasses: 6 };
 
   it('predictions.csv and confusion.csv show no formula and read back to the exact names', () => {
     const t = tmpDir();

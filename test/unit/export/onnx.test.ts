@@ -75,6 +75,8 @@ describe('ONNX export', () => {
       fs.writeFileSync(path.join(runDir, 'labels.json'), JSON.stringify(labels));
       await saveTimModel(tm, path.join(runDir, 'best'));
       tm.model.dispose();
+      // The run's calibration travels with the model: consumers apply softmax(logits / T).
+      fs.writeFileSync(path.join(runDir, 'calibration.json'), JSON.stringify({ temperature: 1.7, unknown: { score: 'calibrated_top_probability', threshold: 0.4, keep: 0.95 } }));
       const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
         execFile(process.execPath, [BIN, 'export', '--run', runDir, '--format', 'onnx', '--quiet'], { env: { ...process.env, CI: '1' } }, (err, stdout, stderr) =>
           resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
@@ -87,6 +89,7 @@ describe('ONNX export', () => {
       const bytes = fs.readFileSync(file);
       const meta = Object.fromEntries((decodeOnnx(bytes) as { metadataProps: Array<{ key: string; value: string }> }).metadataProps.map((p) => [p.key, p.value]));
       expect(JSON.parse(meta.labels ?? '')).toEqual(labels);
+      expect(JSON.parse(meta.calibration ?? '')).toEqual({ temperature: 1.7, unknown_threshold: 0.4, score: 'calibrated_top_probability' });
       expect(JSON.parse(meta.preprocessing ?? '')).toMatchObject({ image_size: 48, resize: 'letterbox', mean: [0.485, 0.456, 0.406], layout: 'NHWC' });
       const best = await loadTimModel(path.join(runDir, 'best'));
       const x = tf.randomNormal<tf.Rank.R4>([1, 48, 48, 3], 0, 1, 'float32', 2);

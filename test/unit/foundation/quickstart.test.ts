@@ -26,6 +26,11 @@ describe('tim quickstart', () => {
       const metrics = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8')) as { accuracy: number; split: string };
       expect(metrics.split).toBe('val');
       expect(r.stdout).toContain('accuracy');
+      // The calibration it measured: ECE before and after temperature scaling, saved for predict.
+      expect(r.stdout).toMatch(/ECE +before \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] +after \d\.\d{3} \[/);
+      expect(fs.existsSync(path.join(out, 'calibration.json'))).toBe(true);
+      // The split was made with the near-duplicate check, and says so.
+      expect(JSON.parse(fs.readFileSync(path.join(out, 'split.json'), 'utf8'))).toHaveProperty('near_duplicates.method', 'dct-phash-64');
       // A second quick start replaces its own run folder rather than refusing.
       const again = spawnSync(process.execPath, [BIN, 'quickstart', '--data', data, '--out', out, '--backend', 'wasm', '--set', 'train.epochs=1', '--set', 'data.image_size=32', '--set', 'train.max_batches_per_epoch=1'], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
       expect(again.status).toBe(0);

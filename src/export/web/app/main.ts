@@ -79,8 +79,10 @@ function drawOverlay(target: HTMLCanvasElement, picture: HTMLCanvasElement, map:
   ctx.putImageData(out, 0, 0);
 }
 
-function showTop(probs: Float32Array, labels: string[]): void {
-  const order = Array.from(probs.keys()).sort((a, b) => (probs[b] as number) - (probs[a] as number));
+function showTop(probs: Float32Array, labels: string[], logits: Float32Array): void {
+  // Ranked by logit, which orders classes as the probabilities do, also where a low temperature
+  // rounds several float32 probabilities to the same 0.
+  const order = Array.from(probs.keys()).sort((a, b) => (logits[b] as number) - (logits[a] as number) || a - b);
   const list = $('top3');
   list.replaceChildren();
   for (const i of order.slice(0, 3)) {
@@ -105,6 +107,17 @@ function showTop(probs: Float32Array, labels: string[]): void {
   $('probabilities').textContent = JSON.stringify(Array.from(probs));
 }
 
+/** "Not confidently one of the N artists" when the top calibrated probability is below the run's threshold. */
+function showVerdict(probs: Float32Array, meta: WebMetadata): void {
+  const verdict = $('verdict');
+  const threshold = meta.tim.calibration?.unknownThreshold;
+  let best = 0;
+  for (let i = 1; i < probs.length; i++) if ((probs[i] as number) > (probs[best] as number)) best = i;
+  const p = probs[best] ?? 0;
+  verdict.hidden = threshold === undefined || p >= threshold;
+  verdict.textContent = `Not confidently one of the ${meta.labels.length} artists (closest: ${(meta.labels[best] ?? String(best)).replace(/_/g, ' ')}, ${(100 * p).toFixed(1)}%)`;
+}
+
 async function classify(file: Blob, model: tf.LayersModel, cam: CamExplainer, meta: WebMetadata): Promise<void> {
   document.body.dataset.state = 'working';
   setStatus('Looking…', 'busy');
@@ -113,10 +126,14 @@ async function classify(file: Blob, model: tf.LayersModel, cam: CamExplainer, me
   const resized = bitmap.width !== meta.imageSize || bitmap.height !== meta.imageSize;
   try {
     const { maps, logits } = cam.compute(x, [undefined], 'gradcam');
-    const probs = tf.tidy(() => tf.softmax(logits).dataSync() as Float32Array);
+    // The run's temperature makes the probabilities calibrated ones (1 without calibration).
+    const temperature = meta.tim.calibration?.temperature ?? 1;
+    const probs = tf.tidy(() => tf.softmax(logits.div(temperature)).dataSync() as Float32Array);
+    const logitValues = logits.dataSync() as Float32Array;
     const map = (await maps.data()) as Float32Array;
     tf.dispose([maps, logits]);
-    showTop(probs, meta.labels);
+    showTop(probs, meta.labels, logitValues);
+    showVerdict(probs, meta);
     const original = $<HTMLCanvasElement>('original');
     original.width = box.width;
     original.height = box.height;
