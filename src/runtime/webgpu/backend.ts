@@ -3,6 +3,8 @@ import { TimError } from '../../core/errors';
 import { OutOfMemoryError } from '../memory';
 import { type AdapterReport, adapterLine, describeAdapter, type Gpu, type GpuAdapter, type GpuDevice, type GpuLimits, maximumLimits } from './adapter';
 import { type DawnDeps, type DawnModule, loadDawn, realDawnDeps, WEBGPU_BACKEND_PACKAGE } from './dawn';
+import { registerWebGPUTrainingKernels } from './kernels';
+import { recordingDevice } from './recording-device';
 
 export interface WebGpuProbe {
   available: boolean;
@@ -123,10 +125,11 @@ export async function registerWebGpuBackend(deps: DawnDeps = realDawnDeps): Prom
   setGlobals(dawn, gpu);
   const mod = deps.requireFn(WEBGPU_BACKEND_PACKAGE) as WebGpuBackendModule;
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  registerWebGPUTrainingKernels();
   tf.registerBackend('webgpu', async () => {
     const limits = maximumLimits(adapter);
     const requiredFeatures = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
-    const device = await adapter.requestDevice({ requiredLimits: limits, requiredFeatures });
+    const device = recording ? recordingDevice(limits) : await adapter.requestDevice({ requiredLimits: limits, requiredFeatures });
     const s: Session = { device, limits, adapter: report };
     session = s;
     void device.lost.then((info) => {
@@ -144,6 +147,18 @@ export async function registerWebGpuBackend(deps: DawnDeps = realDawnDeps): Prom
 }
 
 let registered = false;
+let recording = false;
+
+/**
+ * Makes the next webgpu backend a recording one (see recording-device.ts): every kernel runs and
+ * every dispatch is made, on no memory and with no GPU work. Call before selecting the backend.
+ */
+export function recordWebGpuDispatches(on: boolean): void {
+  recording = on;
+}
+
+/** Whether the webgpu backend records instead of computing. */
+export const webGpuRecording = (): boolean => recording;
 
 /** Reads report the device's failure, and a synchronous read names itself instead of a missing OffscreenCanvas. */
 function guardReads(backend: ReadingBackend): void {
