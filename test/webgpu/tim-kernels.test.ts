@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { adamUpdate } from '../../src/runtime/fused/adam';
-import { batchNormTraining } from '../../src/runtime/fused/batch-norm';
+import { batchNormMoving, batchNormTraining } from '../../src/runtime/fused/batch-norm';
 import { layerNorm } from '../../src/runtime/fused/layer-norm';
 import { selectBackend } from '../../src/runtime/backend';
 import { timKernelAvailable } from '../../src/runtime/tim-kernels';
@@ -32,6 +32,11 @@ const CASES: Case[] = [
   // ResNet-50: the stem's 64 channels over several partial-sum chunks and apply blocks.
   { name: 'batch norm, resnet stem (64 channels, 4,608 rows)', inputs: [{ ...img(2, 48, 64), range: [0.5, 3] }, ch(64), ch(64)], fn: bnY },
   { name: 'batch norm statistics, resnet stem', inputs: [{ ...img(2, 48, 64), range: [0.5, 3], grad: false }, { ...ch(64), grad: false }, { ...ch(64), grad: false }], fn: bnAll },
+  {
+    name: 'batch norm moving statistics (unbiased variance)',
+    inputs: [{ shape: [2048], grad: false }, { ...ch(2048), grad: false }, { shape: [2048], grad: false }, { ...ch(2048), grad: false }],
+    fn: (pm, pv, m, v) => tf.concat(batchNormMoving(pm, pv, m, v, { momentum: 0.9, count: 98 })),
+  },
   { name: 'batch norm, resnet stage 4 (2,048 channels)', inputs: [img(2, 3, 2048), ch(2048), ch(2048)], fn: bnY },
   // EfficientNet-B0: channel counts that are not powers of two.
   { name: 'batch norm, efficientnet (24 channels)', inputs: [img(2, 12, 24), ch(24), ch(24)], fn: bnY },
@@ -63,7 +68,7 @@ afterAll(() => {
 describe("Tim's webgpu kernels against the cpu backend", () => {
   it('the layers take the fused kernels on webgpu', async () => {
     await tf.setBackend('webgpu');
-    for (const k of ['TimBatchNormTraining', 'TimLayerNorm', 'TimGelu', 'TimSilu', 'TimAdam']) expect(timKernelAvailable(k)).toBe(true);
+    for (const k of ['TimBatchNormTraining', 'TimBatchNormMoving', 'TimLayerNorm', 'TimGelu', 'TimSilu', 'TimAdam']) expect(timKernelAvailable(k)).toBe(true);
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {

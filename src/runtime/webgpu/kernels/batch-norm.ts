@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { BN_TRAINING, BN_TRAINING_GRAD } from '../../fused/batch-norm';
+import { BN_MOVING, BN_TRAINING, BN_TRAINING_GRAD, type MovingAttrs, type MovingInputs } from '../../fused/batch-norm';
 import { rowsAndChannels } from '../../fused/buffers';
 import type { KernelTable } from '../../kernel-registry';
 import { applyProgram, channelLayout, partialSumsProgram } from './channel-reduce';
 import { webgpuBackendOf } from './access';
 import { runTimProgram } from './dispatch';
+import { elementwiseProgram } from './elementwise';
 
 /**
  * Training-mode BatchNorm over the last axis on WebGPU, forward and backward, two dispatches
@@ -72,7 +73,28 @@ const backward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   }
 };
 
+/** Both moving statistics in one dispatch, with the float32 operations of the cpu kernel. */
+const moving: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { movingMean, movingVariance, mean, variance } = inputs as MovingInputs;
+  const { momentum, count } = attrs as MovingAttrs;
+  const n = tf.util.sizeFromShape(mean.shape);
+  const program = elementwiseProgram({
+    name: 'TimBatchNormMoving',
+    count: n,
+    inputs: ['PM', 'PV', 'M', 'V'],
+    outputShapes: [movingMean.shape, movingVariance.shape],
+    uniforms: [
+      { name: 'keep', type: 'f32' },
+      { name: 'unbias', type: 'f32' },
+    ],
+    body: `
+  out0[i] = PM[i] - (PM[i] - M[i]) * u.keep;
+  out1[i] = PV[i] - (PV[i] - V[i] * u.unbias) * u.keep;`,
+  });
+  return runTimProgram(backend, program, [movingMean, movingVariance, mean, variance], [n, Math.fround(1 - momentum), Math.fround(count / (count - 1))]);
+};
+
 /** Tim's fused BatchNorm training kernels for webgpu. */
 export function webgpuBatchNormKernels(): KernelTable {
-  return { [BN_TRAINING]: forward, [BN_TRAINING_GRAD]: backward };
+  return { [BN_TRAINING]: forward, [BN_TRAINING_GRAD]: backward, [BN_MOVING]: moving };
 }
