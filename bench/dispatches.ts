@@ -88,9 +88,9 @@ async function tally(run: () => Promise<void>): Promise<Tally> {
     sample();
   });
   // Stock programs (and Tim's single-output ones) go through runWebGPUProgram.
-  const original = backend.runWebGPUProgram;
+  const original = backend.runWebGPUProgram.bind(backend);
   backend.runWebGPUProgram = (program, inputs, dtype, uniforms, output) => {
-    const result = original.call(backend, program, inputs, dtype, uniforms, output);
+    const result = original(program, inputs, dtype, uniforms, output);
     if (tf.util.sizeFromShape(result.shape) > 0) {
       t.records.push({ ...recordOfProgram(program, inputs, uniforms), kernel: kernels[kernels.length - 1] ?? '(outside a kernel)' });
       sample();
@@ -101,7 +101,8 @@ async function tally(run: () => Promise<void>): Promise<Tally> {
     await run();
     sample();
   } finally {
-    backend.runWebGPUProgram = original;
+    // The backend's own method again (the wrapper was an own property shadowing it).
+    Reflect.deleteProperty(backend, 'runWebGPUProgram');
     stop();
     unwrap();
   }
