@@ -46,6 +46,11 @@ const CASES: Case[] = [
   { name: 'layer norm, convnext stage 1 (96 channels)', inputs: [img(2, 8, 96), ch(96), ch(96)], fn: (x, g, b) => layerNorm(x, g, b, 1e-6) },
   { name: 'layer norm, convnext stage 4 (768 channels)', inputs: [img(2, 2, 768), ch(768), ch(768)], fn: (x, g, b) => layerNorm(x, g, b, 1e-6) },
   { name: 'layer norm over 4,608 rows (dγ, dβ in two chunks)', inputs: [img(2, 48, 96), ch(96), ch(96)], fn: (x, g, b) => layerNorm(x, g, b, 1e-6) },
+  // Channels-last reductions: bias gradients, squeeze-and-excitation, global average pooling.
+  { name: 'sum over N, H, W (a bias gradient)', inputs: [img(2, 7, 40)], fn: (x) => tf.sum(x, [0, 1, 2]) },
+  { name: 'sum over H, W kept (squeeze-and-excitation scale gradient)', inputs: [img(2, 7, 40)], fn: (x) => tf.sum(x, [1, 2], true) },
+  { name: 'mean over H, W kept (squeeze)', inputs: [img(2, 7, 40)], fn: (x) => tf.mean(x, [1, 2], true) },
+  { name: 'sum over the last axis (the stock kernel)', inputs: [img(2, 7, 40)], fn: (x) => tf.sum(x, -1) },
   { name: 'gelu, convnext mlp (384 channels)', inputs: [{ ...img(2, 4, 384), range: [-5, 5] }], fn: (x) => gelu(x) },
   { name: 'silu, efficientnet (96 channels)', inputs: [{ ...img(2, 6, 96), range: [-8, 8] }], fn: (x) => swish.apply(x) },
 ];

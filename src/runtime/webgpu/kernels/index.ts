@@ -7,6 +7,7 @@ import { webgpuAdamKernels } from './adam';
 import { webgpuActivationKernels } from './activations';
 import { webgpuBatchNormKernels } from './batch-norm';
 import { webgpuLayerNormKernels } from './layer-norm';
+import { webgpuReduceKernels } from './reduce';
 
 let stockOnly = false;
 
@@ -35,11 +36,13 @@ export function webgpuTrainingKernels(): KernelTable {
     ...webgpuBatchNormKernels(),
     ...webgpuLayerNormKernels(),
     ...webgpuActivationKernels(),
+    ...webgpuReduceKernels(),
   };
 }
 
 /**
- * Registers Tim's WebGPU kernels (fused Adam, BatchNorm, LayerNorm, GELU, SiLU) and their
+ * Registers Tim's WebGPU kernels (fused Adam, BatchNorm, LayerNorm, GELU, SiLU; Sum and Mean
+ * over channels-last axes) and their
  * gradients, unless TIM_WEBGPU_KERNELS=stock. The model layers and the optimizer take a fused
  * kernel wherever the active backend has it (timKernelAvailable). Safe to call again.
  */
