@@ -4,6 +4,7 @@ import { OutOfMemoryError } from '../memory';
 import { type AdapterReport, adapterLine, describeAdapter, type Gpu, type GpuAdapter, type GpuDevice, type GpuLimits, maximumLimits } from './adapter';
 import { type DawnDeps, type DawnModule, loadDawn, realDawnDeps, WEBGPU_BACKEND_PACKAGE } from './dawn';
 import { registerWebGPUTrainingKernels } from './kernels';
+import { capBufferPool } from './buffer-pool';
 import { recordingDevice } from './recording-device';
 
 export interface WebGpuProbe {
@@ -140,6 +141,7 @@ export async function registerWebGpuBackend(deps: DawnDeps = realDawnDeps): Prom
     };
     const backend = new mod.WebGPUBackend(device, adapter.info);
     guardReads(backend);
+    capBufferPool(backend, POOL_RATIO);
     return backend;
   }, 1);
   registered = true;
@@ -148,6 +150,9 @@ export async function registerWebGpuBackend(deps: DawnDeps = realDawnDeps): Prom
 
 let registered = false;
 let recording = false;
+
+/** The most the buffer pool holds, as a multiple of the bytes in use (see buffer-pool.ts). */
+const POOL_RATIO = 1.2;
 
 /**
  * Makes the next webgpu backend a recording one (see recording-device.ts): every kernel runs and
