@@ -3,7 +3,7 @@ import { TimError } from '../../core/errors';
 import { OutOfMemoryError } from '../memory';
 import { type AdapterReport, adapterLine, describeAdapter, type Gpu, type GpuAdapter, type GpuDevice, type GpuLimits, maximumLimits } from './adapter';
 import { type DawnDeps, type DawnModule, loadDawn, realDawnDeps, WEBGPU_BACKEND_PACKAGE } from './dawn';
-import { registerWebGPUTrainingKernels } from './kernels';
+import { registerWebGPUTrainingKernels, timWebGPUKernelsEnabled } from './kernels';
 import { capBufferPool } from './buffer-pool';
 import { recordingDevice } from './recording-device';
 
@@ -141,7 +141,8 @@ export async function registerWebGpuBackend(deps: DawnDeps = realDawnDeps): Prom
     };
     const backend = new mod.WebGPUBackend(device, adapter.info);
     guardReads(backend);
-    capBufferPool(backend, POOL_RATIO);
+    // Part of Tim's WebGPU work, off with TIM_WEBGPU_KERNELS=stock so the two compare as shipped.
+    if (timWebGPUKernelsEnabled()) capBufferPool(backend, POOL_RATIO);
     return backend;
   }, 1);
   registered = true;
