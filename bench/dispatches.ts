@@ -44,6 +44,8 @@ export const dispatchReportSchema = z.object({
   conv_matmul: z.array(z.object({ program: z.string(), kernel: z.string(), invocations: z.number(), serial_multiply_adds: z.number() })),
   peak_bytes_in_use: z.number(),
   peak_bytes_allocated: z.number(),
+  /** Wall-clock seconds the recorded step took (on a recording device: no GPU work). */
+  step_seconds: z.number(),
   /** Shapes Tim's convolution-gradient kernels handed to the stock ones, by kernel. */
   fallbacks: z.record(z.string(), z.number()),
 });
@@ -109,7 +111,9 @@ async function tally(run: () => Promise<void>): Promise<Tally> {
   return t;
 }
 
-function summarise(t: Tally, base: Omit<DispatchReport, 'dispatches' | 'tim_dispatches' | 'by_kernel' | 'programs' | 'conv_matmul_calls' | 'long_serial_calls' | 'conv_matmul' | 'peak_bytes_in_use' | 'peak_bytes_allocated'>): DispatchReport {
+type Tallied = 'dispatches' | 'tim_dispatches' | 'by_kernel' | 'programs' | 'conv_matmul_calls' | 'long_serial_calls' | 'conv_matmul' | 'peak_bytes_in_use' | 'peak_bytes_allocated';
+
+function summarise(t: Tally, base: Omit<DispatchReport, Tallied>): DispatchReport {
   const programs = new Map<string, z.infer<typeof programRowSchema>>();
   const byKernel = new Map<string, number>();
   for (const r of t.records) {
@@ -156,7 +160,9 @@ async function recordStep(opts: DispatchReportOptions, kernels: 'tim' | 'stock')
   };
   try {
     for (let i = 0; i < (opts.warmup ?? 1); i++) await step();
+    const t0 = performance.now();
     const t = await tally(step);
+    const seconds = Number(((performance.now() - t0) / 1000).toFixed(1));
     return summarise(t, {
       arch: opts.arch,
       image_size: opts.imageSize,
@@ -165,6 +171,7 @@ async function recordStep(opts: DispatchReportOptions, kernels: 'tim' | 'stock')
       kernels,
       recorded: !opts.execute,
       fallbacks: convGradientFallbacks(),
+      step_seconds: seconds,
     });
   } finally {
     tf.dispose([x, labels]);
@@ -212,6 +219,7 @@ export function dispatchTable(reports: DispatchReport[]): string {
     [`of them with > ${int(LONG_SERIAL)} serial multiply-adds per invocation`, (r) => int(r.long_serial_calls)],
     ['the longest', worst],
     ['peak bytes in use / allocated', (r) => `${mb(r.peak_bytes_in_use)} / ${mb(r.peak_bytes_allocated)}`],
+    ['seconds to record the step', (r) => r.step_seconds.toFixed(1)],
     ['stock fallbacks of the convolution gradients', (r) => int(Object.values(r.fallbacks).reduce((a, b) => a + b, 0))],
   ];
   const table = [head, `| --- |${reports.map(() => ' --- |').join('')}`, ...rows.map(([label, f]) => `| ${label} | ${reports.map(f).join(' | ')} |`)];
