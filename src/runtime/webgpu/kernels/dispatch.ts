@@ -78,7 +78,11 @@ export function runTimProgram(backendObject: unknown, program: TimMultiOutputPro
   for (const t of [...outputs, ...inputs]) backend.uploadToGPU(t.dataId);
   const fields: UniformField[] = program.uniformFields.map((f, i) => ({ type: f.type === 'i32' ? 'int32' : 'float32', data: [uniforms[i] ?? 0] }));
   const pipeline = pipelineOf(backend.device, program);
-  const resources = [...outputs, ...inputs].map((t) => ({ buffer: backend.tensorMap.get(t.dataId)?.resource as object }));
+  const resources = [...outputs, ...inputs].map((t) => {
+    const buffer = backend.tensorMap.get(t.dataId)?.resource;
+    if (typeof buffer !== 'object' || buffer === null) throw new Error(`${program.shaderKey}: a tensor of shape [${t.shape.join(', ')}] has no GPU buffer`);
+    return { buffer };
+  });
   const bindGroup = backend.device.createBindGroup({
     layout: pipeline.layout,
     entries: [...resources, backend.makeUniforms(fields)].map((resource, binding) => ({ binding, resource })),
