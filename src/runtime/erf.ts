@@ -1,6 +1,6 @@
 /** The rational approximation of kernels.wat's erf (scripts/fit_erf.py), for values it does not reach. */
-const ERF_P = [1.128378868, 2.059627771e-1, 5.13661094e-2, 3.958968446e-3, 1.480445499e-4, -1.976510703e-6, 1.966648355e-8];
-const ERF_Q = [1, 5.158590078e-1, 1.1749091e-1, 1.486765128e-2, 1.018785406e-3];
+export const ERF_P = [1.128378868, 2.059627771e-1, 5.13661094e-2, 3.958968446e-3, 1.480445499e-4, -1.976510703e-6, 1.966648355e-8];
+export const ERF_Q = [1, 5.158590078e-1, 1.1749091e-1, 1.486765128e-2, 1.018785406e-3];
 
 function horner(coefs: number[], t: number): number {
   let acc = 0;

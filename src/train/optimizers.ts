@@ -19,7 +19,7 @@ const NO_DECAY: GroupDecay = { rate: 0, decayed: new Set() };
 
 /**
  * tfjs's Adam with each variable's update as one fused kernel where the backend has it (wasm,
- * cpu): same slots, names, state and float32 arithmetic, so checkpoints and resume are unchanged.
+ * cpu, webgpu): same slots, names, state and float32 arithmetic, so checkpoints and resume are unchanged.
  * With a weight decay it is torch.optim.AdamW: each decayed weight is first multiplied by
  * 1 − lr·wd, then takes the Adam step. The decay is its own op rather than a term of the fused
  * kernel, so it is the same on every backend, the stock Adam's included.
@@ -61,15 +61,7 @@ export class FusedAdam extends tf.AdamOptimizer {
     const self = adamState(this);
     const list = Array.isArray(variableGradients) ? variableGradients : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
     tf.tidy(() => {
-      const [acc1, acc2] = [self.accBeta1.dataSync()[0] as number, self.accBeta2.dataSync()[0] as number];
-      const attrs = {
-        beta1: this.beta1,
-        beta2: this.beta2,
-        epsilon: this.epsilon,
-        learningRate: this.learningRate,
-        correction1: Math.fround(1 - acc1),
-        correction2: Math.fround(1 - acc2),
-      };
+      const attrs = { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, learningRate: this.learningRate };
       list.forEach(({ name, tensor: gradient }, i) => {
         const value = tf.engine().registeredVariables[name];
         if (!value) throw new Error(`FusedAdam: no variable named ${name}`);
@@ -78,7 +70,7 @@ export class FusedAdam extends tf.AdamOptimizer {
         self.accumulatedSecondMoment[i] ??= slot('v');
         const m = self.accumulatedFirstMoment[i].variable;
         const v = self.accumulatedSecondMoment[i].variable;
-        const [w2, m2, v2] = adamUpdate(value, m, v, gradient, attrs);
+        const [w2, m2, v2] = adamUpdate({ value, m, v, grad: gradient, accBeta1: self.accBeta1, accBeta2: self.accBeta2 }, attrs);
         m.assign(m2);
         v.assign(v2);
         value.assign(w2);

@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { COMPARE_ARCHS, compareTable, runCompare } from '../../../bench/compare';
 import { runDataBench } from '../../../bench/data';
+import { dispatchTable, runDispatchReport } from '../../../bench/dispatches';
 import { EPOCH_CONFIGS, epochTable, runEpochBench, runTimEpoch } from '../../../bench/epoch';
 import type { KernelTime } from '../../../bench/kernel-profile';
 import { runMemoryBench } from '../../../bench/memory';
@@ -19,6 +20,7 @@ interface ModelArgs {
   'wasm-threads': number | undefined;
   json: boolean;
   profile: boolean;
+  dispatches: boolean;
 }
 
 function modelOptions(y: Argv): Argv<ModelArgs> {
@@ -32,7 +34,12 @@ function modelOptions(y: Argv): Argv<ModelArgs> {
     .option('backend', { choices: BACKEND_CHOICES, describe: 'compute backend (default auto)' })
     .option('wasm-threads', { type: 'number', describe: 'XNNPACK threads for the wasm backend (sets TIM_WASM_THREADS; default: one per core)' })
     .option('json', { type: 'boolean', default: false, describe: 'print {"backend","ms_per_image","peak_rss_mb"}' })
-    .option('profile', { type: 'boolean', default: false, describe: 'also time every kernel of the timed steps and list the slowest' });
+    .option('profile', { type: 'boolean', default: false, describe: 'also time every kernel of the timed steps and list the slowest' })
+    .option('dispatches', {
+      type: 'boolean',
+      default: false,
+      describe: "train on webgpu: record one step's GPU dispatches (by program and kernel, serial work of every convolution, peak memory) without running them, with Tim's kernels and the stock ones",
+    });
 }
 
 function positiveInteger(key: string, v: number | undefined): void {
@@ -60,6 +67,12 @@ function modelCommand(mode: BenchMode, describe: string): CommandModule<object, 
       for (const key of ['batch', 'steps'] as const) positiveInteger(key, argv[key]);
       if (argv['micro-batch'] !== undefined) positiveInteger('micro-batch', argv['micro-batch']);
       const imageSize = argv['image-size'] ?? (mode === 'train' ? 128 : 224);
+      if (argv.dispatches) {
+        if (mode !== 'train' || argv.backend !== 'webgpu') throw new TimError(`--dispatches reports a training step on webgpu: use tim bench train --backend webgpu --dispatches, got bench ${mode} --backend ${argv.backend ?? 'auto'}`);
+        const reports = await runDispatchReport({ arch: argv.arch, imageSize, batch: argv.batch, microBatch: argv['micro-batch'], warmup: argv.warmup });
+        process.stdout.write(argv.json ? `${JSON.stringify(reports, null, 2)}\n` : `${dispatchTable(reports)}\n`);
+        return;
+      }
       if (argv['wasm-threads'] !== undefined) process.env.TIM_WASM_THREADS = String(argv['wasm-threads']);
       const result = await runModelBench({
         mode,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../../core/errors';
 import { batchNormState, stockLayerClass } from '../../core/tfjs-internals';
-import { batchNormTraining, BN_TRAINING } from '../../runtime/fused/batch-norm';
+import { batchNormMoving, batchNormTraining, BN_MOVING, BN_TRAINING } from '../../runtime/fused/batch-norm';
 import { timKernelAvailable } from '../../runtime/tim-kernels';
 
 type BatchNormArgs = NonNullable<Parameters<typeof tf.layers.batchNormalization>[0]>;
@@ -36,6 +36,12 @@ export class BatchNormalization extends StockBatchNormalization {
       const beta = self.beta?.read();
       const fusable = axis === x.rank - 1 && x.dtype === 'float32' && gamma !== undefined && beta !== undefined && timKernelAvailable(BN_TRAINING);
       const [y, mean, variance] = fusable ? batchNormTraining(x, gamma, beta, self.epsilon) : composedTraining(x, axis, gamma, beta, self.epsilon);
+      if (fusable && timKernelAvailable(BN_MOVING)) {
+        const [m, v] = batchNormMoving(self.movingMean.read(), self.movingVariance.read(), mean, variance, { momentum: self.momentum, count: perChannel });
+        self.movingMean.write(m);
+        self.movingVariance.write(v);
+        return y;
+      }
       // PyTorch's momentum 0.1 is tfjs's 0.9: moving = moving − (moving − batch) · (1 − momentum).
       for (const [moving, batch] of [
         [self.movingMean, mean],

@@ -7,7 +7,7 @@ import { timKernelAvailable } from '../../runtime/tim-kernels';
  * The exact GELU, x·Φ(x), with a gradient that keeps only x. tfjs-layers composes it of five
  * ops and the backward pass then holds four of their results per activation; in ConvNeXt these
  * are the widest tensors of the network (four times the block's channels). Where the backend
- * has Tim's fused kernel (wasm), value and gradient are one pass each; elsewhere the forward
+ * has Tim's fused kernel (wasm, webgpu), value and gradient are one pass each; elsewhere the forward
  * values are the stock activation's, computed by the same ops.
  */
 

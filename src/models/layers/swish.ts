@@ -5,7 +5,7 @@ import { timKernelAvailable } from '../../runtime/tim-kernels';
 
 /**
  * SiLU (tfjs's 'swish', EfficientNet's activation), x·σ(x): on Tim's fused kernel where the
- * backend has it (wasm), one pass each way keeping only x; elsewhere the stock activation.
+ * backend has it (wasm, webgpu), one pass each way keeping only x; elsewhere the stock activation.
  */
 
 const StockSwish = stockActivationClass('swish');

@@ -8,7 +8,8 @@ import type { KernelTable } from '../kernel-registry';
  * One Adam update of a variable as a single kernel with three outputs (value, first and second
  * moment). tfjs's Adam runs about twelve elementwise ops per variable, each a pass over a
  * weight-sized tensor and a dispatch; this is one pass. The float32 operations are tfjs's, in
- * tfjs's order.
+ * tfjs's order. The bias corrections 1 − β1ᵗ and 1 − β2ᵗ come from the optimizer's running
+ * products β1ᵗ, β2ᵗ (scalar inputs `accBeta1`, `accBeta2`), so no backend has to read them back.
  */
 export const ADAM = 'TimAdam';
 
@@ -18,17 +19,22 @@ export type AdamAttrs = {
   beta2: number;
   epsilon: number;
   learningRate: number;
-  /** 1 − β1ᵗ and 1 − β2ᵗ, the bias corrections of this step. */
-  correction1: number;
-  correction2: number;
 };
+
+/** The kernel's inputs: the variable, its moments, its gradient and the running products β1ᵗ, β2ᵗ. */
+export type AdamInputs = Record<'value' | 'm' | 'v' | 'grad' | 'accBeta1' | 'accBeta2', tf.TensorInfo>;
+
+/** 1 − β1ᵗ and 1 − β2ᵗ, the bias corrections, in float32. */
+export function biasCorrections(accBeta1: number, accBeta2: number): [number, number] {
+  return [f(1 - accBeta1), f(1 - accBeta2)];
+}
 
 const f = Math.fround;
 
 /** The update over elements [from, n) in float32 arithmetic, one rounding per tfjs op. */
-function adamTail(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, ow: Float32Array, om: Float32Array, ov: Float32Array, from: number, a: AdamAttrs): void {
+function adamTail(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, ow: Float32Array, om: Float32Array, ov: Float32Array, from: number, a: AdamAttrs, corrections: [number, number]): void {
   // Every constant as the float32 scalar tensor tfjs would make of it.
-  const [b1, b2, c1, c2, d1, d2, eps, nlr] = [a.beta1, a.beta2, 1 - a.beta1, 1 - a.beta2, a.correction1, a.correction2, a.epsilon, -a.learningRate].map(f) as [
+  const [b1, b2, c1, c2, d1, d2, eps, nlr] = [a.beta1, a.beta2, 1 - a.beta1, 1 - a.beta2, ...corrections, a.epsilon, -a.learningRate].map(f) as [
     number, number, number, number, number, number, number, number,
   ];
   for (let i = from; i < w.length; i++) {
@@ -43,9 +49,10 @@ function adamTail(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32A
 
 function adamKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
-    const { value, m, v, grad } = inputs as Record<'value' | 'm' | 'v' | 'grad', tf.TensorInfo>;
+    const { value, m, v, grad, accBeta1, accBeta2 } = inputs as AdamInputs;
     const a = attrs as AdamAttrs;
     const io = buffers(backend);
+    const [d1, d2] = biasCorrections(io.read(accBeta1)[0] ?? 0, io.read(accBeta2)[0] ?? 0);
     const out = io.outputs([value.shape, value.shape, value.shape]);
     const n = tf.util.sizeFromShape(value.shape);
     let done = 0;
@@ -67,15 +74,15 @@ function adamKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
         c1: f(1 - a.beta1),
         b2: a.beta2,
         c2: f(1 - a.beta2),
-        d1: a.correction1,
-        d2: a.correction2,
+        d1,
+        d2,
         epsilon: a.epsilon,
         neg_lr: -a.learningRate,
       });
     }
     if (done < n) {
       const [ow, om, ov] = out.views() as [Float32Array, Float32Array, Float32Array];
-      adamTail(io.read(value), io.read(m), io.read(v), io.read(grad), ow, om, ov, done, a);
+      adamTail(io.read(value), io.read(m), io.read(v), io.read(grad), ow, om, ov, done, a, [d1, d2]);
     }
     return out.infos;
   };
@@ -86,7 +93,13 @@ export function fusedAdamKernels(backendName: keyof typeof BACKENDS): KernelTabl
   return { [ADAM]: adamKernel(BACKENDS[backendName], backendName === 'wasm') };
 }
 
-/** New value, first moment and second moment of one variable after one Adam step. */
-export function adamUpdate(value: tf.Tensor, m: tf.Tensor, v: tf.Tensor, grad: tf.Tensor, attrs: AdamAttrs): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  return tf.engine().runKernel<tf.Tensor[]>(ADAM, { value, m, v, grad }, attrs) as [tf.Tensor, tf.Tensor, tf.Tensor];
+/**
+ * New value, first moment and second moment of one variable after one Adam step; `accBeta1` and
+ * `accBeta2` are β1ᵗ and β2ᵗ of this step.
+ */
+export function adamUpdate(
+  state: Record<'value' | 'm' | 'v' | 'grad' | 'accBeta1' | 'accBeta2', tf.Tensor>,
+  attrs: AdamAttrs,
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  return tf.engine().runKernel<tf.Tensor[]>(ADAM, state, attrs) as [tf.Tensor, tf.Tensor, tf.Tensor];
 }

@@ -121,3 +121,26 @@ export function backwardCoefficients(
     out.d[k] = (-ak * (t.sumDy[k] as number)) / t.rows - bk * (t.mean[k] as number);
   }
 }
+
+/**
+ * The moving statistics after one training step, as PyTorch's BatchNorm2d keeps them:
+ * moving − (moving − batch) · (1 − momentum), the variance's batch value unbiased by
+ * count/(count − 1); float32 operations in the order of the composed tfjs ops.
+ */
+export function movingAverages(
+  prev: { mean: Float32Array; variance: Float32Array },
+  batch: { mean: Float32Array; variance: Float32Array },
+  momentum: number,
+  count: number,
+  out: { mean: Float32Array; variance: Float32Array },
+): void {
+  const f = Math.fround;
+  const keep = f(1 - momentum);
+  const unbias = f(count / (count - 1));
+  for (let k = 0; k < prev.mean.length; k++) {
+    const pm = prev.mean[k] as number;
+    const pv = prev.variance[k] as number;
+    out.mean[k] = f(pm - f(f(pm - (batch.mean[k] as number)) * keep));
+    out.variance[k] = f(pv - f(f(pv - f((batch.variance[k] as number) * unbias)) * keep));
+  }
+}

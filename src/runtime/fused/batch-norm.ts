@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { affine, batchNormBackward, batchNormForward } from './batch-norm-math';
+import { affine, batchNormBackward, batchNormForward, movingAverages } from './batch-norm-math';
 import { BACKENDS, rowsAndChannels, type BufferFactory } from './buffers';
 import { runStockKernel, type KernelTable } from '../kernel-registry';
 import { wasmBackendOf } from '../wasm/access';
@@ -12,6 +12,17 @@ import { simdAffine, simdBatchNormBackward, simdBatchNormForward } from './batch
  */
 export const BN_TRAINING = 'TimBatchNormTraining';
 export const BN_TRAINING_GRAD = 'TimBatchNormTrainingGrad';
+/** The moving mean and variance updated from a batch's statistics (one kernel instead of seven ops). */
+export const BN_MOVING = 'TimBatchNormMoving';
+
+// A type, not an interface, so that it is a tfjs attribute map as it stands.
+export type MovingAttrs = {
+  /** tfjs's momentum (PyTorch's is 1 − this). */
+  momentum: number;
+  /** Values per channel in the batch, for the unbiased variance. */
+  count: number;
+};
+export type MovingInputs = Record<'movingMean' | 'movingVariance' | 'mean' | 'variance', tf.TensorInfo>;
 
 function forwardKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
@@ -37,6 +48,18 @@ function gradKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
     const out = io.outputs([x.shape, [c], [c]]);
     const [dx, dgamma, dbeta] = out.views() as [Float32Array, Float32Array, Float32Array];
     batchNormBackward(io.read(dy), io.read(x), io.read(gamma), io.read(mean), io.read(variance), (attrs as { epsilon: number }).epsilon, dx, dgamma, dbeta);
+    return out.infos;
+  };
+}
+
+function movingKernel(buffers: BufferFactory): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { movingMean, movingVariance, mean, variance } = inputs as MovingInputs;
+    const { momentum, count } = attrs as MovingAttrs;
+    const io = buffers(backend);
+    const out = io.outputs([movingMean.shape, movingVariance.shape]);
+    const [m, v] = out.views() as [Float32Array, Float32Array];
+    movingAverages({ mean: io.read(movingMean), variance: io.read(movingVariance) }, { mean: io.read(mean), variance: io.read(variance) }, momentum, count, { mean: m, variance: v });
     return out.infos;
   };
 }
@@ -98,6 +121,7 @@ export function fusedBatchNormKernels(backendName: keyof typeof BACKENDS): Kerne
   return {
     [BN_TRAINING]: forwardKernel(buffers, simd),
     [BN_TRAINING_GRAD]: gradKernel(buffers, simd),
+    [BN_MOVING]: movingKernel(buffers),
     FusedBatchNorm: inferenceKernel(buffers, simd, stock),
   };
 }
@@ -105,4 +129,9 @@ export function fusedBatchNormKernels(backendName: keyof typeof BACKENDS): Kerne
 /** Normalised x and the batch mean and (biased) variance of its last axis. */
 export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
   return tf.engine().runKernel<tf.Tensor[]>(BN_TRAINING, { x, gamma, beta }, { epsilon }) as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
+}
+
+/** The moving mean and variance after a training step with the batch's `mean` and (biased) `variance`. */
+export function batchNormMoving(movingMean: tf.Tensor, movingVariance: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, attrs: MovingAttrs): [tf.Tensor, tf.Tensor] {
+  return tf.engine().runKernel<tf.Tensor[]>(BN_MOVING, { movingMean, movingVariance, mean, variance }, attrs) as [tf.Tensor, tf.Tensor];
 }

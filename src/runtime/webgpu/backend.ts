@@ -3,6 +3,9 @@ import { TimError } from '../../core/errors';
 import { OutOfMemoryError } from '../memory';
 import { type AdapterReport, adapterLine, describeAdapter, type Gpu, type GpuAdapter, type GpuDevice, type GpuLimits, maximumLimits } from './adapter';
 import { type DawnDeps, type DawnModule, loadDawn, realDawnDeps, WEBGPU_BACKEND_PACKAGE } from './dawn';
+import { registerWebGPUTrainingKernels, timWebGPUKernelsEnabled } from './kernels';
+import { capBufferPool } from './buffer-pool';
+import { recordingDevice } from './recording-device';
 
 export interface WebGpuProbe {
   available: boolean;
@@ -123,10 +126,11 @@ export async function registerWebGpuBackend(deps: DawnDeps = realDawnDeps): Prom
   setGlobals(dawn, gpu);
   const mod = deps.requireFn(WEBGPU_BACKEND_PACKAGE) as WebGpuBackendModule;
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  registerWebGPUTrainingKernels();
   tf.registerBackend('webgpu', async () => {
     const limits = maximumLimits(adapter);
     const requiredFeatures = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
-    const device = await adapter.requestDevice({ requiredLimits: limits, requiredFeatures });
+    const device = recording ? recordingDevice(limits) : await adapter.requestDevice({ requiredLimits: limits, requiredFeatures });
     const s: Session = { device, limits, adapter: report };
     session = s;
     void device.lost.then((info) => {
@@ -137,6 +141,8 @@ export async function registerWebGpuBackend(deps: DawnDeps = realDawnDeps): Prom
     };
     const backend = new mod.WebGPUBackend(device, adapter.info);
     guardReads(backend);
+    // Part of Tim's WebGPU work, off with TIM_WEBGPU_KERNELS=stock so the two compare as shipped.
+    if (timWebGPUKernelsEnabled()) capBufferPool(backend, POOL_RATIO);
     return backend;
   }, 1);
   registered = true;
@@ -144,6 +150,21 @@ export async function registerWebGpuBackend(deps: DawnDeps = realDawnDeps): Prom
 }
 
 let registered = false;
+let recording = false;
+
+/** The most the buffer pool holds, as a multiple of the bytes in use (see buffer-pool.ts). */
+const POOL_RATIO = 1.2;
+
+/**
+ * Makes the next webgpu backend a recording one (see recording-device.ts): every kernel runs and
+ * every dispatch is made, on no memory and with no GPU work. Call before selecting the backend.
+ */
+export function recordWebGpuDispatches(on: boolean): void {
+  recording = on;
+}
+
+/** Whether the webgpu backend records instead of computing. */
+export const webGpuRecording = (): boolean => recording;
 
 /** Reads report the device's failure, and a synchronous read names itself instead of a missing OffscreenCanvas. */
 function guardReads(backend: ReadingBackend): void {

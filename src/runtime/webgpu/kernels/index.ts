@@ -1,0 +1,64 @@
+import { type KernelTable, registerGradientOnce, registerKernels, restoreStockKernels } from '../../kernel-registry';
+import { BATCH_NORM_TRAINING_GRADIENT } from '../../fused/batch-norm';
+import { fusedGelu } from '../../fused/gelu';
+import { LAYER_NORM_GRADIENT } from '../../fused/layer-norm';
+import { fusedSilu } from '../../fused/silu';
+import { webgpuAdamKernels } from './adam';
+import { webgpuActivationKernels } from './activations';
+import { webgpuBatchNormKernels } from './batch-norm';
+import { webgpuLayerNormKernels } from './layer-norm';
+import { webgpuReduceKernels } from './reduce';
+
+let stockOnly = false;
+
+/**
+ * Whether Tim's WebGPU kernels are on: TIM_WEBGPU_KERNELS=stock leaves tfjs's stock kernels
+ * alone, so that a run (and the dispatch report) can compare the two.
+ */
+export function timWebGPUKernelsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.TIM_WEBGPU_KERNELS !== 'stock' && !stockOnly;
+}
+
+/**
+ * Switches between Tim's WebGPU kernels and the stock ones within a process (the dispatch
+ * report records both); 'tim' has no effect under TIM_WEBGPU_KERNELS=stock.
+ */
+export function useWebGPUKernels(which: 'tim' | 'stock'): void {
+  stockOnly = which === 'stock';
+  if (stockOnly) restoreStockKernels('webgpu');
+  else registerWebGPUTrainingKernels();
+}
+
+/** Every kernel Tim registers for webgpu, by name. */
+export function webgpuTrainingKernels(): KernelTable {
+  return {
+    ...webgpuAdamKernels(),
+    ...webgpuBatchNormKernels(),
+    ...webgpuLayerNormKernels(),
+    ...webgpuActivationKernels(),
+    ...webgpuReduceKernels(),
+  };
+}
+
+/**
+ * Registers Tim's WebGPU kernels (fused Adam, BatchNorm, LayerNorm, GELU, SiLU; Sum and Mean
+ * over channels-last axes) and their
+ * gradients, unless TIM_WEBGPU_KERNELS=stock. The model layers and the optimizer take a fused
+ * kernel wherever the active backend has it (timKernelAvailable). Safe to call again.
+ */
+export function registerWebGPUTrainingKernels(): void {
+  if (!timWebGPUKernelsEnabled()) return;
+  registerKernels('webgpu', webgpuTrainingKernels());
+  registerGradientOnce(BATCH_NORM_TRAINING_GRADIENT);
+  registerGradientOnce(LAYER_NORM_GRADIENT);
+  registerGradientOnce(fusedGelu.gradient);
+  registerGradientOnce(fusedSilu.gradient);
+}
+
+/**
+ * Shapes Tim's convolution-gradient kernels handed to the stock kernels, by kernel name.
+ * INTEGRATION HOOK: return conv-gradients.ts's fallback counter here once it is merged.
+ */
+export function convGradientFallbacks(): Record<string, number> {
+  return {};
+}

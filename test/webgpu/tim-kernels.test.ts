@@ -1,0 +1,111 @@
+import * as tf from '@tensorflow/tfjs';
+import { adamUpdate } from '../../src/runtime/fused/adam';
+import { batchNormMoving, batchNormTraining } from '../../src/runtime/fused/batch-norm';
+import { layerNorm } from '../../src/runtime/fused/layer-norm';
+import { selectBackend } from '../../src/runtime/backend';
+import { timKernelAvailable } from '../../src/runtime/tim-kernels';
+import { releaseWebGpu } from '../../src/runtime/webgpu/backend';
+import { gelu } from '../../src/models/layers/gelu';
+import { Swish } from '../../src/models/layers/swish';
+import { compare, type InputSpec, type Outputs, run, values } from './parity';
+
+jest.setTimeout(300_000);
+
+/**
+ * Tim's WebGPU kernels against the cpu backend (Tim's cpu kernels where it has them, else the
+ * composed ops), forward and gradient, on the backbones' shapes scaled down in batch and size.
+ */
+interface Case {
+  name: string;
+  inputs: InputSpec[];
+  fn: (...xs: tf.Tensor[]) => tf.Tensor;
+}
+
+const img = (n: number, s: number, c: number): InputSpec => ({ shape: [n, s, s, c] });
+const ch = (c: number): InputSpec => ({ shape: [c], range: [0.5, 1.5] });
+const swish = new Swish();
+/** y and, flattened after it, the batch statistics (not differentiated: they feed no loss). */
+const bnAll = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.concat(batchNormTraining(x, g, b, 1e-5).map((t) => t.flatten()));
+const bnY = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => (batchNormTraining(x, g, b, 1e-5)[0]);
+
+const CASES: Case[] = [
+  // ResNet-50: the stem's 64 channels over several partial-sum chunks and apply blocks.
+  { name: 'batch norm, resnet stem (64 channels, 4,608 rows)', inputs: [{ ...img(2, 48, 64), range: [0.5, 3] }, ch(64), ch(64)], fn: bnY },
+  { name: 'batch norm statistics, resnet stem', inputs: [{ ...img(2, 48, 64), range: [0.5, 3], grad: false }, { ...ch(64), grad: false }, { ...ch(64), grad: false }], fn: bnAll },
+  {
+    name: 'batch norm moving statistics (unbiased variance)',
+    inputs: [{ shape: [2048], grad: false }, { ...ch(2048), grad: false }, { shape: [2048], grad: false }, { ...ch(2048), grad: false }],
+    fn: (pm, pv, m, v) => tf.concat(batchNormMoving(pm, pv, m, v, { momentum: 0.9, count: 98 })),
+  },
+  { name: 'batch norm, resnet stage 4 (2,048 channels)', inputs: [img(2, 3, 2048), ch(2048), ch(2048)], fn: bnY },
+  // EfficientNet-B0: channel counts that are not powers of two.
+  { name: 'batch norm, efficientnet (24 channels)', inputs: [img(2, 12, 24), ch(24), ch(24)], fn: bnY },
+  { name: 'batch norm, efficientnet (1,152 channels)', inputs: [img(2, 3, 1152), ch(1152), ch(1152)], fn: bnY },
+  { name: 'batch norm statistics, efficientnet (40 channels)', inputs: [{ ...img(2, 6, 40), grad: false }, { ...ch(40), grad: false }, { ...ch(40), grad: false }], fn: bnAll },
+  // ConvNeXt-Tiny: channels-last LN over 96 and 768 channels.
+  { name: 'layer norm, convnext stage 1 (96 channels)', inputs: [img(2, 8, 96), ch(96), ch(96)], fn: (x, g, b) => layerNorm(x, g, b, 1e-6) },
+  { name: 'layer norm, convnext stage 4 (768 channels)', inputs: [img(2, 2, 768), ch(768), ch(768)], fn: (x, g, b) => layerNorm(x, g, b, 1e-6) },
+  { name: 'layer norm over 4,608 rows (dγ, dβ in two chunks)', inputs: [img(2, 48, 96), ch(96), ch(96)], fn: (x, g, b) => layerNorm(x, g, b, 1e-6) },
+  // Channels-last reductions: bias gradients, squeeze-and-excitation, global average pooling.
+  { name: 'sum over N, H, W (a bias gradient)', inputs: [img(2, 7, 40)], fn: (x) => tf.sum(x, [0, 1, 2]) },
+  { name: 'sum over H, W kept (squeeze-and-excitation scale gradient)', inputs: [img(2, 7, 40)], fn: (x) => tf.sum(x, [1, 2], true) },
+  { name: 'mean over H, W kept (squeeze)', inputs: [img(2, 7, 40)], fn: (x) => tf.mean(x, [1, 2], true) },
+  { name: 'sum over the last axis (the stock kernel)', inputs: [img(2, 7, 40)], fn: (x) => tf.sum(x, -1) },
+  { name: 'gelu, convnext mlp (384 channels)', inputs: [{ ...img(2, 4, 384), range: [-5, 5] }], fn: (x) => gelu(x) },
+  { name: 'silu, efficientnet (96 channels)', inputs: [{ ...img(2, 6, 96), range: [-8, 8] }], fn: (x) => swish.apply(x) },
+];
+
+const LIMIT = 1e-3;
+
+async function onBackend(backend: 'cpu' | 'webgpu', c: Case): Promise<Outputs> {
+  await tf.setBackend(backend);
+  return run(c.name, c.inputs, c.fn);
+}
+
+beforeAll(async () => {
+  await selectBackend('webgpu', { quiet: true });
+});
+
+afterAll(() => {
+  releaseWebGpu();
+});
+
+describe("Tim's webgpu kernels against the cpu backend", () => {
+  it('the layers take the fused kernels on webgpu', async () => {
+    await tf.setBackend('webgpu');
+    for (const k of ['TimBatchNormTraining', 'TimBatchNormMoving', 'TimLayerNorm', 'TimGelu', 'TimSilu', 'TimAdam']) expect(timKernelAvailable(k)).toBe(true);
+  });
+
+  it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const want = await onBackend('cpu', c);
+    const before = tf.memory().numTensors;
+    const got = await onBackend('webgpu', c);
+    expect(tf.memory().numTensors).toBe(before);
+    const row = compare(c.name, got, want);
+    expect(row.forward).toBeLessThanOrEqual(LIMIT);
+    if (row.gradient !== null) expect(row.gradient).toBeLessThanOrEqual(LIMIT);
+  });
+
+  it('the Adam update is the cpu backend’s', async () => {
+    const n = 3000;
+    const state = async (backend: 'cpu' | 'webgpu') => {
+      await tf.setBackend(backend);
+      const t = (k: string, range?: [number, number]) => tf.tensor1d(values({ shape: [n], ...(range ? { range } : {}) }, `adam:${k}`) as Float32Array);
+      const inputs = { value: t('w'), m: t('m'), v: t('v', [0, 0.01]), grad: t('g'), accBeta1: tf.scalar(0.9 ** 3), accBeta2: tf.scalar(0.999 ** 3) };
+      const before = tf.memory().numTensors;
+      const outs = adamUpdate(inputs, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, learningRate: 1e-3 });
+      const read = await Promise.all(outs.map((o) => o.data()));
+      tf.dispose([...outs, ...Object.values(inputs)]);
+      expect(tf.memory().numTensors).toBe(before - Object.keys(inputs).length);
+      return read;
+    };
+    const want = await state('cpu');
+    const got = await state('webgpu');
+    want.forEach((w, i) => {
+      const g = got[i] as tf.TypedArray;
+      let worst = 0;
+      for (let k = 0; k < n; k++) worst = Math.max(worst, Math.abs((g[k] as number) - (w[k] as number)) / Math.max(1e-6, Math.abs(w[k] as number)));
+      expect(worst).toBeLessThanOrEqual(1e-5);
+    });
+  });
+});
