@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../../core/errors';
 import { OutOfMemoryError } from '../memory';
 import { type AdapterReport, adapterLine, describeAdapter, type Gpu, type GpuAdapter, type GpuDevice, type GpuLimits, maximumLimits } from './adapter';
+import { registerWebGPUTrainingKernels } from './kernels';
 import { type DawnDeps, type DawnModule, loadDawn, realDawnDeps, WEBGPU_BACKEND_PACKAGE } from './dawn';
 
 export interface WebGpuProbe {
@@ -122,6 +123,8 @@ export async function registerWebGpuBackend(deps: DawnDeps = realDawnDeps): Prom
   forbidSyncReads();
   setGlobals(dawn, gpu);
   const mod = deps.requireFn(WEBGPU_BACKEND_PACKAGE) as WebGpuBackendModule;
+  // The package registers its stock kernels on import; Tim's replace some of them.
+  registerWebGPUTrainingKernels();
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', async () => {
     const limits = maximumLimits(adapter);

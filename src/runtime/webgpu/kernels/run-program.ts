@@ -1,0 +1,32 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import type { TimWebGPUProgram } from './program';
+
+/**
+ * Integer uniforms of one of Tim's programs, by name: the WGSL struct fields they declare and
+ * the values in the same order. Geometry goes in uniforms (not in the shader text) so that one
+ * compiled pipeline serves every layer of a network.
+ */
+export class IntUniforms {
+  readonly names: string[];
+  readonly values: number[];
+  constructor(fields: Record<string, number>) {
+    this.names = Object.keys(fields);
+    this.values = Object.values(fields);
+  }
+  /** The declaration tfjs appends to its uniform struct. */
+  declaration(): string {
+    return this.names.map((n) => `${n} : i32,`).join(' ');
+  }
+}
+
+/** A Tim program whose integer uniforms are its own. */
+export interface UniformProgram extends TimWebGPUProgram {
+  readonly intUniforms: IntUniforms;
+}
+
+/** Runs `program` on the webgpu backend with its own uniforms; the caller owns the result. */
+export function runProgram(backend: WebGPUBackend, program: UniformProgram, inputs: tf.TensorInfo[]): tf.TensorInfo {
+  const uniforms = program.intUniforms.values.map((v) => ({ type: 'int32', data: [v] }));
+  return backend.runWebGPUProgram(program, inputs, 'float32', uniforms);
+}
