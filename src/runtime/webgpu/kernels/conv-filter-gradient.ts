@@ -27,6 +27,8 @@ export class ConvFilterGradientProgram implements UniformProgram {
   readonly uniforms: string;
   readonly serialMultiplyAdds: number;
   readonly plan: SplitPlan;
+  /** Slices of the reduction: above 1, SplitSumProgram adds them. */
+  readonly splits: number;
   private readonly pointwise: boolean;
 
   constructor(info: tf.backend_util.Conv2DInfo) {
@@ -36,6 +38,7 @@ export class ConvFilterGradientProgram implements UniformProgram {
     const length = batchSize * outHeight * outWidth;
     const [tx, ty] = gemmDispatch(rows, outChannels, 1);
     this.plan = planSplit(length, { groupsPerSlice: tx * ty, targetGroups: TARGET_WORKGROUPS, outputs: rows * outChannels });
+    this.splits = this.plan.splits;
     const filterShape = [filterHeight, filterWidth, inChannels, outChannels];
     this.outputShape = this.plan.splits === 1 ? filterShape : [this.plan.splits, ...filterShape];
     this.dispatch = gemmDispatch(rows, outChannels, this.plan.splits);

@@ -6,7 +6,7 @@ import { ConvFilterGradientProgram } from './conv-filter-gradient';
 import { ConvInputGradientProgram } from './conv-input-gradient';
 import { DepthwiseFilterGradientProgram, DepthwiseInputGradientProgram } from './depthwise-gradients';
 import { fallBack } from './fallbacks';
-import { runProgram, type UniformProgram } from './run-program';
+import { GRID_MAX, launchedGrid, runProgram, type UniformProgram } from './run-program';
 import { SplitSumProgram } from './split-sum';
 
 /**
@@ -26,9 +26,6 @@ type GradAttrs = {
 };
 type Args = Parameters<tf.KernelFunc>[0];
 
-/** The largest workgroup count WebGPU guarantees per grid dimension. */
-const GRID_MAX = 65535;
-
 function unitDilation(d: GradAttrs['dilations']): boolean {
   return d === undefined || d === 1 || (Array.isArray(d) && d[0] === 1 && d[1] === 1);
 }
@@ -42,52 +39,69 @@ function takes(attrs: GradAttrs, tensors: tf.TensorInfo[]): boolean {
   return (attrs.dataFormat ?? 'NHWC') === 'NHWC' && unitDilation(attrs.dilations) && tensors.every((t) => t.dtype === 'float32' && t.shape.length === 4);
 }
 
-function fitsGrid(program: UniformProgram): boolean {
-  return program.dispatch.every((d) => d <= GRID_MAX);
+export type ConvGradientKernel = 'Conv2DBackpropFilter' | 'Conv2DBackpropInput' | 'DepthwiseConv2dNativeBackpropFilter' | 'DepthwiseConv2dNativeBackpropInput';
+
+const MAIN_PROGRAM: Record<ConvGradientKernel, new (info: tf.backend_util.Conv2DInfo) => UniformProgram & { readonly splits: number }> = {
+  Conv2DBackpropFilter: ConvFilterGradientProgram,
+  Conv2DBackpropInput: ConvInputGradientProgram,
+  DepthwiseConv2dNativeBackpropFilter: DepthwiseFilterGradientProgram,
+  DepthwiseConv2dNativeBackpropInput: DepthwiseInputGradientProgram,
+};
+
+/**
+ * The programs Tim's kernel `kernel` runs, in order, for a convolution described by `info` (a
+ * split-K pass and the pass adding its slices, or one pass); none where its grid is larger than
+ * WebGPU allows and the stock kernel runs instead. The dispatch report reads them too.
+ */
+export function convGradientPrograms(kernel: ConvGradientKernel, info: tf.backend_util.Conv2DInfo): UniformProgram[] {
+  const main = new MAIN_PROGRAM[kernel](info);
+  if (!launchedGrid(main).every((d) => d <= GRID_MAX)) return [];
+  if (main.splits === 1) return [main];
+  return [main, new SplitSumProgram(main.outputShape.slice(1), main.splits)];
 }
 
-/** Runs the main pass and, when it was split, the pass that adds the slices. */
-function runSplit(backend: WebGPUBackend, program: UniformProgram & { plan: { splits: number } }, inputs: tf.TensorInfo[], shape: number[]): tf.TensorInfo {
-  const partial = runProgram(backend, program, inputs);
-  if (program.plan.splits === 1) return partial;
-  const total = runProgram(backend, new SplitSumProgram(shape, program.plan.splits), [partial]);
-  backend.disposeData(partial.dataId);
-  return total;
+/** Runs Tim's programs for this gradient, or the stock kernel (counted) where they do not take it. */
+function runGradient(kernel: ConvGradientKernel, args: Args, info: tf.backend_util.Conv2DInfo | undefined, inputs: tf.TensorInfo[]): tf.TensorInfo {
+  const programs = info ? convGradientPrograms(kernel, info) : [];
+  if (programs.length === 0) return fallBack(kernel, args) as tf.TensorInfo;
+  const backend = args.backend as WebGPUBackend;
+  let current = inputs;
+  let out: tf.TensorInfo | undefined;
+  for (const program of programs) {
+    const next = runProgram(backend, program, current);
+    if (out) backend.disposeData(out.dataId);
+    out = next;
+    current = [next];
+  }
+  return out as tf.TensorInfo;
 }
 
 function conv2DBackpropFilter(args: Args): tf.TensorInfo {
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const attrs = args.attrs as GradAttrs & { filterShape: [number, number, number, number] };
-  if (!takes(attrs, [x, dy])) return fallBack('Conv2DBackpropFilter', args) as tf.TensorInfo;
-  const program = new ConvFilterGradientProgram(convInfo(x.shape, attrs.filterShape, attrs, false));
-  if (!fitsGrid(program)) return fallBack('Conv2DBackpropFilter', args) as tf.TensorInfo;
-  return runSplit(args.backend as WebGPUBackend, program, [x, dy], attrs.filterShape);
+  const info = takes(attrs, [x, dy]) ? convInfo(x.shape, attrs.filterShape, attrs, false) : undefined;
+  return runGradient('Conv2DBackpropFilter', args, info, [x, dy]);
 }
 
 function conv2DBackpropInput(args: Args): tf.TensorInfo {
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const attrs = args.attrs as GradAttrs & { inputShape: [number, number, number, number] };
-  if (!takes(attrs, [dy, filter])) return fallBack('Conv2DBackpropInput', args) as tf.TensorInfo;
-  const program = new ConvInputGradientProgram(convInfo(attrs.inputShape, filter.shape, attrs, false));
-  if (!fitsGrid(program)) return fallBack('Conv2DBackpropInput', args) as tf.TensorInfo;
-  return runSplit(args.backend as WebGPUBackend, program, [dy, filter], attrs.inputShape);
+  const info = takes(attrs, [dy, filter]) ? convInfo(attrs.inputShape, filter.shape, attrs, false) : undefined;
+  return runGradient('Conv2DBackpropInput', args, info, [dy, filter]);
 }
 
 function depthwiseBackpropFilter(args: Args): tf.TensorInfo {
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const attrs = args.attrs as GradAttrs & { filterShape: [number, number, number, number] };
-  if (!takes(attrs, [x, dy]) || attrs.filterShape[3] !== 1) return fallBack('DepthwiseConv2dNativeBackpropFilter', args) as tf.TensorInfo;
-  const program = new DepthwiseFilterGradientProgram(convInfo(x.shape, attrs.filterShape, attrs, true));
-  if (!fitsGrid(program)) return fallBack('DepthwiseConv2dNativeBackpropFilter', args) as tf.TensorInfo;
-  return runSplit(args.backend as WebGPUBackend, program, [x, dy], attrs.filterShape);
+  const info = takes(attrs, [x, dy]) && attrs.filterShape[3] === 1 ? convInfo(x.shape, attrs.filterShape, attrs, true) : undefined;
+  return runGradient('DepthwiseConv2dNativeBackpropFilter', args, info, [x, dy]);
 }
 
 function depthwiseBackpropInput(args: Args): tf.TensorInfo {
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const attrs = args.attrs as GradAttrs & { inputShape: [number, number, number, number] };
-  if (!takes(attrs, [dy, filter]) || filter.shape[3] !== 1) return fallBack('DepthwiseConv2dNativeBackpropInput', args) as tf.TensorInfo;
-  const program = new DepthwiseInputGradientProgram(convInfo(attrs.inputShape, filter.shape, attrs, true));
-  return runProgram(args.backend as WebGPUBackend, program, [dy, filter]);
+  const info = takes(attrs, [dy, filter]) && filter.shape[3] === 1 ? convInfo(attrs.inputShape, filter.shape, attrs, true) : undefined;
+  return runGradient('DepthwiseConv2dNativeBackpropInput', args, info, [dy, filter]);
 }
 
 /** Tim's convolution-gradient kernels for the webgpu backend, by tfjs kernel name. */

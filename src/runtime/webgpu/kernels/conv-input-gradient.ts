@@ -25,6 +25,8 @@ export class ConvInputGradientProgram implements UniformProgram {
   readonly uniforms: string;
   readonly serialMultiplyAdds: number;
   readonly plan: SplitPlan;
+  /** Slices of the reduction: above 1, SplitSumProgram adds them. */
+  readonly splits: number;
 
   constructor(info: tf.backend_util.Conv2DInfo) {
     const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = info;
@@ -37,6 +39,7 @@ export class ConvInputGradientProgram implements UniformProgram {
     // Only as many slices as the reduction needs: dx is large, and the tiles already fill the GPU.
     const splits = Math.ceil(longest / INPUT_SLICE_MAX);
     this.plan = { splits, slice: roundUp(Math.ceil(longest / splits), DEPTH) };
+    this.splits = splits;
     const inShape = [batchSize, inHeight, inWidth, inChannels];
     this.outputShape = this.plan.splits === 1 ? inShape : [this.plan.splits, ...inShape];
     this.dispatch = gemmDispatch(rows, inChannels, phases * this.plan.splits);

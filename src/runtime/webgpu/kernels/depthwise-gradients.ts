@@ -26,6 +26,8 @@ export class DepthwiseFilterGradientProgram implements UniformProgram {
   readonly uniforms: string;
   readonly serialMultiplyAdds: number;
   readonly plan: SplitPlan;
+  /** Slices of the reduction: above 1, SplitSumProgram adds them. */
+  readonly splits: number;
 
   constructor(info: tf.backend_util.Conv2DInfo) {
     const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
@@ -33,6 +35,7 @@ export class DepthwiseFilterGradientProgram implements UniformProgram {
     const length = batchSize * outHeight * outWidth;
     const groups = Math.ceil(inChannels / this.workgroupSize[0]) * taps;
     this.plan = planSplit(length, { groupsPerSlice: groups, targetGroups: TARGET_WORKGROUPS, outputs: taps * inChannels });
+    this.splits = this.plan.splits;
     const filterShape = [filterHeight, filterWidth, inChannels, 1];
     this.outputShape = this.plan.splits === 1 ? filterShape : [this.plan.splits, ...filterShape];
     this.dispatch = [Math.ceil(inChannels / this.workgroupSize[0]), taps, this.plan.splits];
@@ -107,6 +110,7 @@ export class DepthwiseInputGradientProgram implements UniformProgram {
   dispatch: [number, number, number];
   readonly size = true;
   readonly shaderKey = 'timDepthwiseInputGrad';
+  readonly splits = 1;
   readonly intUniforms: IntUniforms;
   readonly uniforms: string;
   readonly serialMultiplyAdds: number;

@@ -30,3 +30,20 @@ export function runProgram(backend: WebGPUBackend, program: UniformProgram, inpu
   const uniforms = program.intUniforms.values.map((v) => ({ type: 'int32', data: [v] }));
   return backend.runWebGPUProgram(program, inputs, 'float32', uniforms);
 }
+
+/** The largest workgroup count WebGPU guarantees per grid dimension. */
+export const GRID_MAX = 65535;
+
+/**
+ * The grid tfjs launches for `program`: a one-dimensional grid larger than WebGPU allows is
+ * folded into a square (or a cube), which getGlobalIndex undoes; other grids go as they are.
+ */
+export function launchedGrid(program: UniformProgram): [number, number, number] {
+  const [x, y, z] = program.dispatch;
+  const flat = !program.dispatchLayout.y?.length && !program.dispatchLayout.z?.length;
+  if (!flat || x <= GRID_MAX || y !== 1 || z !== 1) return [x, y, z];
+  const side = Math.ceil(Math.sqrt(x));
+  if (side <= GRID_MAX) return [side, side, 1];
+  const edge = Math.ceil(Math.cbrt(x));
+  return [edge, edge, edge];
+}
