@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { IntUniforms, type UniformProgram } from './run-program';
 import { planSplit, type SplitPlan } from './split-plan';
-import { GEMM_WORKGROUP, gemmDispatch, tiledGemmMain } from './tiled-gemm';
+import { GEMM_TARGET_WORKGROUPS, GEMM_WORKGROUP, gemmDispatch, tiledGemmMain } from './tiled-gemm';
 
 /**
  * Conv2DBackpropFilter as an implicit GEMM with split-K:
@@ -12,9 +12,6 @@ import { GEMM_WORKGROUP, gemmDispatch, tiledGemmMain } from './tiled-gemm';
  * and SplitSumProgram adds the slices. A 1×1, stride-1, unpadded filter reads x as the matrix
  * itself (the patch matrix is x transposed).
  */
-
-/** 256 invocations a workgroup: an H100 holds about 1,000 such workgroups at once. */
-const TARGET_WORKGROUPS = 1024;
 
 export class ConvFilterGradientProgram implements UniformProgram {
   readonly variableNames = ['x', 'dy'];
@@ -37,7 +34,7 @@ export class ConvFilterGradientProgram implements UniformProgram {
     const rows = filterHeight * filterWidth * inChannels;
     const length = batchSize * outHeight * outWidth;
     const [tx, ty] = gemmDispatch(rows, outChannels, 1);
-    this.plan = planSplit(length, { groupsPerSlice: tx * ty, targetGroups: TARGET_WORKGROUPS, outputs: rows * outChannels });
+    this.plan = planSplit(length, { groupsPerSlice: tx * ty, targetGroups: GEMM_TARGET_WORKGROUPS, outputs: rows * outChannels });
     this.splits = this.plan.splits;
     const filterShape = [filterHeight, filterWidth, inChannels, outChannels];
     this.outputShape = this.plan.splits === 1 ? filterShape : [this.plan.splits, ...filterShape];

@@ -21,6 +21,9 @@ const PER = TILE / SIDE;
 
 export const GEMM_WORKGROUP: [number, number, number] = [SIDE, SIDE, 1];
 
+/** Workgroups of 256 invocations that fill a large GPU: an H100 holds about 1,000 at once. */
+export const GEMM_TARGET_WORKGROUPS = 1024;
+
 export interface GemmLoadOrder {
   /** Whether consecutive invocations load consecutive k of A (else consecutive rows). */
   aAlongK: boolean;
