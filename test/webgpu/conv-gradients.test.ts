@@ -62,12 +62,17 @@ const CASES: Case[] = [
   dense('efficientnet_b0 squeeze-excitation 1x1 at 1x1, 96→4', 3, 1, 96, 4, 1, 1, 0),
   dense('efficientnet_b0 head 1x1, 320→1280', 1, 2, 320, 1280, 1, 1, 0),
   dense('convnext_tiny stem 4x4/4, 3→96', 2, 16, 3, 96, 4, 4, 0),
+  // Large enough images that the n·oh·ow reduction of the filter gradients is cut into 8 slices
+  // of 240 (the last one shorter) and added by the second pass.
+  dense('efficientnet_b0 stem 3x3/2, 3→32, 60 px (filter gradient in slices)', 2, 60, 3, 32, 3, 2, 1),
+  dense('efficientnet_b0 expand 1x1, 16→96, 30 px (filter gradient in slices)', 2, 30, 16, 96, 1, 1, 0),
   dense('convnext_tiny downsample 2x2/2, 384→768', 1, 4, 384, 768, 2, 2, 0),
   depthwise('efficientnet_b0 depthwise 3x3, 32', 2, 9, 32, 3, 1),
   depthwise('efficientnet_b0 depthwise 3x3/2, 96', 2, 9, 96, 3, 2),
   depthwise('efficientnet_b0 depthwise 5x5/2, 144', 2, 10, 144, 5, 2),
   depthwise('efficientnet_b0 depthwise 5x5, 672', 1, 5, 672, 5, 1),
   depthwise('convnext_tiny depthwise 7x7, 96', 2, 8, 96, 7, 1),
+  depthwise('efficientnet_b0 depthwise 3x3, 32, 30 px (filter gradient in slices)', 2, 30, 32, 3, 1),
   {
     name: 'channels-first convolution (falls back)',
     inputs: [{ shape: [2, 8, 6, 6] }, { shape: [3, 3, 8, 16] }],

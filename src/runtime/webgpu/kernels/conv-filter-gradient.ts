@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { IntUniforms, type UniformProgram } from './run-program';
 import { planSplit, type SplitPlan } from './split-plan';
-import { GEMM_TARGET_WORKGROUPS, GEMM_WORKGROUP, gemmDispatch, tiledGemmMain } from './tiled-gemm';
+import { GEMM_SLICE_MAX, GEMM_TARGET_WORKGROUPS, GEMM_WORKGROUP, gemmDispatch, tiledGemmMain } from './tiled-gemm';
 
 /**
  * Conv2DBackpropFilter as an implicit GEMM with split-K:
@@ -34,7 +34,7 @@ export class ConvFilterGradientProgram implements UniformProgram {
     const rows = filterHeight * filterWidth * inChannels;
     const length = batchSize * outHeight * outWidth;
     const [tx, ty] = gemmDispatch(rows, outChannels, 1);
-    this.plan = planSplit(length, { groupsPerSlice: tx * ty, targetGroups: GEMM_TARGET_WORKGROUPS, outputs: rows * outChannels });
+    this.plan = planSplit(length, { groupsPerSlice: tx * ty, targetGroups: GEMM_TARGET_WORKGROUPS, sliceMax: GEMM_SLICE_MAX, outputs: rows * outChannels });
     this.splits = this.plan.splits;
     const filterShape = [filterHeight, filterWidth, inChannels, outChannels];
     this.outputShape = this.plan.splits === 1 ? filterShape : [this.plan.splits, ...filterShape];

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { IntUniforms, type UniformProgram } from './run-program';
 import { planSplit, type SplitPlan } from './split-plan';
-import { GEMM_TARGET_WORKGROUPS, GEMM_WORKGROUP, gemmDispatch, tiledGemmMain } from './tiled-gemm';
+import { GEMM_SLICE_MAX, GEMM_TARGET_WORKGROUPS, GEMM_WORKGROUP, gemmDispatch, tiledGemmMain } from './tiled-gemm';
 
 /**
  * Conv2DBackpropInput as an implicit GEMM, without the zeros a strided transposed convolution
@@ -9,7 +9,7 @@ import { GEMM_TARGET_WORKGROUPS, GEMM_WORKGROUP, gemmDispatch, tiledGemmMain } f
  * ih = oh·s + kr − top (and likewise for columns). Which taps reach a pixel depends only on
  * ih mod s and iw mod s, so the pixels are grouped by that phase (the z axis of the grid): within
  * a phase every pixel has the same taps kr ≡ ih + top (mod s), and the reduction runs over those
- * taps × co only. Stride 1 is the one-phase case. A reduction longer than SLICE_MAX is cut
+ * taps × co only. Stride 1 is the one-phase case. A reduction longer than GEMM_SLICE_MAX is cut
  * into slices added by SplitSumProgram, and so is one whose grid would leave a large GPU idle
  * (the last stages, where dx has few pixels).
  */
@@ -36,7 +36,7 @@ export class ConvInputGradientProgram implements UniformProgram {
     // The phase whose taps start at 0 has the most of them.
     const longest = Math.ceil(filterHeight / strideHeight) * Math.ceil(filterWidth / strideWidth) * outChannels;
     const [tx, ty, tz] = gemmDispatch(rows, inChannels, phases);
-    this.plan = planSplit(longest, { groupsPerSlice: tx * ty * tz, targetGroups: GEMM_TARGET_WORKGROUPS, outputs: batchSize * inHeight * inWidth * inChannels });
+    this.plan = planSplit(longest, { groupsPerSlice: tx * ty * tz, targetGroups: GEMM_TARGET_WORKGROUPS, sliceMax: GEMM_SLICE_MAX, outputs: batchSize * inHeight * inWidth * inChannels });
     this.splits = this.plan.splits;
     const inShape = [batchSize, inHeight, inWidth, inChannels];
     this.outputShape = this.plan.splits === 1 ? inShape : [this.plan.splits, ...inShape];

@@ -25,11 +25,13 @@ export interface SplitTarget {
   targetGroups: number;
   /** Values each slice writes. */
   outputs: number;
+  /** The longest slice allowed (default SLICE_MAX). */
+  sliceMax?: number;
 }
 
 /** Slices no longer than SLICE_MAX, and more of them (down to SLICE_MIN) while the GPU would idle. */
 export function planSplit(length: number, target: SplitTarget): SplitPlan {
-  const fewest = Math.ceil(length / SLICE_MAX);
+  const fewest = Math.ceil(length / (target.sliceMax ?? SLICE_MAX));
   const most = Math.max(1, Math.ceil(length / SLICE_MIN));
   const forOccupancy = Math.ceil(target.targetGroups / Math.max(1, target.groupsPerSlice));
   const forMemory = Math.max(1, Math.floor(PARTIAL_BYTES_MAX / (4 * target.outputs)));

@@ -3,7 +3,8 @@
  * of C[row, col] = Σ_k A[row, k]·B[k, col], staging 16-deep slices of A and B in workgroup
  * memory; each invocation keeps a 4×4 block of C in registers (rows ty + 16i, columns tx + 16j,
  * so neighbouring invocations write neighbouring columns). Each of its 16 sums is its own
- * dependency chain, so the serial length of one invocation is the reduction span of its workgroup.
+ * dependency chain: a program's serialMultiplyAdds is the reduction span of a workgroup, and an
+ * invocation does 16 times that in all (GEMM_SLICE_MAX keeps this within 16,384).
  *
  * A program supplies, in WGSL:
  *   fn prepare()                        run by every invocation first (per-workgroup constants)
@@ -23,6 +24,12 @@ export const GEMM_WORKGROUP: [number, number, number] = [SIDE, SIDE, 1];
 
 /** Workgroups of 256 invocations that fill a large GPU: an H100 holds about 1,000 at once. */
 export const GEMM_TARGET_WORKGROUPS = 1024;
+
+/**
+ * The longest reduction slice of a tiled product: an invocation's 16 sums over it then make
+ * 16,384 multiply-adds in all, the most any of Tim's gradient invocations does.
+ */
+export const GEMM_SLICE_MAX = 1024;
 
 export interface GemmLoadOrder {
   /** Whether consecutive invocations load consecutive k of A (else consecutive rows). */

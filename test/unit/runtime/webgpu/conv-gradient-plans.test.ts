@@ -4,6 +4,7 @@ import { createModel } from '../../../../src/models';
 import { type ConvGradientKernel, convGradientPrograms } from '../../../../src/runtime/webgpu/kernels/conv-gradients';
 import { GRID_MAX, launchedGrid } from '../../../../src/runtime/webgpu/kernels/run-program';
 import { planSplit, SLICE_MAX } from '../../../../src/runtime/webgpu/kernels/split-plan';
+import { GEMM_SLICE_MAX, GEMM_WORKGROUP } from '../../../../src/runtime/webgpu/kernels/tiled-gemm';
 
 /**
  * The work of one invocation in Tim's WebGPU convolution gradients, from the program objects
@@ -65,6 +66,9 @@ describe.each(['resnet50', 'efficientnet_b0', 'convnext_tiny'])('%s at 224 px, b
           const grid = launchedGrid(p);
           if (Math.max(...grid) > GRID_MAX) problems.push(`${layer.name} ${kernel} ${p.shaderKey}: grid ${grid.join('×')}`);
         }
+        // A tiled product's invocation keeps 16 sums, each over the slice: 16,384 products at most.
+        const tiled = programs[0]?.workgroupSize.join('x') === GEMM_WORKGROUP.join('x');
+        if (tiled && (programs[0]?.serialMultiplyAdds ?? 0) > GEMM_SLICE_MAX) problems.push(`${layer.name} ${kernel}: a tiled slice of ${programs[0]?.serialMultiplyAdds}`);
         if (kernel.endsWith('Filter')) worstFilter = Math.max(worstFilter, ...programs.map((p) => p.serialMultiplyAdds));
       }
     }
