@@ -126,6 +126,7 @@ export async function registerWebGpuBackend(deps: DawnDeps = realDawnDeps): Prom
   setGlobals(dawn, gpu);
   const mod = deps.requireFn(WEBGPU_BACKEND_PACKAGE) as WebGpuBackendModule;
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  // The package registers its stock kernels on import; Tim's replace some of them.
   registerWebGPUTrainingKernels();
   tf.registerBackend('webgpu', async () => {
     const limits = maximumLimits(adapter);

@@ -4,6 +4,8 @@ import { fusedGelu } from '../../fused/gelu';
 import { LAYER_NORM_GRADIENT } from '../../fused/layer-norm';
 import { fusedSilu } from '../../fused/silu';
 import { webgpuAdamKernels } from './adam';
+import { webgpuConvGradientKernels } from './conv-gradients';
+import { webgpuKernelFallbacks } from './fallbacks';
 import { webgpuActivationKernels } from './activations';
 import { webgpuBatchNormKernels } from './batch-norm';
 import { webgpuLayerNormKernels } from './layer-norm';
@@ -37,13 +39,14 @@ export function webgpuTrainingKernels(): KernelTable {
     ...webgpuLayerNormKernels(),
     ...webgpuActivationKernels(),
     ...webgpuReduceKernels(),
+    ...webgpuConvGradientKernels(),
   };
 }
 
 /**
- * Registers Tim's WebGPU kernels (fused Adam, BatchNorm, LayerNorm, GELU, SiLU; Sum and Mean
- * over channels-last axes) and their
- * gradients, unless TIM_WEBGPU_KERNELS=stock. The model layers and the optimizer take a fused
+ * Registers Tim's WebGPU kernels (convolution and depthwise gradients as tiled GEMMs with
+ * split-K; fused Adam, BatchNorm, LayerNorm, GELU, SiLU; Sum and Mean over channels-last axes)
+ * and their gradients, unless TIM_WEBGPU_KERNELS=stock. The model layers and the optimizer take a fused
  * kernel wherever the active backend has it (timKernelAvailable). Safe to call again.
  */
 export function registerWebGPUTrainingKernels(): void {
@@ -55,10 +58,7 @@ export function registerWebGPUTrainingKernels(): void {
   registerGradientOnce(fusedSilu.gradient);
 }
 
-/**
- * Shapes Tim's convolution-gradient kernels handed to the stock kernels, by kernel name.
- * INTEGRATION HOOK: return conv-gradients.ts's fallback counter here once it is merged.
- */
+/** Shapes Tim's convolution-gradient kernels handed to the stock kernels, by kernel name. */
 export function convGradientFallbacks(): Record<string, number> {
-  return {};
+  return webgpuKernelFallbacks();
 }
