@@ -73,6 +73,19 @@ const CASES: Case[] = [
   depthwise('efficientnet_b0 depthwise 5x5, 672', 1, 5, 672, 5, 1),
   depthwise('convnext_tiny depthwise 7x7, 96', 2, 8, 96, 7, 1),
   depthwise('efficientnet_b0 depthwise 3x3, 32, 30 px (filter gradient in slices)', 2, 30, 32, 3, 1),
+  // ConvNeXt's pointwise MLPs are dense layers over channels-last pixels: their weight gradient
+  // aᵀ·b reduces over every pixel of the batch (1,800 here, 100,352 at 224 px, batch 32), which
+  // Tim's BatchMatMul splits as the 1×1 filter gradient; a short reduction stays on the stock one.
+  {
+    name: 'convnext_tiny pointwise MLP as a dense layer, 24→40 over 1,800 pixels (split-K weight gradient)',
+    inputs: [{ shape: [2, 30, 30, 24] }, { shape: [24, 40] }],
+    fn: (x, w) => tf.matMul(tf.reshape<tf.Rank.R2>(x, [-1, 24]), w),
+  },
+  {
+    name: 'dense layer over 72 pixels (stock BatchMatMul)',
+    inputs: [{ shape: [2, 6, 6, 24] }, { shape: [24, 40] }],
+    fn: (x, w) => tf.matMul(tf.reshape<tf.Rank.R2>(x, [-1, 24]), w),
+  },
   {
     name: 'channels-first convolution (falls back)',
     inputs: [{ shape: [2, 8, 6, 6] }, { shape: [3, 3, 8, 16] }],

@@ -4,6 +4,7 @@ import { fusedGelu } from '../../fused/gelu';
 import { LAYER_NORM_GRADIENT } from '../../fused/layer-norm';
 import { fusedSilu } from '../../fused/silu';
 import { webgpuAdamKernels } from './adam';
+import { webgpuBatchMatMulKernels } from './batch-matmul';
 import { webgpuConvGradientKernels } from './conv-gradients';
 import { webgpuKernelFallbacks } from './fallbacks';
 import { webgpuActivationKernels } from './activations';
@@ -40,12 +41,13 @@ export function webgpuTrainingKernels(): KernelTable {
     ...webgpuActivationKernels(),
     ...webgpuReduceKernels(),
     ...webgpuConvGradientKernels(),
+    ...webgpuBatchMatMulKernels(),
   };
 }
 
 /**
  * Registers Tim's WebGPU kernels (convolution and depthwise gradients as tiled GEMMs with
- * split-K; fused Adam, BatchNorm, LayerNorm, GELU, SiLU; Sum and Mean over channels-last axes)
+ * split-K, and dense layers' weight gradients the same way; fused Adam, BatchNorm, LayerNorm, GELU, SiLU; Sum and Mean over channels-last axes)
  * and their gradients, unless TIM_WEBGPU_KERNELS=stock. The model layers and the optimizer take a fused
  * kernel wherever the active backend has it (timKernelAvailable). Safe to call again.
  */

@@ -7,9 +7,15 @@ import { ENTRY_BUILTINS, FLAT_GROUP, gridOf, runTimProgram, type TimMultiOutputP
  * gradients of biases and of squeeze-and-excitation scales, global average pooling): the stock
  * kernels transpose the reduced axes innermost first, two dispatches; this reads [A, R, C] in
  * place, one invocation per (a, c), neighbouring invocations on neighbouring channels. Other
- * reductions go to the stock kernels.
+ * reductions, and those longer than REDUCE_SERIAL_MAX, go to the stock kernels.
  */
 const THREADS = 64;
+/**
+ * The longest sum one invocation makes here. Longer ones (a dense layer's bias gradient over
+ * every pixel of the batch: 100,352 at ConvNeXt's first stage) go to the stock kernels, whose
+ * workgroups share each sum.
+ */
+export const REDUCE_SERIAL_MAX = 16_384;
 
 /** [A, R, C] when `axes` are contiguous and end before the last axis; else undefined. */
 function blockShape(shape: number[], axes: number[]): [number, number, number] | undefined {
@@ -51,7 +57,7 @@ function reduceKernel(kernelName: 'Sum' | 'Mean'): tf.KernelFunc {
     const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
     const axes = tf.util.parseAxisParam(axis, x.shape);
     const block = x.dtype === 'float32' ? blockShape(x.shape, axes) : undefined;
-    if (!block) return runStockKernel(kernelName, 'webgpu', args);
+    if (!block || block[1] > REDUCE_SERIAL_MAX) return runStockKernel(kernelName, 'webgpu', args);
     const outShape = x.shape.flatMap((d, i) => (axes.includes(i) ? (keepDims ? [1] : []) : [d]));
     const [out] = runTimProgram(args.backend, reduceProgram(`Tim${kernelName}`, block, outShape), [x], [kernelName === 'Mean' ? 1 / block[1] : 1]);
     return out as tf.TensorInfo;

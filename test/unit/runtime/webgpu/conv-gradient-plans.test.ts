@@ -1,6 +1,7 @@
 import * as fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { createModel } from '../../../../src/models';
+import { longReduction, pointwiseInfo } from '../../../../src/runtime/webgpu/kernels/batch-matmul';
 import { type ConvGradientKernel, convGradientPrograms } from '../../../../src/runtime/webgpu/kernels/conv-gradients';
 import { GRID_MAX, launchedGrid } from '../../../../src/runtime/webgpu/kernels/run-program';
 import { planSplit, SLICE_MAX } from '../../../../src/runtime/webgpu/kernels/split-plan';
@@ -96,5 +97,37 @@ describe('splitting a reduction', () => {
     expect(3 * planSplit(401_408, { groupsPerSlice: 3, targetGroups: 1024, outputs: 147 * 64 }).splits).toBeGreaterThanOrEqual(1000);
     expect(planSplit(1_000, { groupsPerSlice: 1, targetGroups: 1024, outputs: 10 }).slice).toBeGreaterThanOrEqual(256);
     expect(planSplit(1_568, { groupsPerSlice: 576, targetGroups: 1024, outputs: 4608 * 512 }).splits).toBe(2);
+  });
+});
+
+describe("convnext_tiny's dense layers at 224 px, batch 32", () => {
+  it('take their weight gradient (aᵀ·b over every pixel) on the split-K product, none summing more than 16,384 products serially', () => {
+    const tm = createModel('convnext_tiny', { numClasses: 10, inputSize: SIZE, initialize: false });
+    const dense = tm.model.layers.filter((layer) => layer.getClassName() === 'Dense' && (layer.input as tf.SymbolicTensor).shape.length === 4);
+    const shapes = dense.map((layer) => {
+      const [, h, w, c] = (layer.input as tf.SymbolicTensor).shape as [null, number, number, number];
+      return { name: layer.name, k: BATCH * h * w, m: c, n: (layer.getConfig() as { units: number }).units };
+    });
+    tm.model.dispose();
+    // Two per block: 3 + 3 + 9 + 3 blocks.
+    expect(shapes.length).toBe(36);
+    const problems: string[] = [];
+    for (const { name, k, m, n } of shapes) {
+      const a = { dataId: {}, dtype: 'float32' as const, shape: [1, k, m] };
+      const b = { dataId: {}, dtype: 'float32' as const, shape: [1, k, n] };
+      if (!longReduction(a, b, { transposeA: true, transposeB: false })) problems.push(`${name}: not taken`);
+      const programs = convGradientPrograms('Conv2DBackpropFilter', pointwiseInfo(k, m, n));
+      if (programs.length === 0) problems.push(`${name}: no programs`);
+      for (const p of programs) {
+        if (p.serialMultiplyAdds > GEMM_SLICE_MAX) problems.push(`${name} ${p.shaderKey}: ${p.serialMultiplyAdds} serial products`);
+        if (Math.max(...launchedGrid(p)) > GRID_MAX) problems.push(`${name} ${p.shaderKey}: grid too large`);
+      }
+    }
+    expect(problems).toEqual([]);
+    // Short reductions, other transpositions and batched products stay on the stock kernel.
+    const t = (shape: number[]) => ({ dataId: {}, dtype: 'float32' as const, shape });
+    expect(longReduction(t([1, 512, 8]), t([1, 512, 8]), { transposeA: true, transposeB: false })).toBeNull();
+    expect(longReduction(t([1, 5000, 8]), t([1, 8, 5000]), { transposeA: true, transposeB: true })).toBeNull();
+    expect(longReduction(t([2, 5000, 8]), t([2, 5000, 8]), { transposeA: true, transposeB: false })).toBeNull();
   });
 });
