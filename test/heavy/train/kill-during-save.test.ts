@@ -1,7 +1,7 @@
 import { spawnSync, type SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import sharp from 'sharp';
+import { writeTexturedPng } from '../../support/textured-png';
 import { openRunFolder, RUN_FILES, RunFolder } from '../../../src/io/run-folder';
 import { loadTimModel } from '../../../src/models/persist';
 import { readLoopState } from '../../../src/train/checkpoint';
@@ -44,7 +44,7 @@ describe('a save killed at any instant leaves a complete checkpoint', () => {
     for (const [k, name] of ['alpha', 'beta'].entries()) {
       fs.mkdirSync(path.join(images, name), { recursive: true });
       for (let i = 0; i < 4; i++) {
-        await sharp(Buffer.alloc(16 * 16 * 3, 60 + 120 * k + 10 * i), { raw: { width: 16, height: 16, channels: 3 } }).png().toFile(path.join(images, name, `${i}.png`));
+        await writeTexturedPng(path.join(images, name, `${i}.png`), 60 + 120 * k + 10 * i, `${name}-${i}`);
       }
     }
     fs.writeFileSync(

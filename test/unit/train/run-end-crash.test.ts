@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import sharp from 'sharp';
+import { writeTexturedPng } from '../../support/textured-png';
 import { parseConfig } from '../../../src/config/load';
 import type { TimConfig } from '../../../src/config/schema';
 import { summaryFileSchema } from '../../../src/io/run-file-schemas';
@@ -38,7 +38,7 @@ describe('a run killed while its last files are put in place', () => {
   beforeAll(async () => {
     for (const [k, name] of ['alpha', 'beta'].entries()) {
       fs.mkdirSync(path.join(root, name), { recursive: true });
-      for (let i = 0; i < 4; i++) await sharp(Buffer.alloc(16 * 16 * 3, 60 + 120 * k + 10 * i), { raw: { width: 16, height: 16, channels: 3 } }).png().toFile(path.join(root, name, `${i}.png`));
+      for (let i = 0; i < 4; i++) await writeTexturedPng(path.join(root, name, `${i}.png`), 60 + 120 * k + 10 * i, `${name}-${i}`);
     }
     let polls = 0;
     // Stopped after epoch 1 (the poll at its end), to keep last/ as it was then; then finished.

@@ -1,9 +1,8 @@
-import seedrandom from 'seedrandom';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import sharp from 'sharp';
+import { writeTexturedPng } from '../../support/textured-png';
 import { parseConfig } from '../../../src/config/load';
 import type { TimConfig } from '../../../src/config/schema';
 import { log } from '../../../src/core/log';
@@ -20,11 +19,7 @@ async function writeImages(root: string): Promise<void> {
   for (const [k, name] of ['alpha', 'beta'].entries()) {
     fs.mkdirSync(path.join(root, name), { recursive: true });
     for (let i = 0; i < 4; i++) {
-      // Each class its own brightness, each image its own texture: flat colours would all be one
-      // another's near-duplicates and land on one side of the split.
-      const rng = seedrandom(`${name}-${i}`);
-      const data = Buffer.from(Array.from({ length: 16 * 16 * 3 }, () => 60 + 120 * k + 10 * i + Math.floor(rng() * 50) - 25));
-      await sharp(data, { raw: { width: 16, height: 16, channels: 3 } }).png().toFile(path.join(root, name, `${name}_${i}.png`));
+      await writeTexturedPng(path.join(root, name, `${name}_${i}.png`), 60 + 120 * k + 10 * i, `${name}-${i}`);
     }
   }
 }
