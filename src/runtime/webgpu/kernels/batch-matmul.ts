@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { type KernelTable, runStockKernel } from '../../kernel-registry';
 import { convGradientPrograms } from './conv-gradients';
-import { runProgram } from './run-program';
+import { runPrograms } from './run-program';
 import { GEMM_SLICE_MAX } from './tiled-gemm';
 
 /**
@@ -36,17 +36,8 @@ function batchMatMul(args: Args): tf.TensorInfo {
   const sizes = longReduction(a, b, args.attrs as MatMulAttrs);
   const programs = sizes ? convGradientPrograms('Conv2DBackpropFilter', pointwiseInfo(sizes.k, sizes.m, sizes.n)) : [];
   if (!sizes || programs.length === 0) return runStockKernel('BatchMatMul', 'webgpu', args) as tf.TensorInfo;
-  const backend = args.backend as WebGPUBackend;
   // a and b are read as flat buffers, which is how [1, 1, K, M] and [1, 1, K, N] lie in memory.
-  let current = [a, b];
-  let out: tf.TensorInfo | undefined;
-  for (const program of programs) {
-    const next = runProgram(backend, program, current);
-    if (out) backend.disposeData(out.dataId);
-    out = next;
-    current = [next];
-  }
-  const result = out as tf.TensorInfo;
+  const result = runPrograms(args.backend as WebGPUBackend, programs, [a, b]);
   // The same data as [1, M, N]: the only reference to it, so no count changes hands.
   return { dataId: result.dataId, dtype: result.dtype, shape: [1, sizes.m, sizes.n] };
 }

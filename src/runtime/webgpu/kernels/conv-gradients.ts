@@ -6,7 +6,7 @@ import { ConvFilterGradientProgram } from './conv-filter-gradient';
 import { ConvInputGradientProgram } from './conv-input-gradient';
 import { DepthwiseFilterGradientProgram, DepthwiseInputGradientProgram } from './depthwise-gradients';
 import { fallBack } from './fallbacks';
-import { GRID_MAX, launchedGrid, runProgram, type UniformProgram } from './run-program';
+import { GRID_MAX, launchedGrid, runPrograms, type UniformProgram } from './run-program';
 import { SplitSumProgram } from './split-sum';
 
 /**
@@ -64,16 +64,7 @@ export function convGradientPrograms(kernel: ConvGradientKernel, info: tf.backen
 function runGradient(kernel: ConvGradientKernel, args: Args, info: tf.backend_util.Conv2DInfo | undefined, inputs: tf.TensorInfo[]): tf.TensorInfo {
   const programs = info ? convGradientPrograms(kernel, info) : [];
   if (programs.length === 0) return fallBack(kernel, args) as tf.TensorInfo;
-  const backend = args.backend as WebGPUBackend;
-  let current = inputs;
-  let out: tf.TensorInfo | undefined;
-  for (const program of programs) {
-    const next = runProgram(backend, program, current);
-    if (out) backend.disposeData(out.dataId);
-    out = next;
-    current = [next];
-  }
-  return out as tf.TensorInfo;
+  return runPrograms(args.backend as WebGPUBackend, programs, inputs);
 }
 
 function conv2DBackpropFilter(args: Args): tf.TensorInfo {

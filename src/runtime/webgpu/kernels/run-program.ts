@@ -31,6 +31,20 @@ export function runProgram(backend: WebGPUBackend, program: UniformProgram, inpu
   return backend.runWebGPUProgram(program, inputs, 'float32', uniforms);
 }
 
+/** Runs `programs` in turn, each on the last one's output (the first on `inputs`), freeing what passes. */
+export function runPrograms(backend: WebGPUBackend, programs: readonly UniformProgram[], inputs: tf.TensorInfo[]): tf.TensorInfo {
+  let current = inputs;
+  let out: tf.TensorInfo | undefined;
+  for (const program of programs) {
+    const next = runProgram(backend, program, current);
+    if (out) backend.disposeData(out.dataId);
+    out = next;
+    current = [next];
+  }
+  if (!out) throw new Error('runPrograms: no program to run');
+  return out;
+}
+
 /** The largest workgroup count WebGPU guarantees per grid dimension. */
 export const GRID_MAX = 65535;
 
