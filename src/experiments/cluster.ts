@@ -4,7 +4,8 @@ import YAML from 'yaml';
 import { TimError } from '../core/errors';
 import { hasControl, printable } from '../core/printable';
 import { writeFileAtomic } from '../io/atomic';
-import type { SweepSpec } from './sweep-spec';
+import { openSweepFolder } from './sweep';
+import { expandSweep, type SweepSpec } from './sweep-spec';
 
 /**
  * Job files for running a sweep on a cluster: a Slurm job array with a dependent job that
@@ -228,6 +229,8 @@ export function k8sManifest(spec: SweepSpec, runCount: number, opts: ClusterOpti
 export function writeClusterFiles(engine: ClusterEngine, spec: SweepSpec, runCount: number, opts: ClusterOptions): string[] {
   const files = engine === 'slurm' ? slurmFiles(spec, runCount, opts) : { 'sweep-k8s.yaml': k8sManifest(spec, runCount, opts) };
   const dir = clusterDir(path.resolve(opts.out));
+  // Only once every value has been checked: a refused one leaves nothing behind.
+  openSweepFolder(path.resolve(opts.out), expandSweep(spec));
   fs.mkdirSync(dir, { recursive: true });
   return Object.entries(files).map(([name, text]) => {
     const file = path.join(dir, name);

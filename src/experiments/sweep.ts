@@ -71,6 +71,14 @@ function sweepRule(runs: readonly SweepRun[]): OutputFolderRule {
   return { legacy: (_dir, files) => files.includes(SWEEP_MANIFEST) || files.every((f) => names.has(f.split('/')[0] ?? '')) };
 }
 
+/**
+ * Opens `out` as this sweep's folder (new, empty, or Tim's sweep), marking it as a sweep: the
+ * job files `--emit` writes and the cluster's logs then sit in a folder the tasks recognise.
+ */
+export function openSweepFolder(out: string, runs: readonly SweepRun[]): void {
+  openOutputFolder(out, 'sweep', SWEEP_FILES, sweepRule(runs));
+}
+
 /** The runs of this shard and where each stands, without running anything. */
 export function planSweep(spec: SweepSpec, opts: Pick<SweepOptions, 'out' | 'shard'> = {}): { out: string; all: SweepRun[]; planned: PlannedRun[] } {
   const out = sweepOutDir(spec, opts.out);
@@ -90,7 +98,7 @@ export function planSweep(spec: SweepSpec, opts: Pick<SweepOptions, 'out' | 'sha
 export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promise<SweepResult> {
   const steps = opts.steps ?? defaultRunSteps();
   const { out, all, planned } = planSweep(spec, opts);
-  openOutputFolder(out, 'sweep', SWEEP_FILES, sweepRule(all));
+  openSweepFolder(out, all);
   writeManifest(out, manifestOf(spec, all));
   const shardText = opts.shard ? ` (shard ${opts.shard.index}/${opts.shard.count})` : '';
   log.info(`sweep ${spec.name}: ${planned.length} of ${all.length} runs${shardText} in ${out}`);

@@ -65,6 +65,21 @@ describe('tim sweep --emit slurm', () => {
       t.cleanup();
     }
   });
+
+  it('marks <out> as the sweep, so its tasks run there beside the job files and the logs', async () => {
+    const t = tmpDir();
+    try {
+      const out = path.join(t.dir, 'sweep');
+      writeClusterFiles('slurm', spec, runs.length, { out });
+      // What the cluster writes there before a task starts: its log files.
+      fs.mkdirSync(path.join(out, 'logs'));
+      fs.writeFileSync(path.join(out, 'logs', 'tim-tiny-1_0.out'), '');
+      const steps: RunSteps = { train: async (config, opts) => writeFakeTraining(opts.out, config), evaluate: async (dir) => writeFakeEvaluation(dir) };
+      await expect(runSweep(spec, { out, shard: { index: 0, count: 4 }, steps })).resolves.toBeDefined();
+    } finally {
+      t.cleanup();
+    }
+  });
 });
 
 interface Container {
