@@ -1,23 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
-import { main } from '../../../src/cli/main';
+import { timInProcess as tim } from '../../support/cli-in-process';
 import { tmpDir } from '../../support/tmp';
 
-async function tim(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
 describe('tim data', () => {
   let dir: string;

@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import sharp from 'sharp';
-import { main } from '../../../src/cli/main';
+import { timInProcess as tim } from '../../support/cli-in-process';
 import { configToYaml, parseConfig } from '../../../src/config/load';
 import { printable, printableJson, printableLines } from '../../../src/core/printable';
 import { createModel, encodeSafetensors, saveTimModel } from '../../../src/models';
@@ -52,20 +52,6 @@ describe('printable: user text on a terminal', () => {
   });
 });
 
-async function tim(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
 // A class that sets the window title, one that clears the screen, one that reverses the text after it.
 const HOSTILE = ['Monet\u001b]0;pwned\u0007', '\u001b[2JClear', 'Renoir\u202eevil'];
