@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
 import { adamState } from '../core/tfjs-internals';
-import { ADAM, adamUpdate } from '../runtime/fused/adam';
+import { AccumulatedBetas, ADAM, ADAM_IN_PLACE, adamInPlace, adamUpdate, biasCorrections } from '../runtime/fused/adam';
 import { timKernelAvailable } from '../runtime/tim-kernels';
 import { GROUP_NAMES, type GroupName } from '../models/types';
 import type { GroupVariables } from './groups';
@@ -15,6 +15,14 @@ const BETA2 = 0.999;
 
 type VariableGradients = Parameters<tf.AdamOptimizer['applyGradients']>[0];
 
+/** A variable's value and Adam moments, and its gradient this step. */
+interface VariableSlots {
+  value: tf.Variable;
+  m: tf.Variable;
+  v: tf.Variable;
+  grad: tf.Tensor;
+}
+
 const NO_DECAY: GroupDecay = { rate: 0, decayed: new Set() };
 
 /**
@@ -25,6 +33,8 @@ const NO_DECAY: GroupDecay = { rate: 0, decayed: new Set() };
  * kernel, so it is the same on every backend, the stock Adam's included.
  */
 export class FusedAdam extends tf.AdamOptimizer {
+  private readonly betas: AccumulatedBetas;
+
   constructor(
     learningRate: number,
     beta1: number,
@@ -33,6 +43,7 @@ export class FusedAdam extends tf.AdamOptimizer {
     private readonly decay: GroupDecay = NO_DECAY,
   ) {
     super(learningRate, beta1, beta2, epsilon);
+    this.betas = new AccumulatedBetas(beta1, beta2);
   }
 
   override applyGradients(variableGradients: VariableGradients): void {
@@ -62,19 +73,30 @@ export class FusedAdam extends tf.AdamOptimizer {
     const list = Array.isArray(variableGradients) ? variableGradients : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
     tf.tidy(() => {
       const attrs = { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, learningRate: this.learningRate };
+      const inPlace = timKernelAvailable(ADAM_IN_PLACE);
+      const shared: VariableSlots[] = [];
+      const owned: VariableSlots[] = [];
       list.forEach(({ name, tensor: gradient }, i) => {
         const value = tf.engine().registeredVariables[name];
         if (!value) throw new Error(`FusedAdam: no variable named ${name}`);
         const slot = (suffix: string) => ({ originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) });
         self.accumulatedFirstMoment[i] ??= slot('m');
         self.accumulatedSecondMoment[i] ??= slot('v');
-        const m = self.accumulatedFirstMoment[i].variable;
-        const v = self.accumulatedSecondMoment[i].variable;
-        const [w2, m2, v2] = adamUpdate({ value, m, v, grad: gradient, accBeta1: self.accBeta1, accBeta2: self.accBeta2 }, attrs);
+        const slots = { value, m: self.accumulatedFirstMoment[i].variable, v: self.accumulatedSecondMoment[i].variable, grad: gradient };
+        // A reshape or clone of a variable shares its data: overwriting it would change that too.
+        (inPlace && [slots.value, slots.m, slots.v].every((t) => tf.engine().backend.refCount(t.dataId) === 1) ? owned : shared).push(slots);
+      });
+      if (owned.length > 0) {
+        // The running products this step's accBeta1 and accBeta2 hold, known without reading them back.
+        const [d1, d2] = biasCorrections(...this.betas.at(this.iterations));
+        adamInPlace(owned, { ...attrs, d1, d2 });
+      }
+      for (const { value, m, v, grad } of shared) {
+        const [w2, m2, v2] = adamUpdate({ value, m, v, grad, accBeta1: self.accBeta1, accBeta2: self.accBeta2 }, attrs);
         m.assign(m2);
         v.assign(v2);
         value.assign(w2);
-      });
+      }
       self.accBeta1.assign(tf.mul(self.accBeta1, this.beta1));
       self.accBeta2.assign(tf.mul(self.accBeta2, this.beta2));
     });

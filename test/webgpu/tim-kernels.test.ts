@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { adamUpdate } from '../../src/runtime/fused/adam';
-import { batchNormMoving, batchNormTraining } from '../../src/runtime/fused/batch-norm';
+import { ADAM_IN_PLACE, adamInPlace, adamUpdate, biasCorrections } from '../../src/runtime/fused/adam';
+import { batchNormTraining } from '../../src/runtime/fused/batch-norm';
 import { layerNorm } from '../../src/runtime/fused/layer-norm';
 import { selectBackend } from '../../src/runtime/backend';
 import { timKernelAvailable } from '../../src/runtime/tim-kernels';
 import { releaseWebGpu } from '../../src/runtime/webgpu/backend';
 import { gelu } from '../../src/models/layers/gelu';
+import { Sigmoid } from '../../src/models/layers/sigmoid';
 import { Swish } from '../../src/models/layers/swish';
 import { compare, type InputSpec, type Outputs, run, values } from './parity';
 
@@ -24,18 +25,28 @@ interface Case {
 const img = (n: number, s: number, c: number): InputSpec => ({ shape: [n, s, s, c] });
 const ch = (c: number): InputSpec => ({ shape: [c], range: [0.5, 1.5] });
 const swish = new Swish();
-/** y and, flattened after it, the batch statistics (not differentiated: they feed no loss). */
-const bnAll = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.concat(batchNormTraining(x, g, b, 1e-5).map((t) => t.flatten()));
-const bnY = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => (batchNormTraining(x, g, b, 1e-5)[0]);
+const sigmoid = new Sigmoid();
+/** A training step's BatchNorm with moving statistics at 0 and 1 and PyTorch's momentum, per image of `rows`. */
+const bn = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, moving = { mean: tf.zerosLike(g), variance: tf.onesLike(g) }) =>
+  batchNormTraining(x, g, b, moving, { epsilon: 1e-5, momentum: 0.9, count: x.size / (g.size || 1) });
+/** y and, flattened after it, the batch and moving statistics (not differentiated: they feed no loss). */
+const bnAll = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+  const r = bn(x, g, b);
+  return tf.concat([r.y, r.mean, r.variance, r.movingMean, r.movingVariance].map((t) => t.flatten()));
+};
+const bnY = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => bn(x, g, b).y;
 
 const CASES: Case[] = [
   // ResNet-50: the stem's 64 channels over several partial-sum chunks and apply blocks.
   { name: 'batch norm, resnet stem (64 channels, 4,608 rows)', inputs: [{ ...img(2, 48, 64), range: [0.5, 3] }, ch(64), ch(64)], fn: bnY },
   { name: 'batch norm statistics, resnet stem', inputs: [{ ...img(2, 48, 64), range: [0.5, 3], grad: false }, { ...ch(64), grad: false }, { ...ch(64), grad: false }], fn: bnAll },
   {
-    name: 'batch norm moving statistics (unbiased variance)',
-    inputs: [{ shape: [2048], grad: false }, { ...ch(2048), grad: false }, { shape: [2048], grad: false }, { ...ch(2048), grad: false }],
-    fn: (pm, pv, m, v) => tf.concat(batchNormMoving(pm, pv, m, v, { momentum: 0.9, count: 98 })),
+    name: 'batch norm moving statistics (unbiased variance), from earlier ones',
+    inputs: [{ ...img(2, 7, 2048), grad: false }, { ...ch(2048), grad: false }, { shape: [2048], grad: false }, { shape: [2048], grad: false }, { ...ch(2048), grad: false }],
+    fn: (x, g, b, pm, pv) => {
+      const r = bn(x, g, b, { mean: pm, variance: pv });
+      return tf.concat([r.movingMean, r.movingVariance]);
+    },
   },
   { name: 'batch norm, resnet stage 4 (2,048 channels)', inputs: [img(2, 3, 2048), ch(2048), ch(2048)], fn: bnY },
   // EfficientNet-B0: channel counts that are not powers of two.
@@ -55,6 +66,7 @@ const CASES: Case[] = [
   { name: 'sum over the last axis (the stock kernel)', inputs: [img(2, 7, 40)], fn: (x) => tf.sum(x, -1) },
   { name: 'gelu, convnext mlp (384 channels)', inputs: [{ ...img(2, 4, 384), range: [-5, 5] }], fn: (x) => gelu(x) },
   { name: 'silu, efficientnet (96 channels)', inputs: [{ ...img(2, 6, 96), range: [-8, 8] }], fn: (x) => swish.apply(x) },
+  { name: 'sigmoid, efficientnet squeeze-and-excitation gate (1 × 1 × 672)', inputs: [{ ...img(2, 1, 672), range: [-8, 8] }], fn: (x) => sigmoid.apply(x) },
 ];
 
 const LIMIT = 1e-3;
@@ -75,7 +87,7 @@ afterAll(() => {
 describe("Tim's webgpu kernels against the cpu backend", () => {
   it('the layers take the fused kernels on webgpu', async () => {
     await tf.setBackend('webgpu');
-    for (const k of ['TimBatchNormTraining', 'TimBatchNormMoving', 'TimLayerNorm', 'TimGelu', 'TimSilu', 'TimAdam']) expect(timKernelAvailable(k)).toBe(true);
+    for (const k of ['TimBatchNormTraining', 'TimLayerNorm', 'TimGelu', 'TimSilu', 'TimSigmoid', 'TimAdam', 'TimAdamInPlace']) expect(timKernelAvailable(k)).toBe(true);
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
@@ -109,5 +121,60 @@ describe("Tim's webgpu kernels against the cpu backend", () => {
       for (let k = 0; k < n; k++) worst = Math.max(worst, Math.abs((g[k] as number) - (w[k] as number)) / Math.max(1e-6, Math.abs(w[k] as number)));
       expect(worst).toBeLessThanOrEqual(1e-5);
     });
+  });
+});
+
+describe('Adam over several variables in place on webgpu', () => {
+  it('updates each value and moment as the cpu backend’s one-variable kernel does', async () => {
+    const sizes = [3000, 7, 1, 513, 64, 4100, 2];
+    const [d1, d2] = biasCorrections(Math.fround(0.9 ** 3), Math.fround(0.999 ** 3));
+    const attrs = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, learningRate: 1e-3 };
+    const slotsOf = (n: number, j: number) => {
+      const t = (k: string, range?: [number, number]) => tf.tensor1d(values({ shape: [n], ...(range ? { range } : {}) }, `adam${j}:${k}`) as Float32Array);
+      // A variable made from a tensor shares its data until that tensor is disposed.
+      const own = (x: tf.Tensor) => {
+        const v = tf.variable(x);
+        x.dispose();
+        return v;
+      };
+      return { value: own(t('w')), m: own(t('m')), v: own(t('v', [0, 0.01])), grad: t('g') };
+    };
+    await tf.setBackend('cpu');
+    const want = await Promise.all(
+      sizes.map(async (n, j) => {
+        const s = slotsOf(n, j);
+        const outs = adamUpdate({ ...s, accBeta1: tf.scalar(1 - d1), accBeta2: tf.scalar(1 - d2) }, attrs);
+        const read = await Promise.all(outs.map((o) => o.data()));
+        tf.dispose([...outs, s.value, s.m, s.v, s.grad]);
+        return read;
+      }),
+    );
+    await tf.setBackend('webgpu');
+    expect(timKernelAvailable(ADAM_IN_PLACE)).toBe(true);
+    const slots = sizes.map((n, j) => slotsOf(n, j));
+    const before = tf.memory().numTensors;
+    adamInPlace(slots, { ...attrs, d1, d2 });
+    expect(tf.memory().numTensors).toBe(before);
+    const got = await Promise.all(slots.map((s) => Promise.all([s.value, s.m, s.v].map((t) => t.data()))));
+    tf.dispose(slots.flatMap((s) => [s.value, s.m, s.v, s.grad]));
+    sizes.forEach((n, j) => {
+      for (let o = 0; o < 3; o++) {
+        const w = want[j]?.[o] as tf.TypedArray;
+        const g = got[j]?.[o] as tf.TypedArray;
+        let worst = 0;
+        for (let k = 0; k < n; k++) worst = Math.max(worst, Math.abs((g[k] as number) - (w[k] as number)) / Math.max(1e-6, Math.abs(w[k] as number)));
+        expect(worst).toBeLessThanOrEqual(1e-5);
+      }
+    });
+  });
+
+  it('refuses a value whose data another tensor shares, rather than changing both', async () => {
+    await tf.setBackend('webgpu');
+    const value = tf.tidy(() => tf.ones([8]).variable());
+    const alias = tf.reshape(value, [2, 4]);
+    const s = { value, m: tf.tidy(() => tf.zeros([8]).variable()), v: tf.tidy(() => tf.zeros([8]).variable()), grad: tf.ones([8]) };
+    expect(() => adamInPlace([s], { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, learningRate: 1, d1: 0.1, d2: 0.001 })).toThrow(/shares its data/);
+    expect(Array.from(await alias.data())).toEqual(Array(8).fill(1));
+    tf.dispose([alias, s.value, s.m, s.v, s.grad]);
   });
 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../../core/errors';
 import { batchNormState, stockLayerClass } from '../../core/tfjs-internals';
-import { batchNormMoving, batchNormTraining, BN_MOVING, BN_TRAINING } from '../../runtime/fused/batch-norm';
+import { batchNormTraining, BN_TRAINING } from '../../runtime/fused/batch-norm';
 import { timKernelAvailable } from '../../runtime/tim-kernels';
 
 type BatchNormArgs = NonNullable<Parameters<typeof tf.layers.batchNormalization>[0]>;
@@ -35,13 +35,14 @@ export class BatchNormalization extends StockBatchNormalization {
       const gamma = self.gamma?.read();
       const beta = self.beta?.read();
       const fusable = axis === x.rank - 1 && x.dtype === 'float32' && gamma !== undefined && beta !== undefined && timKernelAvailable(BN_TRAINING);
-      const [y, mean, variance] = fusable ? batchNormTraining(x, gamma, beta, self.epsilon) : composedTraining(x, axis, gamma, beta, self.epsilon);
-      if (fusable && timKernelAvailable(BN_MOVING)) {
-        const [m, v] = batchNormMoving(self.movingMean.read(), self.movingVariance.read(), mean, variance, { momentum: self.momentum, count: perChannel });
-        self.movingMean.write(m);
-        self.movingVariance.write(v);
-        return y;
+      if (fusable) {
+        const moving = { mean: self.movingMean.read(), variance: self.movingVariance.read() };
+        const r = batchNormTraining(x, gamma, beta, moving, { epsilon: self.epsilon, momentum: self.momentum, count: perChannel });
+        self.movingMean.write(r.movingMean);
+        self.movingVariance.write(r.movingVariance);
+        return r.y;
       }
+      const [y, mean, variance] = composedTraining(x, axis, gamma, beta, self.epsilon);
       // PyTorch's momentum 0.1 is tfjs's 0.9: moving = moving − (moving − batch) · (1 − momentum).
       for (const [moving, batch] of [
         [self.movingMean, mean],

@@ -5,3 +5,4 @@ export { StochasticDepth, type StochasticDepthArgs } from './stochastic-depth';
 export { BatchNormalization, batchNormalization } from './batch-norm';
 export { Gelu, gelu } from './gelu';
 export { Swish } from './swish';
+export { Sigmoid } from './sigmoid';

@@ -12,29 +12,38 @@ import { simdAffine, simdBatchNormBackward, simdBatchNormForward } from './batch
  */
 export const BN_TRAINING = 'TimBatchNormTraining';
 export const BN_TRAINING_GRAD = 'TimBatchNormTrainingGrad';
-/** The moving mean and variance updated from a batch's statistics (one kernel instead of seven ops). */
-export const BN_MOVING = 'TimBatchNormMoving';
 
+/**
+ * The training kernel's attributes. It also updates the moving mean and variance from the
+ * batch's statistics (unbiased variance, as PyTorch's running_var), so that a GPU needs no
+ * dispatch of its own for them.
+ */
 // A type, not an interface, so that it is a tfjs attribute map as it stands.
-export type MovingAttrs = {
+export type TrainingAttrs = {
+  epsilon: number;
   /** tfjs's momentum (PyTorch's is 1 − this). */
   momentum: number;
   /** Values per channel in the batch, for the unbiased variance. */
   count: number;
 };
-export type MovingInputs = Record<'movingMean' | 'movingVariance' | 'mean' | 'variance', tf.TensorInfo>;
+export type TrainingInputs = Record<'x' | 'gamma' | 'beta' | 'movingMean' | 'movingVariance', tf.TensorInfo>;
 
 function forwardKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
-    const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
-    const fast = simd ? simdBatchNormForward(wasmBackendOf(backend), x, gamma, beta, (attrs as { epsilon: number }).epsilon) : null;
-    if (fast) return fast;
+    const { x, gamma, beta, movingMean, movingVariance } = inputs as TrainingInputs;
+    const { epsilon, momentum, count } = attrs as TrainingAttrs;
     const io = buffers(backend);
     const { c } = rowsAndChannels(x);
-    const out = io.outputs([x.shape, [c], [c]]);
-    const [y, mean, variance] = out.views() as [Float32Array, Float32Array, Float32Array];
-    batchNormForward(io.read(x), io.read(gamma), io.read(beta), (attrs as { epsilon: number }).epsilon, y, mean, variance);
-    return out.infos;
+    const batch = simd ? simdBatchNormForward(wasmBackendOf(backend), x, gamma, beta, epsilon) : null;
+    const [y, mean, variance] = batch ?? io.outputs([x.shape, [c], [c]]).infos;
+    const moving = io.outputs([[c], [c]]);
+    const infos = [y, mean, variance, ...moving.infos] as tf.TensorInfo[];
+    // Views only after every output exists: the wasm heap may move when one is allocated.
+    const views = infos.map((t) => io.read(t));
+    const [yv, mv, vv, nm, nv] = views as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+    if (!batch) batchNormForward(io.read(x), io.read(gamma), io.read(beta), epsilon, yv, mv, vv);
+    movingAverages({ mean: io.read(movingMean), variance: io.read(movingVariance) }, { mean: mv, variance: vv }, momentum, count, { mean: nm, variance: nv });
+    return infos;
   };
 }
 
@@ -48,18 +57,6 @@ function gradKernel(buffers: BufferFactory, simd: boolean): tf.KernelFunc {
     const out = io.outputs([x.shape, [c], [c]]);
     const [dx, dgamma, dbeta] = out.views() as [Float32Array, Float32Array, Float32Array];
     batchNormBackward(io.read(dy), io.read(x), io.read(gamma), io.read(mean), io.read(variance), (attrs as { epsilon: number }).epsilon, dx, dgamma, dbeta);
-    return out.infos;
-  };
-}
-
-function movingKernel(buffers: BufferFactory): tf.KernelFunc {
-  return ({ inputs, backend, attrs }) => {
-    const { movingMean, movingVariance, mean, variance } = inputs as MovingInputs;
-    const { momentum, count } = attrs as MovingAttrs;
-    const io = buffers(backend);
-    const out = io.outputs([movingMean.shape, movingVariance.shape]);
-    const [m, v] = out.views() as [Float32Array, Float32Array];
-    movingAverages({ mean: io.read(movingMean), variance: io.read(movingVariance) }, { mean: io.read(mean), variance: io.read(variance) }, momentum, count, { mean: m, variance: v });
     return out.infos;
   };
 }
@@ -98,15 +95,17 @@ function inferenceKernel(buffers: BufferFactory, simd: boolean, stock: tf.Kernel
 export const BATCH_NORM_TRAINING_GRADIENT: tf.GradConfig = {
   kernelName: BN_TRAINING,
   inputsToSave: ['x', 'gamma'],
-  outputsToSave: [false, true, true],
+  outputsToSave: [false, true, true, false, false],
   gradFunc: (dys, saved, attrs) => {
-    // The mean and variance outputs feed only the moving averages, never a loss: the tape hands
-    // them zero gradients, which are ignored.
+    // The statistics and moving averages feed no loss: the tape hands them zero gradients,
+    // which are ignored.
     const [dy] = dys as tf.Tensor[];
     const [x, gamma, mean, variance] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
     // One kernel gives all three; the tape asks for them one at a time.
     const [dx, dgamma, dbeta] = tf.engine().runKernel<tf.Tensor[]>(BN_TRAINING_GRAD, { dy: dy as tf.Tensor, x, gamma, mean, variance }, attrs);
-    return { x: () => dx as tf.Tensor, gamma: () => dgamma as tf.Tensor, beta: () => dbeta as tf.Tensor };
+    // The moving statistics are not trained; should anything ask, they have no gradient ([C], as dγ).
+    const none = () => tf.zerosLike(dgamma as tf.Tensor);
+    return { x: () => dx as tf.Tensor, gamma: () => dgamma as tf.Tensor, beta: () => dbeta as tf.Tensor, movingMean: none, movingVariance: none };
   },
 };
 
@@ -121,17 +120,28 @@ export function fusedBatchNormKernels(backendName: keyof typeof BACKENDS): Kerne
   return {
     [BN_TRAINING]: forwardKernel(buffers, simd),
     [BN_TRAINING_GRAD]: gradKernel(buffers, simd),
-    [BN_MOVING]: movingKernel(buffers),
     FusedBatchNorm: inferenceKernel(buffers, simd, stock),
   };
 }
 
-/** Normalised x and the batch mean and (biased) variance of its last axis. */
-export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
-  return tf.engine().runKernel<tf.Tensor[]>(BN_TRAINING, { x, gamma, beta }, { epsilon }) as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
+/** What a training-mode BatchNorm step gives: the output, the batch statistics, and the new moving statistics. */
+export interface TrainingResult {
+  y: tf.Tensor;
+  mean: tf.Tensor1D;
+  /** The biased batch variance (the one the normalisation uses). */
+  variance: tf.Tensor1D;
+  movingMean: tf.Tensor1D;
+  movingVariance: tf.Tensor1D;
 }
 
-/** The moving mean and variance after a training step with the batch's `mean` and (biased) `variance`. */
-export function batchNormMoving(movingMean: tf.Tensor, movingVariance: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, attrs: MovingAttrs): [tf.Tensor, tf.Tensor] {
-  return tf.engine().runKernel<tf.Tensor[]>(BN_MOVING, { movingMean, movingVariance, mean, variance }, attrs) as [tf.Tensor, tf.Tensor];
+/** Normalised x over its last axis, the batch statistics and the moving statistics after this batch. */
+export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, moving: { mean: tf.Tensor; variance: tf.Tensor }, attrs: TrainingAttrs): TrainingResult {
+  const [y, mean, variance, movingMean, movingVariance] = tf.engine().runKernel<tf.Tensor[]>(BN_TRAINING, { x, gamma, beta, movingMean: moving.mean, movingVariance: moving.variance }, attrs) as [
+    tf.Tensor,
+    tf.Tensor1D,
+    tf.Tensor1D,
+    tf.Tensor1D,
+    tf.Tensor1D,
+  ];
+  return { y, mean, variance, movingMean, movingVariance };
 }

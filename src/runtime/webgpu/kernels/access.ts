@@ -41,7 +41,7 @@ export interface WebGpuBackend {
   commandEncoder: { beginComputePass(descriptor: object): ComputePass } | null;
   dispatchCountInPass: number;
   commandQueueOwnedIds: WeakSet<object>;
-  tensorMap: { get(dataId: object): { resource: unknown } | undefined };
+  tensorMap: { get(dataId: object): { resource: unknown; refCount: number; values?: unknown } | undefined };
   makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
   uploadToGPU(dataId: object): void;

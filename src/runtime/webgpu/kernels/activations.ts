@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ERF_P, ERF_Q } from '../../erf';
 import { GELU } from '../../fused/gelu';
+import { SIGMOID } from '../../fused/sigmoid';
 import { SILU } from '../../fused/silu';
 import type { KernelTable } from '../../kernel-registry';
 import { runTimProgram } from './dispatch';
@@ -26,12 +27,14 @@ fn geluSlope(x : f32) -> f32 {
   return 0.5 * (1.0 + timErf(x * ${Math.SQRT1_2.toFixed(9)})) + x * ${(1 / Math.sqrt(2 * Math.PI)).toFixed(9)} * exp(-0.5 * x * x);
 }
 fn sigmoid(x : f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
+fn sigmoidValue(x : f32) -> f32 { return sigmoid(x); }
+fn sigmoidSlope(x : f32) -> f32 { let s = sigmoid(x); return s * (1.0 - s); }
 fn siluValue(x : f32) -> f32 { return x * sigmoid(x); }
 fn siluSlope(x : f32) -> f32 { let s = sigmoid(x); return s * (1.0 + x * (1.0 - s)); }
 `;
 
 /** The value and gradient kernels of one activation: one dispatch each, one element per invocation. */
-function activationKernels(kernelName: string, fn: 'gelu' | 'silu'): KernelTable {
+function activationKernels(kernelName: string, fn: 'gelu' | 'silu' | 'sigmoid'): KernelTable {
   const value: tf.KernelFunc = ({ inputs, backend }) => {
     const { x } = inputs as { x: tf.TensorInfo };
     const n = tf.util.sizeFromShape(x.shape);
@@ -56,7 +59,7 @@ function activationKernels(kernelName: string, fn: 'gelu' | 'silu'): KernelTable
 
 const only = (outputs: tf.TensorInfo[]): tf.TensorInfo => outputs[0] as tf.TensorInfo;
 
-/** Tim's GELU and SiLU kernels (and their gradient kernels) for webgpu. */
+/** Tim's GELU, SiLU and sigmoid kernels (and their gradient kernels) for webgpu. */
 export function webgpuActivationKernels(): KernelTable {
-  return { ...activationKernels(GELU, 'gelu'), ...activationKernels(SILU, 'silu') };
+  return { ...activationKernels(GELU, 'gelu'), ...activationKernels(SILU, 'silu'), ...activationKernels(SIGMOID, 'sigmoid') };
 }

@@ -1,20 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
-import { BN_MOVING, BN_TRAINING, BN_TRAINING_GRAD, type MovingAttrs, type MovingInputs } from '../../fused/batch-norm';
+import { BN_TRAINING, BN_TRAINING_GRAD, type TrainingAttrs, type TrainingInputs } from '../../fused/batch-norm';
 import { rowsAndChannels } from '../../fused/buffers';
 import type { KernelTable } from '../../kernel-registry';
 import { applyProgram, channelLayout, partialSumsProgram } from './channel-reduce';
 import { webgpuBackendOf } from './access';
 import { runTimProgram } from './dispatch';
-import { elementwiseProgram } from './elementwise';
 
 /**
  * Training-mode BatchNorm over the last axis on WebGPU, forward and backward, two dispatches
- * each (see channel-reduce.ts). The statistics accumulate around a per-channel shift (the first
- * row) as on cpu and wasm, so the one-pass variance does not cancel.
+ * each (see channel-reduce.ts); the forward's second pass also writes the moving statistics.
+ * The statistics accumulate around a per-channel shift (the first row) as on cpu and wasm, so
+ * the one-pass variance does not cancel.
  */
 
 const forward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const { x, gamma, beta } = inputs as Record<'x' | 'gamma' | 'beta', tf.TensorInfo>;
+  const { x, gamma, beta, movingMean, movingVariance } = inputs as TrainingInputs;
+  const { epsilon, momentum, count } = attrs as TrainingAttrs;
   const { rows, c } = rowsAndChannels(x);
   const l = channelLayout(rows, c);
   const sums = partialSumsProgram('TimBatchNormSums', l, ['X'], '(X[at(r, c)] - shift)', '(X[at(r, c)] - shift) * (X[at(r, c)] - shift)', 'let shift = X[c];');
@@ -22,21 +23,28 @@ const forward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const apply = applyProgram({
     name: 'TimBatchNormApply',
     layout: l,
-    inputs: ['X', 'GAMMA', 'BETA'],
+    inputs: ['X', 'GAMMA', 'BETA', 'PM', 'PV'],
     elementShape: x.shape,
-    uniforms: [{ name: 'eps', type: 'f32' }],
+    uniforms: [
+      { name: 'eps', type: 'f32' },
+      { name: 'keep', type: 'f32' },
+      { name: 'unbias', type: 'f32' },
+    ],
+    // The moving statistics with the float32 operations of the cpu kernel (movingAverages).
     coefficients: `
     let m1 = sumA / ${rows}.0;
     let variance = max(0.0, sumB / ${rows}.0 - m1 * m1);
     let mean = m1 + X[c];
     let k0 = GAMMA[c] / sqrt(variance + u.eps);
     let k1 = BETA[c] - mean * k0;
-    let k2 = 0.0;`,
-    perChannel: ['mean', 'variance'],
+    let k2 = 0.0;
+    let movingMean = PM[c] - (PM[c] - mean) * u.keep;
+    let movingVariance = PV[c] - (PV[c] - variance * u.unbias) * u.keep;`,
+    perChannel: ['mean', 'variance', 'movingMean', 'movingVariance'],
     element: 'out0[at(r, c)] = X[at(r, c)] * k0 + k1;',
   });
   try {
-    return runTimProgram(backend, apply, [partials, x, gamma, beta], [(attrs as { epsilon: number }).epsilon]);
+    return runTimProgram(backend, apply, [partials, x, gamma, beta, movingMean, movingVariance], [epsilon, Math.fround(1 - momentum), Math.fround(count / (count - 1))]);
   } finally {
     webgpuBackendOf(backend).disposeData(partials.dataId);
   }
@@ -73,28 +81,7 @@ const backward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   }
 };
 
-/** Both moving statistics in one dispatch, with the float32 operations of the cpu kernel. */
-const moving: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const { movingMean, movingVariance, mean, variance } = inputs as MovingInputs;
-  const { momentum, count } = attrs as MovingAttrs;
-  const n = tf.util.sizeFromShape(mean.shape);
-  const program = elementwiseProgram({
-    name: 'TimBatchNormMoving',
-    count: n,
-    inputs: ['PM', 'PV', 'M', 'V'],
-    outputShapes: [movingMean.shape, movingVariance.shape],
-    uniforms: [
-      { name: 'keep', type: 'f32' },
-      { name: 'unbias', type: 'f32' },
-    ],
-    body: `
-  out0[i] = PM[i] - (PM[i] - M[i]) * u.keep;
-  out1[i] = PV[i] - (PV[i] - V[i] * u.unbias) * u.keep;`,
-  });
-  return runTimProgram(backend, program, [movingMean, movingVariance, mean, variance], [n, Math.fround(1 - momentum), Math.fround(count / (count - 1))]);
-};
-
 /** Tim's fused BatchNorm training kernels for webgpu. */
 export function webgpuBatchNormKernels(): KernelTable {
-  return { [BN_TRAINING]: forward, [BN_TRAINING_GRAD]: backward, [BN_MOVING]: moving };
+  return { [BN_TRAINING]: forward, [BN_TRAINING_GRAD]: backward };
 }

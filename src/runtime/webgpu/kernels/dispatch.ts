@@ -9,13 +9,19 @@ import { isDispatchRecording, programName, recordDispatch } from './record';
  * from one dispatch, so these programs are run here, through the same backend: its buffers,
  * uniform buffers, command encoder and submit batching.
  *
- * The shader sees outputs `out0`, `out1`, … (read-write f32 arrays), then the inputs under
- * `variableNames` (read-only f32 arrays), then `u`, a struct of the scalar uniforms in
- * `uniformFields`. getUserCode() returns the entry point `main` with its @workgroup_size.
+ * The shader sees outputs `out0`, `out1`, … (read-write f32 arrays), then the tensors it
+ * updates in place under `inPlaceNames` (read-write), then the inputs under `variableNames`
+ * (read-only f32 arrays), then `u`, a struct of the scalar uniforms in `uniformFields`.
+ * getUserCode() returns the entry point `main` with its @workgroup_size.
  */
 export interface TimMultiOutputProgram extends TimWebGPUProgram {
   outputShapes: number[][];
   uniformFields: { name: string; type: 'i32' | 'f32' }[];
+  /**
+   * Tensors the program overwrites rather than allocating outputs for: only for tensors that
+   * nothing else shares (see ownsBuffer), such as an optimizer's variables and slots.
+   */
+  inPlaceNames?: string[];
 }
 
 /** WebGPU's guaranteed workgroups per dimension; larger grids go into y. */
@@ -35,9 +41,10 @@ export const ENTRY_BUILTINS =
 
 function shaderSource(p: TimMultiOutputProgram): string {
   const fields = p.uniformFields.map((f) => `${f.name} : ${f.type},`).join(' ');
-  const outs = p.outputShapes.map((_, i) => `@group(0) @binding(${i}) var<storage, read_write> out${i} : array<f32>;`);
-  const ins = p.variableNames.map((n, i) => `@group(0) @binding(${p.outputShapes.length + i}) var<storage, read> ${n} : array<f32>;`);
-  const uniform = `@group(0) @binding(${p.outputShapes.length + p.variableNames.length}) var<uniform> u : Uniforms;`;
+  const writable = [...p.outputShapes.map((_, i) => `out${i}`), ...(p.inPlaceNames ?? [])];
+  const outs = writable.map((n, i) => `@group(0) @binding(${i}) var<storage, read_write> ${n} : array<f32>;`);
+  const ins = p.variableNames.map((n, i) => `@group(0) @binding(${writable.length + i}) var<storage, read> ${n} : array<f32>;`);
+  const uniform = `@group(0) @binding(${writable.length + p.variableNames.length}) var<uniform> u : Uniforms;`;
   return [`struct Uniforms { ${fields} };`, ...outs, ...ins, uniform, p.getUserCode()].join('\n');
 }
 
@@ -59,7 +66,8 @@ function pipelineOf(device: GpuDeviceLike, p: TimMultiOutputProgram): Pipeline {
   if (!pipeline) {
     const module = device.createShaderModule({ code: shaderSource(p), label: p.shaderKey });
     // An explicit layout: 'auto' would drop the bindings a shader happens not to read.
-    const types = [...p.outputShapes.map(() => 'storage' as const), ...p.variableNames.map(() => 'read-only-storage' as const), 'uniform' as const];
+    const writable = p.outputShapes.length + (p.inPlaceNames?.length ?? 0);
+    const types = [...Array.from({ length: writable }, () => 'storage' as const), ...p.variableNames.map(() => 'read-only-storage' as const), 'uniform' as const];
     const layout = device.createBindGroupLayout({ entries: types.map((type, binding) => ({ binding, visibility: COMPUTE_STAGE, buffer: { type } })) });
     const compute = device.createComputePipeline({ layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: 'main' }, label: p.shaderKey });
     pipeline = { pipeline: compute, layout };
@@ -69,12 +77,25 @@ function pipelineOf(device: GpuDeviceLike, p: TimMultiOutputProgram): Pipeline {
 }
 
 /**
- * Runs `program` on the webgpu backend `backendObject` with float32 `inputs` and the uniform
- * values `uniforms` (in the order of uniformFields); returns its outputs.
+ * Whether `t`'s GPU buffer belongs to it alone, so that a program may overwrite it: no other
+ * tensor shares its data (a reshape or clone does) and no copy of its values is kept on the CPU.
  */
-export function runTimProgram(backendObject: unknown, program: TimMultiOutputProgram, inputs: tf.TensorInfo[], uniforms: number[]): tf.TensorInfo[] {
+export function ownsBuffer(backendObject: unknown, t: tf.TensorInfo): boolean {
   const backend = webgpuBackendOf(backendObject);
-  const outputs = program.outputShapes.map((s) => backend.makeTensorInfo(s, 'float32'));
+  backend.uploadToGPU(t.dataId);
+  const data = backend.tensorMap.get(t.dataId);
+  return t.dtype === 'float32' && data !== undefined && data.refCount === 1 && data.values == null && typeof data.resource === 'object' && data.resource !== null;
+}
+
+/**
+ * Runs `program` on the webgpu backend `backendObject` with float32 `inputs`, the tensors
+ * `inPlace` it overwrites (in the order of inPlaceNames; each must pass ownsBuffer) and the
+ * uniform values `uniforms` (in the order of uniformFields); returns its outputs.
+ */
+export function runTimProgram(backendObject: unknown, program: TimMultiOutputProgram, inputs: tf.TensorInfo[], uniforms: number[], inPlace: tf.TensorInfo[] = []): tf.TensorInfo[] {
+  const backend = webgpuBackendOf(backendObject);
+  if (inPlace.length !== (program.inPlaceNames?.length ?? 0)) throw new Error(`${program.shaderKey}: ${inPlace.length} tensors to update in place, the program names ${program.inPlaceNames?.length ?? 0}`);
+  const outputs = [...program.outputShapes.map((s) => backend.makeTensorInfo(s, 'float32')), ...inPlace];
   for (const t of [...outputs, ...inputs]) backend.uploadToGPU(t.dataId);
   const fields: UniformField[] = program.uniformFields.map((f, i) => ({ type: f.type === 'i32' ? 'int32' : 'float32', data: [uniforms[i] ?? 0] }));
   const pipeline = pipelineOf(backend.device, program);
@@ -105,5 +126,5 @@ export function runTimProgram(backendObject: unknown, program: TimMultiOutputPro
     const invocations = program.dispatch.reduce((a, b) => a * b, 1) * program.workgroupSize.reduce((a, b) => a * b, 1);
     recordDispatch({ program: programName(program), tim: true, invocations, serialMultiplyAdds: program.serialMultiplyAdds });
   }
-  return outputs;
+  return outputs.slice(0, program.outputShapes.length);
 }

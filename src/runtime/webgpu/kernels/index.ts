@@ -2,6 +2,7 @@ import { type KernelTable, registerGradientOnce, registerKernels, restoreStockKe
 import { BATCH_NORM_TRAINING_GRADIENT } from '../../fused/batch-norm';
 import { fusedGelu } from '../../fused/gelu';
 import { LAYER_NORM_GRADIENT } from '../../fused/layer-norm';
+import { SIGMOID_GRADIENT } from '../../fused/sigmoid';
 import { fusedSilu } from '../../fused/silu';
 import { webgpuAdamKernels } from './adam';
 import { webgpuBatchMatMulKernels } from './batch-matmul';
@@ -47,7 +48,7 @@ export function webgpuTrainingKernels(): KernelTable {
 
 /**
  * Registers Tim's WebGPU kernels (convolution and depthwise gradients as tiled GEMMs with
- * split-K, and dense layers' weight gradients the same way; fused Adam, BatchNorm, LayerNorm, GELU, SiLU; Sum and Mean over channels-last axes)
+ * split-K, and dense layers' weight gradients the same way; fused Adam, BatchNorm, LayerNorm, GELU, SiLU, sigmoid; Sum and Mean over channels-last axes)
  * and their gradients, unless TIM_WEBGPU_KERNELS=stock. The model layers and the optimizer take a fused
  * kernel wherever the active backend has it (timKernelAvailable). Safe to call again.
  */
@@ -58,6 +59,7 @@ export function registerWebGPUTrainingKernels(): void {
   registerGradientOnce(LAYER_NORM_GRADIENT);
   registerGradientOnce(fusedGelu.gradient);
   registerGradientOnce(fusedSilu.gradient);
+  registerGradientOnce(SIGMOID_GRADIENT);
 }
 
 /** Shapes Tim's convolution-gradient kernels handed to the stock kernels, by kernel name. */
