@@ -11,8 +11,10 @@ import { TimError } from '../src/core/errors';
 import { compareRunDirs, pairwiseMethod } from '../src/evaluate/paired';
 import { readRunData, type RunData } from '../src/experiments/run-data';
 import { RUN_FILES } from '../src/io/run-folder';
+import { readLrFindFolder } from '../src/lr-find/result-file';
 import { datasetOverview, type DatasetOverview } from './lib/dataset-overview';
 import { escapeMarkup, writePage } from './lib/html';
+import { lrFindAnchor, lrFindSection } from './lib/lr-find-section';
 import { reportPage } from './lib/page';
 import type { ReportChartData } from './lib/report-model';
 import { chart, comparisonTable, datasetSection, intervalPoints, runAnchor, runChartData, runSection } from './lib/sections';
@@ -60,8 +62,14 @@ export function uniqueNames(runs: RunData[]): RunData[] {
   });
 }
 
-export async function buildTrainingReport(opts: { runs: string[]; out: string; dataRoot?: string; title?: string }): Promise<string> {
-  const runs = uniqueNames(readRuns(opts.runs));
+/**
+ * The training report of `runs`, with a section for each lr-find folder in `lrFinds` (its chart,
+ * suggestions and group rates); either list may be empty, not both.
+ */
+export async function buildTrainingReport(opts: { runs: string[]; out: string; dataRoot?: string; title?: string; lrFinds?: string[] }): Promise<string> {
+  // Every named folder is read before anything is written: a damaged one is a one-line error.
+  const lrFinds = (opts.lrFinds ?? []).map(readLrFindFolder);
+  const runs = opts.runs.length > 0 || lrFinds.length === 0 ? uniqueNames(readRuns(opts.runs)) : [];
   const datasets = await datasetsOf(runs, opts.dataRoot);
   const data: ReportChartData = {
     runs: runs.map(runChartData),
@@ -69,7 +77,7 @@ export async function buildTrainingReport(opts: { runs: string[]; out: string; d
     datasets: datasets.map((d) => ({ classes: d.overview.classes, aspectRatios: d.overview.aspectRatios })),
   };
   const evaluated = runs.filter((r) => r.metrics).length;
-  const comparison = `<section class="card" id="comparison"><h2>Comparison</h2>
+  const comparison = runs.length === 0 ? '' : `<section class="card" id="comparison"><h2>Comparison</h2>
 <p class="note">Metrics of each run's <code>best/</code> model on its own held-out split. Below each value: the bootstrap 95% interval. The best accuracy is highlighted; runs whose intervals overlap are not clearly different.</p>
 ${comparisonTable(runs)}
 ${evaluated > 0 ? `<div class="grid2">${chart('intervals', { metric: 'accuracy' }, 'Accuracy with 95% interval')}${chart('intervals', { metric: 'f1_macro' }, 'F1 (macro) with 95% interval')}</div>` : ''}
@@ -79,16 +87,21 @@ ${runs.length > 1 ? `<h3>Validation curves of all runs</h3><div class="grid2">${
   const paired = cmp
     ? `<section class="card" id="pairs"><h2>Paired comparisons</h2><p class="note">${escapeMarkup(pairwiseMethod(cmp))}</p><ul class="pairs">${cmp.pairs.map((p) => `<li>${escapeMarkup(p.sentence)}</li>`).join('')}</ul></section>`
     : '';
-  const body = [comparison, paired, ...datasets.map((d, i) => datasetSection(d.overview, i, d.usedBy)), ...runs.map((r, i) => runSection(r, i))].join('\n');
+  const body = [comparison, paired, ...lrFinds.map(lrFindSection), ...datasets.map((d, i) => datasetSection(d.overview, i, d.usedBy)), ...runs.map((r, i) => runSection(r, i))].filter(Boolean).join('\n');
   const toc = [
-    { href: '#comparison', label: 'Comparison' },
+    ...(comparison ? [{ href: '#comparison', label: 'Comparison' }] : []),
     ...(paired ? [{ href: '#pairs', label: 'Paired tests' }] : []),
+    ...lrFinds.map((f, i) => ({ href: `#${lrFindAnchor(i)}`, label: lrFinds.length > 1 ? `LR finder: ${f.result.config}` : 'LR finder' })),
     ...datasets.map((_, i) => ({ href: `#dataset-${i + 1}`, label: datasets.length > 1 ? `Data set ${i + 1}` : 'Data set' })),
     ...runs.map((r, i) => ({ href: `#${runAnchor(i)}`, label: r.name })),
   ];
+  const subtitle = [
+    ...(runs.length > 0 ? [`${runs.length} run${runs.length === 1 ? '' : 's'}: ${runs.map((r) => escapeMarkup(r.name)).join(', ')}`] : []),
+    ...(lrFinds.length > 0 ? [`LR finder: ${lrFinds.map((f) => escapeMarkup(f.result.config)).join(', ')}`] : []),
+  ];
   const html = reportPage({
-    title: opts.title ?? 'Training results',
-    subtitle: [`${runs.length} run${runs.length === 1 ? '' : 's'}: ${runs.map((r) => escapeMarkup(r.name)).join(', ')}`],
+    title: opts.title ?? (runs.length > 0 ? 'Training results' : 'LR finder'),
+    subtitle,
     toc,
     body,
     data,
@@ -97,3 +110,5 @@ ${runs.length > 1 ? `<h3>Validation curves of all runs</h3><div class="grid2">${
 }
 
 export const DEFAULT_TRAINING_REPORT = path.join('reports', 'training_results.html');
+/** The default page of `tim report --lr-find DIR` without --runs. */
+export const DEFAULT_LR_FIND_REPORT = path.join('reports', 'lr_find.html');

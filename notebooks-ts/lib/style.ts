@@ -6,7 +6,9 @@ body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "
 header.top { background: #1f2a44; color: #fff; padding: 28px 32px 22px; }
 header.top h1 { margin: 0 0 4px; font-size: 26px; font-weight: 650; letter-spacing: .2px; }
 header.top p { margin: 2px 0; color: #c9d3e8; font-size: 14px; }
-header.top code { background: rgba(255,255,255,.14); color: #fff; }
+header.top figure.lr-find { margin: 0; }
+figure.lr-find img { max-width: 100%; height: auto; border: 1px solid var(--line); }
+code { background: rgba(255,255,255,.14); color: #fff; }
 main { max-width: 1240px; margin: 0 auto; padding: 8px 24px 48px; }
 nav.toc { margin: 18px 0 0; font-size: 14px; }
 nav.toc a { margin-right: 14px; color: var(--accent); text-decoration: none; }

@@ -51,8 +51,8 @@ export function readYamlFile(file: string, where = file): unknown {
 /** Keys that would reach an object's prototype rather than the config. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
 
-/** Parses `key.path=value` with the value read as YAML (numbers, booleans, lists). */
-export function applyOverride(raw: Record<string, unknown>, assignment: string): void {
+/** `key.path=value` split into the key's segments and the value read as YAML (numbers, booleans, lists). */
+export function parseOverride(assignment: string): { keyPath: string[]; value: unknown } {
   const eq = assignment.indexOf('=');
   if (eq <= 0) throw new TimError(`--set '${assignment}': expected key.path=value`);
   const keyPath = assignment.slice(0, eq).trim().split('.');
@@ -65,6 +65,12 @@ export function applyOverride(raw: Record<string, unknown>, assignment: string):
   } catch {
     value = valueText;
   }
+  return { keyPath, value };
+}
+
+/** Applies `key.path=value` (see parseOverride) to a raw config. */
+export function applyOverride(raw: Record<string, unknown>, assignment: string): void {
+  const { keyPath, value } = parseOverride(assignment);
   let node: Record<string, unknown> = raw;
   for (const [i, key] of keyPath.entries()) {
     if (i === keyPath.length - 1) {

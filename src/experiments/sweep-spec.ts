@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { TimError } from '../core/errors';
-import { applyOverride, applySplitOverride, parseConfig, readYamlFile, resolveConfigPath } from '../config/load';
+import { applyOverride, applySplitOverride, parseConfig, parseOverride, readYamlFile, resolveConfigPath } from '../config/load';
 import type { TimConfig } from '../config/schema';
 
 /** A scalar a grid may vary: what YAML gives for `[letterbox, stretch]` or `[32, 48]`. */
@@ -211,6 +211,37 @@ export function loadSweepSpec(file: string): SweepSpec {
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new TimError(`sweep file ${file} not found`);
   const raw = readYamlFile(file);
   return parseSweepSpec(raw, path.resolve(file));
+}
+
+/** Whether setting one dotted key changes the other (the same key, or one inside the other). */
+function keysOverlap(a: string, b: string): boolean {
+  return a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
+}
+
+/**
+ * The sweep with `--set key=value` overrides added to `fixed:` (replacing the file's value of
+ * the same key), for every run alike: a smaller scale or another data folder without editing the
+ * file. A key the sweep varies (a grid key, or one a listed run sets) is refused, since
+ * overriding it would erase the very differences the sweep compares.
+ */
+export function withOverrides(spec: SweepSpec, assignments: readonly string[]): SweepSpec {
+  if (assignments.length === 0) return spec;
+  const varied = [...spec.grid.map((a) => ({ key: a.key, where: 'grid' })), ...(spec.runs ?? []).flatMap((r) => Object.keys(r.set).map((key) => ({ key, where: `runs: ${r.name}` })))];
+  const fixed = { ...spec.fixed };
+  for (const assignment of assignments) {
+    const { keyPath, value } = parseOverride(assignment);
+    const key = keyPath.join('.');
+    if (!isGridValue(value)) throw new TimError(`--set '${assignment}': expected a single value (string, number or boolean), as in a sweep's fixed:`);
+    const clash = varied.filter((v) => keysOverlap(v.key, key));
+    if (clash.length > 0) {
+      throw new TimError(`--set '${assignment}': ${path.basename(spec.file)} varies ${clash[0]?.key} (${[...new Set(clash.map((c) => c.where))].join(', ')}); --set may change only what every run shares`);
+    }
+    fixed[key] = value;
+  }
+  const out: SweepSpec = { ...spec, fixed };
+  // Every run is checked against the schema again with the overrides, before anything runs.
+  expandSweep(out);
+  return out;
 }
 
 /** Every combination of the grid (crossed with the `runs:` list, if any) as a validated config, sorted by run name. */

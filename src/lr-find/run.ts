@@ -21,10 +21,8 @@ import { createTrainer, type Trainer } from '../train/trainer';
 import type { PerGroup } from '../train/types';
 import { DIVERGENCE_FACTOR, SMOOTHING_BETA, suggest, type Suggestion } from './curve';
 import { lrFindPng } from './plot';
+import { LR_FIND_FILES, type GroupSuggestion, type LrFindResult } from './result-file';
 import { lrSweep, scaledRates, type SweepPoint } from './sweep';
-
-/** The files an lr-find folder holds. */
-export const LR_FIND_FILES = { json: 'lr-find.json', png: 'lr-find.png' } as const;
 
 /** fastai's defaults: 100 steps from 1e-7 to 10. Tim sweeps 200 steps. */
 export const LR_FIND_DEFAULTS = { steps: 200, startLr: 1e-7, endLr: 10 } as const;
@@ -38,31 +36,6 @@ export interface LrFindOptions {
   startLr?: number;
   endLr?: number;
   backend?: BackendChoice;
-}
-
-/** A suggestion as every group's rate, and the smoothed loss there. */
-export interface GroupSuggestion {
-  lr_groups: PerGroup<number>;
-  loss: number;
-}
-
-/** The content of lr-find.json. */
-export interface LrFindResult {
-  config: string;
-  arch: string;
-  steps_planned: number;
-  steps_run: number;
-  stopped: 'diverged' | 'steps';
-  start_lr: number;
-  end_lr: number;
-  beta: number;
-  divergence_factor: number;
-  /** The config's rates: the sweep moves them together, at these ratios. */
-  lr_groups: PerGroup<number>;
-  /** One point per step: the head's rate, the step's loss and the smoothed loss (null where NaN). */
-  curve: { step: number; lr: number; loss: number | null; smoothed: number | null }[];
-  /** null when the sweep stopped too early to read them (fewer than steps/10 + 7 points). */
-  suggestions: { steepest: GroupSuggestion; valley: GroupSuggestion } | null;
 }
 
 function checkOptions(cfg: TimConfig, o: Required<Pick<LrFindOptions, 'steps' | 'startLr' | 'endLr'>>): void {
@@ -213,7 +186,7 @@ export function formatLrFind(r: LrFindResult, out: string): string {
       lines.push(`  ${name.padEnd(8)} head ${e(g.head)} (loss ${s.loss.toFixed(3)}): --set train.lr_groups.early=${e(g.early)} --set train.lr_groups.middle=${e(g.middle)} --set train.lr_groups.head=${e(g.head)}`);
     }
   }
-  lines.push(`  wrote ${LR_FIND_FILES.json} and ${LR_FIND_FILES.png} to ${out}`);
+  lines.push(`  wrote ${LR_FIND_FILES.json} and ${LR_FIND_FILES.png} to ${out}; tim report --lr-find ${out} shows them in a report (beside --runs, or alone)`);
   return lines.join('\n');
 }
 

@@ -5,13 +5,13 @@ import { TimError } from '../../core/errors';
 import { parseShard, shardFromEnv, type Shard } from '../../experiments/shard';
 import { CLUSTER_ENGINES, writeClusterFiles, type ClusterEngine, type ClusterOptions } from '../../experiments/cluster';
 import { planSweep, runSweep, sweepOutDir, waitForShards } from '../../experiments/sweep';
-import { expandSweep } from '../../experiments/sweep-spec';
-import { loadSweepSpec } from '../../experiments/sweep-spec';
+import { expandSweep, loadSweepSpec, withOverrides } from '../../experiments/sweep-spec';
 import { writeSweepSummary } from '../../experiments/summary';
 
 /** The job-file options of --emit, spelled as on the command line. */
 interface SweepArgs extends Omit<ClusterOptions, 'out' | 'shards'> {
   config: string;
+  set: string[];
   out?: string;
   shard?: string;
   shards?: number;
@@ -35,6 +35,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
   builder: (y) =>
     y
       .option('config', { alias: 'c', type: 'string', demandOption: true, describe: 'sweep file: a base config and a grid of dotted keys to value lists' })
+      .option('set', { type: 'string', array: true, default: [] as string[], describe: "override a key in every run, as the file's fixed: does, e.g. --set train.epochs=2 (repeatable; not a key the sweep varies)" })
       .option('out', { type: 'string', describe: "sweep folder (default: the file's out:, else checkpoints/sweeps/<name>)" })
       .option('shard', { type: 'string', describe: 'run only slice i of n (0-based), e.g. --shard 0/4' })
       .option('shards', { type: 'number', describe: 'number of slices; the index comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX' })
@@ -52,9 +53,11 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       .option('workdir', { type: 'string', describe: 'with --emit: the folder Tim runs from on the cluster (default: the current folder)' })
       .example('$0 sweep --config configs/sweeps/tiny.yaml --emit slurm --gpus 0', 'write <out>/cluster/submit.sh, then run it on the login node')
       .example('$0 sweep --config configs/sweeps/padding_batch.yaml', 'run every combination here, skipping finished ones')
+      .example('$0 sweep --config configs/sweeps/recipe_ablation.yaml --set train.epochs=3 --set train.max_batches_per_epoch=2 --out /tmp/ablation', 'every run of the sweep at a smaller scale')
       .example('$0 sweep --config configs/sweeps/padding_batch.yaml --shard $SLURM_ARRAY_TASK_ID/4', 'one slice per array task'),
   handler: async (args) => {
-    const spec = loadSweepSpec(args.config);
+    if (args.emit && args.set.length > 0) throw new TimError("--set with --emit: the cluster's tasks read only the sweep file, so put the keys in its fixed: instead");
+    const spec = withOverrides(loadSweepSpec(args.config), args.set);
     const out = sweepOutDir(spec, args.out);
     if (args.emit) {
       const runs = expandSweep(spec).length;

@@ -22,6 +22,16 @@ describe('sweep and report commands', () => {
       expect(e.status).toBe(1);
       expect(e.stderr.trim().split('\n')).toHaveLength(1);
       expect(e.stderr).toMatch(/unknown key 'train\.epoch'; did you mean 'train\.epochs'/);
+      // --set: a key the grid varies, and job files that would not carry it, are one-line errors.
+      for (const [args, message] of [
+        [['--set', 'data.resize=stretch'], /--set 'data\.resize=stretch': tiny\.yaml varies data\.resize \(grid\)/],
+        [['--set', 'train.epochs=1', '--emit', 'slurm'], /--set with --emit: the cluster's tasks read only the sweep file/],
+      ] as const) {
+        const s = tim(ROOT, 'sweep', '--config', 'configs/sweeps/tiny.yaml', '--out', path.join(t.dir, 'never'), ...args);
+        expect([s.status, s.stderr.trim().split('\n').length]).toEqual([1, 1]);
+        expect(s.stderr).toMatch(message);
+      }
+      expect(fs.existsSync(path.join(t.dir, 'never'))).toBe(false);
     } finally {
       t.cleanup();
     }

@@ -8,7 +8,7 @@ import { readRunData, intervalOf } from '../../../src/experiments/run-data';
 import { parseShard, selectShard, shardFromEnv } from '../../../src/experiments/shard';
 import type { RunSteps } from '../../../src/experiments/steps';
 import { planSweep, runSweep } from '../../../src/experiments/sweep';
-import { expandSweep, loadSweepSpec, parseSweepSpec } from '../../../src/experiments/sweep-spec';
+import { expandSweep, loadSweepSpec, parseSweepSpec, withOverrides } from '../../../src/experiments/sweep-spec';
 import { writeSweepSummary } from '../../../src/experiments/summary';
 import { tmpDir } from '../../support/tmp';
 import { writeFakeEvaluation, writeFakeTraining } from './fake-runs';
@@ -88,6 +88,41 @@ describe('sweep files', () => {
       const spec = parseSweepSpec({ base: 'quickstart.yaml', grid: { 'train.lr_groups.head': [0.001], 'train.lr_groups.early': [0.0001], 'train.early_stopping.patience': [2], 'train.reduce_lr_on_plateau.patience': [1] } }, path.join(t.dir, 's.yaml'));
       expect(spec.grid.map((a) => a.label)).toEqual(['head', 'early', 'early_stopping.patience', 'reduce_lr_on_plateau.patience']);
       expect(expandSweep(spec)[0]!.config.train.reduce_lr_on_plateau?.patience).toBe(1);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('--set overrides a key in every run as fixed: does, and refuses the keys the sweep varies', () => {
+    const t = tmpDir();
+    try {
+      const listed = { base: 'quickstart.yaml', fixed: { 'train.epochs': 2 }, runs: [{ name: 'plain' }, { name: 'ema', set: { 'train.ema.decay': 0.99 } }], grid: { 'data.resize': ['letterbox', 'stretch'] } };
+      const spec = loadSweepSpec(writeSweep(t.dir, listed));
+      const sets = ['train.epochs=3', 'train.max_batches_per_epoch=2', 'data.root=/elsewhere/data'];
+      const overridden = expandSweep(withOverrides(spec, sets));
+      // The same sweep with those keys written into its fixed: (the file's train.epochs replaced).
+      const written = expandSweep(parseSweepSpec({ ...listed, fixed: { 'train.epochs': 3, 'train.max_batches_per_epoch': 2, 'data.root': '/elsewhere/data' } }, spec.file));
+      expect(overridden).toEqual(written);
+      expect(overridden.map((r) => [r.config.train.epochs, r.config.train.max_batches_per_epoch, r.config.data.root])).toEqual(overridden.map(() => [3, 2, '/elsewhere/data']));
+      expect(withOverrides(spec, [])).toBe(spec);
+
+      const refused: [string, RegExp][] = [
+        ['data.resize=stretch', /--set 'data\.resize=stretch': sweep\.yaml varies data\.resize \(grid\); --set may change only what every run shares/],
+        ['train.ema.decay=0.5', /varies train\.ema\.decay \(runs: ema\)/],
+        // A key around one the sweep varies would replace it too.
+        ['train.ema=false', /varies train\.ema\.decay \(runs: ema\)/],
+        ['train.epochs=[1, 2]', /expected a single value/],
+        ['train.epoch=3', /train\.epoch/],
+      ];
+      for (const [assignment, message] of refused) {
+        expect(() => withOverrides(spec, [assignment])).toThrow(TimError);
+        expect(() => withOverrides(spec, [assignment])).toThrow(message);
+        try {
+          withOverrides(spec, [assignment]);
+        } catch (e) {
+          expect((e as Error).message).not.toMatch(/\n/);
+        }
+      }
     } finally {
       t.cleanup();
     }
