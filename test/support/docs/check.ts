@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadConfig, resolveConfigPath } from '../../../src/config/load';
-import { expandSweep, loadSweepSpec } from '../../../src/experiments/sweep-spec';
+import { loadConfig, parseConfig, parseYaml, resolveConfigPath } from '../../../src/config/load';
+import { configSchema } from '../../../src/config/schema';
+import { shapeAt } from '../../../src/core/zod-issue';
+import { expandSweep, loadSweepSpec, parseSweepSpec } from '../../../src/experiments/sweep-spec';
 import type { CliSpecs } from './cli-spec';
 import { parseMarkdown, type DocFile, type Located, type ParsedDoc } from './markdown';
 import { shellCommands, type ShellCommand } from './shell';
@@ -190,4 +192,50 @@ export function docLinkProblems(root: string, docs: readonly DocFile[]): string[
     }
   }
   return problems;
+}
+
+/** A dotted config key at the start of a code span (`train.weight_decay: 0.05`), or after `--set`. */
+const KEY_AT_START = /^((?:data|augment|model|train|runtime)(?:\.\w+)+)(?=$|[:=\s])/;
+const KEY_AFTER_SET = /--set '?(\w+(?:\.\w+)+)=/g;
+/** `model.json` and the like are files, not keys. */
+const FILE_NAME = /\.(json|jsonl|ya?ml|ts|js|md|csv|png|svg|bin|py|pth?|safetensors|html|txt|onnx)$/;
+
+/** Why a dotted key is not in the config schema, or undefined when it is. */
+function keyProblem(key: string): string | undefined {
+  const segments = key.split('.');
+  const last = segments.pop() as string;
+  const shape = shapeAt(configSchema, segments);
+  if (!shape) return `config key ${key}: ${segments.join('.')} is not a section of the config`;
+  return Object.hasOwn(shape, last) ? undefined : `config key ${key} does not exist (${segments.join('.')} has ${Object.keys(shape).join(', ')})`;
+}
+
+/**
+ * Every config key the docs name in code exists in the schema, and every YAML block is a config
+ * or a sweep file (one with `grid:` or `runs:`) that Tim accepts, its sweep runs expanded.
+ */
+export function docConfigProblems(root: string, docs: readonly ParsedDoc[]): string[] {
+  const problems: string[] = [];
+  for (const doc of docs) {
+    for (const span of doc.spans) {
+      const keys = [KEY_AT_START.exec(span.code)?.[1], ...[...span.code.matchAll(KEY_AFTER_SET)].map((m) => m[1])];
+      for (const key of keys) {
+        if (key === undefined || FILE_NAME.test(key)) continue;
+        const problem = keyProblem(key);
+        if (problem) problems.push(`${where(span)}: ${problem}`);
+      }
+    }
+    for (const block of doc.blocks) {
+      if (block.info !== 'yaml') continue;
+      try {
+        const raw = parseYaml(block.lines.join('\n'), 'the YAML block');
+        const isSweep = typeof raw === 'object' && raw !== null && ('grid' in raw || 'runs' in raw);
+        // A sweep's base config is looked up as it would be from a file in configs/sweeps/.
+        if (isSweep) expandSweep(parseSweepSpec(raw, path.join(root, 'configs', 'sweeps', 'example.yaml')));
+        else parseConfig(raw, 'the YAML block');
+      } catch (e) {
+        problems.push(`${where(block)}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+  return problems.sort(byPlace);
 }

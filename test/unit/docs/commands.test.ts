@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { docCommandProblems, docLinkProblems, docPathProblems } from '../../support/docs/check';
+import { docCommandProblems, docConfigProblems, docLinkProblems, docPathProblems } from '../../support/docs/check';
 import { CliSpecs } from '../../support/docs/cli-spec';
 import { parseMarkdown, readDocs, type DocFile } from '../../support/docs/markdown';
 
@@ -31,6 +31,13 @@ const BROKEN: DocFile = {
     '',
     'Run `tim bench compare --steps 3 --frobnicate` and see `test/unit/no-such-folder/x.test.ts`,',
     '[the configs](configs.md#no-such-heading), [a guide](no-such-guide.md) and [ok](configs.md#config-keys).',
+    'Set `train.weight_decay: 0.05` and `train.wieght_decay: 0.05`, not `--set data.resise=stretch`; `model.json` is a file.',
+    '',
+    '```yaml',
+    'name: x',
+    'model: { arch: resnet50 }',
+    'data: { root: d, image_sise: 224 }',
+    '```',
   ].join('\n'),
 };
 
@@ -65,6 +72,10 @@ describe('the commands, paths and links of README.md and docs/*.md', () => {
     expect(docPathProblems(ROOT, parsed)).toEqual([]);
   });
 
+  it('names only config keys that exist, and shows only YAML that Tim accepts', () => {
+    expect(docConfigProblems(ROOT, parsed)).toEqual([]);
+  });
+
   it('links only to files and headings that exist', () => {
     expect(docLinkProblems(ROOT, docs)).toEqual([]);
   });
@@ -85,6 +96,11 @@ describe('the commands, paths and links of README.md and docs/*.md', () => {
     expect(docPathProblems(ROOT, [broken])).toEqual([
       'docs/broken.md:7: configs/no-such.yaml does not exist',
       'docs/broken.md:13: test/unit/no-such-folder/x.test.ts does not exist',
+    ]);
+    expect(docConfigProblems(ROOT, [broken])).toEqual([
+      expect.stringMatching(/^docs\/broken\.md:15: config key train\.wieght_decay does not exist \(train has epochs, /),
+      expect.stringMatching(/^docs\/broken\.md:15: config key data\.resise does not exist \(data has root, /),
+      "docs/broken.md:18: the YAML block: unknown key 'data.image_sise'; did you mean 'data.image_size'?",
     ]);
     expect(docLinkProblems(ROOT, [...docs, BROKEN])).toEqual([
       'docs/broken.md:14: link configs.md#no-such-heading: docs/configs.md has no heading #no-such-heading',
