@@ -239,3 +239,23 @@ export function docConfigProblems(root: string, docs: readonly ParsedDoc[]): str
   }
   return problems.sort(byPlace);
 }
+
+/** Where Tim reads its environment variables: its sources, benchmarks, scripts and test harness. */
+const ENV_READERS = ['src', 'bench', 'scripts', 'bin', 'notebooks-ts', 'test/support'];
+
+/** Every `TIM_...` environment variable the docs name in code is one that Tim's code reads. */
+export function docEnvProblems(root: string, docs: readonly ParsedDoc[]): string[] {
+  const code = ENV_READERS.flatMap((dir) => listFiles(path.join(root, dir)))
+    .filter((f) => /\.(ts|js|sh|py)$/.test(f))
+    .map((f) => fs.readFileSync(f, 'utf8'))
+    .join('\n');
+  const problems: string[] = [];
+  for (const doc of docs) {
+    for (const span of doc.spans) {
+      for (const m of span.code.matchAll(/\bTIM_[A-Z0-9_]+/g)) {
+        if (!new RegExp(`\\b${m[0]}\\b`).test(code)) problems.push(`${where(span)}: no code reads the environment variable ${m[0]}`);
+      }
+    }
+  }
+  return problems.sort(byPlace);
+}

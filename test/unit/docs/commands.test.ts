@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { docCommandProblems, docConfigProblems, docLinkProblems, docPathProblems } from '../../support/docs/check';
+import { docCommandProblems, docConfigProblems, docEnvProblems, docLinkProblems, docPathProblems } from '../../support/docs/check';
 import { CliSpecs } from '../../support/docs/cli-spec';
 import { parseMarkdown, readDocs, type DocFile } from '../../support/docs/markdown';
 
@@ -32,6 +32,7 @@ const BROKEN: DocFile = {
     'Run `tim bench compare --steps 3 --frobnicate` and see `test/unit/no-such-folder/x.test.ts`,',
     '[the configs](configs.md#no-such-heading), [a guide](no-such-guide.md) and [ok](configs.md#config-keys).',
     'Set `train.weight_decay: 0.05` and `train.wieght_decay: 0.05`, not `--set data.resise=stretch`; `model.json` is a file.',
+    '`TIM_WASM_THREADS=2` works, `TIM_WASM_THREDS=2` does not.',
     '',
     '```yaml',
     'name: x',
@@ -72,6 +73,10 @@ describe('the commands, paths and links of README.md and docs/*.md', () => {
     expect(docPathProblems(ROOT, parsed)).toEqual([]);
   });
 
+  it("names only environment variables that Tim's code reads", () => {
+    expect(docEnvProblems(ROOT, parsed)).toEqual([]);
+  });
+
   it('names only config keys that exist, and shows only YAML that Tim accepts', () => {
     expect(docConfigProblems(ROOT, parsed)).toEqual([]);
   });
@@ -100,8 +105,9 @@ describe('the commands, paths and links of README.md and docs/*.md', () => {
     expect(docConfigProblems(ROOT, [broken])).toEqual([
       expect.stringMatching(/^docs\/broken\.md:15: config key train\.wieght_decay does not exist \(train has epochs, /),
       expect.stringMatching(/^docs\/broken\.md:15: config key data\.resise does not exist \(data has root, /),
-      "docs/broken.md:18: the YAML block: unknown key 'data.image_sise'; did you mean 'data.image_size'?",
+      "docs/broken.md:19: the YAML block: unknown key 'data.image_sise'; did you mean 'data.image_size'?",
     ]);
+    expect(docEnvProblems(ROOT, [broken])).toEqual(['docs/broken.md:16: no code reads the environment variable TIM_WASM_THREDS']);
     expect(docLinkProblems(ROOT, [...docs, BROKEN])).toEqual([
       'docs/broken.md:14: link configs.md#no-such-heading: docs/configs.md has no heading #no-such-heading',
       'docs/broken.md:14: link no-such-guide.md: docs/no-such-guide.md does not exist',
