@@ -59,8 +59,10 @@ export function npmScripts(root: string): Map<string, string[] | undefined> {
  * runs, a training config with the command's `--set`s applied, any other (`bench epoch`) found.
  * Each check is Tim's own, so a key the schema no longer has is reported as Tim reports it.
  */
-function configProblem(command: readonly string[], config: string, sets: readonly string[], acceptsSet: boolean): string | undefined {
-  if (isPlaceholder(config)) return undefined;
+function configProblem(root: string, command: readonly string[], arg: string, sets: readonly string[], acceptsSet: boolean): string | undefined {
+  if (isPlaceholder(arg)) return undefined;
+  // The docs' commands run from the repository root, wherever the test runs from.
+  const config = arg.includes('/') && !path.isAbsolute(arg) ? path.join(root, arg) : arg;
   try {
     if (command[0] === 'sweep') expandSweep(loadSweepSpec(resolveConfigPath(config)));
     else if (acceptsSet) loadConfig(config, sets);
@@ -72,7 +74,7 @@ function configProblem(command: readonly string[], config: string, sets: readonl
 }
 
 /** The problems of a `tim` argument list: its command path, every flag, and every config it names. */
-async function timProblems(specs: CliSpecs, args: readonly string[]): Promise<string[]> {
+async function timProblems(root: string, specs: CliSpecs, args: readonly string[]): Promise<string[]> {
   const cmd: string[] = [];
   let spec = await specs.of(cmd);
   let i = 0;
@@ -104,22 +106,22 @@ async function timProblems(specs: CliSpecs, args: readonly string[]): Promise<st
     if (flag === 'set') sets.push(value);
   });
   for (const config of configs) {
-    const problem = configProblem(cmd, config, sets, spec.options.has('set'));
+    const problem = configProblem(root, cmd, config, sets, spec.options.has('set'));
     if (problem) problems.push(problem);
   }
   return problems;
 }
 
-async function commandProblems(specs: CliSpecs, scripts: Map<string, string[] | undefined>, command: ShellCommand): Promise<string[]> {
+async function commandProblems(root: string, specs: CliSpecs, scripts: Map<string, string[] | undefined>, command: ShellCommand): Promise<string[]> {
   const call = invocation(command.words);
   if (!call) return [];
-  if (call.kind === 'tim') return timProblems(specs, call.args);
+  if (call.kind === 'tim') return timProblems(root, specs, call.args);
   if (isPlaceholder(call.script)) return [];
   if (!scripts.has(call.script)) return [`npm has no script '${call.script}' (package.json)`];
   const timPrefix = scripts.get(call.script);
   if (timPrefix === undefined) return [];
   if (call.argsWithoutDashes) return [`npm run ${call.script} passes its arguments to tim only after \`--\``];
-  return timProblems(specs, [...timPrefix, ...call.args]);
+  return timProblems(root, specs, [...timPrefix, ...call.args]);
 }
 
 /**
@@ -132,7 +134,7 @@ export async function docCommandProblems(root: string, specs: CliSpecs, docs: re
   const commands = docs.flatMap((d) => shellCommands(d, timCommands));
   const problems: string[] = [];
   for (const command of commands) {
-    for (const p of await commandProblems(specs, scripts, command)) problems.push(`${where(command)}: ${command.text}: ${p}`);
+    for (const p of await commandProblems(root, specs, scripts, command)) problems.push(`${where(command)}: ${command.text}: ${p}`);
   }
   return { commands, problems: problems.sort(byPlace) };
 }
