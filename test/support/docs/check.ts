@@ -1,8 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { z } from 'zod';
 import { loadConfig, parseConfig, parseYaml, resolveConfigPath } from '../../../src/config/load';
 import { configSchema } from '../../../src/config/schema';
 import { shapeAt } from '../../../src/core/zod-issue';
+import { readJsonFile } from '../../../src/io/json-file';
 import { expandSweep, loadSweepSpec, parseSweepSpec } from '../../../src/experiments/sweep-spec';
 import type { CliSpecs } from './cli-spec';
 import { parseMarkdown, type DocFile, type Located, type ParsedDoc } from './markdown';
@@ -44,11 +46,10 @@ function invocation(words: readonly string[]): Invocation | undefined {
 
 /** The npm scripts of package.json, and the tim arguments each one that runs `node bin/tim.js` starts with. */
 export function npmScripts(root: string): Map<string, string[] | undefined> {
-  const pkg: unknown = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-  const scripts = typeof pkg === 'object' && pkg !== null && 'scripts' in pkg && typeof pkg.scripts === 'object' && pkg.scripts !== null ? pkg.scripts : {};
+  const { scripts } = readJsonFile(path.join(root, 'package.json'), z.object({ scripts: z.record(z.string(), z.string()) }));
   const out = new Map<string, string[] | undefined>();
   for (const [name, command] of Object.entries(scripts)) {
-    const words = String(command).split(/\s+/);
+    const words = command.split(/\s+/);
     out.set(name, words[0] === 'node' && words[1] === 'bin/tim.js' ? words.slice(2) : undefined);
   }
   return out;
