@@ -2,7 +2,7 @@
 # 2.9.1), which current driver images no longer ship; this image brings them.
 # NOT TESTED HERE: the machines Tim is developed on have no NVIDIA GPU and no network for the
 # libtensorflow download that tfjs-node-gpu's install step makes. On current GPUs, the WebGPU
-# route (--backend webgpu, any Vulkan driver) needs no CUDA at all; see README "GPU".
+# route (--backend webgpu, any Vulkan driver) needs no CUDA at all; see docs/gpu.md.
 #
 #   docker build -t tim-cuda .
 #   docker run --gpus all -v "$PWD/data:/app/data" -v "$PWD/checkpoints:/app/checkpoints" tim-cuda \

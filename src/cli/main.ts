@@ -1,4 +1,4 @@
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isTimError, oneLine, TimError } from '../core/errors';
 import { printableLines } from '../core/printable';
@@ -6,6 +6,7 @@ import { setLogLevel } from '../core/log';
 import { describeFsError } from '../core/fs-errors';
 import { releaseWebGpu } from '../runtime/webgpu/backend';
 import { COMMANDS } from './commands';
+import type { GlobalArgs } from './common';
 
 /**
  * `--shard -1/2` would be read as the flags -1, -/ and -2: a value that starts with a minus
@@ -26,10 +27,12 @@ export function joinNegativeValues(argv: readonly string[]): string[] {
   return out;
 }
 
-export async function main(rawArgv: string[]): Promise<number> {
-  const argv = joinNegativeValues(rawArgv);
-  const verbose = argv.includes('--verbose');
-  let cli = yargs(argv)
+/**
+ * Tim's command line as yargs defines it: every command, the options all of them take, and
+ * failures as TimErrors. `main` runs it; the docs test reads each command's `--help` from it.
+ */
+export function timCli(argv: readonly string[]): Argv<GlobalArgs> {
+  let cli = yargs([...argv])
     .scriptName('tim')
     .usage('$0 <command> [options]\n\nFine-tune, evaluate and explain painting-artist classifiers on TensorFlow.js.')
     .option('verbose', { type: 'boolean', default: false, global: true, describe: 'more logging; stack traces on errors' })
@@ -46,6 +49,13 @@ export async function main(rawArgv: string[]): Promise<number> {
     });
   // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- each command types its own arguments
   for (const c of COMMANDS) cli = cli.command(c);
+  return cli;
+}
+
+export async function main(rawArgv: string[]): Promise<number> {
+  const argv = joinNegativeValues(rawArgv);
+  const verbose = argv.includes('--verbose');
+  const cli = timCli(argv);
   try {
     await cli.parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

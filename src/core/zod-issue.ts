@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { nearest } from './suggest';
 
 /** The object schema found at a dotted path, to list the keys valid there. */
-function shapeAt(schema: z.ZodType, keys: readonly PropertyKey[]): Record<string, z.ZodType> | undefined {
+export function shapeAt(schema: z.ZodType, keys: readonly PropertyKey[]): Record<string, z.ZodType> | undefined {
   let s: z.ZodType = schema;
   for (const k of [...keys, undefined]) {
     for (;;) {

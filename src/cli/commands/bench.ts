@@ -8,6 +8,7 @@ import { runMemoryBench } from '../../../bench/memory';
 import { runModelBench, type BenchMode } from '../../../bench/model-bench';
 import { BACKEND_CHOICES, type BackendChoice } from '../../config/schema';
 import { TimError } from '../../core/errors';
+import { archNames } from '../../models';
 
 interface ModelArgs {
   arch: string;
@@ -25,7 +26,7 @@ interface ModelArgs {
 
 function modelOptions(y: Argv): Argv<ModelArgs> {
   return y
-    .option('arch', { type: 'string', demandOption: true, describe: 'model architecture (tim model list)' })
+    .option('arch', { type: 'string', demandOption: true, describe: `architecture: ${archNames().join(', ')}` })
     .option('image-size', { type: 'number', describe: 'input size in pixels (default 128 for train, 224 for infer)' })
     .option('batch', { type: 'number', default: 8, describe: 'images per step' })
     .option('micro-batch', { type: 'number', describe: "images per forward/backward pass (default: the memory planner's, as tim train)" })
