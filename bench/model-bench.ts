@@ -6,7 +6,8 @@ import { selectBackend } from '../src/runtime/backend';
 import { plan, wasmHeapMb } from '../src/runtime/memory';
 import { FusedAdam } from '../src/train/optimizers';
 import { balancedMicroBatch, batchGradients, evaluateBatch, stepTotals } from '../src/train/step';
-import { instrumentKernels, kernelTimeSchema } from './kernel-profile';
+import { instrumentGpuTimes } from './gpu-times';
+import { instrumentKernels, type KernelTime, kernelTimeSchema } from './kernel-profile';
 
 export type BenchMode = 'train' | 'infer';
 
@@ -35,10 +36,15 @@ export const modelBenchResultSchema = z.looseObject({
   micro_batch: z.number().optional(),
   /** On wasm: the heap's high-water mark. */
   wasm_heap_mb: z.number().optional(),
-  /** With `profile`: self time per kernel over the timed steps, slowest first. */
+  /** With `profile`: time per kernel over the timed steps, slowest first (self wall-clock time on CPU backends, GPU time from timestamp queries on webgpu). */
   kernels: z.array(kernelTimeSchema).optional(),
 });
 export type ModelBenchResult = z.infer<typeof modelBenchResultSchema>;
+
+/** A wall-clock profiler read as the GPU one is (asynchronously). */
+function synchronous(p: ReturnType<typeof instrumentKernels>): { read: () => Promise<KernelTime[]>; reset: () => void; restore: () => void } {
+  return { ...p, read: () => Promise.resolve(p.read()) };
+}
 
 /** Peak resident memory of this process so far, in MB (getrusage's maxrss). */
 export function peakRssMb(): number {
@@ -77,7 +83,8 @@ export async function runModelBench(opts: ModelBenchOptions): Promise<ModelBench
       await evaluateBatch(model, x, labels, numClasses, microBatch);
     }
   };
-  const profiler = opts.profile ? instrumentKernels(selection.tfName) : undefined;
+  // On a GPU a kernel function only encodes work: time it there with timestamp queries.
+  const profiler = opts.profile ? (selection.tfName === 'webgpu' ? instrumentGpuTimes() : synchronous(instrumentKernels(selection.tfName))) : undefined;
   try {
     for (let i = 0; i < (opts.warmup ?? 1); i++) await step();
     profiler?.reset();
@@ -91,7 +98,7 @@ export async function runModelBench(opts: ModelBenchOptions): Promise<ModelBench
       peak_rss_mb: peakRssMb(),
       micro_batch: balancedMicroBatch(microBatch, opts.batch),
       ...(heap !== undefined ? { wasm_heap_mb: heap } : {}),
-      ...(profiler ? { kernels: profiler.read().map((k) => ({ ...k, ms: Number(k.ms.toFixed(1)) })) } : {}),
+      ...(profiler ? { kernels: (await profiler.read()).map((k) => ({ ...k, ms: Number(k.ms.toFixed(1)) })) } : {}),
     };
   } finally {
     profiler?.restore();

@@ -35,7 +35,7 @@ function modelOptions(y: Argv): Argv<ModelArgs> {
     .option('backend', { choices: BACKEND_CHOICES, describe: 'compute backend (default auto)' })
     .option('wasm-threads', { type: 'number', describe: 'XNNPACK threads for the wasm backend (sets TIM_WASM_THREADS; default: one per core)' })
     .option('json', { type: 'boolean', default: false, describe: 'print {"backend","ms_per_image","peak_rss_mb"}' })
-    .option('profile', { type: 'boolean', default: false, describe: 'also time every kernel of the timed steps and list the slowest' })
+    .option('profile', { type: 'boolean', default: false, describe: 'also time every kernel of the timed steps and list the slowest (on webgpu: GPU time from timestamp queries)' })
     .option('dispatches', {
       type: 'boolean',
       default: false,

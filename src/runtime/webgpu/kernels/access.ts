@@ -9,6 +9,7 @@ export interface GpuDeviceLike {
   createPipelineLayout(descriptor: { bindGroupLayouts: object[] }): object;
   createComputePipeline(descriptor: { layout: object; compute: { module: object; entryPoint: string }; label?: string }): object;
   createBindGroup(descriptor: { layout: object; entries: { binding: number; resource: object }[] }): object;
+  createQuerySet(descriptor: { type: 'timestamp'; count: number }): object;
 }
 
 export interface ComputePass {
@@ -38,7 +39,7 @@ export interface WebGpuBackend {
   device: GpuDeviceLike;
   bufferManager: BufferManagerLike;
   computePassEncoder: ComputePass | null;
-  commandEncoder: { beginComputePass(descriptor: object): ComputePass } | null;
+  commandEncoder: { beginComputePass(descriptor: { timestampWrites?: { querySet: object; beginningOfPassWriteIndex: number; endOfPassWriteIndex: number } }): ComputePass } | null;
   dispatchCountInPass: number;
   commandQueueOwnedIds: WeakSet<object>;
   tensorMap: { get(dataId: object): { resource: unknown; refCount: number; values?: unknown } | undefined };
@@ -50,6 +51,21 @@ export interface WebGpuBackend {
   endComputePassEncoder(): void;
   submitQueue(): void;
   runWebGPUProgram(program: WebGPUProgram, inputs: tf.TensorInfo[], dtype: tf.DataType, uniforms?: UniformField[], output?: tf.TensorInfo): tf.TensorInfo;
+  /**
+   * Per-program GPU timing, as tfjs's time() uses it: while `activeTimers` is an array, each
+   * program runs in its own compute pass whose timestamps getQueryTime() resolves, and is listed
+   * there by name. Needs the device's timestamp-query feature (supportTimestampQuery).
+   */
+  activeTimers?: ProgramTimer[] | null;
+  supportTimestampQuery?: boolean;
+  querySet?: object | null;
+  getQueryTime?(): Promise<number>;
+}
+
+/** One timed program: its name and its GPU time in ms (0 where timestamps are not supported). */
+export interface ProgramTimer {
+  name: string;
+  query: Promise<number>;
 }
 
 const METHODS = ['makeTensorInfo', 'disposeData', 'uploadToGPU', 'makeUniforms', 'ensureCommandEncoderReady', 'endComputePassEncoder', 'submitQueue', 'runWebGPUProgram'] as const;

@@ -111,14 +111,24 @@ export function runTimProgram(backendObject: unknown, program: TimMultiOutputPro
   // As the backend's own dispatches: buffers in a pending command stay alive until it is submitted.
   for (const t of [...outputs, ...inputs]) backend.commandQueueOwnedIds.add(t.dataId);
   backend.ensureCommandEncoderReady();
-  if (!backend.computePassEncoder) backend.computePassEncoder = backend.commandEncoder?.beginComputePass({}) ?? null;
+  const timers = backend.activeTimers;
+  const timed = Array.isArray(timers) && backend.supportTimestampQuery === true && backend.getQueryTime !== undefined;
+  if (timed) {
+    // As the backend times its own programs: a pass of one's own, with timestamps at both ends.
+    backend.endComputePassEncoder();
+    backend.querySet ??= backend.device.createQuerySet({ type: 'timestamp', count: 2 });
+    backend.computePassEncoder = backend.commandEncoder?.beginComputePass({ timestampWrites: { querySet: backend.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } }) ?? null;
+  } else if (!backend.computePassEncoder) backend.computePassEncoder = backend.commandEncoder?.beginComputePass({}) ?? null;
   const pass = backend.computePassEncoder;
   if (!pass) throw new Error('the webgpu backend has no command encoder');
   pass.setPipeline(pipeline.pipeline);
   pass.setBindGroup(0, bindGroup);
   pass.dispatchWorkgroups(...program.dispatch);
   backend.dispatchCountInPass++;
-  if (backend.dispatchCountInPass >= tf.env().getNumber('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE')) {
+  if (timed && backend.getQueryTime) {
+    backend.endComputePassEncoder();
+    timers.push({ name: programName(program), query: backend.getQueryTime() });
+  } else if (backend.dispatchCountInPass >= tf.env().getNumber('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE')) {
     backend.endComputePassEncoder();
     backend.submitQueue();
   }
