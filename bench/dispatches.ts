@@ -142,7 +142,7 @@ function summarise(t: Tally, base: Omit<DispatchReport, Tallied>): DispatchRepor
 }
 
 /** One recorded training step (after `warmup` others) with the kernels registered now. */
-async function recordStep(opts: DispatchReportOptions, kernels: 'tim' | 'stock'): Promise<DispatchReport> {
+export async function recordStep(opts: DispatchReportOptions, kernels: 'tim' | 'stock'): Promise<DispatchReport> {
   recordWebGpuDispatches(!opts.execute);
   await selectBackend('webgpu', { forTraining: true, quiet: true });
   const numClasses = 31;

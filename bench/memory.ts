@@ -6,6 +6,7 @@ import { TimError } from '../src/core/errors';
 import { log } from '../src/core/log';
 import type { MemoryMeasurement, MemoryTable } from '../src/runtime/memory';
 import { lastJsonLine, readJsonFile } from '../src/io/json-file';
+import { recordStep } from './dispatches';
 import { modelBenchResultSchema } from './model-bench';
 
 /** The committed table this merges into; its type belongs to the planner that reads it. */
@@ -24,9 +25,12 @@ const memoryTableSchema = z.looseObject({
 
 /**
  * The measurements behind the memory planner: for each architecture and image size, training
- * steps (`bench train`, two steps so that Adam's slots exist) at a few micro-batch sizes, each
- * in a fresh process, reading the wasm heap's high-water mark. A size whose step exhausts the
- * heap is recorded as not fitting. `--write` merges the result into the committed table.
+ * steps (two steps so that Adam's slots exist) at a few micro-batch sizes. On wasm, `bench
+ * train` in a fresh process per size, reading the wasm heap's high-water mark (a size whose step
+ * exhausts the heap is recorded as not fitting). On webgpu, the step recorded without GPU work
+ * (`bench train --dispatches`), reading the buffer pool's peak allocation: the same figure on
+ * any GPU, since every buffer's size follows from the shapes alone. `--write` merges the result
+ * into the committed table.
  */
 
 const ROOT = path.resolve(__dirname, '..');
@@ -40,7 +44,14 @@ export interface MemoryBenchOptions {
   write: boolean;
 }
 
-function measure(arch: string, imageSize: number, micro: number, backend: string): number | null {
+/** The buffer pool's peak allocation over a recorded webgpu training step, MB. */
+async function measureWebGpu(arch: string, imageSize: number, micro: number): Promise<number> {
+  log.info(`bench memory: ${arch} ${imageSize}px micro-batch ${micro} (webgpu, recorded)`);
+  const r = await recordStep({ arch, imageSize, batch: micro, microBatch: micro }, 'tim');
+  return Math.round(r.peak_bytes_allocated / 2 ** 20);
+}
+
+function measureWasm(arch: string, imageSize: number, micro: number, backend: string): number | null {
   const args = [path.join(ROOT, 'bin', 'tim.js'), 'bench', 'train', '--arch', arch, '--image-size', String(imageSize), '--batch', String(micro), '--micro-batch', String(micro), '--steps', '1', '--warmup', '1', '--backend', backend, '--json'];
   log.info(`bench memory: ${arch} ${imageSize}px micro-batch ${micro}`);
   const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
@@ -54,15 +65,16 @@ function measure(arch: string, imageSize: number, micro: number, backend: string
   return res.wasm_heap_mb;
 }
 
-export function runMemoryBench(o: MemoryBenchOptions): MemoryMeasurement[] {
+export async function runMemoryBench(o: MemoryBenchOptions): Promise<MemoryMeasurement[]> {
   const date = new Date().toISOString().slice(0, 10);
-  const rows: MemoryMeasurement[] = o.archs.map((arch) => ({
-    arch,
-    image_size: o.imageSize,
-    backend: o.backend,
-    measured: date,
-    points: o.microBatches.map((m) => ({ micro_batch: m, heap_mb: measure(arch, o.imageSize, m, o.backend) })),
-  }));
+  const rows: MemoryMeasurement[] = [];
+  for (const arch of o.archs) {
+    const points = [];
+    for (const m of o.microBatches) {
+      points.push({ micro_batch: m, heap_mb: o.backend === 'webgpu' ? await measureWebGpu(arch, o.imageSize, m) : measureWasm(arch, o.imageSize, m, o.backend) });
+    }
+    rows.push({ arch, image_size: o.imageSize, backend: o.backend, measured: date, points });
+  }
   if (o.write) {
     const table: MemoryTable = readJsonFile(MEASURED_MEMORY_FILE, memoryTableSchema);
     const key = (r: MemoryMeasurement): string => `${r.arch}/${r.image_size}/${r.backend}`;

@@ -43,6 +43,12 @@ const TABLE = measuredTable as MemoryTable;
  */
 const PLAN_SHARE = 0.85;
 
+/**
+ * Backends whose measurements are recorded rather than observed: on webgpu, the buffer pool's
+ * peak over a step recorded without GPU work (`bench memory --backend webgpu`).
+ */
+const RECORDED_BACKENDS = new Set(['webgpu']);
+
 /** Memory a training step needs: fixed (weights, gradients, Adam slots, scratch) plus per image. */
 export interface MemoryModel {
   baseMb: number;
@@ -88,6 +94,8 @@ export function memoryModel(arch: string, imageSize: number, backend: string): M
 export interface MemoryLimits {
   /** All the memory a step may use; the wasm heap's cap when left out on wasm. */
   memoryBytes?: number;
+  /** Where memoryBytes comes from, for the plan's basis (e.g. 'nvidia-smi'). */
+  memorySource?: string;
   /**
    * The largest single tensor the device can hold: on WebGPU the smaller of the device's
    * `maxBufferSize` and `maxStorageBufferBindingSize` (every tensor is one storage buffer).
@@ -166,11 +174,13 @@ export function plan(arch: string, imageSize: number, backend: string, limits?: 
   if (limit === undefined || !model) return byBuffer;
   const budgetMb = (limit / MB) * PLAN_SHARE;
   let micro = Math.max(1, Math.floor((budgetMb - model.baseMb) / model.perImageMb));
-  // Never past what was seen to run at this size, nor up to what was seen to fail.
-  if (model.fitted.length > 0) micro = Math.min(micro, Math.max(...model.fitted));
+  // Never past what was seen to run at this size, nor up to what was seen to fail. Recorded
+  // figures are exact (every buffer's size follows from the shapes), so they extrapolate.
+  if (model.fitted.length > 0 && !RECORDED_BACKENDS.has(backend)) micro = Math.min(micro, Math.max(...model.fitted));
   const firstFailure = Math.min(...model.failed);
   if (micro >= firstFailure) micro = Math.max(1, firstFailure - 1);
-  const byMemory = { microBatch: micro, predictedMb: Math.round(model.baseMb + micro * model.perImageMb), budgetMb: Math.round(budgetMb), basis: model.basis };
+  const source = limits?.memorySource ? `, ${Math.round(limit / MB)} MB from ${limits.memorySource}` : '';
+  const byMemory = { microBatch: micro, predictedMb: Math.round(model.baseMb + micro * model.perImageMb), budgetMb: Math.round(budgetMb), basis: `${model.basis}${source}` };
   return byBuffer && byBuffer.microBatch < byMemory.microBatch ? byBuffer : byMemory;
 }
 

@@ -19,7 +19,8 @@ import { type BackendSelection, selectBackend } from '../runtime/backend';
 import { registerFastCpuTrainingKernels } from '../runtime/tim-kernels';
 import { bufferLimitsOf, largestActivationBytes, type MemoryLimits, OutOfMemoryError, outOfMemoryMessage, plan, rethrowIfOutOfMemory, wasmHeapMb } from '../runtime/memory';
 import { classifyWasmFailure, KernelFaultError } from '../runtime/wasm/kernel-fault';
-import { webGpuLimits } from '../runtime/webgpu/backend';
+import { webGpuAdapter, webGpuLimits } from '../runtime/webgpu/backend';
+import { gpuMemory } from '../runtime/webgpu/device-memory';
 import { type ModelWriter, readLoopState, saveModelFolder } from './checkpoint';
 import { checkResumable } from './last-checkpoint';
 import { groupNamesWithVariables, trainedGroups } from './groups';
@@ -234,7 +235,10 @@ interface TrainModelOptions extends TrainOptions {
 /** On webgpu, the buffer sizes the device was given, against the model's largest activation. */
 function deviceLimitsOf(backend: BackendSelection, tm: TimModel): MemoryLimits | undefined {
   const limits = backend.backend === 'webgpu' ? webGpuLimits() : undefined;
-  return limits ? bufferLimitsOf(limits, largestActivationBytes(tm.model)) : undefined;
+  const adapter = backend.backend === 'webgpu' ? webGpuAdapter() : undefined;
+  const memory = adapter ? gpuMemory(adapter) : undefined;
+  const byBuffer = limits ? bufferLimitsOf(limits, largestActivationBytes(tm.model)) : undefined;
+  return memory ? { ...byBuffer, memoryBytes: memory.bytes, memorySource: memory.source } : byBuffer;
 }
 
 /** Gradient accumulation: as configured, else what fits the backend's memory, else the whole batch. */

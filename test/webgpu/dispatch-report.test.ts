@@ -1,4 +1,6 @@
-import { type DispatchReport, dispatchTable, LONG_SERIAL, runDispatchReport } from '../../bench/dispatches';
+import { type DispatchReport, dispatchTable, LONG_SERIAL, recordStep, runDispatchReport } from '../../bench/dispatches';
+import { type MemoryTable, memoryModel } from '../../src/runtime/memory';
+import measured from '../../src/runtime/memory-measured.json';
 import { registeredKernels } from '../../src/runtime/kernel-registry';
 import { probeWebGpu } from '../../src/runtime/webgpu/backend';
 import { variablesPerAdamDispatch } from '../../src/runtime/webgpu/kernels/adam';
@@ -57,5 +59,28 @@ describe('the dispatch report', () => {
     const table = dispatchTable(reports);
     expect(table).toContain("| GPU dispatches | ");
     expect(table).toContain('stock (TIM_WEBGPU_KERNELS=stock)');
+  });
+});
+
+describe('GPU memory of a full-size step (recorded, 224 px)', () => {
+  const MiB = 2 ** 20;
+  const record = (arch: string, micro: number) => recordStep({ arch, imageSize: 224, batch: micro, microBatch: micro }, 'tim');
+
+  it("ResNet-50 holds no more per extra image than the wasm heap's measured line, and the pool allocates within 1.25× of what is in use", async () => {
+    const small = await record('resnet50', 2);
+    const large = await record('resnet50', 10);
+    const perImage = (large.peak_bytes_in_use - small.peak_bytes_in_use) / MiB / 8;
+    const wasm = memoryModel('resnet50', 224, 'wasm');
+    expect(perImage).toBeGreaterThan(0);
+    expect(perImage).toBeLessThanOrEqual(wasm?.perImageMb as number);
+    for (const r of [small, large]) expect(r.peak_bytes_allocated).toBeLessThanOrEqual(1.25 * r.peak_bytes_in_use);
+  });
+
+  it('the committed webgpu rows of the planner are what the recorder gives today (bench memory --backend webgpu --write)', async () => {
+    const row = (measured as MemoryTable).measurements.find((r) => r.arch === 'efficientnet_b0' && r.backend === 'webgpu' && r.image_size === 224);
+    const point = row?.points.find((p) => p.micro_batch === 2);
+    expect(point).toBeDefined();
+    const r = await record('efficientnet_b0', 2);
+    expect(Math.round(r.peak_bytes_allocated / MiB)).toBe(point?.heap_mb);
   });
 });

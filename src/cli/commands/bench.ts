@@ -220,18 +220,18 @@ interface MemoryArgs {
 
 const memoryCommand: CommandModule<object, MemoryArgs> = {
   command: 'memory',
-  describe: "the heap's high-water mark of training steps at a few micro-batch sizes; --write updates the planner's table",
+  describe: "the memory training steps need at a few micro-batch sizes (wasm: the heap's high-water mark; webgpu: the buffer pool's peak, recorded without GPU work); --write updates the planner's table",
   builder: (y) =>
     y
       .option('arch', { type: 'string', array: true, default: [...COMPARE_ARCHS], describe: 'architectures' })
       .option('image-size', { type: 'number', default: 224 })
       .option('micro-batch', { type: 'number', array: true, default: [2, 8], describe: 'micro-batch sizes, each measured in a fresh process' })
-      .option('backend', { type: 'string', default: 'wasm', choices: ['wasm'] })
+      .option('backend', { type: 'string', default: 'wasm', choices: ['wasm', 'webgpu'] })
       .option('write', { type: 'boolean', default: false, describe: 'merge into src/runtime/memory-measured.json' }),
-  handler: (argv) => {
+  handler: async (argv) => {
     positiveInteger('image-size', argv['image-size']);
     for (const m of argv['micro-batch']) positiveInteger('micro-batch', m);
-    const rows = runMemoryBench({ archs: argv.arch, imageSize: argv['image-size'], microBatches: argv['micro-batch'], backend: argv.backend, write: argv.write });
+    const rows = await runMemoryBench({ archs: argv.arch, imageSize: argv['image-size'], microBatches: argv['micro-batch'], backend: argv.backend, write: argv.write });
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   },
 };

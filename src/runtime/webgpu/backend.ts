@@ -211,6 +211,11 @@ export function webGpuLimits(): GpuLimits | undefined {
   return session?.limits;
 }
 
+/** The live device's adapter (the micro-batch planner asks how much memory it has). */
+export function webGpuAdapter(): AdapterReport | undefined {
+  return session?.adapter;
+}
+
 /** Ends the device, so that the process can exit; the backend is re-created if needed again. */
 export function releaseWebGpu(): void {
   registered = false;

@@ -109,6 +109,27 @@ describe('plan on a device with a largest buffer (WebGPU limits)', () => {
   });
 });
 
+describe('plan on a GPU whose memory is known (WebGPU, measured figures)', () => {
+  const MiB = 2 ** 20;
+
+  it.each(['resnet50', 'efficientnet_b0', 'convnext_tiny'])('fills the planned share of an 80 GiB GPU with %s on the recorded line, past the sizes recorded', (arch) => {
+    const p = plan(arch, 224, 'webgpu', { memoryBytes: 80 * 1024 * MiB, memorySource: 'nvidia-smi' }) as MemoryPlan;
+    const model = memoryModel(arch, 224, 'webgpu');
+    expect(model).toBeDefined();
+    const line = (m: number): number => (model?.baseMb as number) + m * (model?.perImageMb as number);
+    expect(p.microBatch).toBeGreaterThan(32);
+    expect(line(p.microBatch)).toBeLessThanOrEqual(p.budgetMb);
+    expect(line(p.microBatch + 1)).toBeGreaterThan(p.budgetMb);
+    expect(p.basis).toMatch(/nvidia-smi/);
+  });
+
+  it('takes the stricter of the memory and the largest buffer', () => {
+    const byMemory = plan('resnet50', 224, 'webgpu', { memoryBytes: 16 * 1024 * MiB }) as MemoryPlan;
+    const both = plan('resnet50', 224, 'webgpu', { memoryBytes: 16 * 1024 * MiB, ...bufferLimitsOf({ maxBufferSize: 64 * MiB }, 3 * MiB) }) as MemoryPlan;
+    expect(both.microBatch).toBe(Math.min(byMemory.microBatch, Math.floor((64 * MiB * 0.5) / (3 * MiB))));
+  });
+});
+
 describe('largestActivationBytes', () => {
   it('is the largest layer output per image, in float32 bytes', () => {
     const input = tf.input({ shape: [8, 8, 3] });
