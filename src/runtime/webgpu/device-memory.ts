@@ -15,7 +15,7 @@ export interface GpuMemoryHost {
   nvidiaSmi: (args: string[]) => string | undefined;
 }
 
-const realHost: GpuMemoryHost = { env: process.env, totalHostBytes: () => os.totalmem(), nvidiaSmi: realCudaHost.nvidiaSmi };
+const realHost: GpuMemoryHost = { env: process.env, totalHostBytes: () => os.totalmem(), nvidiaSmi: (args) => realCudaHost.nvidiaSmi(args) };
 
 const MB = 2 ** 20;
 
