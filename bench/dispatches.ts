@@ -21,6 +21,8 @@ const programRowSchema = z.object({
   invocations: z.number(),
   /** The most multiply-adds one invocation did serially (convolutions, matrix products and Tim's reductions). */
   max_serial_multiply_adds: z.number().optional(),
+  /** The most storage buffers one of its dispatches bound (Tim's programs). */
+  max_storage_buffers: z.number().optional(),
 });
 
 export const dispatchReportSchema = z.object({
@@ -121,6 +123,7 @@ function summarise(t: Tally, base: Omit<DispatchReport, Tallied>): DispatchRepor
     row.dispatches++;
     row.invocations += r.invocations;
     if (r.serialMultiplyAdds !== undefined) row.max_serial_multiply_adds = Math.max(row.max_serial_multiply_adds ?? 0, r.serialMultiplyAdds);
+    if (r.storageBuffers !== undefined) row.max_storage_buffers = Math.max(row.max_storage_buffers ?? 0, r.storageBuffers);
     programs.set(r.program, row);
     byKernel.set(r.kernel, (byKernel.get(r.kernel) ?? 0) + 1);
   }

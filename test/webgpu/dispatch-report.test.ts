@@ -4,6 +4,7 @@ import measured from '../../src/runtime/memory-measured.json';
 import { registeredKernels } from '../../src/runtime/kernel-registry';
 import { probeWebGpu } from '../../src/runtime/webgpu/backend';
 import { variablesPerAdamDispatch } from '../../src/runtime/webgpu/kernels/adam';
+import { STORAGE_BUFFERS_NEEDED } from '../../src/runtime/webgpu/kernels';
 
 jest.setTimeout(600_000);
 
@@ -47,6 +48,15 @@ describe('the dispatch report', () => {
     expect(tim.programs.find((p) => p.program === 'TimAdam')).toBeUndefined();
     expect(stock.tim_dispatches).toBe(0);
     expect(tim.dispatches).toBeLessThan(stock.dispatches / 3);
+  });
+
+  it("binds no more storage buffers in Tim's programs than the adapter must offer for them (Adam in place: as many as it offers)", async () => {
+    const tim = (reports[0] as DispatchReport).programs.filter((p) => p.tim);
+    const adam = tim.filter((p) => p.program === 'TimAdamInPlace');
+    const fixed = tim.filter((p) => p.program !== 'TimAdamInPlace');
+    expect(Math.max(...fixed.map((p) => p.max_storage_buffers ?? Infinity))).toBe(STORAGE_BUFFERS_NEEDED);
+    const offered = (await probeWebGpu()).adapter?.limits.maxStorageBuffersPerShaderStage ?? 0;
+    expect(adam[0]?.max_storage_buffers).toBeLessThanOrEqual(offered);
   });
 
   it("states the stock filter gradient's serial loop from the shapes: batch × out-height × out-width", () => {

@@ -5,6 +5,7 @@ import { layerNorm } from '../../src/runtime/fused/layer-norm';
 import { selectBackend } from '../../src/runtime/backend';
 import { timKernelAvailable } from '../../src/runtime/tim-kernels';
 import { releaseWebGpu } from '../../src/runtime/webgpu/backend';
+import { registerWebGPUTrainingKernels, STORAGE_BUFFERS_NEEDED, webgpuKernelsUnavailable } from '../../src/runtime/webgpu/kernels';
 import { gelu } from '../../src/models/layers/gelu';
 import { Sigmoid } from '../../src/models/layers/sigmoid';
 import { Swish } from '../../src/models/layers/swish';
@@ -176,5 +177,21 @@ describe('Adam over several variables in place on webgpu', () => {
     expect(() => adamInPlace([s], { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, learningRate: 1, d1: 0.1, d2: 0.001 })).toThrow(/shares its data/);
     expect(Array.from(await alias.data())).toEqual(Array(8).fill(1));
     tf.dispose([alias, s.value, s.m, s.v, s.grad]);
+  });
+});
+
+describe('an adapter with fewer storage buffers a stage than Tim\'s kernels bind', () => {
+  it('keeps the stock kernels and says why, and takes Tim\'s again on an adapter with enough', async () => {
+    await tf.setBackend('webgpu');
+    try {
+      registerWebGPUTrainingKernels(8);
+      expect(timKernelAvailable('TimAdam')).toBe(false);
+      expect(timKernelAvailable('TimBatchNormTraining')).toBe(false);
+      expect(webgpuKernelsUnavailable()).toMatch(/offers 8/);
+    } finally {
+      registerWebGPUTrainingKernels(STORAGE_BUFFERS_NEEDED);
+    }
+    expect(webgpuKernelsUnavailable()).toBeUndefined();
+    expect(timKernelAvailable('TimAdam')).toBe(true);
   });
 });

@@ -134,7 +134,7 @@ export function runTimProgram(backendObject: unknown, program: TimMultiOutputPro
   }
   if (isDispatchRecording()) {
     const invocations = program.dispatch.reduce((a, b) => a * b, 1) * program.workgroupSize.reduce((a, b) => a * b, 1);
-    recordDispatch({ program: programName(program), tim: true, invocations, serialMultiplyAdds: program.serialMultiplyAdds });
+    recordDispatch({ program: programName(program), tim: true, invocations, serialMultiplyAdds: program.serialMultiplyAdds, storageBuffers: outputs.length + inputs.length });
   }
   return outputs.slice(0, program.outputShapes.length);
 }

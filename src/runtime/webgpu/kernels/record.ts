@@ -13,6 +13,8 @@ export interface DispatchRecord {
   invocations: number;
   /** Multiply-adds one invocation does one after another; only for convolutions and matrix products. */
   serialMultiplyAdds?: number;
+  /** Storage buffers the program binds (Tim's programs). */
+  storageBuffers?: number;
 }
 
 type Listener = (record: DispatchRecord) => void;
@@ -91,7 +93,8 @@ export function programName(program: WebGPUProgram): string {
 export function recordOfProgram(program: WebGPUProgram, inputs: tf.TensorInfo[], fields: UniformField[] | undefined): DispatchRecord {
   const invocations = product(program.dispatch) * product(program.workgroupSize);
   if (isTimProgram(program)) {
-    return { program: programName(program), tim: true, invocations, serialMultiplyAdds: program.serialMultiplyAdds };
+    // The backend binds one output beside the inputs.
+    return { program: programName(program), tim: true, invocations, serialMultiplyAdds: program.serialMultiplyAdds, storageBuffers: inputs.length + 1 };
   }
   const serial = stockSerialMultiplyAdds(program, inputs, fields);
   return { program: program.constructor.name, tim: false, invocations, ...(serial !== undefined ? { serialMultiplyAdds: serial } : {}) };
