@@ -167,7 +167,11 @@ export const trainSchema = z.strictObject({
 
 export const runtimeSchema = z.strictObject({
   backend: z.enum(BACKEND_CHOICES).default('auto'),
-  threads: z.number().int().min(1).optional(),
+  // Once accepted and never read: refused with where the setting really is, not silently ignored.
+  threads: z
+    .unknown()
+    .refine((v) => v === undefined, "is not read by Tim: the wasm backend's threads come from the environment variable TIM_WASM_THREADS")
+    .optional(),
 });
 
 export const configSchema = z.strictObject({

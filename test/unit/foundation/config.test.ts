@@ -45,6 +45,11 @@ describe('config', () => {
     expect(() => parseConfig({ ...minimal, sead: 1 })).toThrow(/unknown key 'sead'; did you mean 'seed'/);
   });
 
+  it('refuses runtime.threads, which nothing reads, and says where the threads are set', () => {
+    expect(() => parseConfig({ ...minimal, runtime: { threads: 4 } })).toThrow(/key 'runtime\.threads': is not read by Tim: .*TIM_WASM_THREADS, got 4$/);
+    expect(parseConfig({ ...minimal, runtime: { backend: 'cpu' } }).runtime.backend).toBe('cpu');
+  });
+
   it('names a bad value and a missing key', () => {
     expect(() => parseConfig({ ...minimal, data: { root: 'd', resize: 'pad' } })).toThrow(/key 'data\.resize'/);
     expect(() => parseConfig({ ...minimal, data: { root: 'd', val_fraction: 1.5 } })).toThrow(/data\.val_fraction/);
