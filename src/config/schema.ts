@@ -74,7 +74,7 @@ export const augmentSchema = z.strictObject({
   hflip: z.number().min(0).max(1).default(0.5),
   rotate_degrees: z.number().min(0).max(180).default(10),
   color_jitter: triple.default([0.1, 0.1, 0.1]),
-  normalize: normalizeSchema.default({ mean: IMAGENET_MEAN, std: IMAGENET_STD }),
+  normalize: normalizeSchema.prefault({}),
   /** Off unless given; `true` takes torchvision's defaults (a sweep's `set:` holds no mappings). */
   random_resized_crop: z.preprocess((v) => (v === true ? {} : v === false ? undefined : v), randomResizedCropSchema.optional()),
   /** none, trivialaugment, or randaugment(n, m) with m a magnitude bin 0..30. */
@@ -141,7 +141,7 @@ export const trainSchema = z.strictObject({
   batch_size: z.number().int().min(1).default(32),
   /** Gradient accumulation: images per forward/backward pass; omitted means chosen for the backend. */
   micro_batch: z.number().int().min(1).optional(),
-  lr_groups: lrGroupsSchema.default({ early: 1e-6, middle: 1e-5, head: 1e-3 }),
+  lr_groups: lrGroupsSchema.prefault({}),
   adam_epsilon: z.number().gt(0).default(1e-8),
   /** Decoupled weight decay (torch.optim.AdamW's); 0 is the reference's plain Adam. */
   weight_decay: z.number().min(0).default(0),
@@ -152,9 +152,9 @@ export const trainSchema = z.strictObject({
   ema: emaSchema.optional(),
   /** Epochs that train the head alone with the backbone in inference mode before every group trains (fastai's fine_tune). */
   freeze_epochs: z.number().int().min(0).default(0),
-  early_stopping: earlyStoppingSchema.default({ monitor: 'val_acc', patience: 5, min_delta: 0 }),
+  early_stopping: earlyStoppingSchema.prefault({}),
   reduce_lr_on_plateau: plateauSchema.optional(),
-  schedule: scheduleSchema.default({ type: 'constant', warmup_epochs: 0, min_factor: 0 }),
+  schedule: scheduleSchema.prefault({}),
   label_smoothing: z.number().min(0).lt(1).default(0),
   class_weights: z.enum(['none', 'balanced']).default('none'),
   /** logit_adjusted: cross-entropy on logits + tau·log(training class priors), in training only (Menon et al. 2021). */
@@ -180,16 +180,11 @@ export const configSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only, not starting with "."'),
   seed: z.number().int().default(42),
   data: dataSchema,
-  augment: augmentSchema.default({
-    hflip: 0.5,
-    rotate_degrees: 10,
-    color_jitter: [0.1, 0.1, 0.1],
-    normalize: { mean: IMAGENET_MEAN, std: IMAGENET_STD },
-    policy: 'none',
-  }),
+  // Each default is written once, on its key: a missing section is parsed as an empty one.
+  augment: augmentSchema.prefault({}),
   model: modelSchema,
-  train: trainSchema.default(trainSchema.parse({})),
-  runtime: runtimeSchema.default({ backend: 'auto' }),
+  train: trainSchema.prefault({}),
+  runtime: runtimeSchema.prefault({}),
 }).superRefine((c, ctx) => {
   // Mixup's targets carry their own smoothing (timm's mixup_target); two would be applied silently.
   if (c.augment.mixup && c.train.label_smoothing > 0) {

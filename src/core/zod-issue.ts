@@ -6,7 +6,7 @@ export function shapeAt(schema: z.ZodType, keys: readonly PropertyKey[]): Record
   let s: z.ZodType = schema;
   for (const k of [...keys, undefined]) {
     for (;;) {
-      if (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
+      if (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
       else break;
     }
     if (!(s instanceof z.ZodObject)) return undefined;
