@@ -28,3 +28,15 @@ export function readHead(file: string, bytes = 16): Uint8Array {
     fs.closeSync(fd);
   }
 }
+
+/**
+ * Whether a file is an image Tim reads: not empty, and its first bytes announce one of
+ * IMAGE_FORMATS (whatever its name says). An unreadable file is not one.
+ */
+export function isImageFile(file: string): boolean {
+  try {
+    return fs.statSync(file).size > 0 && sniffFormat(readHead(file)) !== undefined;
+  } catch {
+    return false;
+  }
+}

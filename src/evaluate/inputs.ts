@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
 import { log } from '../core/log';
 import { nearest } from '../core/suggest';
-import { bytesToUnitTensor, listDataset, normalizeImages, prepareImage, readHead, sniffFormat } from '../data';
+import { bytesToUnitTensor, isImageFile, listDataset, normalizeImages, prepareImage } from '../data';
 import { decodeConcurrency, mapConcurrent } from '../data/concurrency';
 import type { DatasetItem, PreparedImage, PreprocessSpec } from '../data/types';
 
@@ -47,14 +47,6 @@ export async function* evalBatches(root: string, items: readonly DatasetItem[], 
   }
 }
 
-function looksLikeImage(file: string, size: number): boolean {
-  try {
-    return size > 0 && sniffFormat(readHead(file)) !== undefined;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * An external image folder (one sub-folder per class) as items labelled with the run's
  * classes, matched by folder name. A folder the run does not know is an error naming it;
@@ -73,7 +65,7 @@ export function externalItems(dir: string, runClasses: readonly string[]): { ite
   }
   const items: DatasetItem[] = [];
   for (const f of files) {
-    if (!looksLikeImage(path.join(dir, f.path), f.size)) {
+    if (!isImageFile(path.join(dir, f.path))) {
       log.warn(`skipping ${path.join(dir, f.path)}: not an image`);
       continue;
     }

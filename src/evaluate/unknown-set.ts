@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { TimError } from '../core/errors';
 import { log } from '../core/log';
-import { readHead, readSplit, sniffFormat } from '../data';
+import { isImageFile, readSplit } from '../data';
 import type { DatasetItem } from '../data/types';
 import type { RunFolder } from '../io/run-folder';
 
@@ -12,14 +12,6 @@ export interface UnknownSet {
   items: DatasetItem[];
   /** What they are, as metrics.json records it. */
   source: string;
-}
-
-function isImage(file: string): boolean {
-  try {
-    return fs.statSync(file).size > 0 && sniffFormat(readHead(file)) !== undefined;
-  } catch {
-    return false;
-  }
 }
 
 /** Every image below `dir` (any depth, hidden entries skipped, links not followed), sorted by path. */
@@ -32,7 +24,7 @@ export function imagesBelow(dir: string): string[] {
       const childRel = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(childRel);
       else if (e.isFile()) {
-        if (isImage(path.join(dir, childRel))) out.push(childRel);
+        if (isImageFile(path.join(dir, childRel))) out.push(childRel);
         else log.warn(`skipping ${path.join(dir, childRel)}: not an image`);
       }
     }

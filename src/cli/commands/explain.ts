@@ -5,6 +5,7 @@ import type { Argv, CommandModule } from 'yargs';
 import type { BackendChoice } from '../../config/schema';
 import { TimError } from '../../core/errors';
 import { log, writeOut, writeJson } from '../../core/log';
+import { IMAGE_FORMATS, isImageFile } from '../../data/formats';
 import { camMethodNames } from '../../explain/cam-methods';
 import type { ColormapName } from '../../explain/colormap';
 import { explainImages, explanationJson, type Explanation } from '../../explain/explain-image';
@@ -37,7 +38,6 @@ interface ExplainArgs {
   backend: BackendChoice | undefined;
 }
 
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.bmp', '.avif', '.heic', '.heif']);
 
 function builder(y: Argv): Argv<ExplainArgs> {
   return withBackend(y)
@@ -71,10 +71,11 @@ function builder(y: Argv): Argv<ExplainArgs> {
 function imageFiles(dir: string): string[] {
   const files = fs
     .readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isFile() && IMAGE_EXTENSIONS.has(path.extname(d.name).toLowerCase()))
+    .filter((d) => d.isFile())
     .map((d) => path.join(dir, d.name))
+    .filter(isImageFile)
     .sort();
-  if (files.length === 0) throw new TimError(`${dir}: no image files (${[...IMAGE_EXTENSIONS].join(', ')})`);
+  if (files.length === 0) throw new TimError(`${dir}: no images (${IMAGE_FORMATS.join(', ')}, recognised by their content)`);
   return files;
 }
 

@@ -189,4 +189,22 @@ describe('command line', () => {
     }
     expect(fs.readdirSync(out).sort()).toEqual(['.tim-output.json', 'tall.png', 'wide.png']);
   });
+
+  it('explain --image DIR picks images by their content, not their names', () => {
+    const mixed = path.join(tmp.dir, 'mixed');
+    fs.mkdirSync(mixed);
+    fs.copyFileSync(wide, path.join(mixed, 'scan.data'));
+    fs.copyFileSync(tall, path.join(mixed, 'PHOTO'));
+    fs.writeFileSync(path.join(mixed, 'notes.jpg'), 'not a picture\n');
+    const r = tim('explain', '--run', runDir, '--image', mixed, '--json');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect((JSON.parse(r.stdout) as unknown[]).length).toBe(2);
+    const none = path.join(tmp.dir, 'no-images');
+    fs.mkdirSync(none);
+    fs.writeFileSync(path.join(none, 'a.png'), 'text\n');
+    const refused = tim('explain', '--run', runDir, '--image', none, '--json');
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/no-images: no images \(jpeg, png, webp, tiff, gif, recognised by their content\)/);
+  });
 });
