@@ -3,4 +3,4 @@ export { parseShard, shardFromEnv, selectShard, type Shard } from './shard';
 export { defaultRunSteps, type RunSteps } from './steps';
 export { runSweep, planSweep, sweepOutDir, runStatus, type SweepOptions, type SweepResult, type PlannedRun, type RunStatus } from './sweep';
 export { writeSweepSummary, finishedSweepRows, readManifest, SWEEP_MANIFEST, SUMMARY_CSV, SUMMARY_MD, type SweepManifest } from './summary';
-export { readRunData, listRunDirs, isFinishedRun, isTrainedRun, type RunData, type HistoryLine } from './run-data';
+export { readRunData, listRunDirs, isFinishedRun, isTrainedRun, type RunData } from './run-data';

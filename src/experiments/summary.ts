@@ -5,10 +5,10 @@ import { TimError } from '../core/errors';
 import { compareRunDirs, pairwiseMarkdown, pairwiseRows, type PairwiseComparison } from '../evaluate/paired';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
 import { readJsonFile } from '../io/json-file';
-import { RUN_FILES } from '../io/run-folder';
+import { HEADLINE_METRICS, RUN_FILES, type HeadlineMetric } from '../io/run-folder';
 import { markdownCell } from '../core/markup';
 import { csvText } from '../io/csv';
-import { HEADLINE_KEYS, intervalOf, isFinishedRun, listRunDirs, readRunData, summaryNumber, type RunData } from './run-data';
+import { intervalOf, isFinishedRun, listRunDirs, readRunData, type RunData } from './run-data';
 import { LISTED_RUN_KEY, REPEAT_KEYS, type GridAxis, type GridValue, type SweepSpec } from './sweep-spec';
 import { configurationSpreads, varianceMarkdown, varianceRows } from './variance';
 
@@ -81,13 +81,19 @@ function fixed(v: number | undefined, digits = 3): string {
   return v === undefined ? '' : v.toFixed(digits);
 }
 
+/** A recorded figure for a table cell: nothing for a run not evaluated, or a figure not defined (NaN, null in the file). */
+function known(v: number | undefined): number | undefined {
+  return v === undefined || Number.isNaN(v) ? undefined : v;
+}
+
 /** `0.806 [0.781, 0.829]`, or the bare value when there is no interval. */
-export function withInterval(run: RunData, key: string): string {
-  const v = run.metrics?.[key];
-  const value = typeof v === 'number' ? v : undefined;
+export function withInterval(run: RunData, key: HeadlineMetric): string {
+  const value = known(run.metrics?.[key]);
   const ci = intervalOf(run.metrics, key);
   if (value === undefined) return '–';
-  return ci ? `${value.toFixed(3)} [${ci.lo.toFixed(3)}, ${ci.hi.toFixed(3)}]` : value.toFixed(3);
+  const lo = known(ci?.lo);
+  const hi = known(ci?.hi);
+  return lo !== undefined && hi !== undefined ? `${value.toFixed(3)} [${lo.toFixed(3)}, ${hi.toFixed(3)}]` : value.toFixed(3);
 }
 
 function gridAxes(manifest: SweepManifest | undefined): Pick<GridAxis, 'key' | 'label'>[] {
@@ -103,7 +109,7 @@ export function summaryCsv(manifest: SweepManifest | undefined, rows: SweepRow[]
     'best_epoch',
     'stopped_epoch',
     'train_seconds',
-    ...HEADLINE_KEYS.flatMap((k) => [k, `${k}_lo`, `${k}_hi`]),
+    ...HEADLINE_METRICS.flatMap((k) => [k, `${k}_lo`, `${k}_hi`]),
     'top3_accuracy',
     'ece',
   ];
@@ -111,16 +117,15 @@ export function summaryCsv(manifest: SweepManifest | undefined, rows: SweepRow[]
     run.name,
     ...axes.map((a) => values[a.key] ?? ''),
     run.config?.model.arch ?? '',
-    summaryNumber(run, 'best_epoch') ?? '',
-    summaryNumber(run, 'stopped_epoch') ?? '',
-    fixed(summaryNumber(run, 'total_seconds', 'seconds'), 1),
-    ...HEADLINE_KEYS.flatMap((k) => {
+    run.summary?.best_epoch ?? '',
+    run.summary?.stopped_epoch ?? '',
+    fixed(run.summary?.total_seconds, 1),
+    ...HEADLINE_METRICS.flatMap((k) => {
       const ci = intervalOf(run.metrics, k);
-      const v = run.metrics?.[k];
-      return [typeof v === 'number' ? v : '', ci?.lo ?? '', ci?.hi ?? ''];
+      return [known(run.metrics?.[k]) ?? '', known(ci?.lo) ?? '', known(ci?.hi) ?? ''];
     }),
-    typeof run.metrics?.top3_accuracy === 'number' ? run.metrics.top3_accuracy : '',
-    typeof run.metrics?.ece === 'number' ? run.metrics.ece : '',
+    known(run.metrics?.top3_accuracy) ?? '',
+    known(run.metrics?.ece) ?? '',
   ]);
   return csvText([header, ...body], { numbers: 'full' });
 }
@@ -140,12 +145,12 @@ export function summaryMarkdown(manifest: SweepManifest | undefined, rows: Sweep
     const cells = [
       run.name,
       ...axes.map((a) => String(values[a.key] ?? '')),
-      String(summaryNumber(run, 'best_epoch') ?? '–'),
+      String(run.summary?.best_epoch ?? '–'),
       withInterval(run, 'accuracy'),
       withInterval(run, 'f1_macro'),
       withInterval(run, 'f1_weighted'),
-      typeof run.metrics?.top3_accuracy === 'number' ? run.metrics.top3_accuracy.toFixed(3) : '–',
-      typeof run.metrics?.ece === 'number' ? run.metrics.ece.toFixed(3) : '–',
+      known(run.metrics?.top3_accuracy)?.toFixed(3) ?? '–',
+      known(run.metrics?.ece)?.toFixed(3) ?? '–',
     ];
     lines.push(`| ${cells.map(markdownCell).join(' | ')} |`);
   }

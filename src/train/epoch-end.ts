@@ -10,6 +10,7 @@ import { saveLast } from './last-checkpoint';
 import { type PlateauState, updateEarlyStopping, updatePlateau } from './schedule';
 import { type FitSession, type Trainer, withEvaluatedWeights } from './trainer';
 import type { HistoryRecord, PerGroup } from './types';
+import { historyFile } from '../io/run-folder';
 import type { ValidationPass } from './validation';
 
 function rssMb(): number {
@@ -80,7 +81,7 @@ export async function recordEpoch(trainer: Trainer, session: FitSession, epoch: 
   tf.dispose(trained.epochStart);
   session.epochStart = null;
   const record = historyRecord(epoch, trained, validation, ratios);
-  options.run.appendJsonLine('history', record);
+  options.run.appendLine(historyFile, record);
   session.history.push(record);
   const rise = lossRiseWarning(session.history, options.numClasses);
   if (rise) log.warn(rise);
