@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { TimError } from '../core/errors';
+import { describeIssue } from '../core/zod-issue';
 import measuredTable from './memory-measured.json';
 import { wasmBackendOf } from './wasm/access';
 import { KernelFaultError } from './wasm/kernel-fault';
@@ -9,31 +11,42 @@ export const WASM_HEAP_LIMIT_BYTES = 4 * 2 ** 30;
 
 const MB = 2 ** 20;
 
-export interface MemoryPoint {
-  micro_batch: number;
+const memoryPointSchema = z.looseObject({
+  micro_batch: z.number(),
   /** The heap's high-water mark over two training steps, MB; null: the step exhausted the heap. */
-  heap_mb: number | null;
-}
+  heap_mb: z.number().nullable(),
+});
+export type MemoryPoint = z.output<typeof memoryPointSchema>;
 
-export interface MemoryMeasurement {
-  arch: string;
-  image_size: number;
-  backend: string;
+const memoryMeasurementSchema = z.looseObject({
+  arch: z.string(),
+  image_size: z.number(),
+  backend: z.string(),
   /** The date of the measurement (the kernels and layers of that day). */
-  measured: string;
-  points: MemoryPoint[];
-}
+  measured: z.string(),
+  points: z.array(memoryPointSchema),
+});
+export type MemoryMeasurement = z.output<typeof memoryMeasurementSchema>;
 
-export interface MemoryTable {
-  about: string;
-  measurements: MemoryMeasurement[];
-}
+/** `memory-measured.json`: written by `npm run bench -- memory --write`, read by the planner. */
+export const memoryTableSchema = z.looseObject({ about: z.string(), measurements: z.array(memoryMeasurementSchema) });
+export type MemoryTable = z.output<typeof memoryTableSchema>;
 
 /**
  * The committed measurements (`memory-measured.json`) the planner reads. Regenerate rows with
  * `npm run bench -- memory --arch ARCH --image-size 224 --micro-batch 2 8 N --write`.
  */
-const TABLE = measuredTable as MemoryTable;
+const TABLE = checkedTable(measuredTable);
+
+/** The committed table, checked: a bad merge of it is a bug to report, not a plan to make from it. */
+function checkedTable(raw: unknown): MemoryTable {
+  const parsed = memoryTableSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new Error(first ? describeIssue(first, 'src/runtime/memory-measured.json', memoryTableSchema) : 'src/runtime/memory-measured.json: unexpected contents');
+  }
+  return parsed.data;
+}
 
 /**
  * Share of the memory limit a plan may fill. The measured high-water marks already include the
