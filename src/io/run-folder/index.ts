@@ -15,3 +15,4 @@ export * from './metrics';
 export * from './calibration';
 export * from './average';
 export * from './tables';
+export * from './sweep';

@@ -9,14 +9,17 @@ import {
   labelsFile,
   metricsFile,
   runMarkerFile,
+  shardMarkerFile,
   splitFile,
   summaryFile,
+  sweepManifestFile,
   type JsonFile,
 } from '../../../../src/io/run-folder';
 import { arbitraryOf } from '../../../support/schema-arbitrary';
 import { tmpDir } from '../../../support/tmp';
 
-const JSON_FILES: JsonFile<z.ZodType>[] = [labelsFile, splitFile, runMarkerFile, summaryFile, metricsFile, calibrationFile, averageFile];
+/** A run's JSON files, then a sweep folder's. */
+const JSON_FILES: JsonFile<z.ZodType>[] = [labelsFile, splitFile, runMarkerFile, summaryFile, metricsFile, calibrationFile, averageFile, sweepManifestFile, shardMarkerFile];
 
 /** A value the file's writer accepts (fixed seed: the same one each run). */
 function example(f: { schema: z.ZodType }): Record<string, unknown> {
@@ -33,14 +36,15 @@ function firstRequiredKey(schema: z.ZodType): string {
 
 const escaped = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
-describe('the JSON files of a run folder', () => {
+describe('the JSON files of run and sweep folders', () => {
   let dir: string;
   let cleanup: () => void;
   beforeEach(() => ({ dir, cleanup } = tmpDir()));
   afterEach(() => cleanup());
 
   describe.each(JSON_FILES.map((f) => [f.name, f] as const))('%s', (name, f) => {
-    const file = (): string => path.join(dir, name);
+    // A shard's marker is named by its shard (`shards/<i>-of-<n>.json`).
+    const file = (): string => path.join(dir, path.basename(name));
 
     it('reads back what its writer wrote, for any value the schema describes', () => {
       fc.assert(
