@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TimError } from '../src/core/errors';
 import { log } from '../src/core/log';
-import { memoryTableSchema, type MemoryMeasurement, type MemoryTable } from '../src/runtime/memory';
+import { memoryTableSchema, type MemoryMeasurement, type MemoryTable } from '../src/runtime/memory-table';
 import { lastJsonLine, readJsonFile } from '../src/io/json-file';
 import { modelBenchResultSchema } from './model-bench';
 

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
 import { TimError } from '../core/errors';
-import { describeIssue } from '../core/zod-issue';
 import measuredTable from './memory-measured.json';
+import type { MemoryPoint, MemoryTable } from './memory-table';
 import { wasmBackendOf } from './wasm/access';
 import { KernelFaultError } from './wasm/kernel-fault';
 
@@ -11,42 +10,15 @@ export const WASM_HEAP_LIMIT_BYTES = 4 * 2 ** 30;
 
 const MB = 2 ** 20;
 
-const memoryPointSchema = z.looseObject({
-  micro_batch: z.number(),
-  /** The heap's high-water mark over two training steps, MB; null: the step exhausted the heap. */
-  heap_mb: z.number().nullable(),
-});
-export type MemoryPoint = z.output<typeof memoryPointSchema>;
-
-const memoryMeasurementSchema = z.looseObject({
-  arch: z.string(),
-  image_size: z.number(),
-  backend: z.string(),
-  /** The date of the measurement (the kernels and layers of that day). */
-  measured: z.string(),
-  points: z.array(memoryPointSchema),
-});
-export type MemoryMeasurement = z.output<typeof memoryMeasurementSchema>;
-
-/** `memory-measured.json`: written by `npm run bench -- memory --write`, read by the planner. */
-export const memoryTableSchema = z.looseObject({ about: z.string(), measurements: z.array(memoryMeasurementSchema) });
-export type MemoryTable = z.output<typeof memoryTableSchema>;
+export type { MemoryMeasurement, MemoryPoint, MemoryTable } from './memory-table';
 
 /**
- * The committed measurements (`memory-measured.json`) the planner reads. Regenerate rows with
+ * The committed measurements (`memory-measured.json`) the planner reads, checked by the compiler
+ * against the table's type (the import is typed from the file's contents), so the planner needs
+ * no schema at run time: it also runs in the exported page. Regenerate rows with
  * `npm run bench -- memory --arch ARCH --image-size 224 --micro-batch 2 8 N --write`.
  */
-const TABLE = checkedTable(measuredTable);
-
-/** The committed table, checked: a bad merge of it is a bug to report, not a plan to make from it. */
-function checkedTable(raw: unknown): MemoryTable {
-  const parsed = memoryTableSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    throw new Error(first ? describeIssue(first, 'src/runtime/memory-measured.json', memoryTableSchema) : 'src/runtime/memory-measured.json: unexpected contents');
-  }
-  return parsed.data;
-}
+const TABLE: MemoryTable = measuredTable;
 
 /**
  * Share of the memory limit a plan may fill. The measured high-water marks already include the

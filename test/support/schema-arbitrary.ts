@@ -28,6 +28,7 @@ function valuesOf(schema: z.ZodType): fc.Arbitrary<unknown> {
     const min = schema._zod.def.checks?.some((c) => c._zod.def.check === 'min_length') ? 1 : 0;
     return fc.array(valuesOf(schema.element as z.ZodType), { minLength: min, maxLength: 3 });
   }
+  if (schema instanceof z.ZodUnknown) return fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null));
   if (schema instanceof z.ZodUnion) return fc.oneof(...(schema.options as z.ZodType[]).map(valuesOf));
   if (schema instanceof z.ZodTuple) return fc.tuple(...(schema._zod.def.items as z.ZodType[]).map(arbitraryOf));
   if (schema instanceof z.ZodRecord) {

@@ -8,8 +8,7 @@ import { bundlePageScript } from '../../core/page';
 import type { InferenceRun } from '../../inference/run';
 import { replaceOutputFolder, WEB_EXPORT_RULE } from '../../io/output-folder';
 import { loadModel } from '../../io/model-io';
-import { metricsFile, type RunFolder } from '../../io/run-folder';
-import type { AccuracyFigure, WebMetadata } from './metadata';
+import { EXPORT_FILES, exportLabelsFile, exportPreprocessingFile, metricsFile, webMetadataFile, type AccuracyFigure, type RunFolder, type WebMetadata } from '../../io/run-folder';
 import { webPage } from './page';
 import { writeWebModel, type Quantization } from './weights';
 
@@ -17,7 +16,6 @@ export { QUANTIZATIONS, type Quantization } from './weights';
 
 const APP_ENTRY = path.join(__dirname, 'app', 'main.ts');
 const NODE_STUB = path.join(__dirname, 'app', 'node-stub.ts');
-const SCRIPT_FILE = 'app.js';
 /** Node modules the shared layer and kernel code import; in a page their code paths never run. */
 const NODE_BUILTINS = ['child_process', 'crypto', 'fs', 'os', 'path', 'url', 'v8', 'worker_threads'];
 const BROWSER_ALIASES = Object.fromEntries(NODE_BUILTINS.flatMap((m) => [[`node:${m}`, NODE_STUB], [m, NODE_STUB]]));
@@ -101,11 +99,11 @@ export async function exportWeb(run: InferenceRun, out: string, quantize: Quanti
         ...(run.calibration ? { calibration: { temperature: run.calibration.temperature, unknownThreshold: run.calibration.unknown.threshold } } : {}),
       },
     };
-    fs.writeFileSync(path.join(dir, 'metadata.json'), `${JSON.stringify(meta, null, 2)}\n`);
-    fs.writeFileSync(path.join(dir, 'labels.json'), `${JSON.stringify(run.labels)}\n`);
-    fs.writeFileSync(path.join(dir, 'preprocessing.json'), `${JSON.stringify({ ...run.spec, layout: 'NHWC' }, null, 2)}\n`);
-    fs.writeFileSync(path.join(dir, SCRIPT_FILE), script);
-    fs.writeFileSync(path.join(dir, 'index.html'), webPage(meta, SCRIPT_FILE));
+    webMetadataFile.write(path.join(dir, EXPORT_FILES.metadata), meta);
+    exportLabelsFile.write(path.join(dir, EXPORT_FILES.labels), run.labels);
+    exportPreprocessingFile.write(path.join(dir, EXPORT_FILES.preprocessing), { ...run.spec, layout: 'NHWC' });
+    fs.writeFileSync(path.join(dir, EXPORT_FILES.script), script);
+    fs.writeFileSync(path.join(dir, EXPORT_FILES.page), webPage(meta, EXPORT_FILES.script));
     result = { out, quantization: quantize ?? 'none', weightBytes: files.bytes, heldOut: meta.tim.heldOut ?? {} };
     },
     WEB_EXPORT_RULE,

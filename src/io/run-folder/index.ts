@@ -16,3 +16,4 @@ export * from './calibration';
 export * from './average';
 export * from './tables';
 export * from './sweep';
+export * from './export';

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import {
   averageFile,
   calibrationFile,
+  exportLabelsFile,
+  exportPreprocessingFile,
   historyFile,
   labelsFile,
   metricsFile,
@@ -13,13 +15,18 @@ import {
   splitFile,
   summaryFile,
   sweepManifestFile,
+  webMetadataFile,
   type JsonFile,
 } from '../../../../src/io/run-folder';
 import { arbitraryOf } from '../../../support/schema-arbitrary';
 import { tmpDir } from '../../../support/tmp';
 
-/** A run's JSON files, then a sweep folder's. */
-const JSON_FILES: JsonFile<z.ZodType>[] = [labelsFile, splitFile, runMarkerFile, summaryFile, metricsFile, calibrationFile, averageFile, sweepManifestFile, shardMarkerFile];
+/** A run's JSON files, a sweep folder's, an export's. */
+const JSON_FILES: JsonFile<z.ZodType>[] = [
+  ...[labelsFile, splitFile, runMarkerFile, summaryFile, metricsFile, calibrationFile, averageFile],
+  ...[sweepManifestFile, shardMarkerFile],
+  ...[webMetadataFile, exportLabelsFile, exportPreprocessingFile],
+];
 
 /** A value the file's writer accepts (fixed seed: the same one each run). */
 function example(f: { schema: z.ZodType }): Record<string, unknown> {
@@ -36,7 +43,7 @@ function firstRequiredKey(schema: z.ZodType): string {
 
 const escaped = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
-describe('the JSON files of run and sweep folders', () => {
+describe('the JSON files of run, sweep and export folders', () => {
   let dir: string;
   let cleanup: () => void;
   beforeEach(() => ({ dir, cleanup } = tmpDir()));
