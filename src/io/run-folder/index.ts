@@ -17,3 +17,4 @@ export * from './average';
 export * from './tables';
 export * from './sweep';
 export * from './export';
+export * from './checkpoint';

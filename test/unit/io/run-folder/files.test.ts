@@ -4,26 +4,30 @@ import fc from 'fast-check';
 import { z } from 'zod';
 import {
   averageFile,
+  bestEpochFile,
   calibrationFile,
   exportLabelsFile,
   exportPreprocessingFile,
   historyFile,
   labelsFile,
+  loopStateFile,
   metricsFile,
   runMarkerFile,
   shardMarkerFile,
   splitFile,
   summaryFile,
   sweepManifestFile,
+  tensorsManifestFile,
   webMetadataFile,
   type JsonFile,
 } from '../../../../src/io/run-folder';
 import { arbitraryOf } from '../../../support/schema-arbitrary';
 import { tmpDir } from '../../../support/tmp';
 
-/** A run's JSON files, a sweep folder's, an export's. */
+/** A run's JSON files, its checkpoints', a sweep folder's, an export's. */
 const JSON_FILES: JsonFile<z.ZodType>[] = [
   ...[labelsFile, splitFile, runMarkerFile, summaryFile, metricsFile, calibrationFile, averageFile],
+  ...[bestEpochFile, loopStateFile, tensorsManifestFile],
   ...[sweepManifestFile, shardMarkerFile],
   ...[webMetadataFile, exportLabelsFile, exportPreprocessingFile],
 ];
@@ -43,7 +47,7 @@ function firstRequiredKey(schema: z.ZodType): string {
 
 const escaped = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
-describe('the JSON files of run, sweep and export folders', () => {
+describe('the JSON files of run, checkpoint, sweep and export folders', () => {
   let dir: string;
   let cleanup: () => void;
   beforeEach(() => ({ dir, cleanup } = tmpDir()));
