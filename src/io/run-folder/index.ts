@@ -18,3 +18,4 @@ export * from './tables';
 export * from './sweep';
 export * from './export';
 export * from './checkpoint';
+export * from './faithfulness';

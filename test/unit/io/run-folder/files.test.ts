@@ -8,6 +8,7 @@ import {
   calibrationFile,
   exportLabelsFile,
   exportPreprocessingFile,
+  faithfulnessFile,
   historyFile,
   labelsFile,
   loopStateFile,
@@ -26,7 +27,7 @@ import { tmpDir } from '../../../support/tmp';
 
 /** A run's JSON files, its checkpoints', a sweep folder's, an export's. */
 const JSON_FILES: JsonFile<z.ZodType>[] = [
-  ...[labelsFile, splitFile, runMarkerFile, summaryFile, metricsFile, calibrationFile, averageFile],
+  ...[labelsFile, splitFile, runMarkerFile, summaryFile, metricsFile, calibrationFile, averageFile, faithfulnessFile],
   ...[bestEpochFile, loopStateFile, tensorsManifestFile],
   ...[sweepManifestFile, shardMarkerFile],
   ...[webMetadataFile, exportLabelsFile, exportPreprocessingFile],
