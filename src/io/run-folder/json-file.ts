@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import { z } from 'zod';
-import { TimError } from '../../core/errors';
+import { oneLine, TimError } from '../../core/errors';
 import { describeIssue } from '../../core/zod-issue';
 import { writeFileAtomic } from '../atomic';
 import { parseJsonText } from '../json-file';
@@ -92,7 +92,7 @@ export function jsonFile<S extends z.ZodType>(spec: JsonFileSpec<S>): JsonFile<S
         return read(file);
       } catch (e) {
         // Read errors too (the file removed or replaced in between): the caller goes on without it.
-        onProblem(e instanceof Error ? e.message : String(e));
+        onProblem(oneLine(e));
         return undefined;
       }
     },
