@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { DatasetItem } from '../io/run-folder';
 
 /** An image of the data set, split.json and the preprocessing record: defined with the run folder's files. */
-export { datasetItemSchema, splitManifestSchema, type DatasetItem, type PreprocessSpec, type SplitManifest } from '../io/run-folder';
+export type { DatasetItem, PreprocessSpec, SplitManifest } from '../io/run-folder';
 
 /** A file that was skipped and why (zero bytes, truncated, not an image, unreadable). */
 export interface SkippedFile {

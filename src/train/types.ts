@@ -15,7 +15,7 @@ export interface BatchSource {
 
 export type PerGroup<T> = Record<GroupName, T>;
 
-/** One line of history.jsonl and summary.json: defined with the run folder's other files. */
-export { historyRecordSchema, type HistoryRecord, type Monitor, type TrainSummary } from '../io/run-folder';
+/** A line of history.jsonl and summary.json, as the run folder defines them. */
+export type { HistoryRecord, Monitor, TrainSummary } from '../io/run-folder';
 
 
