@@ -48,7 +48,7 @@ export const figure = z
  * The value checked against `spec`'s schema, as one line naming `source` and the key; a
  * required key that older Tims did not write says so.
  */
-export function checkJson<S extends z.ZodType>(spec: JsonFileSpec<S>, raw: unknown, source: string, consequence?: string): z.output<S> {
+function checkJson<S extends z.ZodType>(spec: JsonFileSpec<S>, raw: unknown, source: string, consequence?: string): z.output<S> {
   const result = spec.schema.safeParse(raw, { reportInput: true });
   if (result.success) return result.data;
   const tail = consequence ? `; ${consequence}` : '';
