@@ -54,9 +54,9 @@ describe('the JSON files of run, checkpoint, sweep and export folders', () => {
   beforeEach(() => ({ dir, cleanup } = tmpDir()));
   afterEach(() => cleanup());
 
-  describe.each(JSON_FILES.map((f) => [f.name, f] as const))('%s', (name, f) => {
+  describe.each(JSON_FILES.map((f) => [f === exportLabelsFile ? `${f.name} of an export` : f.name, f] as const))('%s', (_title, f) => {
     // A shard's marker is named by its shard (`shards/<i>-of-<n>.json`).
-    const file = (): string => path.join(dir, path.basename(name));
+    const file = (): string => path.join(dir, path.basename(f.name));
 
     it('reads back what its writer wrote, for any value the schema describes', () => {
       fc.assert(
