@@ -12,9 +12,9 @@ import { preprocessSpecOf } from '../src/data/preprocess';
 import { wasmHeapMb } from '../src/runtime/memory';
 import { train } from '../src/train/run';
 import { lastJsonLine } from '../src/io/json-file';
-import { RunFolder } from '../src/io/run-folder';
+import { historyFile, RunFolder } from '../src/io/run-folder';
 import { type OutputFolderRule, replaceWithEmptyOutputFolder } from '../src/io/output-folder';
-import { historyRecordSchema, type HistoryRecord, type TrainSummary } from '../src/train/types';
+import { type HistoryRecord, type TrainSummary } from '../src/train/types';
 import { ensureLargeJpegs } from './data';
 import { peakRssMb } from './model-bench';
 
@@ -131,7 +131,7 @@ export async function runTimEpoch(o: TimEpochOptions): Promise<EpochSideResult> 
   await prepareCache(cfg.data.root, preprocessSpecOf(cfg), { cacheDir: cfg.data.cache_dir, progress: false });
   const cacheSeconds = (performance.now() - t0) / 1000;
   const summary: TrainSummary = await train(cfg, { out: runDir, force: true, liveProgress: false });
-  const history = new RunFolder(runDir).readJsonLines('history', historyRecordSchema);
+  const history = new RunFolder(runDir).readLines(historyFile);
   const images = summary.train_images + summary.val_images;
   const epochTiming = (h: HistoryRecord | undefined, extra = 0): EpochTiming => {
     if (!h) throw new TimError(`${runDir}/history.jsonl: expected two epochs`);

@@ -1,27 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
 import { TimError } from '../src/core/errors';
 import { log } from '../src/core/log';
-import type { MemoryMeasurement, MemoryTable } from '../src/runtime/memory';
+import { memoryTableSchema, type MemoryMeasurement, type MemoryTable } from '../src/runtime/memory-table';
 import { lastJsonLine, readJsonFile } from '../src/io/json-file';
 import { recordStep } from './dispatches';
 import { modelBenchResultSchema } from './model-bench';
 
-/** The committed table this merges into; its type belongs to the planner that reads it. */
-const memoryTableSchema = z.looseObject({
-  about: z.string(),
-  measurements: z.array(
-    z.looseObject({
-      arch: z.string(),
-      image_size: z.number(),
-      backend: z.string(),
-      measured: z.string(),
-      points: z.array(z.looseObject({ micro_batch: z.number(), heap_mb: z.number().nullable() })),
-    }),
-  ),
-}) satisfies z.ZodType<MemoryTable>;
 
 /**
  * The measurements behind the memory planner: for each architecture and image size, training

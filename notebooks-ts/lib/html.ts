@@ -3,7 +3,7 @@ import * as path from 'path';
 import { writeFileAtomic } from '../../src/io/atomic';
 
 export { escapeMarkup } from '../../src/core/markup';
-export { bundlePageScript, jsonTag, scriptTag } from '../../src/experiments/html';
+export { bundlePageScript, jsonTag, scriptTag } from '../../src/core/page';
 
 let visBundle: string | undefined;
 

@@ -1,4 +1,5 @@
-import { HEADLINE_KEYS, confusionPairs, intervalOf, perClassRows, summaryNumber, type RunData } from '../../src/experiments/run-data';
+import { intervalOf, type RunData } from '../../src/experiments/run-data';
+import { HEADLINE_METRICS } from '../../src/io/run-folder';
 import type { DatasetOverview } from './dataset-overview';
 import { reliabilitySvgOf } from '../../src/evaluate/reliability';
 import { escapeMarkup } from './html';
@@ -78,12 +79,12 @@ export function comparisonTable(runs: readonly RunData[], lead: LeadColumns = SE
   const head = ['run', ...lead.headers].map((h) => `<th>${escapeMarkup(h)}</th>`).join('') +
     `<th class="num">best epoch</th>` + metricKeys.map((k) => `<th class="num">${escapeMarkup(METRIC_LABELS[k] ?? k)}</th>`).join('') + `<th class="num">training time</th>`;
   const rows = runs.map((run, i) => {
-    const epochs = summaryNumber(run, 'best_epoch');
-    const stopped = summaryNumber(run, 'stopped_epoch');
+    const epochs = run.summary?.best_epoch;
+    const stopped = run.summary?.stopped_epoch;
     const name = link ? `<a href="#${runAnchor(i)}">${escapeMarkup(run.name)}</a>` : escapeMarkup(run.name);
     return `<tr${i === best && runs.length > 1 ? ' class="best"' : ''}><td>${name}</td>${lead.cells(run, i).map((c) => `<td>${escapeMarkup(c)}</td>`).join('')}` +
       `<td class="num">${epochs ?? '–'}${stopped !== undefined ? ` <span class="ci">of ${stopped}</span>` : ''}</td>` +
-      metricKeys.map((k) => metricCell(run, k)).join('') + `<td class="num">${seconds(summaryNumber(run, 'total_seconds', 'seconds'))}</td></tr>`;
+      metricKeys.map((k) => metricCell(run, k)).join('') + `<td class="num">${seconds(run.summary?.total_seconds)}</td></tr>`;
   });
   return `<div class="table-wrap"><table class="comparison"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
@@ -91,7 +92,7 @@ export function comparisonTable(runs: readonly RunData[], lead: LeadColumns = SE
 /** Points for the interval plots of the headline metrics. */
 export function intervalPoints(runs: readonly RunData[]): Record<string, IntervalPoint[]> {
   const out: Record<string, IntervalPoint[]> = {};
-  for (const key of HEADLINE_KEYS) {
+  for (const key of HEADLINE_METRICS) {
     out[key] = runs.flatMap((run) => {
       const v = run.metrics?.[key];
       if (typeof v !== 'number') return [];
@@ -106,18 +107,18 @@ export function runChartData(run: RunData): RunChartData {
   return {
     name: run.name,
     history: run.history.map((h) => ({ epoch: h.epoch, train_loss: h.train_loss, val_loss: h.val_loss, train_acc: h.train_acc, val_acc: h.val_acc })),
-    bestEpoch: summaryNumber(run, 'best_epoch'),
+    bestEpoch: run.summary?.best_epoch,
     confusion: run.confusion,
   };
 }
 
 function perClassTable(run: RunData): string {
-  const rows = perClassRows(run.metrics, run.labels);
+  const rows = run.metrics?.per_class ?? [];
   if (rows.length === 0) return '<p class="note">No per-class metrics (the run has not been evaluated).</p>';
   const body = rows
     .map((r) => {
       const w = Number.isFinite(r.f1) ? Math.round(r.f1 * 100) : 0;
-      return `<tr><td>${escapeMarkup(r.name.replace(/_/g, ' '))}</td><td class="num">${pct(r.precision)}</td><td class="num">${pct(r.recall)}</td>` +
+      return `<tr><td>${escapeMarkup(r.class.replace(/_/g, ' '))}</td><td class="num">${pct(r.precision)}</td><td class="num">${pct(r.recall)}</td>` +
         `<td class="num">${pct(r.f1)}<div class="bar"><span style="width:${w}%"></span></div></td><td class="num">${r.support}</td></tr>`;
     })
     .join('');
@@ -125,29 +126,29 @@ function perClassTable(run: RunData): string {
 }
 
 function confusionList(run: RunData): string {
-  const pairs = confusionPairs(run.metrics).slice(0, 8);
+  const pairs = (run.metrics?.confusions ?? []).slice(0, 8);
   if (pairs.length === 0) return '';
   const items = pairs
-    .map((p) => `<tr><td>${escapeMarkup(p.trueLabel.replace(/_/g, ' '))}</td><td>${escapeMarkup(p.predLabel.replace(/_/g, ' '))}</td><td class="num">${p.count}</td><td>${p.examples.slice(0, 2).map((e) => `<code>${escapeMarkup(e)}</code>`).join(' ')}</td></tr>`)
+    .map((p) => `<tr><td>${escapeMarkup(p.true_label.replace(/_/g, ' '))}</td><td>${escapeMarkup(p.pred_label.replace(/_/g, ' '))}</td><td class="num">${p.count}</td><td>${p.examples.slice(0, 2).map((e) => `<code>${escapeMarkup(e)}</code>`).join(' ')}</td></tr>`)
     .join('');
   return `<h3>Most common confusions</h3><table><thead><tr><th>true artist</th><th>predicted as</th><th class="num">count</th><th>examples</th></tr></thead><tbody>${items}</tbody></table>`;
 }
 
 /** Everything about one run: facts, curves, confusion matrix, per-class metrics. */
 export function runSection(run: RunData, i: number): string {
-  const s = run.summary ?? {};
+  const s = run.summary;
   const c = run.config;
   const facts = [
     c ? `<span><b>architecture</b> ${escapeMarkup(c.model.arch)}${c.model.freeze_backbone ? ' (frozen backbone)' : ''}</span>` : '',
     c ? `<span><b>input</b> ${c.data.image_size} px, ${escapeMarkup(c.data.resize)}</span>` : '',
     c ? `<span><b>batch</b> ${c.train.batch_size}</span>` : '',
-    summaryNumber(run, 'best_epoch') !== undefined ? `<span><b>best epoch</b> ${summaryNumber(run, 'best_epoch')}</span>` : '',
-    summaryNumber(run, 'stopped_epoch') !== undefined ? `<span><b>stopped</b> after epoch ${summaryNumber(run, 'stopped_epoch')}${s.stopped_early === true ? ' (early stopping)' : ''}</span>` : '',
-    typeof s.backend === 'string' ? `<span><b>backend</b> ${escapeMarkup(s.backend)}</span>` : '',
-    `<span><b>time</b> ${seconds(summaryNumber(run, 'total_seconds', 'seconds'))}</span>`,
+    s ? `<span><b>best epoch</b> ${s.best_epoch}</span>` : '',
+    s ? `<span><b>stopped</b> after epoch ${s.stopped_epoch}${s.stopped_early ? ' (early stopping)' : ''}</span>` : '',
+    s ? `<span><b>backend</b> ${escapeMarkup(s.backend)}</span>` : '',
+    `<span><b>time</b> ${seconds(s?.total_seconds)}</span>`,
   ].filter(Boolean);
   const warnings = [
-    s.interrupted === true ? 'training was interrupted (resume it with --resume)' : '',
+    s?.interrupted ? 'training was interrupted (resume it with --resume)' : '',
     !run.summary ? 'training has not finished' : '',
     run.summary && !run.metrics ? 'not evaluated yet (npm run evaluate -- --run DIR)' : '',
     ...run.problems,

@@ -7,11 +7,9 @@ import { log } from '../core/log';
 import { preprocessSpecOf } from '../data/preprocess';
 import { readSplit, writeSplit } from '../data/split';
 import type { SplitManifest } from '../data/types';
-import { summaryFileSchema } from '../io/run-file-schemas';
-import { checkNewRunTarget, openRunFolder, recoverRunFolder, type RunFolder, stageRunFolder, type StagedRunFolder } from '../io/run-folder';
+import { averageFile, type AverageRecord, checkNewRunTarget, historyFile, labelsFile, openRunFolder, recoverRunFolder, type RunFolder, stageRunFolder, type StagedRunFolder, summaryFile } from '../io/run-folder';
 import { acquireRunLock } from '../io/run-lock';
 import { loadTimModel, saveTimModel, type TimModel } from '../models';
-import { historyRecordSchema } from '../train/types';
 import { readFolderWeights, WeightAverage, weightMismatch } from './weights';
 
 /**
@@ -30,13 +28,7 @@ export interface AverageOptions {
 }
 
 /** What `average.json` in the new run records. */
-export interface AverageRecord {
-  method: 'uniform';
-  batch_norm_statistics: 'averaged';
-  top_k: number | null;
-  /** Every run given, its best/ validation accuracy, and whether it went into the average. */
-  sources: { run: string; best_epoch: number | null; val_acc: number | null; averaged: boolean }[];
-}
+export type { AverageRecord } from '../io/run-folder';
 
 interface Source {
   run: RunFolder;
@@ -49,8 +41,8 @@ interface Source {
 
 /** The validation accuracy training recorded for the epoch best/ holds; null where the run has no record of it. */
 function bestValAcc(run: RunFolder): { bestEpoch: number | null; valAcc: number | null } {
-  const bestEpoch = run.has('summary') ? (run.readJson('summary', summaryFileSchema).best_epoch ?? null) : null;
-  const record = run.readJsonLines('history', historyRecordSchema).find((h) => h.epoch === bestEpoch);
+  const bestEpoch = run.readIfPresent(summaryFile)?.best_epoch ?? null;
+  const record = run.readLines(historyFile).find((h) => h.epoch === bestEpoch);
   return { bestEpoch, valAcc: record?.val_acc ?? null };
 }
 
@@ -143,9 +135,9 @@ async function writeAveragedRun(opts: AverageOptions, base: Source, average: Wei
     }
     staged = stageRunFolder(opts.out, { force: opts.force });
     staged.writeText('config', configToYaml(configFor(base.config, opts.out)));
-    staged.writeJson('labels', base.labels);
+    staged.write(labelsFile, base.labels);
     writeSplit(staged.file('split'), base.split);
-    staged.writeJson('average', record);
+    staged.write(averageFile, record);
     await saveTimModel(tm, staged.file('best'));
     staged.promote();
   } catch (e) {

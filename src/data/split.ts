@@ -1,9 +1,8 @@
 import * as fs from 'fs';
 import seedrandom from 'seedrandom';
 import { TimError } from '../core/errors';
-import { writeJsonAtomic } from '../io/atomic';
-import { readJsonFile } from '../io/json-file';
-import { splitManifestSchema, type DatasetIndex, type DatasetItem, type SplitManifest } from './types';
+import type { DatasetIndex, DatasetItem, SplitManifest } from './types';
+import { splitFile } from '../io/run-folder';
 import type { NearDuplicateRecord } from './near-duplicates';
 
 /** Fisher–Yates with a seeded generator: the same seed always gives the same order. */
@@ -135,14 +134,14 @@ export function splitForConfig(
 }
 
 export function writeSplit(file: string, split: SplitManifest): void {
-  writeJsonAtomic(file, split);
+  splitFile.write(file, split);
 }
 
 /** Reads and checks a `split.json`. */
 export function readSplit(file: string): SplitManifest {
   const what = 'expected a split manifest (split.json)';
   if (!fs.existsSync(file)) throw new TimError(`${file}: file not found; ${what}`);
-  const s = readJsonFile(file, splitManifestSchema, what);
+  const s = splitFile.read(file, what);
   const classes = s.classes;
   const beyond = [...s.train, ...s.val].find((it) => it.label >= classes.length);
   if (beyond) {

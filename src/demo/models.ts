@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { RUN_FILES } from '../io/run-folder';
-import { readRunData } from '../experiments/run-data';
+import { readRunConfig } from '../config/load';
+import type { TimConfig } from '../config/schema';
+import { MODEL_JSON } from '../io/model-io';
+import { labelsFile, metricsFile, RUN_FILES } from '../io/run-folder';
 
 /** A run the demo can use: any folder under the runs folder with a `best/` model. */
 export interface DemoModel {
@@ -18,20 +20,31 @@ export interface DemoModel {
 }
 
 function hasBest(dir: string): boolean {
-  return fs.existsSync(path.join(dir, RUN_FILES.best, 'model.json'));
+  return fs.existsSync(path.join(dir, RUN_FILES.best, MODEL_JSON));
+}
+
+/** The run's config, or undefined when it is damaged: the list shows what it can of such a run. */
+function usableConfig(dir: string): TimConfig | undefined {
+  try {
+    return readRunConfig(path.join(dir, RUN_FILES.config));
+  } catch {
+    return undefined;
+  }
 }
 
 function describe(root: string, dir: string): DemoModel {
-  const run = readRunData(dir);
+  const config = usableConfig(dir);
+  const ignore = (): void => undefined;
+  const accuracy = metricsFile.readIfUsable(path.join(dir, RUN_FILES.metrics), ignore)?.accuracy;
   return {
     id: path.relative(root, dir) || '.',
     dir,
-    name: run.name,
-    arch: run.config?.model.arch ?? '?',
-    classes: run.labels?.length ?? 0,
-    imageSize: run.config?.data.image_size,
-    resize: run.config?.data.resize,
-    accuracy: typeof run.metrics?.accuracy === 'number' ? run.metrics.accuracy : undefined,
+    name: path.basename(path.resolve(dir)),
+    arch: config?.model.arch ?? '?',
+    classes: labelsFile.readIfUsable(path.join(dir, RUN_FILES.labels), ignore)?.length ?? 0,
+    imageSize: config?.data.image_size,
+    resize: config?.data.resize,
+    accuracy: accuracy === undefined || Number.isNaN(accuracy) ? undefined : accuracy,
   };
 }
 

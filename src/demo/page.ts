@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { escapeMarkup } from '../core/markup';
-import { bundlePageScript, jsonTag, scriptTag } from '../experiments/html';
+import { bundlePageScript, jsonTag, scriptTag } from '../core/page';
 
 const CSS = `
 :root { --ink: #1d2330; --muted: #5b6475; --line: #dde2ea; --bg: #f5f7fa; --accent: #2d5bd7; --err: #a12020; }

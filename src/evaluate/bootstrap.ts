@@ -2,18 +2,10 @@ import seedrandom from 'seedrandom';
 import { TimError } from '../core/errors';
 import { recordOf } from '../core/record-of';
 import { classificationMetrics, type ClassificationMetrics } from './metrics';
+import { HEADLINE_METRICS, type BootstrapInterval, type BootstrapResult, type HeadlineMetric } from '../io/run-folder';
 
-/** The metrics that get a bootstrap interval (the keys of metrics.json's headline section). */
-export const HEADLINE_METRICS = [
-  'accuracy',
-  'precision_weighted',
-  'recall_weighted',
-  'f1_weighted',
-  'precision_macro',
-  'recall_macro',
-  'f1_macro',
-] as const;
-export type HeadlineMetric = (typeof HEADLINE_METRICS)[number];
+/** The headline metrics and their intervals, as metrics.json records them. */
+export { HEADLINE_METRICS, type BootstrapInterval, type BootstrapResult, type HeadlineMetric } from '../io/run-folder';
 export type HeadlineMetrics = Record<HeadlineMetric, number>;
 
 export interface BootstrapOptions {
@@ -29,22 +21,6 @@ export interface BootstrapOptions {
   sampleFraction?: number;
   /** Central interval mass; default 0.95. */
   confidence?: number;
-}
-
-export interface BootstrapInterval {
-  mean: number;
-  lo: number;
-  hi: number;
-}
-
-export interface BootstrapResult {
-  resamples: number;
-  seed: number;
-  sample_fraction: number;
-  sample_size: number;
-  confidence: number;
-  method: 'percentile';
-  metrics: Record<HeadlineMetric, BootstrapInterval>;
 }
 
 /** The seven headline metrics of one label/prediction set. */

@@ -2,14 +2,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { log } from '../core/log';
 import { TimError } from '../core/errors';
-import { openRunFolder, type RunFolder } from '../io/run-folder';
+import { historyFile, metricsFile, openRunFolder, type RunFolder, summaryFile } from '../io/run-folder';
 import type { BootstrapInterval } from './bootstrap';
 import { markdownCell } from '../core/markup';
 import { csvText } from '../io/csv';
 import { compareRunDirs, pairwiseMarkdown, pairwiseRows, type PairedBootstrapOptions, type PairwiseComparison } from './paired';
 import { evaluateRun, type EvaluateOptions } from './run';
-import { headlineMetricsFileSchema, summaryFileSchema } from '../io/run-file-schemas';
-import { historyRecordSchema } from '../train/types';
 
 /** One run's line of the comparison table. */
 export interface ComparisonRow {
@@ -37,14 +35,12 @@ export interface Comparison {
 }
 
 function bestEpochOf(run: RunFolder): number | null {
-  if (run.has('summary')) {
-    const s = run.readJson('summary', summaryFileSchema);
-    if (s.best_epoch !== undefined) return s.best_epoch;
-  }
-  const history = run.readJsonLines('history', historyRecordSchema.pick({ epoch: true, val_acc: true }).partial());
+  const summary = run.readIfPresent(summaryFile);
+  if (summary) return summary.best_epoch;
+  // A run still training (or stopped before its summary): the best epoch so far.
   let best: { epoch: number; acc: number } | null = null;
-  for (const h of history) {
-    if (typeof h.epoch === 'number' && typeof h.val_acc === 'number' && (!best || h.val_acc > best.acc)) best = { epoch: h.epoch, acc: h.val_acc };
+  for (const h of run.readLines(historyFile)) {
+    if (!best || h.val_acc > best.acc) best = { epoch: h.epoch, acc: h.val_acc };
   }
   return best ? best.epoch : null;
 }
@@ -88,7 +84,7 @@ export function runLabels(runDirs: readonly string[]): string[] {
 function rowOf(dir: string, label: string): ComparisonRow {
   const run = openRunFolder(dir);
   if (!run.has('metrics')) throw new TimError(`${run.file('metrics')}: missing; evaluate the run first (tim evaluate --run ${dir})`);
-  const m = run.readJson('metrics', headlineMetricsFileSchema);
+  const m = run.read(metricsFile);
   const config = run.config();
   const b = m.bootstrap.metrics;
   return {

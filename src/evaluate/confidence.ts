@@ -3,6 +3,7 @@ import { brierScore, crossFitTemperature, energyScores, fitTemperature, negative
 import { ECE_BINS, expectedCalibrationError, rankClasses } from './metrics';
 import { reliabilityBins, type ReliabilityBin } from './reliability';
 import { keepThreshold, rejectedShare, rocAuc, topProbabilities } from './unknown';
+import type { CalibrationSection, DetectionSection, Estimate, UnknownSection } from '../io/run-folder';
 
 /**
  * The "honest confidence" sections of metrics.json: calibration before and after temperature
@@ -10,47 +11,8 @@ import { keepThreshold, rejectedShare, rocAuc, topProbabilities } from './unknow
  * of other artists, how well the score tells them apart. Every figure has a bootstrap interval.
  */
 
-/** A figure and its percentile-bootstrap interval. */
-export interface Estimate {
-  value: number;
-  lo: number;
-  hi: number;
-}
-
-export interface CalibrationSection {
-  /** T fitted on every evaluated image: what calibration.json keeps and predict uses. */
-  temperature: number;
-  ece_bins: number;
-  /** T fitted on each stratified half, applied to the other. */
-  cross_fit: { seed: number; temperatures: [number, number] };
-  before: Record<keyof CalibrationScores, Estimate>;
-  /** Cross-fitted: no image is scored with a temperature fitted on it. */
-  after: Record<keyof CalibrationScores, Estimate>;
-  reliability: { before: ReliabilityBin[]; after: ReliabilityBin[] };
-}
-
-export interface UnknownSection {
-  score: 'calibrated_top_probability';
-  /** Share of the known artists' images the threshold keeps, by construction on all of them. */
-  keep: number;
-  threshold: number;
-  /** Share of the known artists' images below the threshold, each half scored with the T and threshold of the other half. */
-  known_rejection_rate: Estimate;
-  detection?: DetectionSection;
-}
-
-export interface DetectionSection {
-  /** Where the images of other artists came from. */
-  source: string;
-  unknown_images: number;
-  known_images: number;
-  /** AUROC of the calibrated top probability (known artists high). */
-  auroc: Estimate;
-  /** AUROC of minus the energy score. */
-  auroc_energy: Estimate;
-  /** Share of the other artists' images at or above the threshold (answered with an artist). */
-  false_acceptance_rate: Estimate;
-}
+/** The sections as metrics.json records them. */
+export type { CalibrationSection, DetectionSection, Estimate, UnknownSection } from '../io/run-folder';
 
 export interface ConfidenceOptions {
   resamples: number;

@@ -1,13 +1,7 @@
-/** One off-diagonal cell of the confusion matrix: true class mistaken for another. */
-export interface Confusion {
-  true_label: string;
-  pred_label: string;
-  count: number;
-  /** Share of the true class's samples that went to this wrong class. */
-  rate: number;
-  /** A few of the misclassified files (paths as in the split), in evaluation order. */
-  examples: string[];
-}
+import type { Confusion } from '../io/run-folder';
+
+/** One off-diagonal cell of the confusion matrix, as metrics.json records it. */
+export type { Confusion } from '../io/run-folder';
 
 /**
  * The most common confusions, largest count first (ties: by true then predicted class index),

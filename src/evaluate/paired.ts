@@ -1,12 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import seedrandom from 'seedrandom';
-import { z } from 'zod';
 import { TimError } from '../core/errors';
-import { parseCsv } from '../io/csv';
-import { RUN_FILES } from '../io/run-folder';
-import { readJsonFile } from '../io/json-file';
-import { labelsFileSchema } from '../io/run-file-schemas';
+import { labelsFile, metricsFile, predictionsFile, RUN_FILES, splitFile, type RecordedPredictions } from '../io/run-folder';
 import { quantileSorted } from './bootstrap';
 import { classificationMetrics } from './metrics';
 import { holmAdjust, mcnemarExact } from './stats';
@@ -19,12 +15,7 @@ import { holmAdjust, mcnemarExact } from './stats';
  */
 
 /** One run's scored held-out images: as predictions.csv records them, with the run's classes. */
-export interface ScoredImages {
-  paths: string[];
-  /** True class names, in the order of `paths`. */
-  labels: string[];
-  /** Predicted class names. */
-  preds: string[];
+export interface ScoredImages extends RecordedPredictions {
   /** The classes of the model (labels.json), which macro averages run over. */
   classes: string[];
 }
@@ -32,29 +23,12 @@ export interface ScoredImages {
 /** Reads predictions.csv and labels.json of an evaluated run. */
 export function readScoredImages(runDir: string): ScoredImages {
   const file = path.join(runDir, RUN_FILES.predictions);
-  if (!fs.existsSync(file)) throw new TimError(`${file}: missing; evaluate the run first (tim evaluate --run ${runDir})`);
-  const rows = parseCsv(fs.readFileSync(file, 'utf8')).filter((r) => !(r.length === 1 && r[0] === ''));
-  const header = rows[0] ?? [];
-  const col = (name: string): number => {
-    const i = header.indexOf(name);
-    if (i < 0) throw new TimError(`${file}: no '${name}' column (expected path,label,pred,...)`);
-    return i;
-  };
-  const [ip, il, iq] = [col('path'), col('label'), col('pred')];
-  const body = rows.slice(1);
-  const classes = readJsonFile(path.join(runDir, RUN_FILES.labels), labelsFileSchema, "expected the run's class names");
-  const scored = {
-    paths: body.map((r) => r[ip] ?? ''),
-    labels: body.map((r) => r[il] ?? ''),
-    preds: body.map((r) => r[iq] ?? ''),
-    classes,
-  };
+  const recorded = predictionsFile.read(file, `evaluate the run first (tim evaluate --run ${runDir})`);
+  const classes = labelsFile.read(path.join(runDir, RUN_FILES.labels), "expected the run's class names");
+  const scored = { ...recorded, classes };
   checkAgainstRun(runDir, file, scored);
   return scored;
 }
-
-const evaluatedSplitSchema = z.looseObject({ num_samples: z.number().optional(), split: z.string().optional() });
-const heldOutSchema = z.looseObject({ val: z.array(z.object({ path: z.string(), label: z.number() })) });
 
 /**
  * A predictions.csv edited or cut short since evaluation would still pair with another run's:
@@ -63,26 +37,26 @@ const heldOutSchema = z.looseObject({ val: z.array(z.object({ path: z.string(), 
  */
 function checkAgainstRun(runDir: string, file: string, scored: ScoredImages): void {
   const again = `evaluate the run again (tim evaluate --run ${runDir})`;
-  const metricsFile = path.join(runDir, RUN_FILES.metrics);
-  if (!fs.existsSync(metricsFile)) return;
-  const metrics = readJsonFile(metricsFile, evaluatedSplitSchema);
+  const metricsPath = path.join(runDir, RUN_FILES.metrics);
+  if (!fs.existsSync(metricsPath)) return;
+  const metrics = metricsFile.read(metricsPath);
   const n = scored.paths.length;
-  if (metrics.num_samples !== undefined && n !== metrics.num_samples) throw new TimError(`${file}: ${n} rows, but ${metricsFile} counts ${metrics.num_samples} evaluated images; expected one row per image: ${again}`);
-  const splitFile = path.join(runDir, RUN_FILES.split);
-  if (metrics.split !== 'val' || !fs.existsSync(splitFile)) return;
-  const val = readJsonFile(splitFile, heldOutSchema).val;
+  if (n !== metrics.num_samples) throw new TimError(`${file}: ${n} rows, but ${metricsPath} counts ${metrics.num_samples} evaluated images; expected one row per image: ${again}`);
+  const splitPath = path.join(runDir, RUN_FILES.split);
+  if (metrics.split !== 'val' || !fs.existsSync(splitPath)) return;
+  const val = splitFile.read(splitPath).val;
   const truth = new Map(val.map((it) => [it.path, scored.classes[it.label]]));
   const extra = scored.paths.find((p) => !truth.has(p));
-  if (extra !== undefined) throw new TimError(`${file}: '${extra}' is not one of the held-out (val) images of ${splitFile}; expected exactly those ${val.length} images: ${again}`);
+  if (extra !== undefined) throw new TimError(`${file}: '${extra}' is not one of the held-out (val) images of ${splitPath}; expected exactly those ${val.length} images: ${again}`);
   if (new Set(scored.paths).size !== val.length) {
     const listed = new Set(scored.paths);
     const missing = val.find((it) => !listed.has(it.path));
-    throw new TimError(`${file}: ${missing ? `'${missing.path}' of the held-out images in ${splitFile} is missing` : 'an image is listed twice'}; expected each of those ${val.length} images once: ${again}`);
+    throw new TimError(`${file}: ${missing ? `'${missing.path}' of the held-out images in ${splitPath} is missing` : 'an image is listed twice'}; expected each of those ${val.length} images once: ${again}`);
   }
   const relabelled = scored.paths.findIndex((p, i) => truth.get(p) !== scored.labels[i]);
   if (relabelled >= 0) {
     const p = scored.paths[relabelled] ?? '';
-    throw new TimError(`${file}: '${p}' has true class '${scored.labels[relabelled] ?? ''}', but ${splitFile} says '${truth.get(p) ?? ''}': ${again}`);
+    throw new TimError(`${file}: '${p}' has true class '${scored.labels[relabelled] ?? ''}', but ${splitPath} says '${truth.get(p) ?? ''}': ${again}`);
   }
 }
 

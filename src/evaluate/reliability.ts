@@ -1,20 +1,12 @@
-import { z } from 'zod';
 import { ECE_BINS } from './metrics';
+import { calibrationSectionSchema, type ReliabilityBin } from '../io/run-folder';
+
+export type { ReliabilityBin } from '../io/run-folder';
 
 /**
  * A reliability diagram's data: the confidence range cut into equal-width bins as the ECE cuts
  * it ((lo, hi], the first also taking 0), with each bin's mean confidence and accuracy.
  */
-export interface ReliabilityBin {
-  lo: number;
-  hi: number;
-  count: number;
-  /** Mean top probability of the images in the bin (0 when empty). */
-  confidence: number;
-  /** Share of them whose top class is right (0 when empty). */
-  accuracy: number;
-}
-
 export function reliabilityBins(confidence: ArrayLike<number>, correct: readonly boolean[], bins = ECE_BINS): ReliabilityBin[] {
   const out = Array.from({ length: bins }, (_, b) => ({ lo: b / bins, hi: (b + 1) / bins, count: 0, confidence: 0, accuracy: 0 }));
   for (let i = 0; i < confidence.length; i++) {
@@ -70,19 +62,9 @@ export function reliabilitySvg(before: readonly ReliabilityBin[], after: readonl
     '</svg>\n';
 }
 
-const binSchema = z.object({ lo: z.number(), hi: z.number(), count: z.number(), confidence: z.number(), accuracy: z.number() });
-const estimateValue = z.looseObject({ value: z.number() });
-
-/** The part of metrics.json's `calibration` section a reliability diagram needs. */
-export const reliabilitySectionSchema = z.looseObject({
-  before: z.looseObject({ ece: estimateValue }),
-  after: z.looseObject({ ece: estimateValue }),
-  reliability: z.object({ before: z.array(binSchema), after: z.array(binSchema) }),
-});
-
 /** The reliability diagram of a metrics.json `calibration` section, or undefined when it has none (or a damaged one). */
 export function reliabilitySvgOf(calibration: unknown): string | undefined {
-  const parsed = reliabilitySectionSchema.safeParse(calibration);
+  const parsed = calibrationSectionSchema.safeParse(calibration);
   if (!parsed.success) return undefined;
   const c = parsed.data;
   return reliabilitySvg(c.reliability.before, c.reliability.after, { before: c.before.ece.value, after: c.after.ece.value });

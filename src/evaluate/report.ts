@@ -1,48 +1,18 @@
 import * as path from 'path';
 import type { PreprocessSpec } from '../data/types';
-import { bootstrapMetrics, headlineOf, type BootstrapOptions, type BootstrapResult, type HeadlineMetrics } from './bootstrap';
-import { topConfusions, type Confusion } from './confusions';
-import { csvText } from '../io/csv';
+import { bootstrapMetrics, headlineOf, type BootstrapOptions } from './bootstrap';
+import { topConfusions } from './confusions';
 import { balancedAccuracy, classificationMetrics, ECE_BINS, expectedCalibrationError, rankClasses, topKAccuracy } from './metrics';
 import type { TtaMode } from '../inference/predict';
 import { rowOf, type ItemPredictions } from './predict';
+import type { LogitAdjustRecord, MetricsFile, PredictionRow } from '../io/run-folder';
 
 /** What evaluation reports, given the model's probabilities: metrics.json and predictions.csv. */
 
-export interface PerClassMetricsRow {
-  class: string;
-  precision: number;
-  recall: number;
-  f1: number;
-  support: number;
-}
+/** The content of metrics.json, as this version writes it. */
+export type MetricsJson = MetricsFile & { balanced_accuracy: number };
 
-/** The content of metrics.json. */
-export interface MetricsJson extends HeadlineMetrics {
-  /** Mean recall over the classes present (scikit-learn's balanced_accuracy_score). */
-  balanced_accuracy: number;
-  top3_accuracy: number;
-  ece: number;
-  ece_bins: number;
-  num_samples: number;
-  num_classes: number;
-  split: 'val' | 'external';
-  data_root: string;
-  tta: TtaMode;
-  preprocess: PreprocessSpec;
-  per_class: PerClassMetricsRow[];
-  /** Present when the predictions are post-hoc logit-adjusted (`evaluate --logit-adjust TAU`). */
-  logit_adjust?: LogitAdjustRecord;
-  bootstrap: BootstrapResult;
-  confusions: Confusion[];
-  evaluated_at: string;
-}
-
-/** The post-hoc adjustment the predictions went through: tau and the training priors, by class. */
-export interface LogitAdjustRecord {
-  tau: number;
-  priors: Record<string, number>;
-}
+export type { LogitAdjustRecord, PerClassMetricsRow } from '../io/run-folder';
 
 /** Where the predictions came from, recorded with the metrics. */
 export interface EvaluationContext {
@@ -83,23 +53,21 @@ export function metricsOfPredictions(predicted: ItemPredictions, classes: string
   return { metrics, confusion: m.confusion };
 }
 
-/** predictions.csv: `path,label,pred,confidence` and the top-3 classes with probabilities. */
-export function predictionsCsv(predicted: ItemPredictions, classes: string[]): string {
+/** The rows of predictions.csv: each image's true and predicted class, confidence, and top-3 classes with probabilities. */
+export function predictionRows(predicted: ItemPredictions, classes: string[]): PredictionRow[] {
   const { paths, labels, probs } = predicted;
   const k = classes.length;
-  const rows: Array<Array<string | number>> = [['path', 'label', 'pred', 'confidence', 'top1', 'top1_prob', 'top2', 'top2_prob', 'top3', 'top3_prob']];
-  paths.forEach((p, i) => {
+  return paths.map((p, i) => {
     const row = rowOf(probs, k, i);
     const ranked = rankClasses(row);
     const pred = ranked[0] as number;
-    const cells: Array<string | number> = [p, classes[labels[i] as number] ?? '', classes[pred] ?? '', row[pred] as number];
+    const cells: PredictionRow = [p, classes[labels[i] as number] ?? '', classes[pred] ?? '', row[pred] ?? NaN];
     for (let r = 0; r < 3; r++) {
       const c = ranked[r];
-      cells.push(c === undefined ? '' : (classes[c] ?? ''), c === undefined ? '' : (row[c] as number));
+      cells.push(c === undefined ? '' : (classes[c] ?? ''), c === undefined ? '' : (row[c] ?? NaN));
     }
-    rows.push(cells);
+    return cells;
   });
-  return csvText(rows);
 }
 
 /** Where the output files of one evaluation went. */
@@ -134,9 +102,4 @@ export function formatSummary(result: { runDir: string; outDir: string; metrics:
   }
   lines.push(`  wrote ${[result.files.metrics, result.files.predictions, result.files.confusion, result.files.confusionPng, ...(result.files.reliability ? [result.files.reliability] : [])].map((f) => path.basename(f)).join(', ')} to ${result.outDir}`);
   return lines.join('\n');
-}
-
-/** confusion.csv: a header of predicted class names, then one row per true class. */
-export function confusionCsv(confusion: number[][], classes: readonly string[]): string {
-  return csvText([['true\\pred', ...classes], ...confusion.map((row, i) => [classes[i] ?? String(i), ...row])]);
 }

@@ -5,16 +5,16 @@ import { log } from '../core/log';
 import { readSplit } from '../data';
 import { progressLine } from '../core/progress';
 import type { DatasetItem } from '../data/types';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
+import { writeFileAtomic } from '../io/atomic';
 import { checkOutputFolder, EVALUATION_FILES, EVALUATION_RULE, openOutputFolder } from '../io/output-folder';
-import { RUN_FILES, type RunFolder } from '../io/run-folder';
+import { calibrationFile, confusionFile, metricsFile, predictionsFile, RUN_FILES, type RunFolder } from '../io/run-folder';
 import { disposeRun, loadRunForInference } from '../inference/run';
 import type { TtaMode } from '../inference/predict';
 import { confusionPng } from './confusion-png';
 import { externalItems } from './inputs';
 import { predictItems } from './predict';
 import { adjustProbabilities, classPriors } from '../train/logit-adjust';
-import { confusionCsv, metricsOfPredictions, predictionsCsv, type EvaluationFiles, type LogitAdjustRecord, type MetricsJson } from './report';
+import { metricsOfPredictions, predictionRows, type EvaluationFiles, type LogitAdjustRecord, type MetricsJson } from './report';
 import { calibrationSection, detectionSection, knownScores, unknownSection, type CalibrationSection, type UnknownSection } from './confidence';
 import { DEFAULT_KEEP } from './unknown';
 import { reliabilitySvg } from './reliability';
@@ -166,7 +166,7 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
   const metrics: EvaluatedMetrics = { ...base, ...honest };
   if (set.split === 'val' && honest.calibration && honest.unknown) {
     if (tta === 'none') {
-      run.writeJson('calibration', {
+      run.write(calibrationFile, {
         temperature: honest.calibration.temperature,
         unknown: { score: honest.unknown.score, threshold: honest.unknown.threshold, keep: honest.unknown.keep },
         fitted_on: { split: 'val', images: predicted.paths.length },
@@ -184,8 +184,8 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
     confusion: path.join(outDir, RUN_FILES.confusion),
     confusionPng: path.join(outDir, RUN_FILES.confusionPng),
   };
-  writeFileAtomic(files.predictions, predictionsCsv(predicted, labels));
-  writeFileAtomic(files.confusion, confusionCsv(confusion, labels));
+  predictionsFile.write(files.predictions, predictionRows(predicted, labels));
+  confusionFile.write(files.confusion, { labels, matrix: confusion });
   const adjusted = tau === undefined ? '' : `, logit-adjusted (tau ${tau})`;
   const title = `${config.name} — ${set.split === 'val' ? 'validation split' : `external: ${path.basename(set.root)}`} (n=${metrics.num_samples}${adjusted}), accuracy ${metrics.accuracy.toFixed(3)}`;
   writeFileAtomic(files.confusionPng, await confusionPng(confusion, labels, title));
@@ -195,7 +195,7 @@ export async function evaluateRun(runDir: string, opts: EvaluateOptions = {}): P
     files.reliability = path.join(outDir, RUN_FILES.reliability);
   }
   // metrics.json last: its presence says the evaluation finished.
-  writeJsonAtomic(files.metrics, metrics);
+  metricsFile.write(files.metrics, metrics);
   return { runDir: run.dir, outDir, metrics, confusion, classes: labels, files };
 }
 

@@ -2,5 +2,5 @@ export { loadSweepSpec, parseSweepSpec, expandSweep, runNameOf, type SweepSpec, 
 export { parseShard, shardFromEnv, selectShard, type Shard } from './shard';
 export { defaultRunSteps, type RunSteps } from './steps';
 export { runSweep, planSweep, sweepOutDir, runStatus, type SweepOptions, type SweepResult, type PlannedRun, type RunStatus } from './sweep';
-export { writeSweepSummary, finishedSweepRows, readManifest, SWEEP_MANIFEST, SUMMARY_CSV, SUMMARY_MD, type SweepManifest } from './summary';
-export { readRunData, listRunDirs, isFinishedRun, isTrainedRun, type RunData, type HistoryLine } from './run-data';
+export { writeSweepSummary, finishedSweepRows, readManifest, type SweepManifest } from './summary';
+export { readRunData, listRunDirs, isFinishedRun, isTrainedRun, type RunData } from './run-data';

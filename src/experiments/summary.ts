@@ -1,41 +1,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { z } from 'zod';
 import { TimError } from '../core/errors';
 import { compareRunDirs, pairwiseMarkdown, pairwiseRows, type PairwiseComparison } from '../evaluate/paired';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
-import { readJsonFile } from '../io/json-file';
-import { RUN_FILES } from '../io/run-folder';
+import { writeFileAtomic } from '../io/atomic';
+import { HEADLINE_METRICS, RUN_FILES, SWEEP_FILES, sweepManifestFile, type HeadlineMetric, type SweepManifest } from '../io/run-folder';
 import { markdownCell } from '../core/markup';
 import { csvText } from '../io/csv';
-import { HEADLINE_KEYS, intervalOf, isFinishedRun, listRunDirs, readRunData, summaryNumber, type RunData } from './run-data';
+import { intervalOf, isFinishedRun, listRunDirs, readRunData, type RunData } from './run-data';
 import { LISTED_RUN_KEY, REPEAT_KEYS, type GridAxis, type GridValue, type SweepSpec } from './sweep-spec';
 import { configurationSpreads, varianceMarkdown, varianceRows } from './variance';
 
-/** `DIR/sweep.json`: what the sweep varies, so summaries and reports need no sweep file. */
-export const SWEEP_MANIFEST = 'sweep.json';
-export const SUMMARY_CSV = 'summary.csv';
-export const SUMMARY_MD = 'summary.md';
-/** `DIR/pairs.csv`: the paired comparisons of the sweep's runs. */
-export const PAIRS_CSV = 'pairs.csv';
-/** `DIR/variance.csv`: per configuration, the spread over seeds or folds. */
-export const VARIANCE_CSV = 'variance.csv';
-
-const gridValueSchema = z.union([z.string(), z.number(), z.boolean()]) satisfies z.ZodType<GridValue>;
-const gridValuesSchema = z.record(z.string(), gridValueSchema);
-
-export const sweepManifestSchema = z.object({
-  name: z.string(),
-  /** The base config; absent when every listed run has its own. */
-  base: z.string().optional(),
-  fixed: gridValuesSchema,
-  /** The grid, led by an `experiment` axis naming the listed runs when the sweep has a `runs:` list. */
-  grid: z.array(z.object({ key: z.string(), label: z.string(), values: z.array(gridValueSchema) })),
-  runs: z.array(z.object({ name: z.string(), values: gridValuesSchema, reference: z.string().optional() })),
-  /** The `runs:` list as given: each entry's base and overrides. */
-  listed: z.array(z.object({ name: z.string(), base: z.string(), set: gridValuesSchema, reference: z.string().optional() })).optional(),
-});
-export type SweepManifest = z.infer<typeof sweepManifestSchema>;
+export type { SweepManifest } from '../io/run-folder';
 
 export function manifestOf(spec: SweepSpec, runs: { name: string; values: Record<string, GridValue>; reference?: string }[]): SweepManifest {
   const listedAxis = spec.runs ? [{ key: LISTED_RUN_KEY, label: LISTED_RUN_KEY, values: spec.runs.map((r) => r.name) }] : [];
@@ -50,12 +25,12 @@ export function manifestOf(spec: SweepSpec, runs: { name: string; values: Record
 }
 
 export function writeManifest(dir: string, manifest: SweepManifest): void {
-  writeJsonAtomic(path.join(dir, SWEEP_MANIFEST), manifest);
+  sweepManifestFile.write(path.join(dir, SWEEP_FILES.manifest), manifest);
 }
 
 export function readManifest(dir: string): SweepManifest | undefined {
-  const f = path.join(dir, SWEEP_MANIFEST);
-  return fs.existsSync(f) ? readJsonFile(f, sweepManifestSchema) : undefined;
+  const f = path.join(dir, SWEEP_FILES.manifest);
+  return fs.existsSync(f) ? sweepManifestFile.read(f) : undefined;
 }
 
 /** One finished run of a sweep with its grid values. */
@@ -81,13 +56,19 @@ function fixed(v: number | undefined, digits = 3): string {
   return v === undefined ? '' : v.toFixed(digits);
 }
 
+/** A recorded figure for a table cell: nothing for a run not evaluated, or a figure not defined (NaN, null in the file). */
+function known(v: number | undefined): number | undefined {
+  return v === undefined || Number.isNaN(v) ? undefined : v;
+}
+
 /** `0.806 [0.781, 0.829]`, or the bare value when there is no interval. */
-export function withInterval(run: RunData, key: string): string {
-  const v = run.metrics?.[key];
-  const value = typeof v === 'number' ? v : undefined;
+export function withInterval(run: RunData, key: HeadlineMetric): string {
+  const value = known(run.metrics?.[key]);
   const ci = intervalOf(run.metrics, key);
   if (value === undefined) return '–';
-  return ci ? `${value.toFixed(3)} [${ci.lo.toFixed(3)}, ${ci.hi.toFixed(3)}]` : value.toFixed(3);
+  const lo = known(ci?.lo);
+  const hi = known(ci?.hi);
+  return lo !== undefined && hi !== undefined ? `${value.toFixed(3)} [${lo.toFixed(3)}, ${hi.toFixed(3)}]` : value.toFixed(3);
 }
 
 function gridAxes(manifest: SweepManifest | undefined): Pick<GridAxis, 'key' | 'label'>[] {
@@ -103,7 +84,7 @@ export function summaryCsv(manifest: SweepManifest | undefined, rows: SweepRow[]
     'best_epoch',
     'stopped_epoch',
     'train_seconds',
-    ...HEADLINE_KEYS.flatMap((k) => [k, `${k}_lo`, `${k}_hi`]),
+    ...HEADLINE_METRICS.flatMap((k) => [k, `${k}_lo`, `${k}_hi`]),
     'top3_accuracy',
     'ece',
   ];
@@ -111,16 +92,15 @@ export function summaryCsv(manifest: SweepManifest | undefined, rows: SweepRow[]
     run.name,
     ...axes.map((a) => values[a.key] ?? ''),
     run.config?.model.arch ?? '',
-    summaryNumber(run, 'best_epoch') ?? '',
-    summaryNumber(run, 'stopped_epoch') ?? '',
-    fixed(summaryNumber(run, 'total_seconds', 'seconds'), 1),
-    ...HEADLINE_KEYS.flatMap((k) => {
+    run.summary?.best_epoch ?? '',
+    run.summary?.stopped_epoch ?? '',
+    fixed(run.summary?.total_seconds, 1),
+    ...HEADLINE_METRICS.flatMap((k) => {
       const ci = intervalOf(run.metrics, k);
-      const v = run.metrics?.[k];
-      return [typeof v === 'number' ? v : '', ci?.lo ?? '', ci?.hi ?? ''];
+      return [known(run.metrics?.[k]) ?? '', known(ci?.lo) ?? '', known(ci?.hi) ?? ''];
     }),
-    typeof run.metrics?.top3_accuracy === 'number' ? run.metrics.top3_accuracy : '',
-    typeof run.metrics?.ece === 'number' ? run.metrics.ece : '',
+    known(run.metrics?.top3_accuracy) ?? '',
+    known(run.metrics?.ece) ?? '',
   ]);
   return csvText([header, ...body], { numbers: 'full' });
 }
@@ -140,12 +120,12 @@ export function summaryMarkdown(manifest: SweepManifest | undefined, rows: Sweep
     const cells = [
       run.name,
       ...axes.map((a) => String(values[a.key] ?? '')),
-      String(summaryNumber(run, 'best_epoch') ?? '–'),
+      String(run.summary?.best_epoch ?? '–'),
       withInterval(run, 'accuracy'),
       withInterval(run, 'f1_macro'),
       withInterval(run, 'f1_weighted'),
-      typeof run.metrics?.top3_accuracy === 'number' ? run.metrics.top3_accuracy.toFixed(3) : '–',
-      typeof run.metrics?.ece === 'number' ? run.metrics.ece.toFixed(3) : '–',
+      known(run.metrics?.top3_accuracy)?.toFixed(3) ?? '–',
+      known(run.metrics?.ece)?.toFixed(3) ?? '–',
     ];
     lines.push(`| ${cells.map(markdownCell).join(' | ')} |`);
   }
@@ -191,15 +171,15 @@ function pairsSection(pairs: ReturnType<typeof sweepPairs>): string {
 export function writeSweepSummary(dir: string, opts: { resamples?: number; seed?: number } = {}): { csv: string; md: string; pairs: string; finished: number } {
   if (!fs.existsSync(dir)) throw new TimError(`sweep folder ${dir} does not exist`);
   const { manifest, rows } = finishedSweepRows(dir);
-  const csv = path.join(dir, SUMMARY_CSV);
-  const md = path.join(dir, SUMMARY_MD);
-  const pairsFile = path.join(dir, PAIRS_CSV);
+  const csv = path.join(dir, SWEEP_FILES.summaryCsv);
+  const md = path.join(dir, SWEEP_FILES.summaryMd);
+  const pairsFile = path.join(dir, SWEEP_FILES.pairsCsv);
   const pairs = sweepPairs(manifest, rows, opts);
   const axes = gridAxes(manifest);
   const spreads = configurationSpreads(axes, rows, opts);
   writeFileAtomic(csv, summaryCsv(manifest, rows));
   writeFileAtomic(pairsFile, csvText(pairwiseRows(pairs.comparison), { numbers: 'full' }));
-  if (spreads.length > 0) writeFileAtomic(path.join(dir, VARIANCE_CSV), csvText(varianceRows(axes, spreads), { numbers: 'full' }));
+  if (spreads.length > 0) writeFileAtomic(path.join(dir, SWEEP_FILES.varianceCsv), csvText(varianceRows(axes, spreads), { numbers: 'full' }));
   const variance = varianceMarkdown(spreads);
   writeFileAtomic(md, `${summaryMarkdown(manifest, rows, manifest?.runs.length)}\n${variance ? `${variance}\n` : ''}${pairsSection(pairs)}`);
   return { csv, md, pairs: pairsFile, finished: rows.length };

@@ -3,9 +3,10 @@ import * as path from 'path';
 import { TimError } from '../core/errors';
 import { applyOverride, applySplitOverride, parseConfig, parseOverride, readYamlFile, resolveConfigPath } from '../config/load';
 import type { TimConfig } from '../config/schema';
+import type { GridValue } from '../io/run-folder';
 
 /** A scalar a grid may vary: what YAML gives for `[letterbox, stretch]` or `[32, 48]`. */
-export type GridValue = string | number | boolean;
+export type { GridValue } from '../io/run-folder';
 
 /** Grid keys whose values repeat a configuration (training variance) rather than change it. */
 export const REPEAT_KEYS: readonly string[] = ['seed', 'data.fold'];

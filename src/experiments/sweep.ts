@@ -1,13 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { oneLine, TimError } from '../core/errors';
-import { writeJsonAtomic } from '../io/atomic';
 import { log } from '../core/log';
-import { RUN_FILES } from '../io/run-folder';
+import { MODEL_JSON } from '../io/model-io';
+import { RUN_FILES, shardMarkerFile, shardMarkerPath, SWEEP_FILES } from '../io/run-folder';
 import { isFinishedRun, isTrainedRun } from './run-data';
 import { selectShard, type Shard } from './shard';
 import { defaultRunSteps, type RunSteps } from './steps';
-import { manifestOf, PAIRS_CSV, SUMMARY_CSV, SUMMARY_MD, SWEEP_MANIFEST, VARIANCE_CSV, writeManifest, writeSweepSummary } from './summary';
+import { manifestOf, writeManifest, writeSweepSummary } from './summary';
 import { openOutputFolder, type OutputFolderRule } from '../io/output-folder';
 import { expandSweep, type SweepRun, type SweepSpec } from './sweep-spec';
 
@@ -40,7 +40,7 @@ export function sweepOutDir(spec: SweepSpec, out?: string): string {
 
 /** `<out>/shards/<i>-of-<n>.json`: left by a shard when it has ended, whatever became of its runs. */
 export function shardMarker(out: string, shard: Shard): string {
-  return path.join(out, 'shards', `${shard.index}-of-${shard.count}.json`);
+  return shardMarkerPath(out, shard);
 }
 
 /** Waits until all `count` shards have left their markers (the merge step of a job array without dependencies). */
@@ -49,7 +49,7 @@ export async function waitForShards(out: string, count: number, opts: { timeoutM
   for (;;) {
     const missing = Array.from({ length: count }, (_, index) => index).filter((index) => !fs.existsSync(shardMarker(out, { index, count })));
     if (missing.length === 0) return;
-    if (Date.now() > deadline) throw new TimError(`${path.join(out, 'shards')}: shards ${missing.join(', ')} of ${count} have not ended`);
+    if (Date.now() > deadline) throw new TimError(`${path.join(out, SWEEP_FILES.shards)}: shards ${missing.join(', ')} of ${count} have not ended`);
     await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 30_000));
   }
 }
@@ -58,17 +58,17 @@ export async function waitForShards(out: string, count: number, opts: { timeoutM
 export function runStatus(dir: string): RunStatus {
   if (isFinishedRun(dir)) return 'finished';
   if (isTrainedRun(dir)) return 'trained';
-  if (fs.existsSync(path.join(dir, RUN_FILES.last, 'model.json'))) return 'interrupted';
+  if (fs.existsSync(path.join(dir, RUN_FILES.last, MODEL_JSON))) return 'interrupted';
   return 'pending';
 }
 
 /** The files a sweep writes beside its runs. */
-const SWEEP_FILES = [SWEEP_MANIFEST, SUMMARY_CSV, SUMMARY_MD, PAIRS_CSV, VARIANCE_CSV];
+const SWEEP_OUTPUTS = [SWEEP_FILES.manifest, SWEEP_FILES.summaryCsv, SWEEP_FILES.summaryMd, SWEEP_FILES.pairsCsv, SWEEP_FILES.varianceCsv];
 
 /** A sweep folder from before Tim marked its outputs: it has the sweep's manifest, or holds only this sweep's runs. */
 function sweepRule(runs: readonly SweepRun[]): OutputFolderRule {
   const names = new Set(runs.map((r) => r.name));
-  return { legacy: (_dir, files) => files.includes(SWEEP_MANIFEST) || files.every((f) => names.has(f.split('/')[0] ?? '')) };
+  return { legacy: (_dir, files) => files.includes(SWEEP_FILES.manifest) || files.every((f) => names.has(f.split('/')[0] ?? '')) };
 }
 
 /**
@@ -76,7 +76,7 @@ function sweepRule(runs: readonly SweepRun[]): OutputFolderRule {
  * job files `--emit` writes and the cluster's logs then sit in a folder the tasks recognise.
  */
 export function openSweepFolder(out: string, runs: readonly SweepRun[]): void {
-  openOutputFolder(out, 'sweep', SWEEP_FILES, sweepRule(runs));
+  openOutputFolder(out, 'sweep', SWEEP_OUTPUTS, sweepRule(runs));
 }
 
 /** The runs of this shard and where each stands, without running anything. */
@@ -134,6 +134,6 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promis
   }
   const summary = writeSweepSummary(out, { resamples: spec.evaluate.bootstrap, seed: spec.evaluate.seed });
   log.info(`sweep ${spec.name}: ${summary.finished} of ${all.length} runs finished; summary in ${summary.md}`);
-  if (opts.shard) writeJsonAtomic(shardMarker(out, opts.shard), { ran, skipped, failed, ended_at: new Date().toISOString() });
+  if (opts.shard) shardMarkerFile.write(shardMarker(out, opts.shard), { ran, skipped, failed, ended_at: new Date().toISOString() });
   return { out, planned, ran, skipped, failed, summary };
 }

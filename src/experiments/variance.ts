@@ -40,7 +40,8 @@ export interface ConfigurationSpread {
 
 function metricOf(row: SweepRow, key: 'accuracy' | 'f1_macro'): number | undefined {
   const v = row.run.metrics?.[key];
-  return typeof v === 'number' ? v : undefined;
+  // NaN: written as null, a figure evaluation could not define.
+  return v === undefined || Number.isNaN(v) ? undefined : v;
 }
 
 /**

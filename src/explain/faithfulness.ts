@@ -5,8 +5,7 @@ import { TimError } from '../core/errors';
 import { log } from '../core/log';
 import { readSplit, seededShuffle } from '../data';
 import type { ContentBox } from '../data/types';
-import { writeJsonAtomic } from '../io/atomic';
-import { RUN_FILES } from '../io/run-folder';
+import { faithfulnessFile, RUN_FILES, type FaithfulnessReport } from '../io/run-folder';
 import { camExplainer } from './cam';
 import { getCamMethod } from './cam-methods';
 import { loadBatch, probabilities } from '../inference/predict';
@@ -34,32 +33,7 @@ export interface FaithfulnessOptions {
   seed?: number;
 }
 
-export interface MethodFaithfulness {
-  method: string;
-  title: string;
-  /** Mean drop of the predicted class's probability when its most-highlighted pixels are removed. */
-  drop_most: number;
-  /** The same when the least-highlighted pixels are removed. */
-  drop_least: number;
-  /** drop_most − drop_least: larger means the map ranks pixels by what the model uses. */
-  gap: number;
-  /** Share of images whose drop is larger for the most- than for the least-highlighted pixels. */
-  most_beats_least: number;
-}
-
-export interface FaithfulnessReport {
-  split: 'val';
-  images: number;
-  removed_fraction: number;
-  fill: string;
-  class: 'predicted';
-  target_layer: string;
-  /** Mean confidence before removing anything. */
-  mean_confidence: number;
-  /** Drop when the same share of picture pixels is removed at random, as a reference point. */
-  random_drop: number;
-  methods: MethodFaithfulness[];
-}
+export type { FaithfulnessReport, MethodFaithfulness } from '../io/run-folder';
 
 /** Indices of the picture pixels (inside `box`) in a size×size image. */
 function contentIndices(box: ContentBox, size: number): Int32Array {
@@ -192,7 +166,7 @@ export async function faithfulness(run: InferenceRun, opts: FaithfulnessOptions 
       };
     }),
   };
-  writeJsonAtomic(path.join(run.dir, FAITHFULNESS_FILE), report);
+  run.folder.write(faithfulnessFile, report);
   return report;
 }
 

@@ -1,17 +1,14 @@
-import type { z } from 'zod';
-import { calibrationFileSchema } from '../io/run-file-schemas';
-import { RUN_FILES, type RunFolder } from '../io/run-folder';
+import { calibrationFile, RUN_FILES, type RunCalibration, type RunFolder } from '../io/run-folder';
 
 /** What a run's calibration.json gives inference: the temperature and the unknown-artist threshold. */
-export type RunCalibration = z.output<typeof calibrationFileSchema>;
+export type { RunCalibration } from '../io/run-folder';
 
 /**
  * The run's calibration, or undefined for a run evaluated before calibration existed (its
  * probabilities are then the raw softmax, and the caller says so).
  */
 export function readRunCalibration(folder: RunFolder): RunCalibration | undefined {
-  if (!folder.has('calibration')) return undefined;
-  return folder.readJson('calibration', calibrationFileSchema);
+  return folder.readIfPresent(calibrationFile);
 }
 
 /** How confident the answer for one image is, as predict's JSON reports it. */

@@ -5,8 +5,9 @@ import { topK, type RankedClass } from './topk';
 import type { ContentBox } from '../data/types';
 import type { InferenceRun } from './run';
 import { judgeLogits, type Confidence } from './calibration';
+import type { TtaMode } from '../io/run-folder';
 
-export type TtaMode = 'none' | 'flip';
+export type { TtaMode } from '../io/run-folder';
 
 export interface Prediction {
   file: string;

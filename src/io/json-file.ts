@@ -47,26 +47,6 @@ export function readJsonFileIfUsable<S extends z.ZodType>(file: string, schema: 
   }
 }
 
-/**
- * Each non-empty line of a JSON-lines file, checked against `schema`; a bad line is named
- * `FILE line N`. A missing file has no lines. With `onBadLine`, a bad line (one cut short by an
- * interruption) is reported there and skipped rather than thrown.
- */
-export function readJsonLines<S extends z.ZodType>(file: string, schema: S, onBadLine?: (message: string) => void): z.output<S>[] {
-  if (!fs.existsSync(file)) return [];
-  const out: z.output<S>[] = [];
-  for (const [i, line] of fs.readFileSync(file, 'utf8').split('\n').entries()) {
-    if (line.trim() === '') continue;
-    try {
-      out.push(parseJsonText(line, `${file} line ${i + 1}`, schema));
-    } catch (e) {
-      if (!onBadLine || !(e instanceof TimError)) throw e;
-      onBadLine(e.message);
-    }
-  }
-  return out;
-}
-
 /** The last line of a child process's output that is a JSON object, checked against `schema`. */
 export function lastJsonLine<S extends z.ZodType>(stdout: string, source: string, schema: S): z.output<S> {
   const line = stdout

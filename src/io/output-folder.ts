@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { TimError } from '../core/errors';
 import { checkFileTarget, replaceDirAtomic, writeFileAtomic } from './atomic';
 import { readJsonFileIfUsable } from './json-file';
-import { isRunFolder, RUN_FILES } from './run-folder';
+import { EXPORT_FILES, isRunFolder, RUN_FILES, WEIGHT_SHARD_PATTERN } from './run-folder';
 
 /**
  * One rule for every command that writes or replaces a folder: Tim replaces, or writes into, only
@@ -155,9 +155,11 @@ export function openOutputFolder(dir: string, kind: OutputKind, names: readonly 
 
 const only = (pattern: RegExp) => (files: readonly string[]): boolean => files.length > 0 && files.every((f) => pattern.test(f));
 
+const EXPORTED_NAMES: ReadonlySet<string> = new Set(Object.values(EXPORT_FILES));
+
 /** A web export written before the marker: only the files `tim export --format web` writes. */
 export const WEB_EXPORT_RULE: OutputFolderRule = {
-  legacy: (_dir, files) => files.includes('metadata.json') && only(/^(index\.html|app\.js|model\.json|metadata\.json|labels\.json|preprocessing\.json|group\d+-shard\d+of\d+\.bin)$/)(files),
+  legacy: (_dir, files) => files.includes(EXPORT_FILES.metadata) && files.length > 0 && files.every((f) => EXPORTED_NAMES.has(f) || WEIGHT_SHARD_PATTERN.test(f)),
 };
 
 /** A model folder `tim weights import` wrote before the marker: model.json recording what it was imported from, and weights.bin. */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
 import measuredTable from './memory-measured.json';
+import type { MemoryPoint, MemoryTable } from './memory-table';
 import { wasmBackendOf } from './wasm/access';
 import { KernelFaultError } from './wasm/kernel-fault';
 
@@ -9,31 +10,15 @@ export const WASM_HEAP_LIMIT_BYTES = 4 * 2 ** 30;
 
 const MB = 2 ** 20;
 
-export interface MemoryPoint {
-  micro_batch: number;
-  /** The heap's high-water mark over two training steps, MB; null: the step exhausted the heap. */
-  heap_mb: number | null;
-}
-
-export interface MemoryMeasurement {
-  arch: string;
-  image_size: number;
-  backend: string;
-  /** The date of the measurement (the kernels and layers of that day). */
-  measured: string;
-  points: MemoryPoint[];
-}
-
-export interface MemoryTable {
-  about: string;
-  measurements: MemoryMeasurement[];
-}
+export type { MemoryMeasurement, MemoryPoint, MemoryTable } from './memory-table';
 
 /**
- * The committed measurements (`memory-measured.json`) the planner reads. Regenerate rows with
+ * The committed measurements (`memory-measured.json`) the planner reads, checked by the compiler
+ * against the table's type (the import is typed from the file's contents), so the planner needs
+ * no schema at run time: it also runs in the exported page. Regenerate rows with
  * `npm run bench -- memory --arch ARCH --image-size 224 --micro-batch 2 8 N --write`.
  */
-const TABLE = measuredTable as MemoryTable;
+const TABLE: MemoryTable = measuredTable;
 
 /**
  * Share of the memory limit a plan may fill. The measured high-water marks already include the

@@ -10,6 +10,7 @@ import { saveLast } from './last-checkpoint';
 import { type PlateauState, updateEarlyStopping, updatePlateau } from './schedule';
 import { type FitSession, type Trainer, withEvaluatedWeights } from './trainer';
 import type { HistoryRecord, PerGroup } from './types';
+import { bestEpochFile, historyFile } from '../io/run-folder';
 import type { ValidationPass } from './validation';
 
 function rssMb(): number {
@@ -80,7 +81,7 @@ export async function recordEpoch(trainer: Trainer, session: FitSession, epoch: 
   tf.dispose(trained.epochStart);
   session.epochStart = null;
   const record = historyRecord(epoch, trained, validation, ratios);
-  options.run.appendJsonLine('history', record);
+  options.run.appendLine(historyFile, record);
   session.history.push(record);
   const rise = lossRiseWarning(session.history, options.numClasses);
   if (rise) log.warn(rise);
@@ -111,8 +112,8 @@ export async function closeEpoch(trainer: Trainer, session: FitSession, epoch: n
   const updated = updateEarlyStopping(state.early_stopping, config.early_stopping, epoch, metrics[monitor]);
   const stopping = headOnly ? { ...updated, state: { ...updated.state, wait: 0 }, stop: false } : updated;
   if (stopping.improved) {
-    const about = { epoch, [monitor]: metrics[monitor], ...(trainer.ema ? { ema: true } : {}) };
-    await withEvaluatedWeights(trainer, () => trainer.writeModel(options.tm, options.run.file('best'), { 'epoch.json': `${JSON.stringify(about)}\n` }));
+    const about = { epoch, [monitor]: metrics[monitor], ...(trainer.ema ? { ema: true as const } : {}) };
+    await withEvaluatedWeights(trainer, () => trainer.writeModel(options.tm, options.run.file('best'), { [bestEpochFile.name]: bestEpochFile.text(about) }));
   }
   const plateauConfig = config.reduce_lr_on_plateau;
   const plateau = plateauConfig && !headOnly ? updatePlateau(state.plateau, plateauConfig, metrics[plateauConfig.monitor]) : state.plateau;

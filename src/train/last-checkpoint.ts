@@ -4,8 +4,7 @@ import { loadWeightsInto, type LoopState, readCheckpointTensors, readLoopState, 
 import { isEmaTensor } from './ema';
 import type { NamedTensor } from './tensor-file';
 import { type FitSession, type Trainer, totalSeconds } from './trainer';
-import { historyRecordSchema } from './types';
-import type { RunFolder } from '../io/run-folder';
+import { historyFile, type RunFolder } from '../io/run-folder';
 
 /** Name prefix of the epoch-start weights among last/'s tensors (the optimizers' are `<group>::…`). */
 const EPOCH_START = 'epoch_start::';
@@ -65,6 +64,6 @@ export async function restoreFromLast(trainer: Trainer, session: FitSession): Pr
   await trainer.optimizers.restore(tensors.filter((t) => !isEpochStart(t) && !isEmaTensor(t)), dir);
   session.epochStart = epochStartWeights(tensors.filter(isEpochStart), state.step_in_epoch, trainer, dir);
   // Drop lines of epochs the checkpoint does not cover (written after it was saved).
-  session.history = run.readJsonLines('history', historyRecordSchema).filter((h) => h.epoch <= state.epoch);
-  run.writeText('history', session.history.map((h) => `${JSON.stringify(h)}\n`).join(''));
+  session.history = run.readLines(historyFile).filter((h) => h.epoch <= state.epoch);
+  run.writeLines(historyFile, session.history);
 }

@@ -11,7 +11,7 @@ import { readSplit, splitForConfig, writeSplit } from '../data/split';
 import { leaveClassesOut } from '../data/leave-out';
 import { findNearDuplicates } from '../data/near-duplicates';
 import type { SplitManifest } from '../data/types';
-import { checkNewRunTarget, CHECKPOINTS_DIR, openRunFolder, recoverRunFolder, RUN_FILES, type RunFolder, stageRunFolder, StagedRunFolder } from '../io/run-folder';
+import { checkNewRunTarget, CHECKPOINTS_DIR, labelsFile, openRunFolder, recoverRunFolder, RUN_FILES, runMarkerFile, type RunFolder, stageRunFolder, StagedRunFolder, summaryFile } from '../io/run-folder';
 import { acquireRunLock } from '../io/run-lock';
 import { createModel, getArchSpec, groupVariables, loadPretrained, loadTimModel, type TimModel } from '../models';
 import { checkPretrained, resolvePretrained } from '../models/weights/fetch';
@@ -30,7 +30,6 @@ import { balancedClassWeights } from './loss';
 import { classPriors, logitAdjustment } from './logit-adjust';
 import { Progress } from './progress';
 import type { TrainSummary } from './types';
-import { summaryFileSchema } from '../io/run-file-schemas';
 
 export interface TrainOptions {
   /** Run folder; default `checkpoints/<config.name>`. */
@@ -206,9 +205,9 @@ export async function train(config: TimConfig, opts: TrainOptions = {}): Promise
       run: () => {
         if (resumed) return resumed;
         staged = stageRunFolder(target, { force: opts.force });
-        staged.writeJson('marker', { written_by: 'tim', created: new Date().toISOString() });
+        staged.write(runMarkerFile, { written_by: 'tim', created: new Date().toISOString() });
         staged.writeText('config', configToYaml(cfg));
-        staged.writeJson('labels', split.classes);
+        staged.write(labelsFile, split.classes);
         writeSplit(staged.file('split'), split);
         return staged;
       },
@@ -327,7 +326,7 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
       rethrowIfOutOfMemory(e, ctx);
     }
     const last = outcome.history[outcome.history.length - 1];
-    const prior = opts.resume && run.has('summary') ? run.readJson('summary', summaryFileSchema) : undefined;
+    const prior = opts.resume ? run.readIfPresent(summaryFile) : undefined;
     const summary: TrainSummary = {
       run_dir: run.dir,
       name: cfg.name,
@@ -350,7 +349,7 @@ async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, ba
       ema: t.ema ? { decay: t.ema.decay, warmup: t.ema.warmup } : null,
       final: last ? { train_loss: last.train_loss, train_acc: last.train_acc, val_loss: last.val_loss, val_acc: last.val_acc } : (prior?.final ?? null),
     };
-    run.writeJson('summary', summary);
+    run.write(summaryFile, summary);
     if (outcome.interrupted) {
       log.info(`stopped after epoch ${outcome.stoppedEpoch}; continue with: tim train --resume ${run.dir}`);
     } else {

@@ -1,6 +1,9 @@
 import type { TrainConfig } from '../config/schema';
 import type { GroupName } from '../models/types';
 import type { Monitor, PerGroup } from './types';
+import type { EarlyStoppingState, PlateauState } from '../io/run-folder';
+
+export type { EarlyStoppingState, PlateauState } from '../io/run-folder';
 
 /**
  * Learning-rate factor of the step schedule at a global step: linear warm-up from 1/warmup to
@@ -22,11 +25,6 @@ export function improves(monitor: Monitor, value: number, best: number | null, m
 }
 
 /** Early stopping: serialisable state and a pure update. */
-export interface EarlyStoppingState {
-  best: number | null;
-  bestEpoch: number;
-  wait: number;
-}
 
 export function initialEarlyStopping(): EarlyStoppingState {
   return { best: null, bestEpoch: 0, wait: 0 };
@@ -49,12 +47,6 @@ export function updateEarlyStopping(
  * ReduceLROnPlateau as PyTorch's: after more than `patience` epochs without improvement the
  * factor of every group is multiplied by `factor` (never below min_lr for groups that train).
  */
-export interface PlateauState {
-  best: number | null;
-  bad: number;
-  scale: number;
-  reductions: number;
-}
 
 export function initialPlateau(): PlateauState {
   return { best: null, bad: 0, scale: 1, reductions: 0 };

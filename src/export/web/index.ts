@@ -1,17 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
 import { log } from '../../core/log';
 import { evaluationSet } from '../../evaluate/run';
 import { predictItems } from '../../evaluate/predict';
-import { bundlePageScript } from '../../experiments/html';
+import { bundlePageScript } from '../../core/page';
 import type { InferenceRun } from '../../inference/run';
 import { replaceOutputFolder, WEB_EXPORT_RULE } from '../../io/output-folder';
-import { readJsonFile } from '../../io/json-file';
 import { loadModel } from '../../io/model-io';
-import type { RunFolder } from '../../io/run-folder';
-import type { AccuracyFigure, WebMetadata } from './metadata';
+import { EXPORT_FILES, exportLabelsFile, exportPreprocessingFile, metricsFile, webMetadataFile, type AccuracyFigure, type RunFolder, type WebMetadata } from '../../io/run-folder';
 import { webPage } from './page';
 import { writeWebModel, type Quantization } from './weights';
 
@@ -19,26 +16,16 @@ export { QUANTIZATIONS, type Quantization } from './weights';
 
 const APP_ENTRY = path.join(__dirname, 'app', 'main.ts');
 const NODE_STUB = path.join(__dirname, 'app', 'node-stub.ts');
-const SCRIPT_FILE = 'app.js';
 /** Node modules the shared layer and kernel code import; in a page their code paths never run. */
 const NODE_BUILTINS = ['child_process', 'crypto', 'fs', 'os', 'path', 'url', 'v8', 'worker_threads'];
 const BROWSER_ALIASES = Object.fromEntries(NODE_BUILTINS.flatMap((m) => [[`node:${m}`, NODE_STUB], [m, NODE_STUB]]));
 
-/** What the page shows of metrics.json: the accuracy and its bootstrap interval. */
-const recordedAccuracySchema = z.looseObject({
-  accuracy: z.number().optional(),
-  num_samples: z.number().optional(),
-  bootstrap: z.looseObject({ metrics: z.looseObject({ accuracy: z.looseObject({ lo: z.number().optional(), hi: z.number().optional() }).optional() }).optional() }).optional(),
-});
-
 /** The float model's held-out accuracy and interval, from the run's metrics.json. */
 export function recordedAccuracy(folder: RunFolder): AccuracyFigure | undefined {
-  const file = folder.file('metrics');
-  if (!fs.existsSync(file)) return undefined;
-  const m = readJsonFile(file, recordedAccuracySchema);
-  if (m.accuracy === undefined) return undefined;
-  const b = m.bootstrap?.metrics?.accuracy;
-  return { accuracy: m.accuracy, lo: b?.lo, hi: b?.hi, n: m.num_samples ?? 0 };
+  const m = folder.readIfPresent(metricsFile);
+  if (!m) return undefined;
+  const b = m.bootstrap.metrics.accuracy;
+  return { accuracy: m.accuracy, lo: b.lo, hi: b.hi, n: m.num_samples };
 }
 
 /** Held-out accuracy of the model as the page loads it (dequantised weights), when the images are there. */
@@ -112,11 +99,11 @@ export async function exportWeb(run: InferenceRun, out: string, quantize: Quanti
         ...(run.calibration ? { calibration: { temperature: run.calibration.temperature, unknownThreshold: run.calibration.unknown.threshold } } : {}),
       },
     };
-    fs.writeFileSync(path.join(dir, 'metadata.json'), `${JSON.stringify(meta, null, 2)}\n`);
-    fs.writeFileSync(path.join(dir, 'labels.json'), `${JSON.stringify(run.labels)}\n`);
-    fs.writeFileSync(path.join(dir, 'preprocessing.json'), `${JSON.stringify({ ...run.spec, layout: 'NHWC' }, null, 2)}\n`);
-    fs.writeFileSync(path.join(dir, SCRIPT_FILE), script);
-    fs.writeFileSync(path.join(dir, 'index.html'), webPage(meta, SCRIPT_FILE));
+    webMetadataFile.write(path.join(dir, EXPORT_FILES.metadata), meta);
+    exportLabelsFile.write(path.join(dir, EXPORT_FILES.labels), run.labels);
+    exportPreprocessingFile.write(path.join(dir, EXPORT_FILES.preprocessing), { ...run.spec, layout: 'NHWC' });
+    fs.writeFileSync(path.join(dir, EXPORT_FILES.script), script);
+    fs.writeFileSync(path.join(dir, EXPORT_FILES.page), webPage(meta, EXPORT_FILES.script));
     result = { out, quantization: quantize ?? 'none', weightBytes: files.bytes, heldOut: meta.tim.heldOut ?? {} };
     },
     WEB_EXPORT_RULE,

@@ -1,5 +1,5 @@
 import { escapeMarkup } from '../../core/markup';
-import type { AccuracyFigure, WebMetadata } from './metadata';
+import type { AccuracyFigure, WebMetadata } from '../../io/run-folder';
 
 const CSS = `
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #1d2330; background: #f5f7fa; }

@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../../core/errors';
+import { MODEL_JSON } from '../../io/model-io';
+import { weightShardName } from '../../io/run-folder';
 import { anySizeTopology } from '../../models';
 
 export const QUANTIZATIONS = ['float16', 'uint8'] as const;
@@ -114,7 +116,7 @@ export async function writeWebModel(model: tf.LayersModel, dir: string, quantize
     at += p.length;
   }
   const count = Math.max(1, Math.ceil(total / SHARD_BYTES));
-  const shards = Array.from({ length: count }, (_, i) => `group1-shard${i + 1}of${count}.bin`);
+  const shards = Array.from({ length: count }, (_, i) => weightShardName(i, count));
   fs.mkdirSync(dir, { recursive: true });
   shards.forEach((name, i) => fs.writeFileSync(path.join(dir, name), joined.subarray(i * SHARD_BYTES, Math.min(total, (i + 1) * SHARD_BYTES))));
   const modelJson = {
@@ -125,6 +127,6 @@ export async function writeWebModel(model: tf.LayersModel, dir: string, quantize
     weightsManifest: [{ paths: shards, weights: specs }],
     userDefinedMetadata: metadata,
   };
-  fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(modelJson));
-  return { modelJson: path.join(dir, 'model.json'), shards, bytes: total };
+  fs.writeFileSync(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
+  return { modelJson: path.join(dir, MODEL_JSON), shards, bytes: total };
 }

@@ -2,11 +2,10 @@ import { spawnSync, type SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeTexturedPng } from '../../support/textured-png';
-import { openRunFolder, RUN_FILES, RunFolder } from '../../../src/io/run-folder';
+import { historyFile, openRunFolder, RUN_FILES, RunFolder } from '../../../src/io/run-folder';
 import { loadTimModel } from '../../../src/models/persist';
 import { readLoopState } from '../../../src/train/checkpoint';
 import { train } from '../../../src/train/run';
-import { historyRecordSchema } from '../../../src/train/types';
 import { tmpDir } from '../../support/tmp';
 import { folderSnapshot } from '../../support/folder-snapshot';
 
@@ -104,7 +103,7 @@ describe('a save killed at any instant leaves a complete checkpoint', () => {
       }
       // Every instant ends in a completed run.
       expect({ n, summary: folder.has('summary') }).toEqual({ n, summary: true });
-      expect(new RunFolder(run).readJsonLines('history', historyRecordSchema).map((h) => h.epoch)).toEqual([1, 2]);
+      expect(new RunFolder(run).readLines(historyFile).map((h) => h.epoch)).toEqual([1, 2]);
     }
     expect([...outcomes].sort()).toEqual(['new run completed', 'new run resumed', 'old run kept']);
   });

@@ -9,6 +9,8 @@ import { loadGolden } from '../../support/goldens/golden';
 import { folderSnapshot } from '../../support/folder-snapshot';
 import { timOk } from '../../support/cli';
 import { tmpDir } from '../../support/tmp';
+import { trainSummary } from '../../support/run-files';
+import { summaryFile } from '../../../src/io/run-folder';
 import { makeDataset, makeRun } from '../evaluate/run-fixture';
 
 jest.setTimeout(60_000);
@@ -35,7 +37,7 @@ describe('tim average', () => {
   const runs: string[] = [];
   /** Writes what training records of the best epoch, for --top-k to rank by. */
   const writeHistory = (dir: string, valAcc: number): void => {
-    fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify({ best_epoch: 2 }));
+    summaryFile.write(path.join(dir, 'summary.json'), trainSummary({ best_epoch: 2 }));
     const line = (epoch: number, acc: number) => JSON.stringify({ epoch, train_loss: 1, train_acc: 0.5, val_loss: 1, val_acc: acc, lr: { early: 0, middle: 0, head: 1e-3 }, update_ratio: { early: 0, middle: 0, head: 0 }, seconds: 1, images_per_sec: 1, num_tensors: 1, rss_mb: 1 });
     fs.writeFileSync(path.join(dir, 'history.jsonl'), `${line(1, 0.1)}\n${line(2, valAcc)}\n`);
   };

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import fc from 'fast-check';
 import { readScoredImages } from '../../../src/evaluate/paired';
-import { confusionCsv, predictionsCsv } from '../../../src/evaluate/report';
+import { predictionRows } from '../../../src/evaluate/report';
+import { confusionFile, predictionsFile } from '../../../src/io/run-folder';
 import { csvField, csvText, parseCsv } from '../../../src/io/csv';
 import { tmpDir } from '../../support/tmp';
 
@@ -65,14 +66,14 @@ describe("Tim's CSV files with hostile class names and paths", () => {
   it('predictions.csv and confusion.csv show no formula and read back to the exact names', () => {
     const t = tmpDir();
     try {
-      const text = predictionsCsv(predicted, classes);
+      const text = predictionsFile.text(predictionRows(predicted, classes));
       for (const row of text.trimEnd().split('\n')) for (const f of row.match(/"(?:[^"]|"")*"|[^,]+/g) ?? []) expect(shown(f)).not.toMatch(FORMULA);
       fs.writeFileSync(path.join(t.dir, 'predictions.csv'), text);
       fs.writeFileSync(path.join(t.dir, 'labels.json'), JSON.stringify(classes));
       const scored = readScoredImages(t.dir);
       expect(scored.paths).toEqual(predicted.paths);
       expect(scored.labels).toEqual(['=HYPERLINK("http://x","click")', '@SUM(A1)', 'Monet']);
-      const confusion = parseCsv(confusionCsv(classes.map(() => classes.map(() => 1)), classes));
+      const confusion = parseCsv(confusionFile.text({ labels: classes, matrix: classes.map(() => classes.map(() => 1)) }));
       expect(confusion[0]!.slice(1)).toEqual(classes);
       expect(confusion.slice(1).map((r) => r[0])).toEqual(classes);
     } finally {

@@ -1,6 +1,6 @@
 import { confusionSvg } from '../../../src/evaluate/confusion-png';
 import { csvField, csvText, parseCsv } from '../../../src/io/csv';
-import { confusionCsv } from '../../../src/evaluate/report';
+import { confusionFile } from '../../../src/io/run-folder';
 import { escapeMarkup, markdownCell } from '../../../src/core/markup';
 
 test('CSV fields are quoted as RFC 4180 asks and read back unchanged', () => {
@@ -26,7 +26,7 @@ test('markup and Markdown cells are escaped', () => {
 });
 
 test('confusion.csv has predicted classes across and true classes down', () => {
-  const text = confusionCsv([[1, 2], [3, 4]], ['a', 'b,c']);
+  const text = confusionFile.text({ labels: ['a', 'b,c'], matrix: [[1, 2], [3, 4]] });
   expect(text).toBe('true\\pred,a,"b,c"\na,1,2\n"b,c",3,4\n');
 });
 

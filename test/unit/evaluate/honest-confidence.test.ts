@@ -115,7 +115,7 @@ test('--keep-known outside (0, 1] is a one-line error', async () => {
 
 test('predict applies the saved temperature, says "not confidently" below the threshold, and --uncalibrated shows the raw softmax', async () => {
   const file = path.join(split.root, split.val[0]!.path);
-  fs.writeFileSync(path.join(runDir, 'calibration.json'), JSON.stringify({ temperature: 2.5, unknown: { score: 'calibrated_top_probability', threshold: 0.999, keep: 0.95 } }));
+  fs.writeFileSync(path.join(runDir, 'calibration.json'), JSON.stringify({ temperature: 2.5, unknown: { score: 'calibrated_top_probability', threshold: 0.999, keep: 0.95 }, fitted_on: { split: 'val', images: 8 }, written_at: '2026-12-06T00:00:00.000Z' }));
   const run = await loadRunForInference(runDir);
   const before = tf.memory().numTensors;
   const [calibrated] = await predictImages(run, [file]);

@@ -4,7 +4,8 @@ import sharp from 'sharp';
 import { configToYaml, parseConfig } from '../../../src/config/load';
 import type { ResizeMode } from '../../../src/config/schema';
 import type { SplitManifest } from '../../../src/data/types';
-import { RUN_FILES } from '../../../src/io/run-folder';
+import { RUN_FILES, summaryFile } from '../../../src/io/run-folder';
+import { trainSummary } from '../../support/run-files';
 import { createModel, saveTimModel } from '../../../src/models';
 
 /** Small inputs keep the plain JavaScript backend quick. */
@@ -71,7 +72,7 @@ export async function makeRun(dir: string, split: SplitManifest, opts: { resize:
   fs.writeFileSync(path.join(dir, RUN_FILES.config), configToYaml(config));
   fs.writeFileSync(path.join(dir, RUN_FILES.labels), JSON.stringify(split.classes));
   fs.writeFileSync(path.join(dir, RUN_FILES.split), JSON.stringify(split));
-  fs.writeFileSync(path.join(dir, RUN_FILES.summary), JSON.stringify({ best_epoch: 3, interrupted: false }));
+  summaryFile.write(path.join(dir, RUN_FILES.summary), trainSummary({ best_epoch: 3 }));
   const tm = createModel('tiny_cnn', { numClasses: split.classes.length, inputSize: IMAGE_SIZE, seed: opts.seed ?? 5 });
   await saveTimModel(tm, path.join(dir, RUN_FILES.best));
   tm.model.dispose();

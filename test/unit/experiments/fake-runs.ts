@@ -3,7 +3,7 @@ import * as path from 'path';
 import { configToYaml, parseConfig } from '../../../src/config/load';
 import type { TimConfig } from '../../../src/config/schema';
 import { REPORT_DATA_ID, type ReportChartData } from '../../../notebooks-ts/lib/report-model';
-import { confusionCsv } from '../../../src/evaluate/report';
+import { confusionFile, HEADLINE_METRICS, historyFile, labelsFile, metricsFile, splitFile, summaryFile, type HistoryRecord } from '../../../src/io/run-folder';
 import { csvText } from '../../../src/io/csv';
 
 /**
@@ -40,21 +40,20 @@ export function writeFakeTraining(dir: string, config: TimConfig, opts: FakeTrai
   const rand = lcg(config.seed + config.train.batch_size + (config.data.resize === 'stretch' ? 7 : 0));
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'config.yaml'), configToYaml(config));
-  fs.writeFileSync(path.join(dir, 'labels.json'), JSON.stringify(classes));
+  labelsFile.write(path.join(dir, 'labels.json'), classes);
   const per = opts.perClass ?? 5;
   const items = (k: number, n: number) =>
     Array.from({ length: n }, (_, i) => ({ path: `${classes[k]}/${classes[k]}_${i + 1}.${i % 3 === 0 ? 'png' : 'jpg'}`, label: k }));
   const train = classes.flatMap((_, k) => items(k, per * 4 + k));
   const val = classes.flatMap((_, k) => items(k, per + (k % 2)).map((it) => ({ ...it, path: it.path.replace(/_(\d+)\./, '_v$1.') })));
-  fs.writeFileSync(path.join(dir, 'split.json'), JSON.stringify({ root: config.data.root, seed: config.seed, val_fraction: config.data.val_fraction, classes, train, val }));
-  const lines: string[] = [];
+  splitFile.write(path.join(dir, 'split.json'), { root: config.data.root, seed: config.seed, val_fraction: config.data.val_fraction, classes, train, val });
+  const lines: HistoryRecord[] = [];
   let best = { epoch: 1, value: -1 };
   for (let e = 1; e <= epochs; e++) {
     const trainAcc = Math.min(0.98, 0.3 + 0.6 * (1 - Math.exp(-e / 2)) + 0.03 * rand());
     const valAcc = Math.min(0.95, 0.25 + 0.5 * (1 - Math.exp(-e / 2)) + 0.05 * rand());
     if (valAcc > best.value) best = { epoch: e, value: valAcc };
-    lines.push(
-      JSON.stringify({
+    lines.push({
         epoch: e,
         train_loss: 1.4 * Math.exp(-e / 3) + 0.1 * rand(),
         train_acc: trainAcc,
@@ -66,13 +65,11 @@ export function writeFakeTraining(dir: string, config: TimConfig, opts: FakeTrai
         images_per_sec: 8 + rand(),
         num_tensors: 120,
         rss_mb: 800,
-      }),
-    );
+    });
   }
-  fs.writeFileSync(path.join(dir, 'history.jsonl'), `${lines.join('\n')}\n`);
-  fs.writeFileSync(
-    path.join(dir, 'summary.json'),
-    JSON.stringify({
+  historyFile.write(path.join(dir, 'history.jsonl'), lines);
+  const last = lines[lines.length - 1];
+  summaryFile.write(path.join(dir, 'summary.json'), {
       run_dir: dir,
       name: config.name,
       arch: config.model.arch,
@@ -88,8 +85,12 @@ export function writeFakeTraining(dir: string, config: TimConfig, opts: FakeTrai
       train_images: train.length,
       val_images: val.length,
       num_classes: classes.length,
-    }),
-  );
+      trained_groups: ['head'],
+      micro_batch: config.train.batch_size,
+      batch_norm_statistics: 'per batch',
+      ema: null,
+      final: last ? { train_loss: last.train_loss, train_acc: last.train_acc, val_loss: last.val_loss, val_acc: last.val_acc } : null,
+  });
 }
 
 /** What evaluation leaves: metrics.json (with bootstrap intervals), predictions.csv and confusion.csv. */
@@ -128,20 +129,29 @@ export function writeFakeEvaluation(dir: string): void {
     recall_macro: macro('recall'),
     f1_macro: macro('f1'),
   };
-  const intervals = Object.fromEntries(Object.entries(headline).map(([k, v]) => [k, { mean: v, lo: Math.max(0, v - 0.08), hi: Math.min(1, v + 0.07) }]));
+  const interval = (v: number) => ({ mean: v, lo: Math.max(0, v - 0.08), hi: Math.min(1, v + 0.07) });
+  const intervals = Object.fromEntries(HEADLINE_METRICS.map((k) => [k, interval(headline[k])])) as Record<(typeof HEADLINE_METRICS)[number], ReturnType<typeof interval>>;
   const metrics = {
     ...headline,
     // Mean recall over the classes present.
     balanced_accuracy: perClass.filter((c) => c.support > 0).reduce((s, c, _, present) => s + c.recall / present.length, 0),
     top3_accuracy: Math.min(1, headline.accuracy + 0.2),
     ece: 0.05,
+    ece_bins: 15,
+    num_samples: total,
+    num_classes: n,
+    split: 'val' as const,
+    data_root: 'data/none',
+    tta: 'none' as const,
+    preprocess: { image_size: 224, resize: 'letterbox' as const, mean: [0.485, 0.456, 0.406] as [number, number, number], std: [0.229, 0.224, 0.225] as [number, number, number] },
     per_class: perClass,
-    bootstrap: { resamples: 200, seed: 0, sample_fraction: 1, sample_size: total, confidence: 0.95, method: 'percentile', metrics: intervals },
-    confusions: [{ true_label: classes[0], pred_label: classes[1], count: 2, rate: 0.4, examples: [`${classes[0]}/x.jpg`] }],
+    bootstrap: { resamples: 200, seed: 0, sample_fraction: 1, sample_size: total, confidence: 0.95, method: 'percentile' as const, metrics: intervals },
+    confusions: [{ true_label: classes[0] ?? '', pred_label: classes[1] ?? '', count: 2, rate: 0.4, examples: [`${classes[0]}/x.jpg`] }],
+    evaluated_at: '2026-01-01T00:00:00.000Z',
   };
   fs.writeFileSync(path.join(dir, 'predictions.csv'), csvText(predictions, { numbers: 'full' }));
-  fs.writeFileSync(path.join(dir, 'metrics.json'), JSON.stringify(metrics));
-  fs.writeFileSync(path.join(dir, 'confusion.csv'), confusionCsv(confusion, classes));
+  metricsFile.write(path.join(dir, 'metrics.json'), metrics);
+  fs.writeFileSync(path.join(dir, 'confusion.csv'), confusionFile.text({ labels: classes, matrix: confusion }));
 }
 
 /** A finished, evaluated fake run. */

@@ -76,7 +76,7 @@ describe('ONNX export', () => {
       await saveTimModel(tm, path.join(runDir, 'best'));
       tm.model.dispose();
       // The run's calibration travels with the model: consumers apply softmax(logits / T).
-      fs.writeFileSync(path.join(runDir, 'calibration.json'), JSON.stringify({ temperature: 1.7, unknown: { score: 'calibrated_top_probability', threshold: 0.4, keep: 0.95 } }));
+      fs.writeFileSync(path.join(runDir, 'calibration.json'), JSON.stringify({ temperature: 1.7, unknown: { score: 'calibrated_top_probability', threshold: 0.4, keep: 0.95 }, fitted_on: { split: 'val', images: 6 }, written_at: '2026-12-06T00:00:00.000Z' }));
       const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
         execFile(process.execPath, [BIN, 'export', '--run', runDir, '--format', 'onnx', '--quiet'], { env: { ...process.env, CI: '1' } }, (err, stdout, stderr) =>
           resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),

@@ -10,7 +10,9 @@ import { recordedAccuracy } from '../../../src/export/web';
 import { readManifest } from '../../../src/experiments/summary';
 import { lastJsonLine } from '../../../src/io/json-file';
 import { readModelArtifacts, saveModel } from '../../../src/io/model-io';
-import { RunFolder } from '../../../src/io/run-folder';
+import fc from 'fast-check';
+import { metricsFile, RunFolder } from '../../../src/io/run-folder';
+import { arbitraryOf } from '../../support/schema-arbitrary';
 import { acquireRunLock, clearStaleLock, lockFileOf } from '../../../src/io/run-lock';
 import { describeWeightFile } from '../../../src/models/weights/info';
 import { readSafetensorsHeader } from '../../../src/models/weights/safetensors';
@@ -59,7 +61,8 @@ describe('JSON files Tim reads back', () => {
     const metrics = write('metrics.json', { accuracy: 'high' });
     write('labels.json', ['a', 'b']);
     const split = write('split.json', { root: 'd', seed: 1, val_fraction: 0.2, classes: ['a'], train: {}, val: [] });
-    fs.writeFileSync(path.join(dir, 'history.jsonl'), `${JSON.stringify({ epoch: 1, train_loss: 1, train_acc: 0.5, val_loss: 1, val_acc: 0.5 })}\n{"epoch": 2, "train_loss": "x"\n`);
+    const line = { epoch: 1, train_loss: 1, train_acc: 0.5, val_loss: 1, val_acc: 0.5, lr: { early: 0, middle: 0, head: 1e-3 }, update_ratio: { early: 0, middle: 0, head: 0.1 }, seconds: 1, images_per_sec: 8, num_tensors: 10, rss_mb: 100 };
+    fs.writeFileSync(path.join(dir, 'history.jsonl'), `${JSON.stringify(line)}\n{"epoch": 2, "train_loss": "x"\n`);
     const run = readRunData(dir);
     expect(run.labels).toEqual(['a', 'b']);
     expect(run.metrics).toBeUndefined();
@@ -73,10 +76,12 @@ describe('JSON files Tim reads back', () => {
   });
 
   it("metrics.json as the web export reads it: a wrong key names the file and the key", () => {
-    write('metrics.json', { accuracy: 0.75, num_samples: 8, bootstrap: { metrics: { accuracy: { lo: 0.5, hi: 0.9 } } } });
+    const [recorded] = fc.sample(arbitraryOf(metricsFile.schema), { numRuns: 1, seed: 3 });
+    const metrics = { ...recorded, accuracy: 0.75, num_samples: 8, bootstrap: { ...recorded!.bootstrap, metrics: { ...recorded!.bootstrap.metrics, accuracy: { mean: 0.74, lo: 0.5, hi: 0.9 } } } };
+    write('metrics.json', metrics);
     const folder = new RunFolder(dir);
     expect(recordedAccuracy(folder)).toEqual({ accuracy: 0.75, lo: 0.5, hi: 0.9, n: 8 });
-    const file = write('metrics.json', { accuracy: 0.75, bootstrap: { metrics: { accuracy: { lo: '0.5' } } } });
+    const file = write('metrics.json', { ...metrics, bootstrap: { ...metrics.bootstrap, metrics: { ...metrics.bootstrap.metrics, accuracy: { mean: 0.74, lo: '0.5', hi: 0.9 } } } });
     expect(() => recordedAccuracy(folder)).toThrow(wrongKey(file, 'bootstrap.metrics.accuracy.lo', 'expected number', "'0.5' (text)"));
   });
 

@@ -12,7 +12,7 @@ function writeRun(dir: string, withMarker = true): void {
   if (withMarker) fs.writeFileSync(path.join(dir, '.tim-run.json'), '{}\n');
   fs.writeFileSync(path.join(dir, 'config.yaml'), 'name: r\n');
   fs.writeFileSync(path.join(dir, 'labels.json'), '["a","b"]\n');
-  fs.writeFileSync(path.join(dir, 'split.json'), JSON.stringify({ root: 'data', train: [], val: [] }));
+  fs.writeFileSync(path.join(dir, 'split.json'), JSON.stringify({ root: 'data', seed: 0, val_fraction: 0.2, classes: ['a'], train: [], val: [] }));
   fs.writeFileSync(path.join(dir, 'metrics.json'), '{}\n');
   for (const c of ['best', 'last']) {
     fs.writeFileSync(path.join(dir, c, 'model.json'), '{}');

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { readModelArtifacts } from '../../../src/io/model-io';
-import { createRunFolder, RunFolder } from '../../../src/io/run-folder';
+import { createRunFolder, historyFile, RunFolder } from '../../../src/io/run-folder';
 import type { TrainConfig } from '../../../src/config/schema';
 import type { TimModel } from '../../../src/models/types';
 import { registerFastCpuTrainingKernels } from '../../../src/runtime/tim-kernels';
@@ -10,7 +10,7 @@ import { groupVariables } from '../../../src/models/groups';
 import { trainedGroups } from '../../../src/train/groups';
 import { fit, type FitOptions, type ValMetrics } from '../../../src/train/loop';
 import { Progress } from '../../../src/train/progress';
-import { historyRecordSchema, type HistoryRecord } from '../../../src/train/types';
+import { type HistoryRecord } from '../../../src/train/types';
 import { tmpDir } from '../../support/tmp';
 import { memorySource, sameArray, testConfig, tinyModel, weightValues } from './helpers';
 
@@ -96,7 +96,7 @@ describe('early stopping', () => {
       expect(out.stoppedEpoch).toBe(5);
       expect(out.stoppedEarly).toBe(true);
       expect(out.bestEpoch).toBe(2);
-      expect(run.readJsonLines('history', historyRecordSchema).map((h) => h.epoch)).toEqual([1, 2, 3, 4, 5]);
+      expect(run.readLines(historyFile).map((h) => h.epoch)).toEqual([1, 2, 3, 4, 5]);
       const best = readModelArtifacts(run.file('best')).artifacts;
       const saved = tf.io.decodeWeights(best.weightData as ArrayBuffer, best.weightSpecs ?? []);
       const atBest = snapshots[1] as Map<string, Float32Array>;
@@ -172,7 +172,7 @@ describe('resume and determinism', () => {
       const bestA = savedWeights(runA.file('best'));
       const bestB = savedWeights(runB.file('best'));
       for (const [name, v] of bestA) expect({ name, same: sameArray(v, bestB.get(name)) }).toEqual({ name, same: true });
-      expect(comparable(runB.readJsonLines('history', historyRecordSchema))).toEqual(comparable(outA.history));
+      expect(comparable(runB.readLines(historyFile))).toEqual(comparable(outA.history));
       // Same seed, same data: the history is reproducible (determinism).
       expect(outA.history).toHaveLength(3);
       // Finished, but stopped before summary.json was written: resuming trains nothing more.
@@ -330,7 +330,7 @@ describe('divergence', () => {
       await expect(fit(options(tm, cfg.train, run, { trainSource: poisoned }))).rejects.toThrow(
         /^training diverged: the loss is NaN at epoch 2, step 2 \(learning rates early 0\.001, middle 0\.001, head 0\.01\); stopped, last\/ and best\/ keep epoch 1 and earlier/,
       );
-      expect(run.readJsonLines('history', historyRecordSchema).map((h) => h.epoch)).toEqual([1]);
+      expect(run.readLines(historyFile).map((h) => h.epoch)).toEqual([1]);
       expect(JSON.parse(fs.readFileSync(path.join(run.file('last'), 'train_state.json'), 'utf8'))).toMatchObject({ epoch: 1, step_in_epoch: 0 });
       expect(JSON.parse(fs.readFileSync(path.join(run.file('best'), 'epoch.json'), 'utf8'))).toMatchObject({ epoch: 1 });
       tm.model.dispose();
@@ -362,7 +362,7 @@ describe('divergence', () => {
       await expect(fit(options(tm, cfg.train, run, { trainSource: poisoning }))).rejects.toThrow(
         new RegExp(`^training diverged: \\d+ value\\(s\\) the checkpoint would save are NaN or infinite after epoch 2, in ${movingVariance.originalName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(not trained: moving statistics\\).*last/ and best/ keep epoch 1 and earlier`),
       );
-      expect(run.readJsonLines('history', historyRecordSchema).map((h) => h.epoch)).toEqual([1]);
+      expect(run.readLines(historyFile).map((h) => h.epoch)).toEqual([1]);
       expect(JSON.parse(fs.readFileSync(path.join(run.file('last'), 'train_state.json'), 'utf8'))).toMatchObject({ epoch: 1, step_in_epoch: 0 });
       tm.model.dispose();
       expect(tf.memory().numTensors).toBe(before);
@@ -384,7 +384,7 @@ describe('divergence', () => {
       const tm = tinyModel(CLASSES, SIZE);
       const run = createRunFolder(dir);
       await fit(options(tm, cfg.train, run));
-      const losses = run.readJsonLines('history', historyRecordSchema).map((h) => h.train_loss);
+      const losses = run.readLines(historyFile).map((h) => h.train_loss);
       expect(losses.every(Number.isFinite)).toBe(true);
       expect(warnings.join('')).toMatch(/warning: the training loss (of epoch 1 is|rose from) .*\(ln 3\): the learning rates \(early 5, middle 5, head 5\) may be too high; lower train\.lr_groups/);
       tm.model.dispose();

@@ -2,9 +2,9 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { parseConfig } from '../../../src/config/load';
 import type { TimConfig } from '../../../src/config/schema';
-import { RunFolder } from '../../../src/io/run-folder';
+import { historyFile, RunFolder } from '../../../src/io/run-folder';
 import { train } from '../../../src/train/run';
-import { historyRecordSchema, type HistoryRecord } from '../../../src/train/types';
+import { type HistoryRecord } from '../../../src/train/types';
 import { tmpDir } from '../../support/tmp';
 import { writeNoise } from '../data/images';
 
@@ -50,10 +50,10 @@ describe('training with RandomResizedCrop, TrivialAugment and mixup/CutMix', () 
     await train(run.config(), { resume: out, liveProgress: false });
     const straight = path.join(work.dir, 'straight');
     await train(config(root), { out: straight, liveProgress: false });
-    const history = new RunFolder(straight).readJsonLines('history', historyRecordSchema);
+    const history = new RunFolder(straight).readLines(historyFile);
     expect(history.map((h) => h.epoch)).toEqual([1, 2]);
     expect(history.every((h) => Number.isFinite(h.train_loss))).toBe(true);
-    expect(run.readJsonLines('history', historyRecordSchema).map(machineFields)).toEqual(history.map(machineFields));
+    expect(run.readLines(historyFile).map(machineFields)).toEqual(history.map(machineFields));
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -3,11 +3,9 @@ import * as path from 'path';
 import { writeTexturedPng } from '../../support/textured-png';
 import { parseConfig } from '../../../src/config/load';
 import type { TimConfig } from '../../../src/config/schema';
-import { summaryFileSchema } from '../../../src/io/run-file-schemas';
-import { RunFolder } from '../../../src/io/run-folder';
+import { historyFile, RunFolder, summaryFile } from '../../../src/io/run-folder';
 import { readLoopState } from '../../../src/train/checkpoint';
 import { train } from '../../../src/train/run';
-import { historyRecordSchema } from '../../../src/train/types';
 import { tmpDir } from '../../support/tmp';
 
 /**
@@ -76,9 +74,9 @@ describe('a run killed while its last files are put in place', () => {
     const run = crashed(make);
     await train(config(root), { resume: run, liveProgress: false });
     const folder = new RunFolder(run);
-    const summary = folder.readJson('summary', summaryFileSchema);
+    const summary = folder.read(summaryFile);
     expect(summary).toMatchObject({ stopped_epoch: 2, interrupted: false, epochs_planned: 2 });
-    expect(folder.readJsonLines('history', historyRecordSchema).map((h) => h.epoch)).toEqual([1, 2]);
+    expect(folder.readLines(historyFile).map((h) => h.epoch)).toEqual([1, 2]);
     expect(fs.readdirSync(run).filter((f) => f.startsWith('.') && f !== '.tim-run.json')).toEqual([]);
     expect(fs.existsSync(path.join(run, 'best', 'model.json'))).toBe(true);
     await expect(train(config(root), { resume: run, liveProgress: false })).rejects.toThrow(/has finished \(epoch 2\); nothing to resume/);

@@ -6,10 +6,9 @@ import { writeTexturedPng } from '../../support/textured-png';
 import { parseConfig } from '../../../src/config/load';
 import type { TimConfig } from '../../../src/config/schema';
 import { log } from '../../../src/core/log';
-import { RunFolder } from '../../../src/io/run-folder';
+import { historyFile, RunFolder } from '../../../src/io/run-folder';
 import { acquireRunLock, lockFileOf } from '../../../src/io/run-lock';
 import { scratchRatesWarning, train } from '../../../src/train/run';
-import { historyRecordSchema } from '../../../src/train/types';
 import { tmpDir } from '../../support/tmp';
 import { folderSnapshot } from '../../support/folder-snapshot';
 
@@ -129,7 +128,7 @@ describe('train(): nothing a user has is lost', () => {
     expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     const rejected = both.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(String(rejected?.reason)).toMatch(/in use by another Tim process/);
-    expect(new RunFolder(out).readJsonLines('history', historyRecordSchema).map((h) => h.epoch)).toEqual([1]);
+    expect(new RunFolder(out).readLines(historyFile).map((h) => h.epoch)).toEqual([1]);
 
     // A crashed process's lock: its pid no longer runs.
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });

@@ -5,10 +5,10 @@ import sharp from 'sharp';
 import seedrandom from 'seedrandom';
 import { parseConfig } from '../../../src/config/load';
 import type { TimConfig } from '../../../src/config/schema';
-import { RUN_FILES, RunFolder } from '../../../src/io/run-folder';
+import { historyFile, RUN_FILES, RunFolder } from '../../../src/io/run-folder';
 import { loadTimModel } from '../../../src/models/persist';
 import { train } from '../../../src/train/run';
-import { historyRecordSchema, type HistoryRecord, type TrainSummary } from '../../../src/train/types';
+import { type HistoryRecord, type TrainSummary } from '../../../src/train/types';
 import { tmpDir } from '../../support/tmp';
 
 const readJsonAs = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
@@ -68,7 +68,7 @@ describe('train() run folder', () => {
     expect(run.config()).toEqual(config(root));
     const split = readJsonAs<{ train: unknown[]; val: unknown[] }>(run.file('split'));
     expect(split.train.length + split.val.length).toBe(18);
-    const history = run.readJsonLines('history', historyRecordSchema);
+    const history = run.readLines(historyFile);
     expect(history.map((h) => h.epoch)).toEqual([1, 2]);
     for (const h of history) {
       expect(Object.keys(h).sort()).toEqual(
@@ -93,7 +93,7 @@ describe('train() run folder', () => {
 
     // With --force it is replaced, and the same seed gives the same history.
     await train(config(root), { out, force: true, liveProgress: false });
-    expect(new RunFolder(out).readJsonLines('history', historyRecordSchema).map(machineFields)).toEqual(history.map(machineFields));
+    expect(new RunFolder(out).readLines(historyFile).map(machineFields)).toEqual(history.map(machineFields));
     expect(fs.readdirSync(out).sort()).toEqual([RUN_FILES.marker, RUN_FILES.best, RUN_FILES.config, RUN_FILES.history, RUN_FILES.labels, RUN_FILES.last, RUN_FILES.split, RUN_FILES.summary].sort());
   });
 
@@ -107,11 +107,11 @@ describe('train() run folder', () => {
     const resumed = await train(run.config(), { resume: out, liveProgress: false });
     expect(resumed.interrupted).toBe(false);
     expect(resumed.stopped_epoch).toBe(2);
-    expect(run.readJsonLines('history', historyRecordSchema).map((h) => h.epoch)).toEqual([1, 2]);
+    expect(run.readLines(historyFile).map((h) => h.epoch)).toEqual([1, 2]);
 
     const straight = path.join(work.dir, 'straight');
     await train(config(root, { class_weights: 'balanced', label_smoothing: 0.1 }), { out: straight, liveProgress: false });
-    expect(new RunFolder(straight).readJsonLines('history', historyRecordSchema).map(machineFields)).toEqual(run.readJsonLines('history', historyRecordSchema).map(machineFields));
+    expect(new RunFolder(straight).readLines(historyFile).map(machineFields)).toEqual(run.readLines(historyFile).map(machineFields));
     await expect(train(run.config(), { resume: out })).rejects.toThrow(/nothing to resume/);
   });
 });

@@ -7,7 +7,7 @@ import { CamExplainer } from '../../../explain/cam';
 import { colormap } from '../../../explain/colormap';
 import { wireFileDrop } from '../../../demo/page/file-drop';
 import '../../../models/layers';
-import type { WebMetadata } from '../metadata';
+import type { WebMetadata } from '../../../io/run-folder';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);

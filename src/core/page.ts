@@ -1,8 +1,8 @@
 import { buildSync } from 'esbuild';
-import { TimError } from '../core/errors';
-import { escapeMarkup } from '../core/markup';
+import { TimError } from './errors';
+import { escapeMarkup } from './markup';
 
-/** Helpers for the self-contained pages of reports and the demo. */
+/** Helpers for the self-contained pages Tim writes: the demo's, the web export's and reports'. */
 
 /** An inline script; `</script` inside it would end the element early. */
 export function scriptTag(js: string): string {

@@ -1,44 +1,15 @@
-import { z } from 'zod';
 import * as fs from 'fs';
 import * as path from 'path';
-import { makeDirs } from './make-dirs';
-import { TimError } from '../core/errors';
-import { readRunConfig } from '../config/load';
-import type { TimConfig } from '../config/schema';
-import { recoverSwap, stagingFolder, swapDirInto, writeFileAtomic, writeJsonAtomic } from './atomic';
-import { clearStaleLock, heldByThisProcess } from './run-lock';
-import { readJsonFile, readJsonFileIfUsable, readJsonLines } from './json-file';
-import { labelsFileSchema, splitClassesSchema } from './run-file-schemas';
-
-/** Default parent of run folders. */
-export const CHECKPOINTS_DIR = 'checkpoints';
-
-/**
- * The files of a run folder. Names are a contract other tools read; add, never rename.
- * Every step after training reads the split and preprocessing from here.
- */
-export const RUN_FILES = {
-  config: 'config.yaml',
-  labels: 'labels.json',
-  split: 'split.json',
-  history: 'history.jsonl',
-  summary: 'summary.json',
-  best: 'best',
-  last: 'last',
-  metrics: 'metrics.json',
-  predictions: 'predictions.csv',
-  confusion: 'confusion.csv',
-  confusionPng: 'confusion.png',
-  faithfulness: 'faithfulness.json',
-  /** Written by `tim average`: the runs whose weights the run's best/ averages. */
-  average: 'average.json',
-  /** Written when the run is created; only Tim writes it, so `--force` knows a run from a folder that merely holds a config.yaml. */
-  marker: '.tim-run.json',
-  calibration: 'calibration.json',
-  reliability: 'reliability.svg',
-} as const;
-
-export type RunFileKey = keyof typeof RUN_FILES;
+import type { z } from 'zod';
+import { makeDirs } from '../make-dirs';
+import { TimError } from '../../core/errors';
+import { readRunConfig } from '../../config/load';
+import type { TimConfig } from '../../config/schema';
+import { recoverSwap, stagingFolder, swapDirInto, writeFileAtomic } from '../atomic';
+import { clearStaleLock, heldByThisProcess } from '../run-lock';
+import type { JsonFile, JsonLinesFile } from './json-file';
+import { CHECKPOINTS_DIR, RUN_FILES, type RunFileKey } from './names';
+import { labelsFile, splitFile } from './split';
 
 export class RunFolder {
   constructor(protected location: string) {}
@@ -56,15 +27,21 @@ export class RunFolder {
     return fs.existsSync(this.file(key));
   }
 
-  /** A JSON file of the run, checked against `schema`: a damaged one is an error naming the file and key. */
-  readJson<S extends z.ZodType>(key: RunFileKey, schema: S): z.output<S> {
-    const f = this.file(key);
-    if (!fs.existsSync(f)) throw new TimError(`${f}: missing (is '${this.dir}' a finished Tim run?)`);
-    return readJsonFile(f, schema);
+  /** A JSON file of the run, checked against its schema: a damaged one is an error naming the file and key. */
+  read<S extends z.ZodType>(f: JsonFile<S>): z.output<S> {
+    const file = path.join(this.dir, f.name);
+    if (!fs.existsSync(file)) throw new TimError(`${file}: missing (is '${this.dir}' a finished Tim run?)`);
+    return f.read(file);
   }
 
-  writeJson(key: RunFileKey, value: unknown): void {
-    writeJsonAtomic(this.file(key), value);
+  /** The file, or undefined when the run has none. */
+  readIfPresent<S extends z.ZodType>(f: JsonFile<S>): z.output<S> | undefined {
+    const file = path.join(this.dir, f.name);
+    return fs.existsSync(file) ? f.read(file) : undefined;
+  }
+
+  write<S extends z.ZodType>(f: JsonFile<S>, value: z.output<S>): void {
+    f.write(path.join(this.dir, f.name), value);
   }
 
   writeText(key: RunFileKey, text: string): void {
@@ -80,10 +57,10 @@ export class RunFolder {
    * a labels.json that differs from it (reordered, renamed) would relabel every prediction.
    */
   labels(): string[] {
-    const labels = this.readJson('labels', labelsFileSchema);
+    const labels = this.read(labelsFile);
     if (this.has('split')) {
-      const recorded = this.readJson('split', splitClassesSchema).classes;
-      if (recorded && JSON.stringify(recorded) !== JSON.stringify(labels)) {
+      const recorded = this.read(splitFile).classes;
+      if (JSON.stringify(recorded) !== JSON.stringify(labels)) {
         throw new TimError(
           `${this.file('labels')}: the class names ${JSON.stringify(labels)} differ from the order training recorded in ${RUN_FILES.split} ` +
             `(${JSON.stringify(recorded)}); the model's outputs follow ${RUN_FILES.split}, so restore ${RUN_FILES.labels} from it`,
@@ -93,14 +70,19 @@ export class RunFolder {
     return labels;
   }
 
-  /** Appends one JSON line (history.jsonl). */
-  appendJsonLine(key: RunFileKey, value: unknown): void {
-    fs.appendFileSync(this.file(key), `${JSON.stringify(value)}\n`);
+  /** Appends one line to a JSON-lines file of the run (history.jsonl). */
+  appendLine<S extends z.ZodType>(f: JsonLinesFile<S>, value: z.output<S>): void {
+    f.append(path.join(this.dir, f.name), value);
   }
 
-  /** Each line of a JSON-lines file of the run (history.jsonl), checked against `schema`; none when the file is missing. */
-  readJsonLines<S extends z.ZodType>(key: RunFileKey, schema: S): z.output<S>[] {
-    return readJsonLines(this.file(key), schema);
+  /** Each line of a JSON-lines file of the run, checked; none when the file is missing. */
+  readLines<S extends z.ZodType>(f: JsonLinesFile<S>, onBadLine?: (message: string) => void): z.output<S>[] {
+    return f.read(path.join(this.dir, f.name), onBadLine);
+  }
+
+  /** Replaces a JSON-lines file of the run with these lines. */
+  writeLines<S extends z.ZodType>(f: JsonLinesFile<S>, values: readonly z.output<S>[]): void {
+    f.write(path.join(this.dir, f.name), values);
   }
 }
 
@@ -125,11 +107,8 @@ export function isRunFolder(dir: string): boolean {
   }
   if (fs.existsSync(path.join(dir, RUN_FILES.marker))) return true;
   if (![RUN_FILES.config, RUN_FILES.labels, RUN_FILES.split].every((f) => fs.existsSync(path.join(dir, f)))) return false;
-  return readJsonFileIfUsable(path.join(dir, RUN_FILES.split), legacySplitSchema, () => undefined) !== undefined;
+  return splitFile.readIfUsable(path.join(dir, RUN_FILES.split), () => undefined) !== undefined;
 }
-
-/** What a split.json written by Tim always holds, to tell an older run from a folder with look-alike names. */
-const legacySplitSchema = z.looseObject({ root: z.string(), train: z.array(z.unknown()), val: z.array(z.unknown()) });
 
 /** Names Tim writes into a run folder besides RUN_FILES: exports, external evaluations, swap and lock siblings. */
 function isTimRunEntry(name: string): boolean {

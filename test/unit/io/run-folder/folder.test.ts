@@ -1,9 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { configToYaml, parseConfig } from '../../../src/config/load';
-import { createRunFolder, latestRun, openRunFolder } from '../../../src/io/run-folder';
-import { tmpDir } from '../../support/tmp';
-import { z } from 'zod';
+import { configToYaml, parseConfig } from '../../../../src/config/load';
+import { createRunFolder, historyFile, labelsFile, latestRun, metricsFile, openRunFolder, type HistoryRecord } from '../../../../src/io/run-folder';
+import { tmpDir } from '../../../support/tmp';
 
 describe('run folders', () => {
   it('never overwrites an existing run without force', () => {
@@ -11,7 +10,7 @@ describe('run folders', () => {
     try {
       const dir = path.join(t.dir, 'run');
       const run = createRunFolder(dir);
-      run.writeJson('labels', ['a', 'b']);
+      run.write(labelsFile, ['a', 'b']);
       expect(() => createRunFolder(dir)).toThrow(/already exists; use --force/);
       expect(run.labels()).toEqual(['a', 'b']);
     } finally {
@@ -26,14 +25,27 @@ describe('run folders', () => {
       const config = parseConfig({ name: 'r', data: { root: 'd', resize: 'stretch' }, model: { arch: 'tiny_cnn' } });
       run.writeText('config', configToYaml(config));
       expect(openRunFolder(run.dir).config()).toEqual(config);
-      run.appendJsonLine('history', { epoch: 1 });
-      run.appendJsonLine('history', { epoch: 2 });
-      const epochLine = z.looseObject({ epoch: z.number() });
-      expect(run.readJsonLines('history', epochLine)).toEqual([{ epoch: 1 }, { epoch: 2 }]);
-      run.appendJsonLine('history', { epoch: 'three' });
-      expect(() => run.readJsonLines('history', epochLine)).toThrow(`${run.file('history')} line 3: key 'epoch': expected number, got 'three' (text)`);
-      expect(() => run.readJson('metrics', z.unknown())).toThrow(/metrics\.json: missing/);
-      run.writeJson('labels', ['a', 3]);
+      const line = (epoch: number): HistoryRecord => ({
+        epoch,
+        train_loss: 1,
+        train_acc: 0.5,
+        val_loss: 1,
+        val_acc: 0.5,
+        lr: { early: 0, middle: 0, head: 1e-3 },
+        update_ratio: { early: 0, middle: 0, head: 0.1 },
+        seconds: 1,
+        images_per_sec: 8,
+        num_tensors: 10,
+        rss_mb: 100,
+      });
+      run.appendLine(historyFile, line(1));
+      run.appendLine(historyFile, line(2));
+      expect(run.readLines(historyFile)).toEqual([line(1), line(2)]);
+      fs.appendFileSync(run.file('history'), `${JSON.stringify({ ...line(3), epoch: 'three' })}\n`);
+      expect(() => run.readLines(historyFile)).toThrow(`${run.file('history')} line 3: key 'epoch': expected number, got 'three' (text)`);
+      expect(run.readIfPresent(metricsFile)).toBeUndefined();
+      expect(() => run.read(metricsFile)).toThrow(/metrics\.json: missing/);
+      fs.writeFileSync(run.file('labels'), JSON.stringify(['a', 3]));
       expect(() => run.labels()).toThrow(new RegExp(`^${run.file('labels').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: key '1': expected string, got 3$`));
       expect(() => openRunFolder(path.join(t.dir, 'none'))).toThrow(/does not exist/);
     } finally {
