@@ -3,9 +3,9 @@ import * as path from 'path';
 import { readRunConfig } from '../../../src/config/load';
 import type { GridValue } from '../../../src/experiments/sweep-spec';
 import { loadSweepSpec } from '../../../src/experiments/sweep-spec';
-import { isFinishedRun, readHistory } from '../../../src/experiments/run-data';
+import { isFinishedRun } from '../../../src/experiments/run-data';
 import { parseCsv } from '../../../src/io/csv';
-import { RUN_FILES } from '../../../src/io/run-folder';
+import { historyFile, RUN_FILES } from '../../../src/io/run-folder';
 import { timOk } from '../../support/cli';
 import { tmpDir } from '../../support/tmp';
 
@@ -70,7 +70,7 @@ test('the recipe ablation sweep trains, evaluates and compares every run of the 
   // Every run trained for the epochs --set asked for, and was evaluated.
   for (const r of listed) {
     expect({ run: r.name, finished: isFinishedRun(dirOf(r.name)) }).toEqual({ run: r.name, finished: true });
-    expect({ run: r.name, epochs: readHistory(path.join(dirOf(r.name), RUN_FILES.history)).length }).toEqual({ run: r.name, epochs: EPOCHS });
+    expect({ run: r.name, epochs: historyFile.read(path.join(dirOf(r.name), historyFile.name)).length }).toEqual({ run: r.name, epochs: EPOCHS });
   }
 
   // Each run's config differs from the reference run's in exactly the keys its entry sets (a
