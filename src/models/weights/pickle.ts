@@ -4,6 +4,56 @@
  * caller (torch._utils._rebuild_tensor_v2, ...) and persistent ids (tensor storages).
  * It builds plain values; it never runs code from the file.
  */
+/** Pickle opcodes (Python's pickletools names) that torch.save files use. */
+const OP = {
+  APPEND: 0x61,
+  APPENDS: 0x65,
+  BINBYTES: 0x42,
+  BINFLOAT: 0x47,
+  BINGET: 0x68,
+  BININT: 0x4a,
+  BININT1: 0x4b,
+  BININT2: 0x4d,
+  BINPERSID: 0x51,
+  BINPUT: 0x71,
+  BINSTRING: 0x54,
+  BINUNICODE: 0x58,
+  BUILD: 0x62,
+  DICT: 0x64,
+  DUP: 0x32,
+  EMPTY_DICT: 0x7d,
+  EMPTY_LIST: 0x5d,
+  EMPTY_TUPLE: 0x29,
+  FRAME: 0x95,
+  GLOBAL: 0x63,
+  LIST: 0x6c,
+  LONG1: 0x8a,
+  LONG4: 0x8b,
+  LONG_BINGET: 0x6a,
+  LONG_BINPUT: 0x72,
+  MARK: 0x28,
+  MEMOIZE: 0x94,
+  NEWFALSE: 0x89,
+  NEWOBJ: 0x81,
+  NEWTRUE: 0x88,
+  NONE: 0x4e,
+  POP: 0x30,
+  POP_MARK: 0x31,
+  PROTO: 0x80,
+  REDUCE: 0x52,
+  SETITEM: 0x73,
+  SETITEMS: 0x75,
+  SHORT_BINBYTES: 0x43,
+  SHORT_BINSTRING: 0x55,
+  SHORT_BINUNICODE: 0x8c,
+  STACK_GLOBAL: 0x93,
+  STOP: 0x2e,
+  TUPLE: 0x74,
+  TUPLE1: 0x85,
+  TUPLE2: 0x86,
+  TUPLE3: 0x87,
+} as const;
+
 export interface PyGlobal {
   kind: 'global';
   module: string;
@@ -84,175 +134,175 @@ export function unpickle(buf: Buffer, hooks: UnpickleHooks = {}): unknown {
   for (;;) {
     const op = u8();
     switch (op) {
-      case 0x80: // PROTO
+      case OP.PROTO:
         u8();
         break;
-      case 0x95: // FRAME
+      case OP.FRAME:
         bytes(8);
         break;
-      case 0x2e: // STOP
+      case OP.STOP:
         return pop();
-      case 0x28: // MARK
+      case OP.MARK:
         marks.push(stack.length);
         break;
-      case 0x7d: // EMPTY_DICT
+      case OP.EMPTY_DICT:
         stack.push(new Map());
         break;
-      case 0x5d: // EMPTY_LIST
+      case OP.EMPTY_LIST:
         stack.push([]);
         break;
-      case 0x29: // EMPTY_TUPLE
+      case OP.EMPTY_TUPLE:
         stack.push([]);
         break;
-      case 0x74: // TUPLE
+      case OP.TUPLE:
         stack.push(popMark());
         break;
-      case 0x85: // TUPLE1
+      case OP.TUPLE1:
         stack.push([pop()]);
         break;
-      case 0x86: {
+      case OP.TUPLE2: {
         const b = pop();
         stack.push([pop(), b]);
         break;
       }
-      case 0x87: {
+      case OP.TUPLE3: {
         const c = pop();
         const b = pop();
         stack.push([pop(), b, c]);
         break;
       }
-      case 0x6c: // LIST
+      case OP.LIST:
         stack.push(popMark());
         break;
-      case 0x64: {
+      case OP.DICT: {
         // DICT
         const d = new Map();
         setItems(d, popMark());
         stack.push(d);
         break;
       }
-      case 0x71: // BINPUT
+      case OP.BINPUT:
         memo.set(u8(), top());
         break;
-      case 0x72: // LONG_BINPUT
+      case OP.LONG_BINPUT:
         memo.set(u32(), top());
         break;
-      case 0x94: // MEMOIZE
+      case OP.MEMOIZE:
         memo.set(memo.size, top());
         break;
-      case 0x68: // BINGET
-      case 0x6a: {
+      case OP.BINGET:
+      case OP.LONG_BINGET: {
         // LONG_BINGET
-        const k = op === 0x68 ? u8() : u32();
+        const k = op === OP.BINGET ? u8() : u32();
         if (!memo.has(k)) throw new PickleError(`memo key ${k} missing at byte ${p}`);
         stack.push(memo.get(k));
         break;
       }
-      case 0x58: // BINUNICODE
+      case OP.BINUNICODE:
         stack.push(bytes(u32()).toString('utf8'));
         break;
-      case 0x8c: // SHORT_BINUNICODE
+      case OP.SHORT_BINUNICODE:
         stack.push(bytes(u8()).toString('utf8'));
         break;
-      case 0x54: // BINSTRING
+      case OP.BINSTRING:
         stack.push(bytes(u32()).toString('latin1'));
         break;
-      case 0x55: // SHORT_BINSTRING
+      case OP.SHORT_BINSTRING:
         stack.push(bytes(u8()).toString('latin1'));
         break;
-      case 0x42: // BINBYTES
+      case OP.BINBYTES:
         stack.push(Buffer.from(bytes(u32())));
         break;
-      case 0x43: // SHORT_BINBYTES
+      case OP.SHORT_BINBYTES:
         stack.push(Buffer.from(bytes(u8())));
         break;
-      case 0x4a: // BININT
+      case OP.BININT:
         need(4);
         stack.push(buf.readInt32LE(p));
         p += 4;
         break;
-      case 0x4b: // BININT1
+      case OP.BININT1:
         stack.push(u8());
         break;
-      case 0x4d: // BININT2
+      case OP.BININT2:
         stack.push(u16());
         break;
-      case 0x8a: // LONG1
+      case OP.LONG1:
         stack.push(signedLong(bytes(u8())));
         break;
-      case 0x8b: // LONG4
+      case OP.LONG4:
         stack.push(signedLong(bytes(u32())));
         break;
-      case 0x47: // BINFLOAT
+      case OP.BINFLOAT:
         need(8);
         stack.push(buf.readDoubleBE(p));
         p += 8;
         break;
-      case 0x88: // NEWTRUE
+      case OP.NEWTRUE:
         stack.push(true);
         break;
-      case 0x89: // NEWFALSE
+      case OP.NEWFALSE:
         stack.push(false);
         break;
-      case 0x4e: // NONE
+      case OP.NONE:
         stack.push(null);
         break;
-      case 0x63: {
+      case OP.GLOBAL: {
         // GLOBAL
         const module = line();
         const name = line();
         stack.push({ kind: 'global', module, name } satisfies PyGlobal);
         break;
       }
-      case 0x93: {
+      case OP.STACK_GLOBAL: {
         // STACK_GLOBAL
         const name = pop();
         const module = pop();
         stack.push({ kind: 'global', module: String(module), name: String(name) } satisfies PyGlobal);
         break;
       }
-      case 0x51: {
+      case OP.BINPERSID: {
         // BINPERSID
         const pid = pop();
         if (!hooks.persistentLoad) throw new PickleError('persistent id without a loader');
         stack.push(hooks.persistentLoad(pid));
         break;
       }
-      case 0x52: {
+      case OP.REDUCE: {
         // REDUCE
         const args = pop();
         const type = pop();
         stack.push(build(type, Array.isArray(args) ? args : []));
         break;
       }
-      case 0x81: {
+      case OP.NEWOBJ: {
         // NEWOBJ
         const args = pop();
         const type = pop();
         stack.push(build(type, Array.isArray(args) ? args : []));
         break;
       }
-      case 0x62: {
+      case OP.BUILD: {
         // BUILD: state for an object; dicts (OrderedDict's _metadata) keep their items.
         const state = pop();
         const obj = top();
         if (typeof obj === 'object' && obj !== null && (obj as PyObject).kind === 'object') (obj as PyObject).state = state;
         break;
       }
-      case 0x73: {
+      case OP.SETITEM: {
         // SETITEM
         const v = pop();
         const k = pop();
         setItems(top(), [k, v]);
         break;
       }
-      case 0x75: {
+      case OP.SETITEMS: {
         // SETITEMS
         const items = popMark();
         setItems(top(), items);
         break;
       }
-      case 0x61: {
+      case OP.APPEND: {
         // APPEND
         const v = pop();
         const list = top();
@@ -260,7 +310,7 @@ export function unpickle(buf: Buffer, hooks: UnpickleHooks = {}): unknown {
         list.push(v);
         break;
       }
-      case 0x65: {
+      case OP.APPENDS: {
         // APPENDS
         const items = popMark();
         const list = top();
@@ -268,13 +318,13 @@ export function unpickle(buf: Buffer, hooks: UnpickleHooks = {}): unknown {
         list.push(...items);
         break;
       }
-      case 0x30: // POP
+      case OP.POP:
         pop();
         break;
-      case 0x31: // POP_MARK
+      case OP.POP_MARK:
         popMark();
         break;
-      case 0x32: // DUP
+      case OP.DUP:
         stack.push(top());
         break;
       default:
