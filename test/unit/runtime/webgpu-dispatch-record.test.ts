@@ -72,6 +72,6 @@ describe('serial multiply-adds of stock programs', () => {
   it('is not stated for elementwise programs, and comes from the program for Tim’s', () => {
     expect(recordOfProgram(program(new UnaryOpProgram()), [], undefined)).toEqual({ program: 'UnaryOpProgram', tim: false, invocations: 1024 });
     const tim = program({ variableNames: ['X'], workgroupSize: [256, 1, 1], outputShape: [10], dispatch: [3, 1, 1], serialMultiplyAdds: 7 });
-    expect(recordOfProgram({ ...tim, shaderKey: 'TimThing_3' }, [], undefined)).toEqual({ program: 'TimThing', tim: true, invocations: 768, serialMultiplyAdds: 7 });
+    expect(recordOfProgram({ ...tim, shaderKey: 'TimThing_3' }, [], undefined)).toEqual({ program: 'TimThing', tim: true, invocations: 768, serialMultiplyAdds: 7, storageBuffers: 2 });
   });
 });

@@ -94,7 +94,7 @@ export function recordOfProgram(program: WebGPUProgram, inputs: tf.TensorInfo[],
   const invocations = product(program.dispatch) * product(program.workgroupSize);
   if (isTimProgram(program)) {
     // The backend binds one output beside the inputs.
-    return { program: programName(program), tim: true, invocations, serialMultiplyAdds: program.serialMultiplyAdds, storageBuffers: inputs.length + 1 };
+    return { program: programName(program), tim: true, invocations, serialMultiplyAdds: program.serialMultiplyAdds, storageBuffers: program.variableNames.length + 1 };
   }
   const serial = stockSerialMultiplyAdds(program, inputs, fields);
   return { program: program.constructor.name, tim: false, invocations, ...(serial !== undefined ? { serialMultiplyAdds: serial } : {}) };
