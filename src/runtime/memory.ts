@@ -59,8 +59,8 @@ function lineOf(points: MemoryPoint[]): { baseMb: number; perImageMb: number } |
  * The measured memory model of an architecture on a backend at an image size: measured there,
  * else scaled from the nearest measured size (activations grow with the pixel count).
  */
-export function memoryModel(arch: string, imageSize: number, backend: string): MemoryModel | undefined {
-  const rows = TABLE.measurements.filter((r) => r.arch === arch && r.backend === backend && lineOf(r.points));
+export function memoryModel(arch: string, imageSize: number, backend: string, table: MemoryTable = TABLE): MemoryModel | undefined {
+  const rows = table.measurements.filter((r) => r.arch === arch && r.backend === backend && lineOf(r.points));
   const row = rows.slice().sort((a, b) => Math.abs(a.image_size - imageSize) - Math.abs(b.image_size - imageSize))[0];
   const line = row ? lineOf(row.points) : undefined;
   if (!row || !line) return undefined;

@@ -7,7 +7,7 @@ import { setLogLevel } from '../../src/core/log';
 import { runSweep } from '../../src/experiments/sweep';
 import { loadSweepSpec } from '../../src/experiments/sweep-spec';
 import { tmpDir } from '../support/tmp';
-import { fakeConfig, writeFakeEvaluation, writeFakeRun, writeFakeTraining } from '../unit/experiments/fake-runs';
+import { fakeConfig, writeFakeEvaluation, writeFakeRun, writeFakeTraining } from '../support/fake-runs';
 import { openBrowser, screenshot, type Browser } from '../support/browser';
 import { paintDataset, TINY_CLASSES } from '../support/tiny-run';
 

@@ -5,7 +5,7 @@ import { compareRuns, runLabels } from '../../../src/evaluate/compare';
 import { readScoredImages } from '../../../src/evaluate/paired';
 import { csvText, parseCsv } from '../../../src/io/csv';
 import { tmpDir } from '../../support/tmp';
-import { fakeConfig, writeFakeRun } from '../experiments/fake-runs';
+import { fakeConfig, writeFakeRun } from '../../support/fake-runs';
 
 /** An evaluated fake run whose metrics.json records what real evaluation records: the split and the image count. */
 function evaluatedRun(dir: string): string {

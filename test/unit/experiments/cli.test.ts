@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { tmpDir } from '../../support/tmp';
-import { chartData, fakeConfig, writeFakeRun } from './fake-runs';
+import { chartData, fakeConfig, writeFakeRun } from '../../support/fake-runs';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const BIN = path.join(ROOT, 'bin/tim.js');

@@ -8,7 +8,7 @@ import type { RunSteps } from '../../../src/experiments/steps';
 import { runSweep, shardMarker, waitForShards } from '../../../src/experiments/sweep';
 import { expandSweep, loadSweepSpec } from '../../../src/experiments/sweep-spec';
 import { tmpDir } from '../../support/tmp';
-import { writeFakeEvaluation, writeFakeTraining } from './fake-runs';
+import { writeFakeEvaluation, writeFakeTraining } from '../../support/fake-runs';
 
 beforeAll(() => setLogLevel('quiet'));
 afterAll(() => setLogLevel('info'));

@@ -10,7 +10,7 @@ import { expandSweep, loadSweepSpec, parseSweepSpec } from '../../../src/experim
 import { buildSweepReport } from '../../../notebooks-ts/experiments';
 import { parseCsv } from '../../../src/io/csv';
 import { tmpDir } from '../../support/tmp';
-import { writeFakeEvaluation, writeFakeTraining } from './fake-runs';
+import { writeFakeEvaluation, writeFakeTraining } from '../../support/fake-runs';
 
 beforeAll(() => setLogLevel('quiet'));
 afterAll(() => setLogLevel('info'));

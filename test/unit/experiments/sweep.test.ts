@@ -11,7 +11,7 @@ import { planSweep, runSweep } from '../../../src/experiments/sweep';
 import { expandSweep, loadSweepSpec, parseSweepSpec, withOverrides } from '../../../src/experiments/sweep-spec';
 import { writeSweepSummary } from '../../../src/experiments/summary';
 import { tmpDir } from '../../support/tmp';
-import { writeFakeEvaluation, writeFakeTraining } from './fake-runs';
+import { writeFakeEvaluation, writeFakeTraining } from '../../support/fake-runs';
 
 beforeAll(() => setLogLevel('quiet'));
 afterAll(() => setLogLevel('info'));

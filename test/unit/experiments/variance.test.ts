@@ -13,7 +13,7 @@ import { runSweep } from '../../../src/experiments/sweep';
 import { loadSweepSpec } from '../../../src/experiments/sweep-spec';
 import { pooledEstimate } from '../../../src/experiments/variance';
 import { tmpDir } from '../../support/tmp';
-import { writeFakeEvaluation, writeFakeTraining } from './fake-runs';
+import { writeFakeEvaluation, writeFakeTraining } from '../../support/fake-runs';
 
 beforeAll(() => setLogLevel('quiet'));
 afterAll(() => setLogLevel('info'));

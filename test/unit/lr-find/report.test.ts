@@ -13,7 +13,7 @@ import { buildTrainingReport } from '../../../notebooks-ts/training-results';
 import { timInProcess } from '../../support/cli-in-process';
 import { paintDataset } from '../../support/tiny-run';
 import { tmpDir } from '../../support/tmp';
-import { fakeConfig, writeFakeRun } from '../experiments/fake-runs';
+import { fakeConfig, writeFakeRun } from '../../support/fake-runs';
 
 /** The LR finder in the training report: `tim report --lr-find DIR`, beside --runs or alone. */
 

@@ -9,7 +9,7 @@ import type { DemoInference } from '../../../src/demo/inference';
 import { listDemoModels } from '../../../src/demo/models';
 import { hostAllowed, startDemo } from '../../../src/demo/server';
 import { tmpDir } from '../../support/tmp';
-import { fakeConfig, writeFakeRun } from './fake-runs';
+import { fakeConfig, writeFakeRun } from '../../support/fake-runs';
 
 beforeAll(() => setLogLevel('quiet'));
 afterAll(() => setLogLevel('info'));

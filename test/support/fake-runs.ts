@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { configToYaml, parseConfig } from '../../../src/config/load';
-import type { TimConfig } from '../../../src/config/schema';
-import { REPORT_DATA_ID, type ReportChartData } from '../../../notebooks-ts/lib/report-model';
-import { confusionFile, HEADLINE_METRICS, historyFile, labelsFile, metricsFile, splitFile, summaryFile, type HistoryRecord } from '../../../src/io/run-folder';
-import { csvText } from '../../../src/io/csv';
+import { configToYaml, parseConfig } from '../../src/config/load';
+import type { TimConfig } from '../../src/config/schema';
+import { REPORT_DATA_ID, type ReportChartData } from '../../notebooks-ts/lib/report-model';
+import { confusionFile, HEADLINE_METRICS, historyFile, labelsFile, metricsFile, splitFile, summaryFile, type HistoryRecord } from '../../src/io/run-folder';
+import { csvText } from '../../src/io/csv';
 
 /**
  * Small run folders in the run-folder file formats (history.jsonl, summary.json,

@@ -9,7 +9,7 @@ import { datasetOverview } from '../../../notebooks-ts/lib/dataset-overview';
 import { buildSweepReport } from '../../../notebooks-ts/experiments';
 import { buildTrainingReport } from '../../../notebooks-ts/training-results';
 import { tmpDir } from '../../support/tmp';
-import { FAKE_CLASSES, chartData, fakeConfig, writeFakeEvaluation, writeFakeRun, writeFakeTraining } from './fake-runs';
+import { FAKE_CLASSES, chartData, fakeConfig, writeFakeEvaluation, writeFakeRun, writeFakeTraining } from '../../support/fake-runs';
 
 beforeAll(() => setLogLevel('quiet'));
 afterAll(() => setLogLevel('info'));

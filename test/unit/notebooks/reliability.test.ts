@@ -5,7 +5,7 @@ import { calibrationSection } from '../../../src/evaluate/confidence';
 import { buildTrainingReport } from '../../../notebooks-ts/training-results';
 import { calibrationCases } from '../../support/goldens/cases/calibration';
 import { tmpDir } from '../../support/tmp';
-import { fakeConfig, writeFakeRun } from './fake-runs';
+import { fakeConfig, writeFakeRun } from '../../support/fake-runs';
 
 beforeAll(() => setLogLevel('quiet'));
 afterAll(() => setLogLevel('info'));

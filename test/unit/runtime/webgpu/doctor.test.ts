@@ -1,8 +1,8 @@
-import { checkCuda, type CudaHost, TFJS_NODE_GPU_LIBRARIES } from '../../../src/runtime/cuda-doctor';
-import { isSoftwareAdapter, type GpuAdapter, type GpuAdapterInfo } from '../../../src/runtime/webgpu/adapter';
-import type { DawnDeps } from '../../../src/runtime/webgpu/dawn';
-import { checkWebGpu } from '../../../src/runtime/webgpu/doctor';
-import { findVulkan, type VulkanHost } from '../../../src/runtime/webgpu/vulkan';
+import { checkCuda, type CudaHost, TFJS_NODE_GPU_LIBRARIES } from '../../../../src/runtime/cuda-doctor';
+import { isSoftwareAdapter, type GpuAdapter, type GpuAdapterInfo } from '../../../../src/runtime/webgpu/adapter';
+import type { DawnDeps } from '../../../../src/runtime/webgpu/dawn';
+import { checkWebGpu } from '../../../../src/runtime/webgpu/doctor';
+import { findVulkan, type VulkanHost } from '../../../../src/runtime/webgpu/vulkan';
 
 /** A machine made of a list of files (folders are implied) and an ldconfig cache. */
 function fakeFiles(files: string[], ldconfig: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}) {

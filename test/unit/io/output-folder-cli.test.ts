@@ -3,7 +3,7 @@ import * as path from 'path';
 import { main } from '../../../src/cli/main';
 import { folderSnapshot } from '../../support/folder-snapshot';
 import { tmpDir } from '../../support/tmp';
-import { fakeConfig, writeFakeTraining } from '../experiments/fake-runs';
+import { fakeConfig, writeFakeTraining } from '../../support/fake-runs';
 
 /** Every command that writes a folder refuses, before any work, one it did not write: exit 1, one line naming it. */
 async function tim(...args: string[]): Promise<{ code: number; errors: string[] }> {
