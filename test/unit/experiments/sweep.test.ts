@@ -207,7 +207,7 @@ describe('running a sweep', () => {
       for (const row of rows.slice(1)) {
         const run = readRunData(path.join(out, row[0]!));
         const acc = Number(row[header.indexOf('accuracy')]);
-        expect(acc).toBeCloseTo(run.metrics!.accuracy!, 12);
+        expect(acc).toBeCloseTo(run.metrics!.accuracy, 12);
         expect(Number(row[header.indexOf('accuracy_lo')])).toBeCloseTo(intervalOf(run.metrics, 'accuracy')!.lo, 12);
         expect(row[1]).toBe(run.config!.data.resize);
         expect(Number(row[2])).toBe(run.config!.train.batch_size);

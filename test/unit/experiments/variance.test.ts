@@ -69,7 +69,7 @@ describe('sweep summaries over seeds and folds', () => {
       ]);
       const h = rows[0]!;
       for (const row of rows.slice(1)) {
-        const accs = [1, 2, 3].map((s) => readRunData(path.join(out, `resize-${row[0]}_seed-${s}`)).metrics!.accuracy!);
+        const accs = [1, 2, 3].map((s) => readRunData(path.join(out, `resize-${row[0]}_seed-${s}`)).metrics!.accuracy);
         const want = tInterval(accs);
         expect(Number(row[h.indexOf('accuracy_mean')])).toBeCloseTo(want.mean, 12);
         expect(Number(row[h.indexOf('accuracy_sd')])).toBeCloseTo(want.sd, 12);
@@ -103,7 +103,7 @@ describe('sweep summaries over seeds and folds', () => {
       const runs = [0, 1, 2, 3, 4].map((f) => readRunData(path.join(out, `fold-${f}`)));
       expect(images).toBe(runs.reduce((s, r) => s + r.split!.val.length, 0));
       const [v, lo, hi] = ['pooled_accuracy', 'pooled_accuracy_lo', 'pooled_accuracy_hi'].map((k) => Number(row[h.indexOf(k)]));
-      const correct = runs.reduce((s, r) => s + r.metrics!.accuracy! * r.split!.val.length, 0);
+      const correct = runs.reduce((s, r) => s + r.metrics!.accuracy * r.split!.val.length, 0);
       expect(v).toBeCloseTo(correct / images, 9);
       expect(lo).toBeLessThanOrEqual(v!);
       expect(hi).toBeGreaterThanOrEqual(v!);
