@@ -7,7 +7,7 @@ import type { BootstrapInterval } from './bootstrap';
 import { markdownCell } from '../core/markup';
 import { csvText } from '../io/csv';
 import { compareRunDirs, pairwiseMarkdown, pairwiseRows, type PairedBootstrapOptions, type PairwiseComparison } from './paired';
-import { evaluateRun, type EvaluateOptions } from './run';
+import { evaluateRun, type EvaluateOptions } from './evaluate-run';
 
 /** One run's line of the comparison table. */
 export interface ComparisonRow {

@@ -3,6 +3,6 @@ export * from './bootstrap';
 export * from './confusions';
 export * from './confusion-png';
 export * from './predict';
-export { evaluateRun, type EvaluateOptions, type EvaluationResult } from './run';
+export { evaluateRun, type EvaluateOptions, type EvaluationResult } from './evaluate-run';
 export * from './report';
 export { compareRuns, evaluateAndCompare, type Comparison, type ComparisonRow } from './compare';

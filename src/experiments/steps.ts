@@ -1,6 +1,6 @@
 import type { TimConfig } from '../config/schema';
-import { evaluateRun } from '../evaluate/run';
-import { train } from '../train/run';
+import { evaluateRun } from '../evaluate/evaluate-run';
+import { train } from '../train/train';
 
 /**
  * What a sweep does for each run, behind one seam: training (src/train) and evaluation

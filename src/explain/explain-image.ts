@@ -6,7 +6,7 @@ import { getCamMethod } from './cam-methods';
 import { resolveClass } from './class-names';
 import { cropToContent, heatmapRows, type Map2D } from './heatmap';
 import { loadBatch } from '../inference/predict';
-import type { InferenceRun } from '../inference/run';
+import type { InferenceRun } from '../inference/inference-run';
 import { topK, type RankedClass } from '../inference/topk';
 import { judgeLogits, type Confidence } from '../inference/calibration';
 

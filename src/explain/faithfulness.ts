@@ -9,7 +9,7 @@ import { faithfulnessFile, RUN_FILES, type FaithfulnessReport } from '../io/run-
 import { camExplainer } from './cam';
 import { getCamMethod } from './cam-methods';
 import { loadBatch, probabilities } from '../inference/predict';
-import type { InferenceRun } from '../inference/run';
+import type { InferenceRun } from '../inference/inference-run';
 
 export const FAITHFULNESS_FILE = RUN_FILES.faithfulness;
 

@@ -1,2 +1,2 @@
-export * from './run';
+export * from './inference-run';
 export * from './predict';

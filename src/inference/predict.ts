@@ -3,7 +3,7 @@ import { isTimError, oneLine, TimError } from '../core/errors';
 import { imageToInput } from '../data/tensor';
 import { topK, type RankedClass } from './topk';
 import type { ContentBox } from '../data/types';
-import type { InferenceRun } from './run';
+import type { InferenceRun } from './inference-run';
 import { judgeLogits, type Confidence } from './calibration';
 import type { TtaMode } from '../io/run-folder';
 

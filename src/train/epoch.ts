@@ -22,7 +22,7 @@ export interface TrainedEpoch {
   epochStart: tf.Tensor[];
 }
 
-/** What trainOneEpoch returns when a stop was asked for: last/ then holds the unfinished epoch. */
+/** What runEpoch returns when a stop was asked for: last/ then holds the unfinished epoch. */
 export const INTERRUPTED = 'interrupted';
 
 /**
@@ -61,7 +61,7 @@ function applyGradients(optimizers: GroupOptimizers, step: StepResult, phase: Ph
  * the step's random stream, one Adam update per group, then the step's one read from the
  * device, its loss and hits, added to the epoch's totals.
  */
-async function trainStep(trainer: Trainer, session: FitSession, batch: Batch, at: { epoch: number; step: number }, totals: EpochTotals): Promise<void> {
+async function runStep(trainer: Trainer, session: FitSession, batch: Batch, at: { epoch: number; step: number }, totals: EpochTotals): Promise<void> {
   try {
     const phase = phaseOf(trainer, at.epoch);
     const lr = learningRatesAt(trainer, session, session.state.global_step, phase);
@@ -104,7 +104,7 @@ async function stopAsked(options: FitOptions): Promise<boolean> {
  * source replays the epoch's batches exactly) and continues its totals. After every step the
  * progress line is drawn and shouldStop polled; a stop saves the unfinished epoch to last/.
  */
-export async function trainOneEpoch(trainer: Trainer, session: FitSession, epoch: number): Promise<TrainedEpoch | typeof INTERRUPTED> {
+export async function runEpoch(trainer: Trainer, session: FitSession, epoch: number): Promise<TrainedEpoch | typeof INTERRUPTED> {
   const { state } = session;
   const trainedBefore = state.step_in_epoch;
   const totals = state.partial ?? { loss_sum: 0, correct: 0, count: 0, train_seconds: 0 };
@@ -121,7 +121,7 @@ export async function trainOneEpoch(trainer: Trainer, session: FitSession, epoch
     }
     totals.data_wait_seconds = (totals.data_wait_seconds ?? 0) + (batch.waitSeconds ?? 0);
     totals.data_prepare_seconds = (totals.data_prepare_seconds ?? 0) + (batch.prepareSeconds ?? 0);
-    await trainStep(trainer, session, batch, { epoch, step: done }, totals);
+    await runStep(trainer, session, batch, { epoch, step: done }, totals);
     done++;
     state.global_step++;
     const now = Date.now();

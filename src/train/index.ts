@@ -1,5 +1,5 @@
 export * from './types';
-export { train, type TrainOptions } from './run';
+export { train, type TrainOptions } from './train';
 export { fit, withStepRandom, type FitOptions, type FitOutcome, type ValMetrics } from './loop';
 export { balancedClassWeights, perSampleCrossEntropy, sampleWeights, weightedLossSum, type LossOptions } from './loss';
 export { trainedGroups, type GroupVariables } from './groups';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { INTERRUPTED, trainOneEpoch } from './epoch';
+import { INTERRUPTED, runEpoch } from './epoch';
 import { closeEpoch, recordEpoch } from './epoch-end';
 import type { FitOptions, FitOutcome } from './fit-options';
 import { restoreFromLast } from './last-checkpoint';
@@ -14,10 +14,10 @@ export type { FitOptions, FitOutcome, ValMetrics } from './fit-options';
  * steps, the validation pass, then the epoch's record and bookkeeping. True when a stop was
  * asked for (last/ then holds where the run stands).
  */
-async function trainEpochs(trainer: Trainer, session: FitSession): Promise<boolean> {
+async function runEpochs(trainer: Trainer, session: FitSession): Promise<boolean> {
   const { config, options } = trainer;
   for (let epoch = session.state.epoch + 1; epoch <= config.epochs && !session.state.finished; epoch++) {
-    const trained = await trainOneEpoch(trainer, session, epoch);
+    const trained = await runEpoch(trainer, session, epoch);
     if (trained === INTERRUPTED) return true;
     const validation = await validationPass(trainer, session, epoch, trained.lr);
     const record = await recordEpoch(trainer, session, epoch, trained, validation);
@@ -53,7 +53,7 @@ export async function fit(options: FitOptions): Promise<FitOutcome> {
     if (options.resume) await restoreFromLast(trainer, session);
     // The run's seconds count training, not the restore.
     session.startedAt = Date.now();
-    interrupted = await trainEpochs(trainer, session);
+    interrupted = await runEpochs(trainer, session);
   } finally {
     if (session.epochStart) tf.dispose(session.epochStart);
     trainer.optimizers.dispose();

@@ -2,9 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
 import { startDemo } from '../../src/demo/server';
-import { evaluateRun } from '../../src/evaluate/run';
+import { evaluateRun } from '../../src/evaluate/evaluate-run';
 import { predictImages } from '../../src/inference/predict';
-import { disposeRun, loadRunForInference } from '../../src/inference/run';
+import { disposeRun, loadRunForInference } from '../../src/inference/inference-run';
 import { openReadyPage, uploadAndWait, useBrowserFixture } from '../support/browser-fixture';
 
 jest.setTimeout(300_000);

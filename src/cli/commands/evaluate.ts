@@ -4,7 +4,7 @@ import type { BackendChoice } from '../../config/schema';
 import { TimError } from '../../core/errors';
 import { log, writeOut } from '../../core/log';
 import { evaluateAndCompare } from '../../evaluate/compare';
-import { evaluateRun, formatSummary } from '../../evaluate/run';
+import { evaluateRun, formatSummary } from '../../evaluate/evaluate-run';
 import { formatConfidence } from '../../evaluate/confidence-text';
 import { DEFAULT_KEEP } from '../../evaluate/unknown';
 import { writeFileAtomic } from '../../io/atomic';

@@ -11,7 +11,7 @@ import type { ColormapName } from '../../explain/colormap';
 import { explainImages, explanationJson, type Explanation } from '../../explain/explain-image';
 import { faithfulness, formatFaithfulness, FAITHFULNESS_FILE } from '../../explain/faithfulness';
 import { renderOverlayPng } from '../../explain/overlay';
-import { atImageSize, disposeRun, loadRunForInference, type InferenceRun } from '../../inference/run';
+import { atImageSize, disposeRun, loadRunForInference, type InferenceRun } from '../../inference/inference-run';
 import { notConfidentLine } from '../../inference/calibration';
 import { displayName, percent } from '../../inference/topk';
 import { checkFileTarget, writeFileAtomic } from '../../io/atomic';

@@ -4,7 +4,7 @@ import { log } from '../../core/log';
 import { TimError } from '../../core/errors';
 import { exportOnnx } from '../../export/onnx';
 import { exportWeb, QUANTIZATIONS, type Quantization } from '../../export/web';
-import { disposeRun, loadRunForInference } from '../../inference/run';
+import { disposeRun, loadRunForInference } from '../../inference/inference-run';
 import { checkOutputFile, checkOutputFolder, WEB_EXPORT_RULE } from '../../io/output-folder';
 import { latestRun, openRunFolder } from '../../io/run-folder';
 import { selectBackend } from '../../runtime/backend';

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { loadConfig } from '../../config/load';
 import type { BackendChoice } from '../../config/schema';
-import { defaultLrFindOut, formatLrFind, LR_FIND_DEFAULTS, lrFind } from '../../lr-find/run';
+import { defaultLrFindOut, formatLrFind, LR_FIND_DEFAULTS, lrFind } from '../../lr-find/lr-find';
 import { withBackend, withConfig } from '../common';
 
 interface LrFindArgs {

@@ -3,7 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import type { BackendChoice } from '../../config/schema';
 import { TimError } from '../../core/errors';
 import { log, writeOut, writeJson } from '../../core/log';
-import { disposeRun, loadRunForInference } from '../../inference/run';
+import { disposeRun, loadRunForInference } from '../../inference/inference-run';
 import { predictImages, type Prediction } from '../../inference/predict';
 import { displayName, percent } from '../../inference/topk';
 import { notConfidentLine, uncalibratedNote } from '../../inference/calibration';

@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/load';
 import type { BackendChoice } from '../../config/schema';
 import { TimError } from '../../core/errors';
 import { openRunFolder } from '../../io/run-folder';
-import { train } from '../../train/run';
+import { train } from '../../train/train';
 import { withBackend, withConfig } from '../common';
 
 interface TrainArgs {

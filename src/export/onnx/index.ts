@@ -1,5 +1,5 @@
 import * as path from 'path';
-import type { InferenceRun } from '../../inference/run';
+import type { InferenceRun } from '../../inference/inference-run';
 import { writeFileAtomic } from '../../io/atomic';
 import { encodeOnnx } from './write';
 

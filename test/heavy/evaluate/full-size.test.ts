@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { configToYaml, parseConfig } from '../../../src/config/load';
 import { imageToInput, preprocessSpecOf } from '../../../src/data';
 import { parseCsv } from '../../../src/io/csv';
-import { evaluateRun } from '../../../src/evaluate/run';
+import { evaluateRun } from '../../../src/evaluate/evaluate-run';
 import { RUN_FILES } from '../../../src/io/run-folder';
 import { createModel, loadTimModel, saveTimModel } from '../../../src/models';
 import { tmpDir } from '../../support/tmp';

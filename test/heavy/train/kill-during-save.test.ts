@@ -5,7 +5,7 @@ import { writeTexturedPng } from '../../support/textured-png';
 import { historyFile, openRunFolder, RUN_FILES, RunFolder } from '../../../src/io/run-folder';
 import { loadTimModel } from '../../../src/models/persist';
 import { readLoopState } from '../../../src/train/checkpoint';
-import { train } from '../../../src/train/run';
+import { train } from '../../../src/train/train';
 import { tmpDir } from '../../support/tmp';
 import { folderSnapshot } from '../../support/folder-snapshot';
 

@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { averageRuns } from '../../../src/average/runs';
 import { readFolderWeights, WeightAverage, type NamedWeight } from '../../../src/average/weights';
-import { evaluateRun } from '../../../src/evaluate/run';
+import { evaluateRun } from '../../../src/evaluate/evaluate-run';
 import { averageCases } from '../../support/goldens/cases/average';
 import { loadGolden } from '../../support/goldens/golden';
 import { folderSnapshot } from '../../support/folder-snapshot';

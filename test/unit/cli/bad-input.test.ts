@@ -1,8 +1,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { evaluateRun } from '../../../src/evaluate/run';
-import { loadRunForInference } from '../../../src/inference/run';
+import { evaluateRun } from '../../../src/evaluate/evaluate-run';
+import { loadRunForInference } from '../../../src/inference/inference-run';
 import { RunFolder } from '../../../src/io/run-folder';
 import { tmpDir } from '../../support/tmp';
 import { makeDataset, makeRun } from '../evaluate/run-fixture';

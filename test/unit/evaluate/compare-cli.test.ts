@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { compareRuns, evaluateAndCompare } from '../../../src/evaluate/compare';
 import { parseCsv } from '../../../src/io/csv';
-import type { MetricsJson } from '../../../src/evaluate/run';
+import type { MetricsJson } from '../../../src/evaluate/evaluate-run';
 import { tmpDir } from '../../support/tmp';
 import { makeDataset, makeRun } from './run-fixture';
 

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import { evaluateRun } from '../../../src/evaluate/run';
+import { evaluateRun } from '../../../src/evaluate/evaluate-run';
 import { parseCsv } from '../../../src/io/csv';
 import { loadModel } from '../../../src/io/model-io';
 import { tmpDir } from '../../support/tmp';

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { balancedAccuracy, confusionMatrix } from '../../../src/evaluate/metrics';
-import { evaluateRun } from '../../../src/evaluate/run';
+import { evaluateRun } from '../../../src/evaluate/evaluate-run';
 import { parseCsv } from '../../../src/io/csv';
 import { metricsCases } from '../../support/goldens/cases/sklearn-metrics';
 import { loadGolden } from '../../support/goldens/golden';

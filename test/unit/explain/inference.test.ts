@@ -8,7 +8,7 @@ import { TimError } from '../../../src/core/errors';
 import { CamExplainer } from '../../../src/explain/cam';
 import { explainImage } from '../../../src/explain/explain-image';
 import { predictImages } from '../../../src/inference/predict';
-import { atImageSize, disposeRun, loadRunForInference, type InferenceRun } from '../../../src/inference/run';
+import { atImageSize, disposeRun, loadRunForInference, type InferenceRun } from '../../../src/inference/inference-run';
 import { createModel, saveTimModel } from '../../../src/models';
 import { loadWasm } from '../../../src/runtime/backend';
 import { tmpDir } from '../../support/tmp';

@@ -7,7 +7,7 @@ import { explainImage, explainImages } from '../../../src/explain/explain-image'
 import { faithfulness, FAITHFULNESS_FILE } from '../../../src/explain/faithfulness';
 import { renderOverlayPng } from '../../../src/explain/overlay';
 import { predictImages } from '../../../src/inference/predict';
-import { disposeRun, loadRunForInference, type InferenceRun } from '../../../src/inference/run';
+import { disposeRun, loadRunForInference, type InferenceRun } from '../../../src/inference/inference-run';
 import type { TimModel } from '../../../src/models';
 import { setLogLevel } from '../../../src/core/log';
 import { loadWasm } from '../../../src/runtime/backend';

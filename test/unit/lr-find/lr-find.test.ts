@@ -7,7 +7,7 @@ import type { TimConfig } from '../../../src/config/schema';
 import { RunFolder } from '../../../src/io/run-folder';
 import { groupVariables } from '../../../src/models';
 import { suggest, sweepRate } from '../../../src/lr-find/curve';
-import { lrFind } from '../../../src/lr-find/run';
+import { lrFind } from '../../../src/lr-find/lr-find';
 import { lrSweep, type SweepResult } from '../../../src/lr-find/sweep';
 import { registerFastCpuTrainingKernels } from '../../../src/runtime/tim-kernels';
 import { trainedGroups } from '../../../src/train/groups';

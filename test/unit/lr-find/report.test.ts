@@ -6,7 +6,7 @@ import { parseConfig } from '../../../src/config/load';
 import { TimError } from '../../../src/core/errors';
 import { setLogLevel } from '../../../src/core/log';
 import { escapeMarkup } from '../../../src/core/markup';
-import { lrFind } from '../../../src/lr-find/run';
+import { lrFind } from '../../../src/lr-find/lr-find';
 import type { LrFindResult } from '../../../src/lr-find/result-file';
 import { registerFastCpuTrainingKernels } from '../../../src/runtime/tim-kernels';
 import { buildTrainingReport } from '../../../notebooks-ts/training-results';

@@ -5,7 +5,7 @@ import { trainedGroups } from '../../../src/train/groups';
 import { adjustProbabilities, classPriors, logitAdjustment } from '../../../src/train/logit-adjust';
 import { balancedClassWeights, sampleWeights, softTargetCrossEntropy, softTargetNorm, weightedLossSum } from '../../../src/train/loss';
 import { batchGradients, stepTotals } from '../../../src/train/step';
-import { trainingLogitAdjustment } from '../../../src/train/run';
+import { trainingLogitAdjustment } from '../../../src/train/train';
 import { createTrainer } from '../../../src/train/trainer';
 import { log } from '../../../src/core/log';
 import { logitAdjustCases, type LogitAdjustCase as Case } from '../../support/goldens/cases/logit-adjust';

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parseConfig } from '../../../src/config/load';
 import type { TimConfig } from '../../../src/config/schema';
 import { historyFile, RunFolder } from '../../../src/io/run-folder';
-import { train } from '../../../src/train/run';
+import { train } from '../../../src/train/train';
 import { type HistoryRecord } from '../../../src/train/types';
 import { tmpDir } from '../../support/tmp';
 import { writeNoise } from '../data/images';

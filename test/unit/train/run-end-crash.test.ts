@@ -5,7 +5,7 @@ import { parseConfig } from '../../../src/config/load';
 import type { TimConfig } from '../../../src/config/schema';
 import { historyFile, RunFolder, summaryFile } from '../../../src/io/run-folder';
 import { readLoopState } from '../../../src/train/checkpoint';
-import { train } from '../../../src/train/run';
+import { train } from '../../../src/train/train';
 import { tmpDir } from '../../support/tmp';
 
 /**

@@ -8,7 +8,7 @@ import type { TimConfig } from '../../../src/config/schema';
 import { log } from '../../../src/core/log';
 import { historyFile, RunFolder } from '../../../src/io/run-folder';
 import { acquireRunLock, lockFileOf } from '../../../src/io/run-lock';
-import { scratchRatesWarning, train } from '../../../src/train/run';
+import { scratchRatesWarning, train } from '../../../src/train/train';
 import { tmpDir } from '../../support/tmp';
 import { folderSnapshot } from '../../support/folder-snapshot';
 

@@ -7,7 +7,7 @@ import { parseConfig } from '../../../src/config/load';
 import type { TimConfig } from '../../../src/config/schema';
 import { historyFile, RUN_FILES, RunFolder } from '../../../src/io/run-folder';
 import { loadTimModel } from '../../../src/models/persist';
-import { train } from '../../../src/train/run';
+import { train } from '../../../src/train/train';
 import { type HistoryRecord, type TrainSummary } from '../../../src/train/types';
 import { tmpDir } from '../../support/tmp';
 

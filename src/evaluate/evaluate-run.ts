@@ -8,7 +8,7 @@ import type { DatasetItem } from '../data/types';
 import { writeFileAtomic } from '../io/atomic';
 import { checkOutputFolder, EVALUATION_FILES, EVALUATION_RULE, openOutputFolder } from '../io/output-folder';
 import { calibrationFile, confusionFile, metricsFile, predictionsFile, RUN_FILES, type RunFolder } from '../io/run-folder';
-import { disposeRun, loadRunForInference } from '../inference/run';
+import { disposeRun, loadRunForInference } from '../inference/inference-run';
 import type { TtaMode } from '../inference/predict';
 import { confusionPng } from './confusion-png';
 import { externalItems } from './inputs';

@@ -199,7 +199,7 @@ export async function train(config: TimConfig, opts: TrainOptions = {}): Promise
 
     const numClasses = split.classes.length;
     tm = resumed ? await loadTimModel(resumed.file('last')) : await initialModel(cfg, numClasses);
-    summary = await trainModel(cfg, tm, split, backend, {
+    summary = await fitOnSplit(cfg, tm, split, backend, {
       ...opts,
       t0,
       run: () => {
@@ -225,7 +225,7 @@ export async function train(config: TimConfig, opts: TrainOptions = {}): Promise
   return summary;
 }
 
-interface TrainModelOptions extends TrainOptions {
+interface FitOnSplitOptions extends TrainOptions {
   t0: number;
   /** The run folder, created only once everything before training has passed. */
   run: () => RunFolder;
@@ -245,7 +245,12 @@ export function microBatchLimitOf(cfg: TimConfig, backend: BackendSelection, tm:
   return cfg.train.micro_batch ?? plan(cfg.model.arch, cfg.data.image_size, backend.backend, deviceLimitsOf(backend, tm))?.microBatch ?? cfg.train.batch_size;
 }
 
-async function trainModel(cfg: TimConfig, tm: TimModel, split: SplitManifest, backend: BackendSelection, opts: TrainModelOptions): Promise<TrainSummary> {
+/**
+ * The model fitted on a split: loaders, optimizer groups and checkpoints around fit(). One verb
+ * per level of training: train (a config into a run folder), fit (a model over epochs, in
+ * loop.ts), runEpoch and runStep (epoch.ts).
+ */
+async function fitOnSplit(cfg: TimConfig, tm: TimModel, split: SplitManifest, backend: BackendSelection, opts: FitOnSplitOptions): Promise<TrainSummary> {
   const t0 = opts.t0;
   const numClasses = split.classes.length;
   if (tm.numClasses !== numClasses) throw new TimError(`${opts.resume ?? 'the new run'}: the model has ${tm.numClasses} classes, the split ${numClasses}`);

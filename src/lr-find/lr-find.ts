@@ -16,7 +16,7 @@ import { selectBackend } from '../runtime/backend';
 import { registerFastCpuTrainingKernels } from '../runtime/tim-kernels';
 import { groupNamesWithVariables, trainedGroups } from '../train/groups';
 import { balancedClassWeights } from '../train/loss';
-import { checkConfig, initialModel, microBatchLimitOf, trainingLogitAdjustment } from '../train/run';
+import { checkConfig, initialModel, microBatchLimitOf, trainingLogitAdjustment } from '../train/train';
 import { createTrainer, type Trainer } from '../train/trainer';
 import type { PerGroup } from '../train/types';
 import { DIVERGENCE_FACTOR, SMOOTHING_BETA, suggest, type Suggestion } from './curve';
