@@ -10,7 +10,7 @@ import { log } from '../src/core/log';
 import { prepareCache } from '../src/data/cache';
 import { preprocessSpecOf } from '../src/data/preprocess';
 import { wasmHeapMb } from '../src/runtime/memory';
-import { train } from '../src/train/run';
+import { train } from '../src/train/train';
 import { lastJsonLine } from '../src/io/json-file';
 import { historyFile, RunFolder } from '../src/io/run-folder';
 import { type OutputFolderRule, replaceWithEmptyOutputFolder } from '../src/io/output-folder';
