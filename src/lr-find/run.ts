@@ -13,7 +13,7 @@ import { makeDirs } from '../io/make-dirs';
 import { isRunFolder, RunFolder } from '../io/run-folder';
 import { groupVariables, type TimModel } from '../models';
 import { selectBackend } from '../runtime/backend';
-import { registerFastCpuTrainingKernels } from '../runtime/tim-kernels';
+import { registerFastCpuTrainingKernels } from '@tim/tfjs-training';
 import { groupNamesWithVariables, trainedGroups } from '../train/groups';
 import { balancedClassWeights } from '../train/loss';
 import { checkConfig, initialModel, microBatchLimitOf, trainingLogitAdjustment } from '../train/run';

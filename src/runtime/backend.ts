@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
+import { outOfMemoryMessage } from './memory';
 import { log } from '../core/log';
 import type { BackendChoice } from '../config/schema';
-import { fusedMultiplyAdd } from './wasm/simd';
-import { registerWasmTrainingKernels } from './tim-kernels';
-import { guardWasmAllocations } from './wasm/kernels';
-import { wasmThreadCount } from './wasm/threads';
+import { fusedMultiplyAdd, registerWasmTrainingKernels, guardWasmAllocations, wasmThreadCount } from '@tim/tfjs-training';
 import { probeWebGpu, registerWebGpuBackend, type WebGpuProbe } from './webgpu/backend';
 
 // Production mode: no debug checks, and no banner urging tfjs-node on every run (doctor says it).
@@ -167,7 +165,7 @@ async function activate(tfName: string, webgpu: WebGpuAccess): Promise<void> {
   const ok = await tf.setBackend(tfName);
   if (!ok) throw new TimError(`backend '${tfName}' failed to initialise`);
   await tf.ready();
-  if (tfName === 'wasm') guardWasmAllocations(tf.backend());
+  if (tfName === 'wasm') guardWasmAllocations(tf.backend(), `tim: ${outOfMemoryMessage({ backend: 'wasm' })}`);
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { installLeanBackprop } from '../runtime/lean-backprop';
+import { installLeanBackprop } from '@tim/tfjs-training';
 import { type LossOptions, perSampleCrossEntropy, softTargetCrossEntropy, softTargetNorm, weightedLossSum } from './loss';
 
 export interface StepModel {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadWasm } from '../../src/runtime/backend';
-import { timKernelAvailable } from '../../src/runtime/tim-kernels';
+import { timKernelAvailable } from '@tim/tfjs-training';
 
 export interface FusedActivationCase {
   /** Tim's kernel (its gradient kernel is this name with 'Grad' after it). */

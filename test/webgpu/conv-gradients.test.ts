@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { registeredKernels } from '../../src/runtime/kernel-registry';
+import { registeredKernels, registerFastCpuTrainingKernels, webgpuKernelFallbacks } from '@tim/tfjs-training';
 import { selectBackend } from '../../src/runtime/backend';
-import { registerFastCpuTrainingKernels } from '../../src/runtime/tim-kernels';
 import { releaseWebGpu } from '../../src/runtime/webgpu/backend';
-import { webgpuKernelFallbacks } from '../../src/runtime/webgpu/kernels/fallbacks';
 import { relativeError } from '../support/relative-error';
 import { compare, type InputSpec, type Outputs, run, values } from './parity';
 

@@ -1,11 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_IN_PLACE, adamInPlace, adamUpdate, biasCorrections } from '../../src/runtime/fused/adam';
-import { batchNormTraining } from '../../src/runtime/fused/batch-norm';
-import { layerNorm } from '../../src/runtime/fused/layer-norm';
+import { ADAM_IN_PLACE, adamInPlace, adamUpdate, biasCorrections, batchNormTraining, layerNorm, timKernelAvailable, registerWebGPUTrainingKernels, STORAGE_BUFFERS_NEEDED, webgpuKernelsUnavailable } from '@tim/tfjs-training';
 import { selectBackend } from '../../src/runtime/backend';
-import { timKernelAvailable } from '../../src/runtime/tim-kernels';
 import { releaseWebGpu } from '../../src/runtime/webgpu/backend';
-import { registerWebGPUTrainingKernels, STORAGE_BUFFERS_NEEDED, webgpuKernelsUnavailable } from '../../src/runtime/webgpu/kernels';
 import { gelu } from '../../src/models/layers/gelu';
 import { Sigmoid } from '../../src/models/layers/sigmoid';
 import { Swish } from '../../src/models/layers/swish';

@@ -4,8 +4,7 @@ import { log } from '../../core/log';
 import { OutOfMemoryError } from '../memory';
 import { type AdapterReport, adapterLine, describeAdapter, type Gpu, type GpuAdapter, type GpuDevice, type GpuLimits, maximumLimits } from './adapter';
 import { type DawnDeps, type DawnModule, loadDawn, realDawnDeps, WEBGPU_BACKEND_PACKAGE } from './dawn';
-import { registerWebGPUTrainingKernels, timWebGPUKernelsEnabled, webgpuKernelsUnavailable } from './kernels';
-import { capBufferPool } from './buffer-pool';
+import { registerWebGPUTrainingKernels, timWebGPUKernelsEnabled, webgpuKernelsUnavailable, capBufferPool } from '@tim/tfjs-training';
 import { recordingDevice } from './recording-device';
 
 export interface WebGpuProbe {

@@ -3,7 +3,7 @@ import { parseConfig } from '../../../src/config/load';
 import { createRunFolder } from '../../../src/io/run-folder';
 import { createModel, groupVariables } from '../../../src/models';
 import { loadWasm } from '../../../src/runtime/backend';
-import { registerFastCpuTrainingKernels } from '../../../src/runtime/tim-kernels';
+import { registerFastCpuTrainingKernels } from '@tim/tfjs-training';
 import { trainedGroups } from '../../../src/train/groups';
 import { fit } from '../../../src/train/loop';
 import { Progress } from '../../../src/train/progress';

@@ -9,7 +9,7 @@ import { groupVariables } from '../../../src/models';
 import { suggest, sweepRate } from '../../../src/lr-find/curve';
 import { lrFind } from '../../../src/lr-find/run';
 import { lrSweep, type SweepResult } from '../../../src/lr-find/sweep';
-import { registerFastCpuTrainingKernels } from '../../../src/runtime/tim-kernels';
+import { registerFastCpuTrainingKernels } from '@tim/tfjs-training';
 import { trainedGroups } from '../../../src/train/groups';
 import { createTrainer } from '../../../src/train/trainer';
 import { timOk } from '../../support/cli';

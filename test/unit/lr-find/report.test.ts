@@ -8,7 +8,7 @@ import { setLogLevel } from '../../../src/core/log';
 import { escapeMarkup } from '../../../src/core/markup';
 import { lrFind } from '../../../src/lr-find/run';
 import type { LrFindResult } from '../../../src/lr-find/result-file';
-import { registerFastCpuTrainingKernels } from '../../../src/runtime/tim-kernels';
+import { registerFastCpuTrainingKernels } from '@tim/tfjs-training';
 import { buildTrainingReport } from '../../../notebooks-ts/training-results';
 import { timInProcess } from '../../support/cli-in-process';
 import { paintDataset } from '../../support/tiny-run';

@@ -2,8 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { relativeError } from '../../support/relative-error';
 import { BatchNormalization } from '../../../src/models/layers';
 import { loadWasm } from '../../../src/runtime/backend';
-import { BN_TRAINING } from '../../../src/runtime/fused/batch-norm';
-import { timKernelAvailable } from '../../../src/runtime/tim-kernels';
+import { BN_TRAINING, timKernelAvailable } from '@tim/tfjs-training';
 import { batchNormCases, type BatchNormCase } from '../../support/goldens/cases/torch-batchnorm';
 import { loadGolden } from '../../support/goldens/golden';
 

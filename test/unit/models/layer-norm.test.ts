@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { relativeError } from '../../support/relative-error';
 import { loadWasm } from '../../../src/runtime/backend';
-import { LN, layerNorm } from '../../../src/runtime/fused/layer-norm';
+import { LN, layerNorm } from '@tim/tfjs-training';
 
 /** The fused channel layer norm against the same formula written with tfjs ops, forward and backward. */
 

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadWasm } from '../../../src/runtime/backend';
-import { ADAM } from '../../../src/runtime/fused/adam';
-import { timKernelAvailable } from '../../../src/runtime/tim-kernels';
+import { ADAM, timKernelAvailable } from '@tim/tfjs-training';
 import type { GroupVariables } from '../../../src/train/groups';
 import { GroupOptimizers } from '../../../src/train/optimizers';
 import { groupWeightDecay } from '../../../src/train/weight-decay';

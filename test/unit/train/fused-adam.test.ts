@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { adamState } from '../../../src/core/tfjs-internals';
+import { adamState, ADAM } from '@tim/tfjs-training';
 import { loadWasm } from '../../../src/runtime/backend';
-import { ADAM } from '../../../src/runtime/fused/adam';
 import { FusedAdam } from '../../../src/train/optimizers';
 
 /**

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRunFolder, RunFolder } from '../../../src/io/run-folder';
-import { registerFastCpuTrainingKernels } from '../../../src/runtime/tim-kernels';
+import { registerFastCpuTrainingKernels } from '@tim/tfjs-training';
 import { groupVariables } from '../../../src/models/groups';
 import { trainedGroups } from '../../../src/train/groups';
 import { fit } from '../../../src/train/loop';

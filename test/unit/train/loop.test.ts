@@ -5,7 +5,7 @@ import { readModelArtifacts } from '../../../src/io/model-io';
 import { createRunFolder, RunFolder } from '../../../src/io/run-folder';
 import type { TrainConfig } from '../../../src/config/schema';
 import type { TimModel } from '../../../src/models/types';
-import { registerFastCpuTrainingKernels } from '../../../src/runtime/tim-kernels';
+import { registerFastCpuTrainingKernels } from '@tim/tfjs-training';
 import { groupVariables } from '../../../src/models/groups';
 import { trainedGroups } from '../../../src/train/groups';
 import { fit, type FitOptions, type ValMetrics } from '../../../src/train/loop';

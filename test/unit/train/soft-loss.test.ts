@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { mixupTargets } from '../../../src/data';
-import { registerFastCpuTrainingKernels } from '../../../src/runtime/tim-kernels';
+import { registerFastCpuTrainingKernels } from '@tim/tfjs-training';
 import { softTargetCrossEntropy, softTargetNorm } from '../../../src/train/loss';
 import { batchGradients, type StepModel, stepTotals } from '../../../src/train/step';
 import { softLossCases } from '../../support/goldens/cases/timm-mixup';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { registerFastCpuTrainingKernels } from '../../../src/runtime/tim-kernels';
+import { registerFastCpuTrainingKernels } from '@tim/tfjs-training';
 import { balancedClassWeights } from '../../../src/train/loss';
 import { balancedMicroBatch, batchGradients, microBatchSizes, type StepModel, stepTotals } from '../../../src/train/step';
 import { memorySource, tinyModel } from './helpers';
