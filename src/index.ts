@@ -7,8 +7,10 @@ export * from './config/load';
 export * from './runtime/backend';
 export * from './runtime/memory';
 export {
-  registerFastCpuTrainingKernels,
-  registerWasmTrainingKernels,
+  enableTraining,
+  type EnabledTraining,
+  type TrainingBackend,
+  type TrainingOptions,
   registerGradientOnce,
   registeredKernels,
   registerKernels,

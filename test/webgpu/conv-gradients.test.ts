@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { registeredKernels, registerFastCpuTrainingKernels, webgpuKernelFallbacks } from '@tim/tfjs-training';
+import { registeredKernels, enableTraining, webgpuKernelFallbacks } from '@tim/tfjs-training';
 import { selectBackend } from '../../src/runtime/backend';
 import { releaseWebGpu } from '../../src/runtime/webgpu/backend';
 import { relativeError } from '../support/relative-error';
@@ -110,7 +110,7 @@ beforeAll(async () => {
   await selectBackend('webgpu', { quiet: true });
   // The reference: the cpu backend as Tim trains on it, whose filter gradients are its own loops
   // (tfjs's take about a minute for one of ResNet's 512-channel layers).
-  registerFastCpuTrainingKernels();
+  enableTraining('cpu');
   await tf.setBackend('cpu');
 });
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_IN_PLACE, adamInPlace, adamUpdate, biasCorrections, batchNormTraining, layerNorm, timKernelAvailable, registerWebGPUTrainingKernels, STORAGE_BUFFERS_NEEDED, webgpuKernelsUnavailable } from '@tim/tfjs-training';
+import { enableTraining, ADAM_IN_PLACE, adamInPlace, adamUpdate, biasCorrections, batchNormTraining, layerNorm, timKernelAvailable, registerWebGPUTrainingKernels, STORAGE_BUFFERS_NEEDED, webgpuKernelsUnavailable } from '@tim/tfjs-training';
 import { selectBackend } from '../../src/runtime/backend';
 import { releaseWebGpu } from '../../src/runtime/webgpu/backend';
 import { gelu } from '../../src/models/layers/gelu';
@@ -75,6 +75,8 @@ async function onBackend(backend: 'cpu' | 'webgpu', c: Case): Promise<Outputs> {
 
 beforeAll(async () => {
   await selectBackend('webgpu', { quiet: true });
+  // The reference: Tim's cpu kernels, as a run selecting cpu has them.
+  enableTraining('cpu');
 });
 
 afterAll(() => {

@@ -4,9 +4,9 @@
  * accessors of tfjs internals.
  */
 export * from './ops';
-export { registerFastCpuTrainingKernels, registerWasmTrainingKernels } from './tim-kernels';
+export { enableTraining, type EnabledTraining, type TrainingBackend, type TrainingOptions } from './enable-training';
 export { registeredKernels, registerKernels, registerGradientOnce, restoreStockKernels, runStockKernel, stockKernel, wrapKernels, type KernelTable } from './kernel-registry';
-export { installLeanBackprop } from './lean-backprop';
+export { leanBackpropInstalled } from './lean-backprop';
 export { wasmBackendOf, wasmHeapMb } from './wasm/access';
 export { classifyWasmFailure, KernelFaultError } from './wasm/kernel-fault';
 export { guardWasmAllocations } from './wasm/kernels';

@@ -157,3 +157,8 @@ export function installLeanBackprop(): void {
   engine.gradients = leanGradients(engine, engine.gradients);
   installed = true;
 }
+
+/** Whether the lean back-propagation replaced tfjs's in this process. */
+export function leanBackpropInstalled(): boolean {
+  return installed;
+}

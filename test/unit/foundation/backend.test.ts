@@ -21,7 +21,7 @@ function fakeWebGpu(kind: 'none' | 'software' | 'hardware'): WebGpuAccess & { re
     register: () => {
       access.registered++;
       tf.registerBackend('webgpu', () => new MathBackendCPU(), 0);
-      return Promise.resolve();
+      return Promise.resolve(undefined);
     },
   };
   return access;

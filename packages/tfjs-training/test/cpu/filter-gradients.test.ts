@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { relativeError } from '../../../../test/support/relative-error';
-import { registerFastCpuTrainingKernels } from '../../src/tim-kernels';
+import { enableTraining } from '../../src/enable-training';
 
 type Case = { x: [number, number, number, number]; f: [number, number, number, number]; stride: number; pad: 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]] };
 
@@ -29,7 +29,7 @@ describe('fast cpu filter-gradient kernels', () => {
     await tf.setBackend('cpu');
     const before = [...CASES.map((c) => grads(c, false)), ...CASES.filter((c) => typeof c.pad === 'string').map((c) => grads(c, true))];
     const original = tf.getKernel('Conv2DBackpropFilter', 'cpu')?.kernelFunc;
-    registerFastCpuTrainingKernels();
+    enableTraining('cpu');
     expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')?.kernelFunc).not.toBe(original);
     const after = [...CASES.map((c) => grads(c, false)), ...CASES.filter((c) => typeof c.pad === 'string').map((c) => grads(c, true))];
     expect(after).toHaveLength(before.length);

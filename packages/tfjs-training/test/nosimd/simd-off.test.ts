@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { loadWasm } from '../../../../src/runtime/backend';
+import { loadWasmForTraining } from '../support/wasm';
 import { wasmBackendOf } from '../../src/wasm/access';
 import { simdKernels } from '../../src/wasm/simd';
 
@@ -7,7 +7,7 @@ import { simdKernels } from '../../src/wasm/simd';
 describe('with TIM_WASM_SIMD=0', () => {
   it('the wasm backend binds no SIMD kernels', async () => {
     expect(process.env.TIM_WASM_SIMD).toBe('0');
-    expect(await loadWasm()).toBe(true);
+    expect(loadWasmForTraining()).toBe(true);
     await tf.setBackend('wasm');
     const backend = wasmBackendOf(tf.backend());
     expect(simdKernels(backend)).toBeNull();

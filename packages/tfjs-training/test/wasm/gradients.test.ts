@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { relativeError as relativeErrorOf } from '../../../../test/support/relative-error';
-import { loadWasm } from '../../../../src/runtime/backend';
+import { loadWasmForTraining } from '../support/wasm';
 import { registeredKernels } from '../../src/kernel-registry';
 
 /**
@@ -46,7 +46,7 @@ function lossOf(y: tf.Tensor): tf.Scalar {
 const TOL = 1e-4;
 
 beforeAll(async () => {
-  expect(await loadWasm()).toBe(true);
+  expect(loadWasmForTraining()).toBe(true);
 });
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { loadWasm } from '../../../../src/runtime/backend';
+import { loadWasmForTraining } from '../support/wasm';
 import { splitRows } from '../../src/wasm/kernel-pool';
 import { fusedMultiplyAdd, instantiate, type SimdKernels } from '../../src/wasm/simd';
 
@@ -96,7 +96,7 @@ describe('SIMD matrix kernels', () => {
   });
 
   it('convolutions and matmuls on them leave no tensors behind', async () => {
-    expect(await loadWasm()).toBe(true);
+    expect(loadWasmForTraining()).toBe(true);
     await tf.setBackend('wasm');
     const x = tf.randomNormal<tf.Rank.R4>([2, 9, 9, 8]);
     const w = tf.randomNormal<tf.Rank.R4>([3, 3, 8, 16]);

@@ -46,9 +46,9 @@ describe('wasm SIMD kernels', () => {
 describe('SIMD transpose on the wasm heap', () => {
   it('transposes views onto the heap and declines anything else', async () => {
     const tf = await import('@tensorflow/tfjs');
-    const { loadWasm } = await import('../../../../src/runtime/backend');
+    const { loadWasmForTraining } = await import('../support/wasm');
     const { heapTranspose, simdKernels } = await import('../../src/wasm/simd');
-    expect(await loadWasm()).toBe(true);
+    expect(loadWasmForTraining()).toBe(true);
     await tf.setBackend('wasm');
     const { wasmBackendOf, f32 } = await import('../../src/wasm/access');
     const backend = wasmBackendOf(tf.backend());

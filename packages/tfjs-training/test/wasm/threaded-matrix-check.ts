@@ -3,7 +3,7 @@
 // backend, and prints {"threads", "maxRelativeError"} as JSON.
 import * as tf from '@tensorflow/tfjs';
 import { gelu } from '../../../../src/models/layers';
-import { loadWasm } from '../../../../src/runtime/backend';
+import { loadWasmForTraining } from '../support/wasm';
 import { parallelism } from '../../src/wasm/kernel-pool';
 import { wasmBackendOf } from '../../src/wasm/access';
 import { boundKernels } from '../../src/wasm/simd';
@@ -40,7 +40,7 @@ async function run(backend: string, values: Float32Array[]): Promise<Float32Arra
 }
 
 async function main(): Promise<void> {
-  if (!(await loadWasm())) throw new Error('wasm backend did not load');
+  if (!loadWasmForTraining()) throw new Error('wasm backend did not load');
   const values = [2 * 16 * 16 * 32, 3 * 3 * 32 * 32, 1000 * 288, VALUES].map((n, i) => Float32Array.from({ length: n }, (_, j) => Math.sin(j * (i + 1.3))));
   const expected = await run('cpu', values);
   const actual = await run('wasm', values);
