@@ -1,11 +1,14 @@
 import { registerGradientOnce, registerKernels, registeredKernels, wrapKernels } from './kernel-registry';
 import { cpuFilterGradientKernels } from './cpu/filter-gradients';
 import { installLeanBackprop } from './lean-backprop';
-import { fusedAdamKernels } from './fused/adam';
-import { BATCH_NORM_TRAINING_GRADIENT, fusedBatchNormKernels } from './fused/batch-norm';
+import { activationKernels } from './fused/activation-kernels';
+import { fusedAdamKernels } from './fused/adam-kernels';
+import { BATCH_NORM_TRAINING_GRADIENT } from './fused/batch-norm';
+import { fusedBatchNormKernels } from './fused/batch-norm-kernels';
 import { fusedGelu } from './fused/gelu';
 import { fusedSilu } from './fused/silu';
-import { fusedLayerNormKernels, LAYER_NORM_GRADIENT } from './fused/layer-norm';
+import { LAYER_NORM_GRADIENT } from './fused/layer-norm';
+import { fusedLayerNormKernels } from './fused/layer-norm-kernels';
 import { wasmKernels, withKernelBoundary } from './wasm/kernels';
 import { prepareWasmThreads, wasmThreadCount } from './wasm/threads';
 import { registerWebGPUTrainingKernels, webgpuKernelsUnavailable } from './webgpu';
@@ -57,7 +60,7 @@ let wasmEnabled = false;
 function enableWasm(threads: number): void {
   if (wasmEnabled) return;
   if (threads > 1) prepareWasmThreads(threads);
-  registerKernels('wasm', { ...wasmKernels(), ...fusedGelu.kernels(), ...fusedSilu.kernels() });
+  registerKernels('wasm', { ...wasmKernels(), ...activationKernels(fusedGelu), ...activationKernels(fusedSilu) });
   registerGradientOnce(fusedGelu.gradient);
   registerGradientOnce(fusedSilu.gradient);
   registerFusedKernels('wasm');
