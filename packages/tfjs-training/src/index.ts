@@ -9,7 +9,7 @@ export { registeredKernels, registerKernels, registerGradientOnce, restoreStockK
 export { leanBackpropInstalled } from './lean-backprop';
 export { wasmBackendOf, wasmHeapMb } from './wasm/access';
 export { classifyWasmFailure, KernelFaultError } from './wasm/kernel-fault';
-export { guardWasmAllocations } from './wasm/kernels';
+export { guardWasmAllocations } from './wasm/global-patches';
 export { fusedMultiplyAdd } from './wasm/simd';
 export { wasmThreadCount } from './wasm/threads';
 export { convGradientFallbacks, registerWebGPUTrainingKernels, STORAGE_BUFFERS_NEEDED, timWebGPUKernelsEnabled, useWebGPUKernels, webgpuKernelsUnavailable } from './webgpu';

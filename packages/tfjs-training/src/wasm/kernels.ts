@@ -5,7 +5,7 @@ import { wasmBackendOf, wasmHeapMb, type KernelImpl } from './access';
 import { conv2DKernel, fusedConv2DKernel } from './conv';
 import { conv2DBackpropFilter, conv2DBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from './conv-grads';
 import { depthwiseConv } from './depthwise';
-import { kernelFinished, startHeapWatchdog } from './heap-watchdog';
+import { kernelFinished } from './heap-watchdog';
 import { identity } from './identity';
 import { simdKernels } from './simd';
 import { batchMatMul, fusedMatMul, tile } from './matmul-tile';
@@ -63,26 +63,4 @@ export function withKernelBoundary(kernelName: string, inner: tf.KernelFunc, hea
       kernelFinished();
     }
   };
-}
-
-const guarded = new WeakSet<object>();
-
-/**
- * Makes a failed allocation on the wasm heap throw. tfjs does not check malloc's result: past the
- * 4 GiB cap it places the tensor at address 0 and writes over the heap's own bookkeeping, which
- * in the threaded build leaves the worker threads spinning for ever instead of failing. The heap
- * watchdog ends the process with `exhaustedMessage` if the heap fills while a kernel runs.
- */
-export function guardWasmAllocations(backend: unknown, exhaustedMessage: string): void {
-  const wasm = (backend as { wasm?: { _malloc?: (bytes: number) => number } } | undefined)?.wasm;
-  if (!wasm || typeof wasm._malloc !== 'function' || guarded.has(wasm)) return;
-  const malloc = wasm._malloc.bind(wasm);
-  wasm._malloc = (bytes: number): number => {
-    const ptr = malloc(bytes);
-    if (ptr === 0 && bytes > 0) throw new Error(`Could not allocate ${bytes} bytes on the wasm heap (4 GiB cap)`);
-    return ptr;
-  };
-  guarded.add(wasm);
-  const memory = (backend as { wasm?: { wasmMemory?: WebAssembly.Memory } }).wasm?.wasmMemory;
-  if (memory) startHeapWatchdog(memory, exhaustedMessage);
 }

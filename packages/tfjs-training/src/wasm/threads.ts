@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { TrainingError } from '../errors';
+import { redirectWorkerBlob, reportCpusFor } from './global-patches';
 
 let prepared = false;
 
@@ -42,14 +43,14 @@ function unrefPoolWorkers(backend: unknown): void {
  *
  * tfjs switches it off in Node because Emscripten's pthread worker is handed `blob:` URLs (for
  * the worker script, and for the main script the worker imports), which Node's worker_threads
- * cannot load. Both scripts are written to files instead: while the backend starts, the main
- * thread's `URL.createObjectURL` returns the worker file, and the worker file begins with a line
- * pointing its own `URL.createObjectURL` at the main-script file. Emscripten unrefs idle
- * workers, so the process still exits by itself.
+ * cannot load. Both scripts are written to files instead: the main thread's `URL.createObjectURL`
+ * returns the worker file for the worker script's Blob (redirectWorkerBlob), and the worker file
+ * begins with a line pointing the worker's own `URL.createObjectURL` at the main-script file.
+ * Emscripten unrefs idle workers, so the process still exits by itself.
  *
  * The backend also caps its thread pool at half the logical cores (it assumes two hyper-threads
- * per core), which is one thread on a 2-core machine; during start-up `os.cpus()` reports twice
- * the threads wanted so that the cap lets them through.
+ * per core), which is one thread on a 2-core machine; until the backend exists `os.cpus()` reports
+ * twice the threads wanted so that the cap lets them through (reportCpusFor).
  */
 export function prepareWasmThreads(threads: number): boolean {
   if (prepared) return true;
@@ -71,22 +72,14 @@ export function prepareWasmThreads(threads: number): boolean {
     process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
 
     // Only the worker script's blob (recognised by its size) is redirected to the file.
-    const workerBlobSize = Buffer.byteLength(worker.wasmWorkerContents.replace(/\n/g, '\\n'));
-    const createObjectURL = URL.createObjectURL.bind(URL);
-    URL.createObjectURL = (obj: Blob | MediaSource): string =>
-      obj instanceof Blob && obj.size === workerBlobSize ? workerFile : createObjectURL(obj);
-    // The module object itself (what the backend's own require('os') returns), not an import namespace.
-     
-    const osMutable = require('os') as { cpus: typeof os.cpus };
-    const cpus = osMutable.cpus;
-    const real = cpus();
-    osMutable.cpus = () => Array.from({ length: Math.max(real.length, 2 * threads) }, (_, i) => real[i % real.length] as os.CpuInfo);
+    redirectWorkerBlob(Buffer.byteLength(worker.wasmWorkerContents.replace(/\n/g, '\\n')), workerFile);
+    const restoreCpus = reportCpusFor(threads);
     // The cap is read once, when the module starts: give os.cpus back as soon as the backend exists.
     const started = Date.now();
     const timer = setInterval(() => {
       const registry = tf.engine().registry;
       if (registry.wasm !== undefined || Date.now() - started > 120_000) {
-        osMutable.cpus = cpus;
+        restoreCpus();
         clearInterval(timer);
         unrefPoolWorkers(registry.wasm);
       }
