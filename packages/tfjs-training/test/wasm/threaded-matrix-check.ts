@@ -2,14 +2,18 @@
 // elementwise Erf, Exp, GELU and SiLU (value and gradient), split across worker threads, with the cpu
 // backend, and prints {"threads", "maxRelativeError", "cpusRestored"} as JSON.
 import * as tf from '@tensorflow/tfjs';
-import { gelu } from '../../../../src/models/layers';
+import { fusedGelu, GELU } from '../../src/fused/gelu';
+import { fusedSilu, SILU } from '../../src/fused/silu';
+import { timKernelAvailable } from '../../src/kernel-registry';
 import { loadWasmForTraining } from '../support/wasm';
 import { parallelism } from '../../src/wasm/kernel-pool';
 import { wasmBackendOf } from '../../src/wasm/access';
 import { boundKernels } from '../../src/wasm/simd';
 import { relativeError } from '../../../../test/support/relative-error';
 
-const swish = (x: tf.Tensor): tf.Tensor => tf.layers.activation({ activation: 'swish' }).apply(x) as tf.Tensor;
+// The fused kernels where the backend has them (wasm), the formulas on the cpu reference.
+const gelu = (x: tf.Tensor): tf.Tensor => (timKernelAvailable(GELU) ? fusedGelu.apply(x) : tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
+const swish = (x: tf.Tensor): tf.Tensor => (timKernelAvailable(SILU) ? fusedSilu.apply(x) : tf.mul(x, tf.sigmoid(x)));
 
 type Case = (x: tf.Tensor4D, w: tf.Tensor4D, m: tf.Tensor2D, v: tf.Tensor1D) => tf.Tensor[];
 
