@@ -17,6 +17,8 @@ RUN apt-get update -qq \
 
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The workspace package's manifest, so that npm ci links @tim/tfjs-training.
+COPY packages/tfjs-training/package.json packages/tfjs-training/
 # The install step of tfjs-node-gpu downloads libtensorflow (GPU build) into the package.
 RUN npm ci --no-audit --no-fund && npm install --no-save @tensorflow/tfjs-node-gpu@4.22.0
 COPY . .

@@ -20,7 +20,9 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/packages/*/test/**/*.test.ts'],
+      // Tests of the JavaScript loops behind the SIMD kernels run in unit-nosimd only.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/packages/[^/]+/test/nosimd/'],
       setupFiles: [...common.setupFiles, '<rootDir>/test/support/no-python.ts'],
     },
     // The wasm and fused-kernel tests again, on the JavaScript loops the SIMD kernels replace.
@@ -28,8 +30,8 @@ module.exports = {
       ...common,
       displayName: 'unit-nosimd',
       testMatch: [
-        '<rootDir>/test/nosimd/**/*.test.ts',
-        '<rootDir>/test/unit/runtime/wasm-gradients.test.ts',
+        '<rootDir>/packages/*/test/nosimd/**/*.test.ts',
+        '<rootDir>/packages/tfjs-training/test/wasm/gradients.test.ts',
         '<rootDir>/test/unit/train/fused-adam.test.ts',
         '<rootDir>/test/unit/train/adamw.test.ts',
         '<rootDir>/test/unit/models/batch-norm.test.ts',

@@ -2,11 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { createModel } from '../src/models';
 import { selectBackend } from '../src/runtime/backend';
-import { wrapKernels } from '../src/runtime/kernel-registry';
+import { wrapKernels, webgpuBackendOf, convGradientFallbacks, timWebGPUKernelsEnabled, useWebGPUKernels, type DispatchRecord, isConvOrMatmul, onDispatch, recordOfProgram } from '@tim/tfjs-training';
 import { recordWebGpuDispatches, releaseWebGpu } from '../src/runtime/webgpu/backend';
-import { webgpuBackendOf } from '../src/runtime/webgpu/kernels/access';
-import { convGradientFallbacks, timWebGPUKernelsEnabled, useWebGPUKernels } from '../src/runtime/webgpu/kernels';
-import { type DispatchRecord, isConvOrMatmul, onDispatch, recordOfProgram } from '../src/runtime/webgpu/kernels/record';
 import { FusedAdam } from '../src/train/optimizers';
 import { batchGradients, stepTotals } from '../src/train/step';
 

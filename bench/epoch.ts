@@ -9,7 +9,7 @@ import { TimError } from '../src/core/errors';
 import { log } from '../src/core/log';
 import { prepareCache } from '../src/data/cache';
 import { preprocessSpecOf } from '../src/data/preprocess';
-import { wasmHeapMb } from '../src/runtime/memory';
+import { wasmHeapMb } from '@tim/tfjs-training';
 import { train } from '../src/train/train';
 import { lastJsonLine } from '../src/io/json-file';
 import { historyFile, RunFolder } from '../src/io/run-folder';

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../src/core/errors';
-import { wrapKernels } from '../src/runtime/kernel-registry';
-import { type ProgramTimer, webgpuBackendOf } from '../src/runtime/webgpu/kernels/access';
+import { wrapKernels, type ProgramTimer, webgpuBackendOf } from '@tim/tfjs-training';
 import type { KernelTime } from './kernel-profile';
 
 /**

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { wrapKernels } from '../src/runtime/kernel-registry';
+import { wrapKernels } from '@tim/tfjs-training';
 import { multiplyAdds } from './multiply-adds';
 
 export const kernelTimeSchema = z.object({

@@ -6,8 +6,20 @@ export * from './config/schema';
 export * from './config/load';
 export * from './runtime/backend';
 export * from './runtime/memory';
-export { registerFastCpuTrainingKernels, registerWasmTrainingKernels } from './runtime/tim-kernels';
-export * from './runtime/kernel-registry';
+export {
+  enableTraining,
+  type EnabledTraining,
+  type TrainingBackend,
+  type TrainingOptions,
+  registerGradientOnce,
+  registeredKernels,
+  registerKernels,
+  restoreStockKernels,
+  runStockKernel,
+  stockKernel,
+  wrapKernels,
+  type KernelTable,
+} from '@tim/tfjs-training';
 export * from './io/model-io';
 export * from './io/run-folder';
 export * from './models';

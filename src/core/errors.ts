@@ -1,3 +1,5 @@
+import { TrainingError } from '@tim/tfjs-training/ops';
+
 /**
  * Errors a user can act on. The CLI prints their message as one line and exits with
  * `exitCode`; anything else is a bug and is reported with its stack under `--verbose`.
@@ -11,13 +13,9 @@ export class TimError extends Error {
   }
 }
 
-export function isTimError(e: unknown): e is TimError {
-  return e instanceof TimError;
+/** A TimError, or an error of the training kernels' package a user can act on (a bad TIM_WASM_THREADS, a faulted kernel). */
+export function isTimError(e: unknown): e is TimError | TrainingError {
+  return e instanceof TimError || e instanceof TrainingError;
 }
 
-/** The message of any thrown value, on one line. */
-export function oneLine(e: unknown): string {
-  // Errors from Node's own modules may come from another realm (jest), so not `instanceof Error`.
-  const msg = e instanceof Error ? e.message : typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string' ? (e as { message: string }).message : String(e);
-  return msg.replace(/\s*\n\s*/g, ' ').trim();
-}
+export { oneLine } from '@tim/tfjs-training/ops';

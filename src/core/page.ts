@@ -22,7 +22,7 @@ const bundles = new Map<string, string>();
  * and linted like the rest of the project and shares its helpers, yet the HTML it goes into
  * needs no server and no network.
  */
-export function bundlePageScript(entry: string, resolve: { alias?: Record<string, string>; external?: string[] } = {}): string {
+export function bundlePageScript(entry: string): string {
   const cached = bundles.get(entry);
   if (cached !== undefined) return cached;
   const result = buildSync({
@@ -35,8 +35,6 @@ export function bundlePageScript(entry: string, resolve: { alias?: Record<string
     minify: true,
     legalComments: 'none',
     logLevel: 'silent',
-    ...(resolve.alias ? { alias: resolve.alias } : {}),
-    ...(resolve.external ? { external: resolve.external } : {}),
   });
   const js = result.outputFiles[0]?.text;
   if (js === undefined) throw new TimError(`bundling ${entry} produced no output`);

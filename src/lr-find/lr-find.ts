@@ -1,6 +1,5 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice, TimConfig } from '../config/schema';
 import { TimError } from '../core/errors';
 import { log } from '../core/log';
@@ -13,7 +12,6 @@ import { makeDirs } from '../io/make-dirs';
 import { isRunFolder, RunFolder } from '../io/run-folder';
 import { groupVariables, type TimModel } from '../models';
 import { selectBackend } from '../runtime/backend';
-import { registerFastCpuTrainingKernels } from '../runtime/tim-kernels';
 import { groupNamesWithVariables, trainedGroups } from '../train/groups';
 import { balancedClassWeights } from '../train/loss';
 import { checkConfig, initialModel, microBatchLimitOf, trainingLogitAdjustment } from '../train/train';
@@ -86,7 +84,6 @@ export async function lrFind(cfg: TimConfig, opts: LrFindOptions): Promise<LrFin
   const split = splitForConfig(index, cfg);
   if (split.train.length === 0) throw new TimError(`${cfg.data.root}: the training split is empty`);
   const backend = await selectBackend(opts.backend ?? cfg.runtime.backend, { forTraining: true });
-  if (tf.getBackend() === 'cpu') registerFastCpuTrainingKernels();
 
   const t = cfg.train;
   const numClasses = split.classes.length;

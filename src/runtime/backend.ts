@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
+import { outOfMemoryMessage } from './memory';
 import { log } from '../core/log';
 import type { BackendChoice } from '../config/schema';
-import { fusedMultiplyAdd } from './wasm/simd';
-import { registerWasmTrainingKernels } from './tim-kernels';
-import { guardWasmAllocations } from './wasm/kernels';
-import { wasmThreadCount } from './wasm/threads';
+import { enableTraining, type EnabledTraining, fusedMultiplyAdd, guardWasmAllocations, wasmThreadCount } from '@tim/tfjs-training';
 import { probeWebGpu, registerWebGpuBackend, type WebGpuProbe } from './webgpu/backend';
 
 // Production mode: no debug checks, and no banner urging tfjs-node on every run (doctor says it).
@@ -24,8 +22,8 @@ export interface BackendProbe {
 /** How selection reaches WebGPU; tests give a fake adapter. */
 export interface WebGpuAccess {
   probe(): Promise<WebGpuProbe>;
-  /** Registers the tfjs `webgpu` backend on the probed adapter. */
-  register(): Promise<unknown>;
+  /** Registers the tfjs `webgpu` backend on the probed adapter; says what it found (its limits decide Tim's kernels). */
+  register(): Promise<WebGpuProbe | undefined>;
 }
 
 export const realWebGpu: WebGpuAccess = { probe: () => probeWebGpu(), register: () => registerWebGpuBackend() };
@@ -91,14 +89,13 @@ export function cudaDevicesNote(env: NodeJS.ProcessEnv = process.env): string {
 
 let wasmInit: Promise<boolean> | undefined;
 
-/** Registers the wasm backend (and Tim's training kernels for it) once. */
+/** Registers the wasm backend once (selection installs Tim's kernels for it). */
 export async function loadWasm(): Promise<boolean> {
   wasmInit ??= (() => {
     // A bad thread count is the user's to fix, not a reason to fall back silently.
     wasmThreadCount();
     try {
       require('@tensorflow/tfjs-backend-wasm');
-      registerWasmTrainingKernels();
       return Promise.resolve(true);
     } catch (e) {
       log.verbose(`wasm backend unavailable: ${e instanceof Error ? e.message : String(e)}`);
@@ -154,6 +151,11 @@ export interface BackendSelection {
   reason: string;
 }
 
+/** A selected backend, started, with Tim's kernels installed for it (by name). */
+export interface ActiveBackend extends BackendSelection {
+  kernels: string[];
+}
+
 export interface SelectOptions {
   requireFn?: RequireFn;
   webgpu?: WebGpuAccess;
@@ -162,12 +164,26 @@ export interface SelectOptions {
   quiet?: boolean;
 }
 
-async function activate(tfName: string, webgpu: WebGpuAccess): Promise<void> {
-  if (tfName === 'webgpu') await webgpu.register();
+/** The backends Tim's training package knows, by tfjs name. */
+function trainingBackend(tfName: string): Parameters<typeof enableTraining>[0] {
+  if (tfName === 'cpu' || tfName === 'wasm' || tfName === 'webgpu' || tfName === 'tensorflow') return tfName;
+  throw new TimError(`backend '${tfName}' is not one Tim can train on (cpu, wasm, webgpu, tensorflow)`);
+}
+
+/**
+ * Starts a backend with Tim's kernels: the one place they are installed, so that every command
+ * (train, lr-find, bench) runs the same ones. They go in before the backend starts, as the
+ * wasm backend's threads must.
+ */
+async function activate(tfName: string, webgpu: WebGpuAccess): Promise<EnabledTraining> {
+  const adapter = tfName === 'webgpu' ? (await webgpu.register())?.adapter : undefined;
+  const enabled = enableTraining(trainingBackend(tfName), { storageBuffersPerStage: adapter?.limits.maxStorageBuffersPerShaderStage });
+  if (enabled.note) log.warn(enabled.note);
   const ok = await tf.setBackend(tfName);
   if (!ok) throw new TimError(`backend '${tfName}' failed to initialise`);
   await tf.ready();
-  if (tfName === 'wasm') guardWasmAllocations(tf.backend());
+  if (tfName === 'wasm') guardWasmAllocations(tf.backend(), `tim: ${outOfMemoryMessage({ backend: 'wasm' })}`);
+  return enabled;
 }
 
 /**
@@ -202,7 +218,7 @@ export function pickAuto(probe: (b: BackendProbe['backend']) => BackendProbe, fo
  * Picks and activates a backend (see pickAuto for `auto`); a forced backend that cannot load is
  * a clear error.
  */
-export async function selectBackend(choice: BackendChoice, opts: SelectOptions = {}): Promise<BackendSelection> {
+export async function selectBackend(choice: BackendChoice, opts: SelectOptions = {}): Promise<ActiveBackend> {
   const requireFn = opts.requireFn ?? require;
   const webgpu = opts.webgpu ?? realWebGpu;
   const probes = await probeBackends(requireFn, webgpu);
@@ -218,7 +234,7 @@ export async function selectBackend(choice: BackendChoice, opts: SelectOptions =
     pick = { backend: choice, tfName: p.tfName, reason: 'forced by --backend/runtime.backend' };
     if (p.software) log.warn(`the webgpu adapter is a software GPU, running on the CPU (${p.detail}); expect it to be slower than wasm`);
   }
-  await activate(pick.tfName, webgpu);
+  const { kernels } = await activate(pick.tfName, webgpu);
   if (!opts.quiet) log.info(`backend: ${pick.backend} (${tf.getBackend()}) — ${pick.reason}`);
-  return pick;
+  return { ...pick, kernels };
 }

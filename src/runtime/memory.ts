@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
 import measuredTable from './memory-measured.json';
+import { KernelFaultError } from '@tim/tfjs-training';
 import type { MemoryPoint, MemoryTable } from './memory-table';
-import { wasmBackendOf } from './wasm/access';
-import { KernelFaultError } from './wasm/kernel-fault';
 
 /** The wasm backend's heap is a 32-bit WebAssembly memory: it cannot grow past 4 GiB. */
 export const WASM_HEAP_LIMIT_BYTES = 4 * 2 ** 30;
@@ -167,19 +166,6 @@ export function plan(arch: string, imageSize: number, backend: string, limits?: 
   const source = limits?.memorySource ? `, ${Math.round(limit / MB)} MB from ${limits.memorySource}` : '';
   const byMemory = { microBatch: micro, predictedMb: Math.round(model.baseMb + micro * model.perImageMb), budgetMb: Math.round(budgetMb), basis: `${model.basis}${source}` };
   return byBuffer && byBuffer.microBatch < byMemory.microBatch ? byBuffer : byMemory;
-}
-
-/**
- * The wasm heap's size in MB, or undefined when the wasm backend has not started. The heap
- * grows and never shrinks, so this is the high-water mark of everything allocated on it,
- * fragmentation included: the figure that has to stay under the 4 GiB cap.
- */
-export function wasmHeapMb(): number | undefined {
-  const backend = tf.engine().registry.wasm;
-  const mod = backend ? wasmBackendOf(backend).wasm : undefined;
-  // The threaded build exports its memory; the single-threaded one only its current views.
-  const bytes = mod?.wasmMemory?.buffer.byteLength ?? mod?.HEAPU8?.buffer.byteLength;
-  return bytes !== undefined ? Math.round(bytes / MB) : undefined;
 }
 
 const OOM_PATTERNS = [

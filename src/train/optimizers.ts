@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../core/errors';
-import { adamState } from '../core/tfjs-internals';
-import { AccumulatedBetas, ADAM, ADAM_IN_PLACE, adamInPlace, adamUpdate, biasCorrections } from '../runtime/fused/adam';
-import { timKernelAvailable } from '../runtime/tim-kernels';
+import { adamState, AccumulatedBetas, ADAM, ADAM_IN_PLACE, adamInPlace, adamUpdate, biasCorrections, timKernelAvailable } from '@tim/tfjs-training';
 import { GROUP_NAMES, type GroupName } from '../models/types';
 import type { GroupVariables } from './groups';
 import type { NamedTensor } from './tensor-file';

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { installLeanBackprop } from '../runtime/lean-backprop';
 import { type LossOptions, perSampleCrossEntropy, softTargetCrossEntropy, softTargetNorm, weightedLossSum } from './loss';
 
 export interface StepModel {
@@ -71,7 +70,6 @@ export function balancedMicroBatch(limit: number, batch: number): number {
  * (mixup, CutMix) the loss is the soft-target cross-entropy and a hit is the target's top class.
  */
 export function batchGradients(m: StepModel, x: tf.Tensor4D, y: tf.Tensor1D, targets?: tf.Tensor2D): StepResult {
-  installLeanBackprop();
   const n = y.shape[0];
   // Weights stay on the device: reading the labels would cost a second read per step.
   const { w, norm } = targets ? { w: tf.ones<tf.Rank.R1>([n]), norm: softTargetNorm(targets, m.loss.classWeights) } : imageWeights(y, m.loss.classWeights);

@@ -1,5 +1,4 @@
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs';
 import { configToYaml } from '../config/load';
 import type { BackendChoice, TimConfig } from '../config/schema';
 import { TimError } from '../core/errors';
@@ -16,9 +15,8 @@ import { acquireRunLock } from '../io/run-lock';
 import { createModel, getArchSpec, groupVariables, loadPretrained, loadTimModel, type TimModel } from '../models';
 import { checkPretrained, resolvePretrained } from '../models/weights/fetch';
 import { type BackendSelection, selectBackend } from '../runtime/backend';
-import { registerFastCpuTrainingKernels } from '../runtime/tim-kernels';
-import { bufferLimitsOf, largestActivationBytes, type MemoryLimits, OutOfMemoryError, outOfMemoryMessage, plan, rethrowIfOutOfMemory, wasmHeapMb } from '../runtime/memory';
-import { classifyWasmFailure, KernelFaultError } from '../runtime/wasm/kernel-fault';
+import { classifyWasmFailure, KernelFaultError, wasmHeapMb } from '@tim/tfjs-training';
+import { bufferLimitsOf, largestActivationBytes, type MemoryLimits, OutOfMemoryError, outOfMemoryMessage, plan, rethrowIfOutOfMemory } from '../runtime/memory';
 import { webGpuAdapter, webGpuLimits } from '../runtime/webgpu/backend';
 import { gpuMemory } from '../runtime/webgpu/device-memory';
 import { type ModelWriter, readLoopState, saveModelFolder } from './checkpoint';
@@ -195,7 +193,6 @@ export async function train(config: TimConfig, opts: TrainOptions = {}): Promise
 
     const backendChoice = opts.backend ?? cfg.runtime.backend;
     const backend = await selectBackend(backendChoice, { forTraining: true });
-    if (tf.getBackend() === 'cpu') registerFastCpuTrainingKernels();
 
     const numClasses = split.classes.length;
     tm = resumed ? await loadTimModel(resumed.file('last')) : await initialModel(cfg, numClasses);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { loadWasm } from '../../src/runtime/backend';
-import { timKernelAvailable } from '../../src/runtime/tim-kernels';
+import { loadWasmForTraining } from '../../packages/tfjs-training/test/support/wasm';
+import { enableTraining, timKernelAvailable } from '@tim/tfjs-training';
 
 export interface FusedActivationCase {
   /** Tim's kernel (its gradient kernel is this name with 'Grad' after it). */
@@ -21,7 +21,8 @@ const loss = (f: (v: tf.Tensor) => tf.Tensor) => (v: tf.Tensor): tf.Scalar => tf
 export function describeFusedActivationOnWasm(c: FusedActivationCase): void {
   describe('on wasm, one fused kernel each way', () => {
     beforeAll(async () => {
-      expect(await loadWasm()).toBe(true);
+      expect(loadWasmForTraining()).toBe(true);
+      enableTraining('cpu');
       await tf.setBackend('wasm');
     });
     afterAll(async () => {

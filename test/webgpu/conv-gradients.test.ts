@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { registeredKernels } from '../../src/runtime/kernel-registry';
+import { registeredKernels, enableTraining, webgpuKernelFallbacks } from '@tim/tfjs-training';
 import { selectBackend } from '../../src/runtime/backend';
-import { registerFastCpuTrainingKernels } from '../../src/runtime/tim-kernels';
 import { releaseWebGpu } from '../../src/runtime/webgpu/backend';
-import { webgpuKernelFallbacks } from '../../src/runtime/webgpu/kernels/fallbacks';
 import { relativeError } from '../support/relative-error';
 import { compare, type InputSpec, type Outputs, run, values } from './parity';
 
@@ -112,7 +110,7 @@ beforeAll(async () => {
   await selectBackend('webgpu', { quiet: true });
   // The reference: the cpu backend as Tim trains on it, whose filter gradients are its own loops
   // (tfjs's take about a minute for one of ResNet's 512-channel layers).
-  registerFastCpuTrainingKernels();
+  enableTraining('cpu');
   await tf.setBackend('cpu');
 });
 

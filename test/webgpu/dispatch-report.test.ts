@@ -1,10 +1,8 @@
 import { type DispatchReport, dispatchTable, LONG_SERIAL, recordStep, runDispatchReport } from '../../bench/dispatches';
 import { type MemoryTable, memoryModel } from '../../src/runtime/memory';
 import measured from '../../src/runtime/memory-measured.json';
-import { registeredKernels } from '../../src/runtime/kernel-registry';
+import { registeredKernels, variablesPerAdamDispatch, STORAGE_BUFFERS_NEEDED } from '@tim/tfjs-training';
 import { probeWebGpu } from '../../src/runtime/webgpu/backend';
-import { variablesPerAdamDispatch } from '../../src/runtime/webgpu/kernels/adam';
-import { STORAGE_BUFFERS_NEEDED } from '../../src/runtime/webgpu/kernels';
 
 jest.setTimeout(600_000);
 

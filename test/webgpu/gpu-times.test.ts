@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { runModelBench } from '../../bench/model-bench';
 import { releaseWebGpu } from '../../src/runtime/webgpu/backend';
-import { webgpuBackendOf } from '../../src/runtime/webgpu/kernels/access';
+import { webgpuBackendOf } from '@tim/tfjs-training';
 
 jest.setTimeout(600_000);
 

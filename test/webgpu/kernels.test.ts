@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { enableTraining } from '@tim/tfjs-training';
 import { selectBackend } from '../../src/runtime/backend';
 import { releaseWebGpu } from '../../src/runtime/webgpu/backend';
 import { compare, type InputSpec, type Outputs, type ParityRow, recordRows, run } from './parity';
@@ -105,6 +106,7 @@ const rows: ParityRow[] = [];
 
 beforeAll(async () => {
   await selectBackend('webgpu', { quiet: true });
+  enableTraining('cpu');
   await tf.setBackend('cpu');
 });
 

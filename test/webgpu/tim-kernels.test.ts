@@ -1,11 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_IN_PLACE, adamInPlace, adamUpdate, biasCorrections } from '../../src/runtime/fused/adam';
-import { batchNormTraining } from '../../src/runtime/fused/batch-norm';
-import { layerNorm } from '../../src/runtime/fused/layer-norm';
+import { enableTraining, ADAM_IN_PLACE, adamInPlace, adamUpdate, biasCorrections, batchNormTraining, layerNorm, timKernelAvailable, registerWebGPUTrainingKernels, STORAGE_BUFFERS_NEEDED, webgpuKernelsUnavailable } from '@tim/tfjs-training';
 import { selectBackend } from '../../src/runtime/backend';
-import { timKernelAvailable } from '../../src/runtime/tim-kernels';
 import { releaseWebGpu } from '../../src/runtime/webgpu/backend';
-import { registerWebGPUTrainingKernels, STORAGE_BUFFERS_NEEDED, webgpuKernelsUnavailable } from '../../src/runtime/webgpu/kernels';
 import { gelu } from '../../src/models/layers/gelu';
 import { Sigmoid } from '../../src/models/layers/sigmoid';
 import { Swish } from '../../src/models/layers/swish';
@@ -79,6 +75,8 @@ async function onBackend(backend: 'cpu' | 'webgpu', c: Case): Promise<Outputs> {
 
 beforeAll(async () => {
   await selectBackend('webgpu', { quiet: true });
+  // The reference: Tim's cpu kernels, as a run selecting cpu has them.
+  enableTraining('cpu');
 });
 
 afterAll(() => {

@@ -15,10 +15,6 @@ import { writeWebModel, type Quantization } from './weights';
 export { QUANTIZATIONS, type Quantization } from './weights';
 
 const APP_ENTRY = path.join(__dirname, 'app', 'main.ts');
-const NODE_STUB = path.join(__dirname, 'app', 'node-stub.ts');
-/** Node modules the shared layer and kernel code import; in a page their code paths never run. */
-const NODE_BUILTINS = ['child_process', 'crypto', 'fs', 'os', 'path', 'url', 'v8', 'worker_threads'];
-const BROWSER_ALIASES = Object.fromEntries(NODE_BUILTINS.flatMap((m) => [[`node:${m}`, NODE_STUB], [m, NODE_STUB]]));
 
 /** The float model's held-out accuracy and interval, from the run's metrics.json. */
 export function recordedAccuracy(folder: RunFolder): AccuracyFigure | undefined {
@@ -64,13 +60,19 @@ export interface WebExportResult {
 }
 
 /**
+ * The page's script: the app, the model layers and the Node-free part of @tim/tfjs-training
+ * (`@tim/tfjs-training/ops`), bundled for the browser as they are, with no Node module stubbed.
+ */
+export function webAppScript(): string {
+  return bundlePageScript(APP_ENTRY);
+}
+
+/**
  * Writes a static folder that classifies and explains pictures in the browser: index.html,
  * app.js, model.json with its weight shards, labels.json, preprocessing.json, metadata.json.
  */
 export async function exportWeb(run: InferenceRun, out: string, quantize: Quantization | undefined): Promise<WebExportResult> {
-  // The wasm backend is only ever required inside Node-only thread set-up; left out, the page
-// keeps one copy of tfjs-core (the backend's CommonJS build would bring a second).
-  const script = bundlePageScript(APP_ENTRY, { alias: BROWSER_ALIASES, external: ['@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-wasm/*'] });
+  const script = webAppScript();
   const floatAccuracy = recordedAccuracy(run.folder);
   let result: WebExportResult | undefined;
   await replaceOutputFolder(

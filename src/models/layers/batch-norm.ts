@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../../core/errors';
-import { batchNormState, stockLayerClass } from '../../core/tfjs-internals';
-import { batchNormTraining, BN_TRAINING } from '../../runtime/fused/batch-norm';
-import { timKernelAvailable } from '../../runtime/tim-kernels';
+import { batchNormState, stockLayerClass, batchNormTraining, BN_TRAINING, timKernelAvailable } from '@tim/tfjs-training/ops';
 
 type BatchNormArgs = NonNullable<Parameters<typeof tf.layers.batchNormalization>[0]>;
 

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { layerNorm, LN } from '../../runtime/fused/layer-norm';
-import { timKernelAvailable } from '../../runtime/tim-kernels';
+import { layerNorm, LN, timKernelAvailable } from '@tim/tfjs-training/ops';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 

@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { stockActivationClass } from '../../core/tfjs-internals';
-import { fusedGelu, GELU } from '../../runtime/fused/gelu';
-import { timKernelAvailable } from '../../runtime/tim-kernels';
+import { stockActivationClass, fusedGelu, GELU, timKernelAvailable } from '@tim/tfjs-training/ops';
 
 /**
  * The exact GELU, x·Φ(x), with a gradient that keeps only x. tfjs-layers composes it of five

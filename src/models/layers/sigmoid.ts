@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { stockActivationClass } from '../../core/tfjs-internals';
-import { SIGMOID, timSigmoid } from '../../runtime/fused/sigmoid';
-import { timKernelAvailable } from '../../runtime/tim-kernels';
+import { stockActivationClass, SIGMOID, timSigmoid, timKernelAvailable } from '@tim/tfjs-training/ops';
 
 /**
  * The sigmoid activation (EfficientNet's squeeze-and-excitation gate): on Tim's kernel where the

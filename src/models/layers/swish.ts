@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { stockActivationClass } from '../../core/tfjs-internals';
-import { fusedSilu, SILU } from '../../runtime/fused/silu';
-import { timKernelAvailable } from '../../runtime/tim-kernels';
+import { stockActivationClass, fusedSilu, SILU, timKernelAvailable } from '@tim/tfjs-training/ops';
 
 /**
  * SiLU (tfjs's 'swish', EfficientNet's activation), x·σ(x): on Tim's fused kernel where the

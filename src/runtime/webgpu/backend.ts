@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { TimError } from '../../core/errors';
-import { log } from '../../core/log';
 import { OutOfMemoryError } from '../memory';
 import { type AdapterReport, adapterLine, describeAdapter, type Gpu, type GpuAdapter, type GpuDevice, type GpuLimits, maximumLimits } from './adapter';
 import { type DawnDeps, type DawnModule, loadDawn, realDawnDeps, WEBGPU_BACKEND_PACKAGE } from './dawn';
-import { registerWebGPUTrainingKernels, timWebGPUKernelsEnabled, webgpuKernelsUnavailable } from './kernels';
-import { capBufferPool } from './buffer-pool';
+import { capBufferPool, timWebGPUKernelsEnabled } from '@tim/tfjs-training';
 import { recordingDevice } from './recording-device';
 
 export interface WebGpuProbe {
@@ -127,10 +125,6 @@ export async function registerWebGpuBackend(deps: DawnDeps = realDawnDeps): Prom
   setGlobals(dawn, gpu);
   const mod = deps.requireFn(WEBGPU_BACKEND_PACKAGE) as WebGpuBackendModule;
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-  // The package registers its stock kernels on import; Tim's replace some of them.
-  registerWebGPUTrainingKernels(report.limits.maxStorageBuffersPerShaderStage);
-  const unavailable = webgpuKernelsUnavailable();
-  if (unavailable) log.warn(unavailable);
   tf.registerBackend('webgpu', async () => {
     const limits = maximumLimits(adapter);
     const requiredFeatures = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];

@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { CamExplainer } from '../../../src/explain/cam';
 import { camTargetCandidates, splitAtLayer } from '../../../src/explain/model-split';
 import { archNames, createModel, getArchSpec } from '../../../src/models';
-import { loadWasm } from '../../../src/runtime/backend';
+import { loadWasmForTraining } from '../../../packages/tfjs-training/test/support/wasm';
 
 /** Every registered architecture can be explained at its default target layer, on wasm. */
 const ARCHS = archNames();
 
 beforeAll(async () => {
-  expect(await loadWasm()).toBe(true);
+  expect(loadWasmForTraining()).toBe(true);
   await tf.setBackend('wasm');
   await tf.ready();
 });

@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { encodeOnnx } from '../../../src/export/onnx';
 import { loadPretrained, readSafetensors } from '../../../src/models';
-import { loadWasm } from '../../../src/runtime/backend';
+import { loadWasmForTraining } from '../../../packages/tfjs-training/test/support/wasm';
 import { onnxLogits } from '../../support/onnx-runtime';
 import { relativeError } from '../../support/relative-error';
 import { ensureModelFixtures } from '../models/fixtures';
@@ -17,7 +17,7 @@ jest.setTimeout(900_000);
 let dir = '';
 beforeAll(async () => {
   dir = ensureModelFixtures();
-  await tf.setBackend((await loadWasm()) ? 'wasm' : 'cpu');
+  await tf.setBackend(loadWasmForTraining() ? 'wasm' : 'cpu');
 });
 
 describe('ONNX export of the backbones', () => {

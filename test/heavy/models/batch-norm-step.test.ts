@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { EFFICIENTNET_B0, efficientnetSpec, readSafetensors, resnet50, type ArchSpec, type StateDict } from '../../../src/models';
 import { BatchNormalization } from '../../../src/models/layers';
 import { assignStateDict } from '../../../src/models/weights/assign';
-import { loadWasm } from '../../../src/runtime/backend';
+import { loadWasmForTraining } from '../../../packages/tfjs-training/test/support/wasm';
 import { batchGradients } from '../../../src/train/step';
 import { relativeError } from '../../support/relative-error';
 import { ensureBatchNormStepFixtures } from './fixtures';
@@ -53,7 +53,7 @@ function tensorOf(f: StateDict, name: string): tf.Tensor {
 
 describe.each(Object.keys(SPECS))('%s', (arch) => {
   it('BatchNorm running statistics after one training step on wasm are PyTorch’s', async () => {
-    expect(await loadWasm()).toBe(true);
+    expect(loadWasmForTraining()).toBe(true);
     await tf.setBackend('wasm');
     const spec = SPECS[arch]!;
     const ref = read(`${arch}_bn_step.safetensors`);

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { loadPretrained, loadTimModel, readSafetensors, saveTimModel, type StateDict } from '../../../src/models';
-import { loadWasm } from '../../../src/runtime/backend';
+import { loadWasmForTraining } from '../../../packages/tfjs-training/test/support/wasm';
 import { tmpDir } from '../../support/tmp';
 import { ensureModelFixtures } from './fixtures';
 
@@ -19,7 +19,7 @@ const io = new Map<string, StateDict>();
 beforeAll(async () => {
   dir = ensureModelFixtures();
   // wasm forwards these models ~20x faster than the plain cpu backend; both compute in float32.
-  await tf.setBackend((await loadWasm()) ? 'wasm' : 'cpu');
+  await tf.setBackend(loadWasmForTraining() ? 'wasm' : 'cpu');
 });
 
 function fixture(arch: string): StateDict {

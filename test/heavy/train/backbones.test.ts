@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { parseConfig } from '../../../src/config/load';
 import { createRunFolder } from '../../../src/io/run-folder';
 import { createModel, groupVariables } from '../../../src/models';
-import { loadWasm } from '../../../src/runtime/backend';
-import { registerFastCpuTrainingKernels } from '../../../src/runtime/tim-kernels';
+import { loadWasmForTraining } from '../../../packages/tfjs-training/test/support/wasm';
+import { enableTraining } from '@tim/tfjs-training';
 import { trainedGroups } from '../../../src/train/groups';
 import { fit } from '../../../src/train/loop';
 import { Progress } from '../../../src/train/progress';
@@ -18,9 +18,9 @@ const SIZE = 64;
 const CLASSES = 4;
 
 beforeAll(async () => {
-  const wasm = await loadWasm();
+  const wasm = loadWasmForTraining();
   await tf.setBackend(wasm ? 'wasm' : 'cpu');
-  registerFastCpuTrainingKernels();
+  enableTraining('cpu');
 });
 
 function trainConfig(lr: { early: number; middle: number; head: number }) {

@@ -148,7 +148,11 @@ const REPO_PATH = /(?<![\w./-])((?:src|test|scripts|configs|bench|notebooks-ts|b
  * `configs/...`, ...) exists, and so does every test file named by itself (`loop.test.ts`).
  */
 export function docPathProblems(root: string, docs: readonly ParsedDoc[]): string[] {
-  const testFiles = new Set(listFiles(path.join(root, 'test')).map((f) => path.basename(f)));
+  // The app's tests, and each workspace package's own.
+  const packages = path.join(root, 'packages');
+  const packageDirs = fs.existsSync(packages) ? fs.readdirSync(packages).map((p) => path.join(packages, p, 'test')) : [];
+  const testDirs = [path.join(root, 'test'), ...packageDirs.filter((d) => fs.existsSync(d))];
+  const testFiles = new Set(testDirs.flatMap(listFiles).map((f) => path.basename(f)));
   const problems: string[] = [];
   const check = (at: Located, code: string): void => {
     for (const m of code.matchAll(REPO_PATH)) {
@@ -157,7 +161,7 @@ export function docPathProblems(root: string, docs: readonly ParsedDoc[]): strin
       if (isPlaceholder(p) || /[*{$|]/.test(p) || next === '<') continue;
       if (!fs.existsSync(path.join(root, p))) problems.push(`${where(at)}: ${p} does not exist`);
     }
-    if (/^[\w.-]+\.test\.ts$/.test(code) && !testFiles.has(code)) problems.push(`${where(at)}: no test file ${code} under test/`);
+    if (/^[\w.-]+\.test\.ts$/.test(code) && !testFiles.has(code)) problems.push(`${where(at)}: no test file ${code} under test/ or packages/*/test/`);
   };
   for (const doc of docs) {
     for (const span of doc.spans) check(span, span.code);

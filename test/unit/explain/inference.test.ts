@@ -10,7 +10,7 @@ import { explainImage } from '../../../src/explain/explain-image';
 import { predictImages } from '../../../src/inference/predict';
 import { atImageSize, disposeRun, loadRunForInference, type InferenceRun } from '../../../src/inference/inference-run';
 import { createModel, saveTimModel } from '../../../src/models';
-import { loadWasm } from '../../../src/runtime/backend';
+import { loadWasmForTraining } from '../../../packages/tfjs-training/test/support/wasm';
 import { tmpDir } from '../../support/tmp';
 
 const BIN = path.resolve(__dirname, '../../../bin/tim.js');
@@ -125,7 +125,7 @@ describe('backends', () => {
     const values = x.arraySync();
     x.dispose();
     const maps: Record<string, Float32Array> = {};
-    expect(await loadWasm()).toBe(true);
+    expect(loadWasmForTraining()).toBe(true);
     for (const backend of ['cpu', 'wasm']) {
       await tf.setBackend(backend);
       const tm = createModel('tiny_cnn', { numClasses: 3, inputSize: 32, seed: 4 });

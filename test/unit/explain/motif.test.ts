@@ -10,7 +10,7 @@ import { predictImages } from '../../../src/inference/predict';
 import { disposeRun, loadRunForInference, type InferenceRun } from '../../../src/inference/inference-run';
 import type { TimModel } from '../../../src/models';
 import { setLogLevel } from '../../../src/core/log';
-import { loadWasm } from '../../../src/runtime/backend';
+import { loadWasmForTraining } from '../../../packages/tfjs-training/test/support/wasm';
 import { tmpDir } from '../../support/tmp';
 import { MOTIF_CLASSES, motifImages, toBatch, trainMotifModel, writeMotifPngs, writeMotifRun, type MotifImage } from './motif-task';
 
@@ -29,7 +29,7 @@ const tmp = tmpDir('tim-explain-motif-');
 beforeAll(async () => {
   setLogLevel('quiet');
   // wasm with Tim's gradient kernels trains this in seconds; the cpu backend is the fallback.
-  const wasm = await loadWasm();
+  const wasm = loadWasmForTraining();
   await tf.setBackend(wasm ? 'wasm' : 'cpu');
   await tf.ready();
   tm = trainMotifModel(motifImages(240, SIZE, MOTIF, 1), SIZE, { epochs: 3, batch: 32, lr: 3e-3, seed: 2 });

@@ -9,7 +9,7 @@ import { groupVariables } from '../../../src/models';
 import { suggest, sweepRate } from '../../../src/lr-find/curve';
 import { lrFind } from '../../../src/lr-find/lr-find';
 import { lrSweep, type SweepResult } from '../../../src/lr-find/sweep';
-import { registerFastCpuTrainingKernels } from '../../../src/runtime/tim-kernels';
+import { enableTraining } from '@tim/tfjs-training';
 import { trainedGroups } from '../../../src/train/groups';
 import { createTrainer } from '../../../src/train/trainer';
 import { timOk } from '../../support/cli';
@@ -26,7 +26,7 @@ let config: TimConfig;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  registerFastCpuTrainingKernels();
+  enableTraining('cpu');
   tmp = tmpDir();
   const data = path.join(tmp.dir, 'data');
   await paintDataset(data, 6);

@@ -8,7 +8,7 @@ import { setLogLevel } from '../../../src/core/log';
 import { escapeMarkup } from '../../../src/core/markup';
 import { lrFind } from '../../../src/lr-find/lr-find';
 import type { LrFindResult } from '../../../src/lr-find/result-file';
-import { registerFastCpuTrainingKernels } from '../../../src/runtime/tim-kernels';
+import { enableTraining } from '@tim/tfjs-training';
 import { buildTrainingReport } from '../../../notebooks-ts/training-results';
 import { timInProcess } from '../../support/cli-in-process';
 import { paintDataset } from '../../support/tiny-run';
@@ -26,7 +26,7 @@ let found: string;
 beforeAll(async () => {
   setLogLevel('quiet');
   await tf.setBackend('cpu');
-  registerFastCpuTrainingKernels();
+  enableTraining('cpu');
   tmp = tmpDir();
   const data = path.join(tmp.dir, 'data');
   await paintDataset(data, 6);

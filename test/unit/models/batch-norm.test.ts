@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { relativeError } from '../../support/relative-error';
 import { BatchNormalization } from '../../../src/models/layers';
-import { loadWasm } from '../../../src/runtime/backend';
-import { BN_TRAINING } from '../../../src/runtime/fused/batch-norm';
-import { timKernelAvailable } from '../../../src/runtime/tim-kernels';
+import { loadWasmForTraining } from '../../../packages/tfjs-training/test/support/wasm';
+import { enableTraining, BN_TRAINING, timKernelAvailable } from '@tim/tfjs-training';
 import { batchNormCases, type BatchNormCase } from '../../support/goldens/cases/torch-batchnorm';
 import { loadGolden } from '../../support/goldens/golden';
 
@@ -35,7 +34,8 @@ function trainingStep(layer: tf.layers.Layer, x: tf.Tensor, r: tf.Tensor): Float
 }
 
 beforeAll(async () => {
-  expect(await loadWasm()).toBe(true);
+  expect(loadWasmForTraining()).toBe(true);
+  enableTraining('cpu');
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Gelu, gelu } from '../../../src/models/layers';
-import { GELU } from '../../../src/runtime/fused/gelu';
+import { GELU } from '@tim/tfjs-training';
 import { describeFusedActivationOnWasm } from '../../support/fused-activation';
 
 /** tfjs-layers' own composition of the exact GELU. */

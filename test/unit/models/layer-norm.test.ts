@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { relativeError } from '../../support/relative-error';
-import { loadWasm } from '../../../src/runtime/backend';
-import { LN, layerNorm } from '../../../src/runtime/fused/layer-norm';
+import { loadWasmForTraining } from '../../../packages/tfjs-training/test/support/wasm';
+import { enableTraining, LN, layerNorm } from '@tim/tfjs-training';
 
 /** The fused channel layer norm against the same formula written with tfjs ops, forward and backward. */
 
@@ -14,7 +14,8 @@ function composite(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number)
 }
 
 beforeAll(async () => {
-  expect(await loadWasm()).toBe(true);
+  expect(loadWasmForTraining()).toBe(true);
+  enableTraining('cpu');
 });
 
 afterAll(async () => {

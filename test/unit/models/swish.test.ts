@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Swish } from '../../../src/models/layers';
-import { SILU } from '../../../src/runtime/fused/silu';
-import { timKernelAvailable } from '../../../src/runtime/tim-kernels';
+import { SILU, timKernelAvailable } from '@tim/tfjs-training';
 import { describeFusedActivationOnWasm } from '../../support/fused-activation';
 
 /** tfjs-layers' own composition of swish: x·σ(x). */

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { TimError } from '../../../src/core/errors';
+import { TrainingError, wasmThreadCount } from '@tim/tfjs-training';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { explainLoadFailure, gpuInUse, probeBackends, selectBackend, type WebGpuAccess } from '../../../src/runtime/backend';
-import { wasmThreadCount } from '../../../src/runtime/wasm/threads';
 
 const missing = (id: string): never => {
   const e = new Error(`Cannot find module '${id}'\nRequire stack:\n- x`);
@@ -22,7 +21,7 @@ function fakeWebGpu(kind: 'none' | 'software' | 'hardware'): WebGpuAccess & { re
     register: () => {
       access.registered++;
       tf.registerBackend('webgpu', () => new MathBackendCPU(), 0);
-      return Promise.resolve();
+      return Promise.resolve(undefined);
     },
   };
   return access;
@@ -130,7 +129,7 @@ describe('wasm thread count', () => {
 
   it('rejects a bad TIM_WASM_THREADS with a one-line error naming it', () => {
     for (const bad of ['0', '-2', '1.5', 'two']) {
-      expect(() => wasmThreadCount({ TIM_WASM_THREADS: bad }, 2)).toThrow(TimError);
+      expect(() => wasmThreadCount({ TIM_WASM_THREADS: bad }, 2)).toThrow(TrainingError);
       expect(() => wasmThreadCount({ TIM_WASM_THREADS: bad }, 2)).toThrow(`TIM_WASM_THREADS must be a whole number of at least 1, got '${bad}'`);
     }
   });

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { loadWasm } from '../../../src/runtime/backend';
-import { ADAM } from '../../../src/runtime/fused/adam';
-import { timKernelAvailable } from '../../../src/runtime/tim-kernels';
+import { loadWasmForTraining } from '../../../packages/tfjs-training/test/support/wasm';
+import { enableTraining, ADAM, timKernelAvailable } from '@tim/tfjs-training';
 import type { GroupVariables } from '../../../src/train/groups';
 import { GroupOptimizers } from '../../../src/train/optimizers';
 import { groupWeightDecay } from '../../../src/train/weight-decay';
@@ -47,7 +46,8 @@ function runCase(c: AdamWCase, decayOff = false): number[][] {
 }
 
 beforeAll(async () => {
-  expect(await loadWasm()).toBe(true);
+  expect(loadWasmForTraining()).toBe(true);
+  enableTraining('cpu');
 });
 
 afterAll(async () => {

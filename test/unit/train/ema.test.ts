@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { loadWasm } from '../../../src/runtime/backend';
+import { loadWasmForTraining } from '../../../packages/tfjs-training/test/support/wasm';
 import { emaDecay, WeightAverage } from '../../../src/train/ema';
 import { EMA_TENSORS, emaCases } from '../../support/goldens/cases/torch-ema';
 import { loadGolden } from '../../support/goldens/golden';
@@ -22,7 +22,7 @@ function setWeights(model: tf.LayersModel, values: number[][]): void {
 const read = (model: tf.LayersModel): number[][] => model.weights.map((w) => Array.from(w.read().dataSync()));
 
 beforeAll(async () => {
-  expect(await loadWasm()).toBe(true);
+  expect(loadWasmForTraining()).toBe(true);
 });
 
 afterAll(async () => {

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { adamState } from '../../../src/core/tfjs-internals';
-import { loadWasm } from '../../../src/runtime/backend';
-import { ADAM } from '../../../src/runtime/fused/adam';
+import { enableTraining, adamState, ADAM } from '@tim/tfjs-training';
+import { loadWasmForTraining } from '../../../packages/tfjs-training/test/support/wasm';
 import { FusedAdam } from '../../../src/train/optimizers';
 
 /**
@@ -27,7 +26,8 @@ function train(makeOptimizer: () => tf.Optimizer, steps: number): { values: numb
 }
 
 beforeAll(async () => {
-  expect(await loadWasm()).toBe(true);
+  expect(loadWasmForTraining()).toBe(true);
+  enableTraining('cpu');
 });
 
 afterAll(async () => {

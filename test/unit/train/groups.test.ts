@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRunFolder, historyFile, RunFolder } from '../../../src/io/run-folder';
-import { registerFastCpuTrainingKernels } from '../../../src/runtime/tim-kernels';
+import { enableTraining } from '@tim/tfjs-training';
 import { groupVariables } from '../../../src/models/groups';
 import { trainedGroups } from '../../../src/train/groups';
 import { fit } from '../../../src/train/loop';
@@ -14,7 +14,7 @@ jest.setTimeout(180_000);
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  registerFastCpuTrainingKernels();
+  enableTraining('cpu');
 });
 
 function groupOf(tmName: string, spec: ReturnType<typeof tinyModel>['spec']): string {

@@ -5,7 +5,7 @@ import { readModelArtifacts } from '../../../src/io/model-io';
 import { createRunFolder, historyFile, RunFolder } from '../../../src/io/run-folder';
 import type { TrainConfig } from '../../../src/config/schema';
 import type { TimModel } from '../../../src/models/types';
-import { registerFastCpuTrainingKernels } from '../../../src/runtime/tim-kernels';
+import { enableTraining } from '@tim/tfjs-training';
 import { groupVariables } from '../../../src/models/groups';
 import { trainedGroups } from '../../../src/train/groups';
 import { fit, type FitOptions, type ValMetrics } from '../../../src/train/loop';
@@ -19,7 +19,7 @@ jest.setTimeout(180_000);
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  registerFastCpuTrainingKernels();
+  enableTraining('cpu');
 });
 
 const SIZE = 16;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { mixupTargets } from '../../../src/data';
-import { registerFastCpuTrainingKernels } from '../../../src/runtime/tim-kernels';
+import { enableTraining } from '@tim/tfjs-training';
 import { softTargetCrossEntropy, softTargetNorm } from '../../../src/train/loss';
 import { batchGradients, type StepModel, stepTotals } from '../../../src/train/step';
 import { softLossCases } from '../../support/goldens/cases/timm-mixup';
@@ -28,7 +28,7 @@ function read(t: tf.Tensor1D): number[] {
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  registerFastCpuTrainingKernels();
+  enableTraining('cpu');
 });
 
 describe('soft-target cross-entropy', () => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { registerFastCpuTrainingKernels } from '../../../src/runtime/tim-kernels';
+import { enableTraining } from '@tim/tfjs-training';
 import { balancedClassWeights } from '../../../src/train/loss';
 import { balancedMicroBatch, batchGradients, microBatchSizes, type StepModel, stepTotals } from '../../../src/train/step';
 import { memorySource, tinyModel } from './helpers';
@@ -9,7 +9,7 @@ jest.setTimeout(180_000);
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  registerFastCpuTrainingKernels();
+  enableTraining('cpu');
 });
 
 describe('gradient accumulation', () => {
