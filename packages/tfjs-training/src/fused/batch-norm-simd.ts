@@ -37,7 +37,7 @@ export function simdBatchNormForward(backend: WasmBackend, x: tf.TensorInfo, gam
     s.view32(0).set(s.view(xp));
     s.view64(0).fill(0);
     s.view64(1).fill(0);
-    k.moment_sums({ a_ptr: xp, p_ptr: shift, b_ptr: xp, q_ptr: shift, acc1_ptr: acc1, acc2_ptr: acc2, s1_ptr: s1, s2_ptr: s2, rows, c });
+    k.centred_sums({ x_ptr: xp, x_centre_ptr: shift, y_ptr: xp, y_centre_ptr: shift, acc1_ptr: acc1, acc2_ptr: acc2, s1_ptr: s1, s2_ptr: s2, rows, c });
     forwardCoefficients(
       { s1: s.view64(0), s2: s.view64(1), shift: s.view32(0), rows, gamma: s.view(address(backend, gamma)), beta: s.view(address(backend, beta)), epsilon },
       { mean: s.view(address(backend, mean)), variance: s.view(address(backend, variance)), scale: s.view32(1), offset: s.view32(2) },
@@ -66,7 +66,7 @@ export function simdBatchNormBackward(
     s.view64(1).fill(0);
     const dyp = address(backend, t.dy);
     const xp = address(backend, t.x);
-    k.moment_sums({ a_ptr: dyp, p_ptr: zeros, b_ptr: xp, q_ptr: address(backend, t.mean), acc1_ptr: acc1, acc2_ptr: acc2, s1_ptr: s1, s2_ptr: s2, rows, c });
+    k.centred_sums({ x_ptr: dyp, x_centre_ptr: zeros, y_ptr: xp, y_centre_ptr: address(backend, t.mean), acc1_ptr: acc1, acc2_ptr: acc2, s1_ptr: s1, s2_ptr: s2, rows, c });
     backwardCoefficients(
       {
         sumDy: s.view64(0),
@@ -79,7 +79,7 @@ export function simdBatchNormBackward(
       },
       { dgamma: s.view(address(backend, dgamma)), dbeta: s.view(address(backend, dbeta)), a: s.view32(1), b: s.view32(2), d: s.view32(3) },
     );
-    k.affine2({ u_ptr: dyp, v_ptr: xp, a_ptr: acc1, b_ptr: acc2, d_ptr: dvec, out_ptr: address(backend, dx), rows, c });
+    k.weighted_pair_sum({ x_ptr: dyp, y_ptr: xp, x_weight_ptr: acc1, y_weight_ptr: acc2, offset_ptr: dvec, out_ptr: address(backend, dx), rows, c });
   });
   return [...outs];
 }

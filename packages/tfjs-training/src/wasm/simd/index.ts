@@ -146,7 +146,7 @@ export function columnMoments(k: SimdKernels, backend: HeapBackend, a: number, b
     const s1 = base + 12 * cols;
     new Float32Array(memory.buffer, zeros, cols).fill(0);
     new Float64Array(memory.buffer, s1, 2 * cols).fill(0);
-    k.moment_sums({ a_ptr: a, p_ptr: zeros, b_ptr: b, q_ptr: zeros, acc1_ptr: base + 4 * cols, acc2_ptr: base + 8 * cols, s1_ptr: s1, s2_ptr: s1 + 8 * cols, rows, c: cols });
+    k.centred_sums({ x_ptr: a, x_centre_ptr: zeros, y_ptr: b, y_centre_ptr: zeros, acc1_ptr: base + 4 * cols, acc2_ptr: base + 8 * cols, s1_ptr: s1, s2_ptr: s1 + 8 * cols, rows, c: cols });
     return [new Float64Array(memory.buffer, s1, cols).slice(), new Float64Array(memory.buffer, s1 + 8 * cols, cols).slice()];
   });
 }

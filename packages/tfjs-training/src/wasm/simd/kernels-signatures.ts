@@ -18,24 +18,24 @@ export interface AffineParams {
   c: number;
 }
 
-/** The arguments of kernels.wat's "affine2". */
-export interface Affine2Params {
-  u_ptr: number;
-  v_ptr: number;
-  a_ptr: number;
-  b_ptr: number;
-  d_ptr: number;
+/** The arguments of kernels.wat's "weighted_pair_sum". */
+export interface WeightedPairSumParams {
+  x_ptr: number;
+  y_ptr: number;
+  x_weight_ptr: number;
+  y_weight_ptr: number;
+  offset_ptr: number;
   out_ptr: number;
   rows: number;
   c: number;
 }
 
-/** The arguments of kernels.wat's "moment_sums". */
-export interface MomentSumsParams {
-  a_ptr: number;
-  p_ptr: number;
-  b_ptr: number;
-  q_ptr: number;
+/** The arguments of kernels.wat's "centred_sums". */
+export interface CentredSumsParams {
+  x_ptr: number;
+  x_centre_ptr: number;
+  y_ptr: number;
+  y_centre_ptr: number;
   acc1_ptr: number;
   acc2_ptr: number;
   s1_ptr: number;
@@ -328,8 +328,8 @@ export interface WinogradRowsParams {
 /** Every exported kernel, by name, with its named arguments. */
 export interface KernelParams {
   affine: AffineParams;
-  affine2: Affine2Params;
-  moment_sums: MomentSumsParams;
+  weighted_pair_sum: WeightedPairSumParams;
+  centred_sums: CentredSumsParams;
   depthwise_filter_grad: DepthwiseFilterGradParams;
   transpose: TransposeParams;
   gather_patches: GatherPatchesParams;
@@ -365,21 +365,21 @@ export const KERNEL_SIGNATURES: { readonly [K in KernelName]: readonly KernelPar
     { name: 'rows', type: 'i32' },
     { name: 'c', type: 'i32' },
   ],
-  affine2: [
-    { name: 'u_ptr', type: 'i32' },
-    { name: 'v_ptr', type: 'i32' },
-    { name: 'a_ptr', type: 'i32' },
-    { name: 'b_ptr', type: 'i32' },
-    { name: 'd_ptr', type: 'i32' },
+  weighted_pair_sum: [
+    { name: 'x_ptr', type: 'i32' },
+    { name: 'y_ptr', type: 'i32' },
+    { name: 'x_weight_ptr', type: 'i32' },
+    { name: 'y_weight_ptr', type: 'i32' },
+    { name: 'offset_ptr', type: 'i32' },
     { name: 'out_ptr', type: 'i32' },
     { name: 'rows', type: 'i32' },
     { name: 'c', type: 'i32' },
   ],
-  moment_sums: [
-    { name: 'a_ptr', type: 'i32' },
-    { name: 'p_ptr', type: 'i32' },
-    { name: 'b_ptr', type: 'i32' },
-    { name: 'q_ptr', type: 'i32' },
+  centred_sums: [
+    { name: 'x_ptr', type: 'i32' },
+    { name: 'x_centre_ptr', type: 'i32' },
+    { name: 'y_ptr', type: 'i32' },
+    { name: 'y_centre_ptr', type: 'i32' },
     { name: 'acc1_ptr', type: 'i32' },
     { name: 'acc2_ptr', type: 'i32' },
     { name: 's1_ptr', type: 'i32' },
@@ -631,8 +631,8 @@ export const KERNEL_SIGNATURES: { readonly [K in KernelName]: readonly KernelPar
 /** The exports, in the order kernels.wat declares them. */
 export const KERNEL_NAMES: readonly KernelName[] = [
   'affine',
-  'affine2',
-  'moment_sums',
+  'weighted_pair_sum',
+  'centred_sums',
   'depthwise_filter_grad',
   'transpose',
   'gather_patches',

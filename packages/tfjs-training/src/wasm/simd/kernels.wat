@@ -36,9 +36,9 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row))))
 
-  ;; out[r, k] = a[k] * u[r, k] + b[k] * v[r, k] + d[k]
-  (func (export "affine2")
-    (param $u_ptr i32) (param $v_ptr i32) (param $a_ptr i32) (param $b_ptr i32) (param $d_ptr i32) (param $out_ptr i32) (param $rows i32) (param $c i32)
+  ;; out[r, k] = x_weight[k] * x[r, k] + y_weight[k] * y[r, k] + offset[k]
+  (func (export "weighted_pair_sum")
+    (param $x_ptr i32) (param $y_ptr i32) (param $x_weight_ptr i32) (param $y_weight_ptr i32) (param $offset_ptr i32) (param $out_ptr i32) (param $rows i32) (param $c i32)
     (local $r i32) (local $k i32) (local $cb i32)
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
     (block $done (loop $row
@@ -49,22 +49,22 @@
         (v128.store (i32.add (local.get $out_ptr) (local.get $k))
           (f32x4.add
             (f32x4.add
-              (f32x4.mul (v128.load (i32.add (local.get $u_ptr) (local.get $k))) (v128.load (i32.add (local.get $a_ptr) (local.get $k))))
-              (f32x4.mul (v128.load (i32.add (local.get $v_ptr) (local.get $k))) (v128.load (i32.add (local.get $b_ptr) (local.get $k)))))
-            (v128.load (i32.add (local.get $d_ptr) (local.get $k)))))
+              (f32x4.mul (v128.load (i32.add (local.get $x_ptr) (local.get $k))) (v128.load (i32.add (local.get $x_weight_ptr) (local.get $k))))
+              (f32x4.mul (v128.load (i32.add (local.get $y_ptr) (local.get $k))) (v128.load (i32.add (local.get $y_weight_ptr) (local.get $k)))))
+            (v128.load (i32.add (local.get $offset_ptr) (local.get $k)))))
         (local.set $k (i32.add (local.get $k) (i32.const 16)))
         (br $col)))
-      (local.set $u_ptr (i32.add (local.get $u_ptr) (local.get $cb)))
-      (local.set $v_ptr (i32.add (local.get $v_ptr) (local.get $cb)))
+      (local.set $x_ptr (i32.add (local.get $x_ptr) (local.get $cb)))
+      (local.set $y_ptr (i32.add (local.get $y_ptr) (local.get $cb)))
       (local.set $out_ptr (i32.add (local.get $out_ptr) (local.get $cb)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row))))
 
-  ;; Per channel k: s1[k] += Σ_r (a[r,k] − p[k]) and s2[k] += Σ_r (a[r,k] − p[k]) · (b[r,k] − q[k]).
+  ;; Per channel k: s1[k] += Σ_r (x[r,k] − x_centre[k]) and s2[k] += Σ_r (x[r,k] − x_centre[k]) · (y[r,k] − y_centre[k]).
   ;; s1 and s2 are float64; blocks of 32 rows are summed in float32 (acc1, acc2: c floats of
   ;; scratch) and then added to them, which keeps the float32 rounding to 32 terms.
-  (func (export "moment_sums")
-    (param $a_ptr i32) (param $p_ptr i32) (param $b_ptr i32) (param $q_ptr i32)
+  (func (export "centred_sums")
+    (param $x_ptr i32) (param $x_centre_ptr i32) (param $y_ptr i32) (param $y_centre_ptr i32)
     (param $acc1_ptr i32) (param $acc2_ptr i32) (param $s1_ptr i32) (param $s2_ptr i32) (param $rows i32) (param $c i32)
     (local $r i32) (local $end i32) (local $k i32) (local $cb i32) (local $u v128) (local $w v128)
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
@@ -84,16 +84,16 @@
         (local.set $k (i32.const 0))
         (block $cdone (loop $col
           (br_if $cdone (i32.ge_u (local.get $k) (local.get $cb)))
-          (local.set $u (f32x4.sub (v128.load (i32.add (local.get $a_ptr) (local.get $k))) (v128.load (i32.add (local.get $p_ptr) (local.get $k)))))
-          (local.set $w (f32x4.sub (v128.load (i32.add (local.get $b_ptr) (local.get $k))) (v128.load (i32.add (local.get $q_ptr) (local.get $k)))))
+          (local.set $u (f32x4.sub (v128.load (i32.add (local.get $x_ptr) (local.get $k))) (v128.load (i32.add (local.get $x_centre_ptr) (local.get $k)))))
+          (local.set $w (f32x4.sub (v128.load (i32.add (local.get $y_ptr) (local.get $k))) (v128.load (i32.add (local.get $y_centre_ptr) (local.get $k)))))
           (v128.store (i32.add (local.get $acc1_ptr) (local.get $k))
             (f32x4.add (v128.load (i32.add (local.get $acc1_ptr) (local.get $k))) (local.get $u)))
           (v128.store (i32.add (local.get $acc2_ptr) (local.get $k))
             (f32x4.add (v128.load (i32.add (local.get $acc2_ptr) (local.get $k))) (f32x4.mul (local.get $u) (local.get $w))))
           (local.set $k (i32.add (local.get $k) (i32.const 16)))
           (br $col)))
-        (local.set $a_ptr (i32.add (local.get $a_ptr) (local.get $cb)))
-        (local.set $b_ptr (i32.add (local.get $b_ptr) (local.get $cb)))
+        (local.set $x_ptr (i32.add (local.get $x_ptr) (local.get $cb)))
+        (local.set $y_ptr (i32.add (local.get $y_ptr) (local.get $cb)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row)))
       ;; Flush: float32 lanes 0-1 and 2-3 of each group become two float64 pairs.
