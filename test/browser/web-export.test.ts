@@ -9,7 +9,7 @@ import { paint } from '../support/tiny-run';
 
 jest.setTimeout(600_000);
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.bin': 'application/octet-stream' };
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.bin': 'application/octet-stream', '.wasm': 'application/wasm' };
 
 const tim = (...args: string[]) => runTim([...args, '--quiet']);
 
@@ -52,7 +52,7 @@ describe('exported web page', () => {
     const exported = await tim('export', '--run', runDir, '--format', 'web', '--out', out);
     expect(exported.stderr).toBe('');
     expect(exported.code).toBe(0);
-    for (const f of ['index.html', 'app.js', 'model.json', 'metadata.json', 'labels.json', 'preprocessing.json']) expect(fs.existsSync(path.join(out, f))).toBe(true);
+    for (const f of ['index.html', 'app.js', 'model.json', 'metadata.json', 'labels.json', 'preprocessing.json', 'tfjs-backend-wasm-simd.wasm']) expect(fs.existsSync(path.join(out, f))).toBe(true);
     const meta = JSON.parse(fs.readFileSync(path.join(out, 'metadata.json'), 'utf8')) as { labels: string[]; imageSize: number; tim: { heldOut: { float: { accuracy: number; lo: number; hi: number } } } };
     expect(meta.imageSize).toBe(32);
     expect(meta.tim.heldOut.float.lo).toBeLessThanOrEqual(meta.tim.heldOut.float.accuracy);
@@ -84,6 +84,17 @@ describe('exported web page', () => {
     expect([overlay.width, overlay.height]).toEqual([32, 32]);
     expect(overlay.colours).toBeGreaterThan(20);
     await screenshot(browser.page, 'web-export.png');
+
+    // The fastest backend the browser starts, and each one asked for by ?backend=: the same
+    // probabilities as tim predict on wasm and WebGL (and WebGPU where headless Chromium has it).
+    const first = (await browser.page.locator('#backend').textContent()) ?? '';
+    expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(first);
+    for (const backend of first === 'webgpu' ? ['webgpu', 'webgl', 'wasm'] : ['webgl', 'wasm']) {
+      const on = await classifyIn(browser, `${url}?backend=${backend}`, exact);
+      expect(await browser.page.locator('#backend').textContent()).toBe(backend);
+      expect(on.top.map((r) => r.label)).toEqual(want.map((r) => r.label));
+      on.top.forEach((r, i) => expect(Math.abs(r.probability - (want[i]?.confidence ?? NaN))).toBeLessThan(1e-3));
+    }
 
     // Another size: the page resizes it and says its resampling may differ from Tim's.
     const wide = path.join(fixture.dir, 'upload', 'wide.jpg');

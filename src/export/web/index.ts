@@ -8,7 +8,7 @@ import { bundlePageScript } from '../../core/page';
 import type { InferenceRun } from '../../inference/inference-run';
 import { replaceOutputFolder, WEB_EXPORT_RULE } from '../../io/output-folder';
 import { loadModel } from '../../io/model-io';
-import { EXPORT_FILES, exportLabelsFile, exportPreprocessingFile, metricsFile, webMetadataFile, type AccuracyFigure, type RunFolder, type WebMetadata } from '../../io/run-folder';
+import { EXPORT_FILES, EXPORT_WASM_BINARIES, exportLabelsFile, exportPreprocessingFile, metricsFile, webMetadataFile, type AccuracyFigure, type RunFolder, type WebMetadata } from '../../io/run-folder';
 import { webPage } from './page';
 import { writeWebModel, type Quantization } from './weights';
 
@@ -69,7 +69,8 @@ export function webAppScript(): string {
 
 /**
  * Writes a static folder that classifies and explains pictures in the browser: index.html,
- * app.js, model.json with its weight shards, labels.json, preprocessing.json, metadata.json.
+ * app.js, model.json with its weight shards, labels.json, preprocessing.json, metadata.json, and
+ * the wasm backend's binaries. The page runs on WebGPU, WebGL, wasm or cpu, the first that starts.
  */
 export async function exportWeb(run: InferenceRun, out: string, quantize: Quantization | undefined): Promise<WebExportResult> {
   const script = webAppScript();
@@ -106,6 +107,8 @@ export async function exportWeb(run: InferenceRun, out: string, quantize: Quanti
     exportPreprocessingFile.write(path.join(dir, EXPORT_FILES.preprocessing), { ...run.spec, layout: 'NHWC' });
     fs.writeFileSync(path.join(dir, EXPORT_FILES.script), script);
     fs.writeFileSync(path.join(dir, EXPORT_FILES.page), webPage(meta, EXPORT_FILES.script));
+    const wasmDist = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+    for (const name of EXPORT_WASM_BINARIES) fs.copyFileSync(path.join(wasmDist, name), path.join(dir, name));
     result = { out, quantization: quantize ?? 'none', weightBytes: files.bytes, heldOut: meta.tim.heldOut ?? {} };
     },
     WEB_EXPORT_RULE,

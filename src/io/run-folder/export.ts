@@ -19,6 +19,9 @@ export const EXPORT_FILES = {
   preprocessing: 'preprocessing.json',
 } as const;
 
+/** The wasm backend's binaries, copied beside the page: it loads the one the browser can run from there. */
+export const EXPORT_WASM_BINARIES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
+
 /** The name of weight shard `index` (0-based) of `count`, as tensorflowjs_converter names them. */
 export function weightShardName(index: number, count: number): string {
   return `group1-shard${index + 1}of${count}.bin`;

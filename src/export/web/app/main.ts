@@ -2,6 +2,8 @@
 // as the run did (letterbox or stretch into the square, 0–1 RGB, the run's mean and std), and
 // draws the Grad-CAM with Tim's own CAM code. Nothing leaves the page.
 import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-backend-webgpu';
 import { contentBoxOf } from '../../../data/geometry';
 import { CamExplainer } from '../../../explain/cam';
 import { colormap } from '../../../explain/colormap';
@@ -21,18 +23,27 @@ function setStatus(text: string, kind: 'busy' | 'error' | '' = ''): void {
   status.className = kind;
 }
 
+/** The browser's backends, fastest first. */
+const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+/**
+ * The fastest backend this browser starts, or the one `?backend=NAME` asks for. The wasm
+ * backend's binaries lie beside the page, so nothing is fetched from anywhere else.
+ */
 async function pickBackend(): Promise<string> {
-  for (const name of ['webgl', 'cpu']) {
+  setWasmPaths(new URL('./', location.href).href);
+  const asked = new URLSearchParams(location.search).get('backend');
+  for (const name of asked ? [asked] : BACKENDS) {
     try {
       if (await tf.setBackend(name)) {
         await tf.ready();
         return name;
       }
     } catch {
-      // Try the next one: WebGL is missing in some browsers and headless set-ups.
+      // Try the next one: WebGPU and WebGL are missing in some browsers and headless set-ups.
     }
   }
-  throw new Error('no TensorFlow.js backend could start');
+  throw new Error(asked ? `the ${asked} backend cannot start in this browser` : 'no TensorFlow.js backend could start');
 }
 
 /** The picture in the model's square, as the run prepares it, plus where it lies. */
@@ -128,10 +139,10 @@ async function classify(file: Blob, model: tf.LayersModel, cam: CamExplainer, me
     const { maps, logits } = cam.compute(x, [undefined], 'gradcam');
     // The run's temperature makes the probabilities calibrated ones (1 without calibration).
     const temperature = meta.tim.calibration?.temperature ?? 1;
-    const probs = tf.tidy(() => tf.softmax(logits.div(temperature)).dataSync() as Float32Array);
-    const logitValues = logits.dataSync() as Float32Array;
-    const map = (await maps.data()) as Float32Array;
-    tf.dispose([maps, logits]);
+    const softmax = tf.tidy(() => tf.softmax(logits.div(temperature)));
+    // Read without blocking: WebGPU has no synchronous read.
+    const [probs, logitValues, map] = (await Promise.all([softmax.data(), logits.data(), maps.data()])) as [Float32Array, Float32Array, Float32Array];
+    tf.dispose([softmax, maps, logits]);
     showTop(probs, meta.labels, logitValues);
     showVerdict(probs, meta);
     const original = $<HTMLCanvasElement>('original');
