@@ -45,6 +45,8 @@ describe('training report in a browser', () => {
     ].map((r) => {
       const dir = writeFakeRun(path.join(t.dir, 'runs', r.name), fakeConfig({ name: r.name, data: { root: data, resize: r.resize } }), { epochs: r.epochs, classes: TINY_CLASSES });
       fs.writeFileSync(path.join(dir, 'split.json'), JSON.stringify({ root: data, seed: 1, val_fraction: 0.25, classes: TINY_CLASSES, train: items.filter((_, i) => i % 4), val: items.filter((_, i) => !(i % 4)) }));
+      // The evaluation again, of this split's held-out images: the report checks they match.
+      writeFakeEvaluation(dir);
       return dir;
     });
     const file = await buildTrainingReport({ runs, out: path.join(t.dir, 'report.html') });
