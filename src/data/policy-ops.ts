@@ -81,6 +81,18 @@ function blendInto(src: Uint8Array, dst: Uint8Array, ratio: number, other: (k: n
   for (let k = 0; k < src.length; k++) dst[k] = toByte(f32(f32(r * (src[k] ?? 0)) + f32(q * other(k))));
 }
 
+/** Channel k of pixel (x, y) smoothed by the 3×3 kernel (weight `centre` in the middle, `w` around), summed in float32 row by row. */
+function smoothedAt(src: Uint8Array, size: number, x: number, y: number, k: number, w: number, centre: number): number {
+  let sum = 0;
+  for (let dy = -1; dy <= 1; dy++) {
+    for (let dx = -1; dx <= 1; dx++) {
+      const v = src[((y + dy) * size + x + dx) * 3 + k] ?? 0;
+      sum = f32(sum + f32((dx === 0 && dy === 0 ? centre : w) * v));
+    }
+  }
+  return sum;
+}
+
 /** The 3×3 smoothing torchvision's `adjust_sharpness` blends with: kernel 1s around a 5, /13, rounded; the border kept. */
 function blurredDegenerate(src: Uint8Array, size: number): Uint8Array {
   const out = src.slice();
@@ -88,16 +100,7 @@ function blurredDegenerate(src: Uint8Array, size: number): Uint8Array {
   const centre = f32(5 / 13);
   for (let y = 1; y < size - 1; y++) {
     for (let x = 1; x < size - 1; x++) {
-      for (let k = 0; k < 3; k++) {
-        let sum = 0;
-        for (let dy = -1; dy <= 1; dy++) {
-          for (let dx = -1; dx <= 1; dx++) {
-            const v = src[((y + dy) * size + x + dx) * 3 + k] ?? 0;
-            sum = f32(sum + f32((dx === 0 && dy === 0 ? centre : w) * v));
-          }
-        }
-        out[(y * size + x) * 3 + k] = Math.min(255, Math.max(0, roundHalfEven(sum)));
-      }
+      for (let k = 0; k < 3; k++) out[(y * size + x) * 3 + k] = Math.min(255, Math.max(0, roundHalfEven(smoothedAt(src, size, x, y, k, w, centre))));
     }
   }
   return out;

@@ -122,6 +122,24 @@ interface Archive {
  * before anything is allocated, so a header cannot make Tim read past a storage, into another
  * one, or allocate more than the storage and the architectures hold.
  */
+/** The `count` values of a strided view (size, stride, offset) of `all`, in row-major order of the view. */
+function gatherView(all: Float32Array, size: number[], stride: number[], offset: number, count: number): Float32Array {
+  const values = new Float32Array(count);
+  const idx = new Array<number>(size.length).fill(0);
+  for (let i = 0; i < count; i++) {
+    let src = offset;
+    for (let d = 0; d < idx.length; d++) src += (idx[d] ?? 0) * (stride[d] ?? 0);
+    values[i] = all[src] ?? 0;
+    // Advance the view's index like an odometer, the last dimension fastest.
+    for (let d = idx.length - 1; d >= 0; d--) {
+      idx[d] = (idx[d] ?? 0) + 1;
+      if ((idx[d] ?? 0) < (size[d] ?? 0)) break;
+      idx[d] = 0;
+    }
+  }
+  return values;
+}
+
 function materialise(t: TensorRef, archive: Archive, name: string): RawTensor {
   const { file } = archive;
   const refuse = (what: string): never => {
@@ -159,20 +177,7 @@ function materialise(t: TensorRef, archive: Archive, name: string): RawTensor {
   else if (contiguous) values = decodeElements(data, t.offset * bytes, count, dtype);
   else {
     const all = decodeElements(data, 0, held, dtype);
-    if (all) {
-      values = new Float32Array(count);
-      const idx = new Array<number>(t.size.length).fill(0);
-      for (let i = 0; i < count; i++) {
-        let src = t.offset;
-        for (let d = 0; d < idx.length; d++) src += (idx[d] ?? 0) * (t.stride[d] ?? 0);
-        values[i] = all[src] ?? 0;
-        for (let d = idx.length - 1; d >= 0; d--) {
-          idx[d] = (idx[d] ?? 0) + 1;
-          if ((idx[d] ?? 0) < (t.size[d] ?? 0)) break;
-          idx[d] = 0;
-        }
-      }
-    }
+    if (all) values = gatherView(all, t.size, t.stride, t.offset, count);
   }
   if (!values) return refuse(`has unsupported dtype ${dtype}`);
   return { shape: t.size, dtype, data: values, layout: 'torch' };

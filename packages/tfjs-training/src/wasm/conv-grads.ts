@@ -70,72 +70,82 @@ function explicit(pads: [[number, number], [number, number]]): tf.backend_util.E
 }
 
 /**
- * dx of a strided conv2d, one stride phase at a time: the input rows h with (h + pad) ≡ r (mod s)
- * receive only the filter taps r, r + s, …, so each phase is a stride-1 convolution of dy with
- * that sub-filter, written back every s-th row and column. Same work as the forward pass, where
- * convolving a zero-spread dy would cost s² times more.
+ * One stride phase along one axis: the input rows h with (h + pad) ≡ r (mod s). They receive
+ * the `taps` filter taps r, r + s, …; `count` of them, from the `j0`-th phase row on, lie in the
+ * image; the phase's convolution of dy pads it by `before` and `after` (either may be negative).
+ */
+interface StridePhase {
+  r: number;
+  taps: number;
+  j0: number;
+  count: number;
+  before: number;
+  after: number;
+}
+
+function stridePhase(r: number, k: number, s: number, pad: number, size: number, outSize: number): StridePhase {
+  const taps = Math.max(0, Math.ceil((k - r) / s));
+  const j0 = Math.ceil((pad - r) / s);
+  const count = Math.floor((size - 1 + pad - r) / s) - j0 + 1;
+  const before = taps - 1 - j0;
+  return { r, taps, j0, count, before, after: count - outSize - before + taps - 1 };
+}
+
+/** A phase's sub-filter [th, tw, co, ci]: its taps of the [kh, kw, ci, co] filter, flipped and in/out-swapped. */
+function phaseFilter(backend: WasmBackend, filter: tf.TensorInfo, ph: StridePhase, pw: StridePhase, sh: number, sw: number): tf.TensorInfo {
+  const [, kw, ci, co] = dims4(filter.shape);
+  const sub = backend.makeOutput([ph.taps, pw.taps, co, ci], 'float32');
+  const src = f32(backend, filter);
+  const dst = f32(backend, sub);
+  for (let u = 0; u < ph.taps; u++) {
+    for (let v = 0; v < pw.taps; v++) {
+      const so = ((ph.r + sh * (ph.taps - 1 - u)) * kw + pw.r + sw * (pw.taps - 1 - v)) * ci * co;
+      const dOff = (u * pw.taps + v) * co * ci;
+      transpose2d(src.subarray(so, so + ci * co), dst.subarray(dOff, dOff + ci * co), ci, co);
+    }
+  }
+  return sub;
+}
+
+/** The stride-1 convolution of dy with a phase's sub-filter, padded by the phase's before and after. */
+function phaseConvolution(backend: WasmBackend, dy: tf.TensorInfo, sub: tf.TensorInfo, ph: StridePhase, pw: StridePhase): tf.TensorInfo {
+  if (Math.min(ph.before, ph.after, pw.before, pw.after) >= 0) {
+    return conv2d(backend, dy, sub, { strides: 1, pad: explicit([[ph.before, ph.after], [pw.before, pw.after]]) });
+  }
+  // A convolution takes no negative padding: crop (and pad) a copy instead.
+  const [n, ho, wo, co] = dims4(dy.shape);
+  const outH = ho + ph.before + ph.after;
+  const outW = wo + pw.before + pw.after;
+  const input = backend.makeOutput([n, outH, outW, co], 'float32');
+  scatterSpatial(f32(backend, dy), f32(backend, input), n, ho, wo, co, { outH, outW, offH: ph.before, offW: pw.before, strideH: 1, strideW: 1 });
+  const part = conv2d(backend, input, sub, { strides: 1, pad: explicit([[0, 0], [0, 0]]) });
+  release(backend, input);
+  return part;
+}
+
+/**
+ * dx of a strided conv2d, one stride phase at a time: each phase (rows and columns) is a
+ * stride-1 convolution of dy with that phase's sub-filter, written back every s-th row and
+ * column. Same work as the forward pass, where convolving a zero-spread dy would cost s² times more.
  */
 function stridedConv2DBackpropInput(backend: WasmBackend, dy: tf.TensorInfo, filter: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, inputShape: number[]): tf.TensorInfo {
-  const [n, ho, wo, co] = dims4(dy.shape);
+  const [n, ho, wo] = dims4(dy.shape);
   const [kh, kw, ci] = dims4(filter.shape);
   const { strideHeight: sh, strideWidth: sw, inHeight: h, inWidth: w } = info;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   const out = zerosOutput(backend, inputShape);
-  const phase = (r: number, k: number, s: number, pad: number, size: number, outSize: number) => {
-    const taps = Math.max(0, Math.ceil((k - r) / s));
-    const j0 = Math.ceil((pad - r) / s);
-    const count = Math.floor((size - 1 + pad - r) / s) - j0 + 1;
-    const before = taps - 1 - j0;
-    return { taps, j0, count, before, after: count - outSize - before + taps - 1 };
-  };
   for (let rh = 0; rh < sh; rh++) {
-    const ph = phase(rh, kh, sh, pt, h, ho);
+    const ph = stridePhase(rh, kh, sh, pt, h, ho);
     if (ph.taps === 0 || ph.count <= 0) continue;
     for (let rw = 0; rw < sw; rw++) {
-      const pw = phase(rw, kw, sw, pl, w, wo);
+      const pw = stridePhase(rw, kw, sw, pl, w, wo);
       if (pw.taps === 0 || pw.count <= 0) continue;
-      const sub = backend.makeOutput([ph.taps, pw.taps, co, ci], 'float32');
-      const src = f32(backend, filter);
-      const dst = f32(backend, sub);
-      for (let u = 0; u < ph.taps; u++) {
-        for (let v = 0; v < pw.taps; v++) {
-          const a = rh + sh * (ph.taps - 1 - u);
-          const b = rw + sw * (pw.taps - 1 - v);
-          const so = (a * kw + b) * ci * co;
-          const dOff = (u * pw.taps + v) * co * ci;
-          transpose2d(src.subarray(so, so + ci * co), dst.subarray(dOff, dOff + ci * co), ci, co);
-        }
-      }
-      let input = dy;
-      let pads: [[number, number], [number, number]] = [
-        [ph.before, ph.after],
-        [pw.before, pw.after],
-      ];
-      if (Math.min(ph.before, ph.after, pw.before, pw.after) < 0) {
-        // A convolution takes no negative padding: crop (and pad) a copy instead.
-        const outH = ho + ph.before + ph.after;
-        const outW = wo + pw.before + pw.after;
-        input = backend.makeOutput([n, outH, outW, co], 'float32');
-        scatterSpatial(f32(backend, dy), f32(backend, input), n, ho, wo, co, { outH, outW, offH: ph.before, offW: pw.before, strideH: 1, strideW: 1 });
-        pads = [
-          [0, 0],
-          [0, 0],
-        ];
-      }
-      const part = conv2d(backend, input, sub, { strides: 1, pad: explicit(pads) });
-      if (input !== dy) release(backend, input);
+      const sub = phaseFilter(backend, filter, ph, pw, sh, sw);
+      const part = phaseConvolution(backend, dy, sub, ph, pw);
       release(backend, sub);
-      scatterSpatial(
-        f32(backend, part),
-        f32(backend, out),
-        n,
-        ph.count,
-        pw.count,
-        ci,
-        { outH: h, outW: w, offH: rh - pt + sh * ph.j0, offW: rw - pl + sw * pw.j0, strideH: sh, strideW: sw },
-        false,
-      );
+      const offsets = { outH: h, outW: w, offH: rh - pt + sh * ph.j0, offW: rw - pl + sw * pw.j0, strideH: sh, strideW: sw };
+      scatterSpatial(f32(backend, part), f32(backend, out), n, ph.count, pw.count, ci, offsets, false);
       release(backend, part);
     }
   }
@@ -163,40 +173,37 @@ export function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backe
 /** Most floats the patch matrix of one filter-gradient chunk may hold (64M = 256 MiB). */
 const PATCH_BUDGET = 64 * 1024 * 1024;
 
+/** Copies one row of `wo` window positions, `sw` apart from column `w0` of an image row of width `w`; outside reads as 0. */
+function copyWindowRow(src: Float32Array, from: number, dst: Float32Array, to: number, w0: number, wo: number, sw: number, w: number): void {
+  if (sw === 1 && w0 >= 0 && w0 + wo <= w) {
+    dst.set(src.subarray(from + w0, from + w0 + wo), to);
+    return;
+  }
+  for (let q = 0; q < wo; q++) {
+    const wi = q * sw + w0;
+    dst[to + q] = wi >= 0 && wi < w ? (src[from + wi] as number) : 0;
+  }
+}
+
 /** Gathers the transposed patch matrix [kh·kw·ci, nb·ho·wo] from a channel-major x [ci, nb·h·w]. */
 function gatherPatches(src: Float32Array, dst: Float32Array, info: tf.backend_util.Conv2DInfo, nb: number, kh: number, kw: number, rows: number): void {
-  const { inHeight: h, inWidth: w, outHeight: ho, outWidth: wo, inChannels: ci } = info;
-  const sh = info.strideHeight;
-  const sw = info.strideWidth;
-
-    for (let a = 0; a < kh; a++) {
-      for (let bb = 0; bb < kw; bb++) {
-        for (let c = 0; c < ci; c++) {
-          const rowOff = ((a * kw + bb) * ci + c) * rows;
-          for (let img = 0; img < nb; img++) {
-            const plane = (c * nb + img) * h * w;
-            for (let p = 0; p < ho; p++) {
-              const hi = p * sh + a - info.padInfo.top;
-              const o = rowOff + (img * ho + p) * wo;
-              if (hi < 0 || hi >= h) {
-                dst.fill(0, o, o + wo);
-                continue;
-              }
-              const line = plane + hi * w;
-              const w0 = bb - info.padInfo.left;
-              if (sw === 1 && w0 >= 0 && w0 + wo <= w) {
-                dst.set(src.subarray(line + w0, line + w0 + wo), o);
-                continue;
-              }
-              for (let q = 0; q < wo; q++) {
-                const wi = q * sw + w0;
-                dst[o + q] = wi >= 0 && wi < w ? (src[line + wi] as number) : 0;
-              }
-            }
-          }
-        }
+  const { inHeight: h, inWidth: w, outHeight: ho, outWidth: wo, inChannels: ci, strideHeight: sh, strideWidth: sw } = info;
+  // Row r of the patch matrix is tap (a, bb) of input channel c, with r = (a·kw + bb)·ci + c.
+  for (let r = 0; r < kh * kw * ci; r++) {
+    const c = r % ci;
+    const tap = (r - c) / ci;
+    const a = Math.floor(tap / kw);
+    const w0 = (tap % kw) - info.padInfo.left;
+    for (let img = 0; img < nb; img++) {
+      const plane = (c * nb + img) * h * w;
+      for (let p = 0; p < ho; p++) {
+        const hi = p * sh + a - info.padInfo.top;
+        const o = r * rows + (img * ho + p) * wo;
+        if (hi < 0 || hi >= h) dst.fill(0, o, o + wo);
+        else copyWindowRow(src, plane + hi * w, dst, o, w0, wo, sw, w);
       }
     }
+  }
 }
 
 /**
@@ -338,6 +345,57 @@ export function depthwiseBackpropInput(args: { inputs: tf.NamedTensorInfoMap; ba
   return out;
 }
 
+/** Channel-major copies of a depthwise convolution's x [c, n·h·w] and dy [c·m, n·ho·wo], with its geometry. */
+interface DepthwisePlanes {
+  xT: Float32Array;
+  yT: Float32Array;
+  info: tf.backend_util.Conv2DInfo;
+}
+
+/**
+ * The dot product over batch and positions of x's plane of input channel k, shifted to tap
+ * (a, t), with dy's plane of output channel ch; the sum stays in a register.
+ */
+function depthwiseTapSum({ xT, yT, info }: DepthwisePlanes, k: number, ch: number, a: number, t: number): number {
+  const { batchSize: n, inHeight: h, inWidth: w, outHeight: ho, outWidth: wo, strideHeight: sh, strideWidth: sw } = info;
+  // Output columns q whose input column q*sw + t*dw - left lies inside the image.
+  const off = t * info.dilationWidth - info.padInfo.left;
+  const q0 = Math.max(0, Math.ceil(-off / sw));
+  const q1 = Math.min(wo, Math.floor((w - 1 - off) / sw) + 1);
+  let s = 0;
+  for (let b = 0; b < n; b++) {
+    const xPlane = (k * n + b) * h;
+    const yPlane = (ch * n + b) * ho;
+    for (let p = 0; p < ho; p++) {
+      const hi = p * sh + a * info.dilationHeight - info.padInfo.top;
+      if (hi < 0 || hi >= h) continue;
+      const xo = (xPlane + hi) * w + off;
+      const yo = (yPlane + p) * wo;
+      if (sw === 1) {
+        for (let q = q0; q < q1; q++) s += (xT[xo + q] as number) * (yT[yo + q] as number);
+      } else {
+        for (let q = q0; q < q1; q++) s += (xT[xo + q * sw] as number) * (yT[yo + q] as number);
+      }
+    }
+  }
+  return s;
+}
+
+/** dW of a depthwise convolution [kh, kw, c, m] without the SIMD kernel: one tap sum per element. */
+function depthwiseFilterGradScalar(x: Float32Array, dy: Float32Array, info: tf.backend_util.Conv2DInfo, m: number): Float32Array {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: ho, outWidth: wo, outChannels: cm, filterHeight: kh, filterWidth: kw } = info;
+  const planes: DepthwisePlanes = { xT: new Float32Array(n * h * w * c), yT: new Float32Array(n * ho * wo * cm), info };
+  transpose2d(x, planes.xT, n * h * w, c);
+  transpose2d(dy, planes.yT, n * ho * wo, cm);
+  const result = new Float32Array(kh * kw * cm);
+  for (let ch = 0; ch < cm; ch++) {
+    for (let a = 0; a < kh; a++) {
+      for (let t = 0; t < kw; t++) result[(a * kw + t) * cm + ch] = depthwiseTapSum(planes, Math.floor(ch / m), ch, a, t);
+    }
+  }
+  return result;
+}
+
 /**
  * dW of a depthwise convolution: for every tap and channel, the dot product over batch and
  * positions of the shifted input plane with the dy plane. Both are first copied channel-major
@@ -348,9 +406,8 @@ export function depthwiseBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; b
   const backend = args.backend;
   const attrs = args.attrs as ConvGradAttrs & { filterShape: number[] };
   const info = convInfoOf(x.shape, attrs.filterShape, attrs, true);
-  const [n, h, w, c] = dims4(x.shape);
-  const [, ho, wo, cm] = dims4(dy.shape);
-  const [kh, kw, , m] = dims4(attrs.filterShape);
+  const c = info.inChannels;
+  const m = info.outChannels / c;
   const simd = m === 1 && c % 4 === 0 ? simdKernels(backend) : null;
   if (simd) {
     // Channels innermost: one SIMD multiply-add per tap and group of 4 channels, no transposes.
@@ -363,42 +420,7 @@ export function depthwiseBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; b
     });
     return out;
   }
-  const xT = new Float32Array(n * h * w * c);
-  transpose2d(f32(backend, x), xT, n * h * w, c);
-  const yT = new Float32Array(n * ho * wo * cm);
-  transpose2d(f32(backend, dy), yT, n * ho * wo, cm);
-  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const result = new Float32Array(kh * kw * cm);
-  for (let ch = 0; ch < cm; ch++) {
-    const k = Math.floor(ch / m);
-    for (let a = 0; a < kh; a++) {
-      for (let t = 0; t < kw; t++) {
-        // Output columns q whose input column q*sw + t*dw - left lies inside the image.
-        const off = t * dw - left;
-        const q0 = Math.max(0, Math.ceil(-off / sw));
-        const q1 = Math.min(wo, Math.floor((w - 1 - off) / sw) + 1);
-        let s = 0;
-        for (let b = 0; b < n; b++) {
-          const xPlane = (k * n + b) * h;
-          const yPlane = (ch * n + b) * ho;
-          for (let p = 0; p < ho; p++) {
-            const hi = p * sh + a * dh - top;
-            if (hi < 0 || hi >= h) continue;
-            const xo = (xPlane + hi) * w + off;
-            const yo = (yPlane + p) * wo;
-            if (sw === 1) {
-              for (let q = q0; q < q1; q++) s += (xT[xo + q] as number) * (yT[yo + q] as number);
-            } else {
-              for (let q = q0; q < q1; q++) s += (xT[xo + q * sw] as number) * (yT[yo + q] as number);
-            }
-          }
-        }
-        result[(a * kw + t) * cm + ch] = s;
-      }
-    }
-  }
+  const result = depthwiseFilterGradScalar(f32(backend, x), f32(backend, dy), info, m);
   const out = backend.makeOutput(attrs.filterShape, 'float32');
   f32(backend, out).set(result);
   return out;

@@ -10,6 +10,49 @@ type PoolGradAttrs = {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 };
 
+/** Where the largest value of every channel lies in the window [r0, r1) × [s0, s1) of image b (its pixel's offset; -1 for none). */
+function windowArgmax(x: Float32Array, b: number, info: tf.backend_util.Conv2DInfo, rows: [number, number], cols: [number, number], best: Float32Array, where: Int32Array): void {
+  const { inHeight: h, inWidth: w, inChannels: c } = info;
+  best.fill(Number.NEGATIVE_INFINITY);
+  where.fill(-1);
+  for (let r = rows[0]; r < rows[1]; r++) {
+    for (let s = cols[0]; s < cols[1]; s++) {
+      const o = ((b * h + r) * w + s) * c;
+      for (let k = 0; k < c; k++) {
+        const v = x[o + k] as number;
+        if (v <= (best[k] as number)) continue;
+        best[k] = v;
+        where[k] = o;
+      }
+    }
+  }
+}
+
+/** Adds the output gradient at g[go…] to each channel's largest input of its window. */
+function addToArgmax(dx: Float32Array, g: Float32Array, go: number, where: Int32Array): void {
+  for (let k = 0; k < where.length; k++) {
+    const o = where[k] as number;
+    if (o >= 0) dx[o + k] = (dx[o + k] as number) + (g[go + k] as number);
+  }
+}
+
+/** dx of max pooling in JavaScript, one window at a time with every channel (x, dy and dx NHWC). */
+function maxPoolGradScalar(x: Float32Array, g: Float32Array, dx: Float32Array, info: tf.backend_util.Conv2DInfo): void {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: ho, outWidth: wo, filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  const best = new Float32Array(c);
+  const where = new Int32Array(c);
+  for (let b = 0; b < n; b++) {
+    for (let p = 0; p < ho; p++) {
+      const rows: [number, number] = [Math.max(0, p * sh - top), Math.min(h, p * sh - top + fh)];
+      for (let q = 0; q < wo; q++) {
+        windowArgmax(x, b, info, rows, [Math.max(0, q * sw - left), Math.min(w, q * sw - left + fw)], best, where);
+        addToArgmax(dx, g, ((b * ho + p) * wo + q) * c, where);
+      }
+    }
+  }
+}
+
 /**
  * dx of max pooling: each output's gradient goes to the first largest input of its window (in
  * row-major order, as tfjs's cpu kernel does). Channels are innermost, so every window is
@@ -48,39 +91,6 @@ export function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: Wasm
     });
     return out;
   }
-  const x = f32(backend, input);
-  const g = f32(backend, dy);
-  const dx = f32(backend, out);
-  const best = new Float32Array(c);
-  const where = new Int32Array(c);
-  for (let b = 0; b < n; b++) {
-    for (let p = 0; p < ho; p++) {
-      const r0 = Math.max(0, p * sh - top);
-      const r1 = Math.min(h, p * sh - top + fh);
-      for (let q = 0; q < wo; q++) {
-        const s0 = Math.max(0, q * sw - left);
-        const s1 = Math.min(w, q * sw - left + fw);
-        best.fill(Number.NEGATIVE_INFINITY);
-        where.fill(-1);
-        for (let r = r0; r < r1; r++) {
-          for (let s = s0; s < s1; s++) {
-            const o = ((b * h + r) * w + s) * c;
-            for (let k = 0; k < c; k++) {
-              const v = x[o + k] as number;
-              if (v > (best[k] as number)) {
-                best[k] = v;
-                where[k] = o;
-              }
-            }
-          }
-        }
-        const go = ((b * ho + p) * wo + q) * c;
-        for (let k = 0; k < c; k++) {
-          const o = where[k] as number;
-          if (o >= 0) dx[o + k] = (dx[o + k] as number) + (g[go + k] as number);
-        }
-      }
-    }
-  }
+  maxPoolGradScalar(f32(backend, input), f32(backend, dy), f32(backend, out), info);
   return out;
 }
