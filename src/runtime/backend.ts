@@ -3,7 +3,7 @@ import { TimError } from '../core/errors';
 import { outOfMemoryMessage } from './memory';
 import { log } from '../core/log';
 import type { BackendChoice } from '../config/schema';
-import { enableTraining, type EnabledTraining, fusedMultiplyAdd, guardWasmAllocations, wasmThreadCount } from '@tim/tfjs-training';
+import { enableTraining, type EnabledTraining, fusedMultiplyAdd, guardWasmAllocations, nodeBackendUsesGpu, wasmThreadCount } from '@tim/tfjs-training';
 import { probeWebGpu, registerWebGpuBackend, type WebGpuProbe } from './webgpu/backend';
 
 // Production mode: no debug checks, and no banner urging tfjs-node on every run (doctor says it).
@@ -74,9 +74,7 @@ export function gpuInUse(env: NodeJS.ProcessEnv = process.env, findBackend: (nam
   const visible = env.CUDA_VISIBLE_DEVICES;
   if (visible !== undefined && (visible.trim() === '' || visible.trim() === '-1')) return false;
   try {
-    const backend = findBackend('tensorflow') as { binding?: { isUsingGpuDevice?: () => boolean } } | null;
-    const fn = backend?.binding?.isUsingGpuDevice;
-    return typeof fn === 'function' ? Boolean(fn.call(backend?.binding)) : false;
+    return nodeBackendUsesGpu(findBackend('tensorflow'));
   } catch {
     return false;
   }

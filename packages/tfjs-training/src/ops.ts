@@ -5,7 +5,7 @@
  */
 export { TrainingError, oneLine } from './errors';
 export { timKernelAvailable } from './kernel-registry';
-export { adamState, batchNormState, stockActivationClass, stockLayerClass, type AdamSlot, type AdamState } from './tfjs-internals';
+export { adamState, batchNormState, nodeBackendUsesGpu, stockActivationClass, stockLayerClass, type AdamSlot, type AdamState } from './tfjs-internals';
 export { AccumulatedBetas, ADAM, ADAM_IN_PLACE, adamInPlace, adamUpdate, biasCorrections } from './fused/adam';
 export { batchNormTraining, BN_TRAINING } from './fused/batch-norm';
 export { fusedGelu, GELU } from './fused/gelu';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TrainingError } from './errors';
+import { fieldOf, methodOf } from './untyped';
 
 /**
  * The parts of tfjs Tim relies on that its typings hide: AdamOptimizer's private state (saved
@@ -127,4 +128,10 @@ export function stockActivationClass(name: string): ActivationClass {
   const c = registered(name);
   if (!isActivationClass(c)) throw new TrainingError(`${UNKNOWN_TFJS}: '${name}' is not an activation class`);
   return c;
+}
+
+/** Whether tfjs-node's backend computes on a CUDA device (its binding's isUsingGpuDevice); false where it cannot say. */
+export function nodeBackendUsesGpu(backend: unknown): boolean {
+  const isUsingGpuDevice = methodOf(fieldOf(backend, 'binding'), 'isUsingGpuDevice');
+  return isUsingGpuDevice ? Boolean(isUsingGpuDevice()) : false;
 }

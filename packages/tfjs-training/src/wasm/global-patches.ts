@@ -1,4 +1,5 @@
 import type * as os from 'node:os';
+import { fieldOf, methodOf } from '../untyped';
 import { startHeapWatchdog } from './heap-watchdog';
 
 /**
@@ -47,15 +48,15 @@ const guarded = new WeakSet<object>();
  * `exhaustedMessage` if the heap fills while a kernel runs.
  */
 export function guardWasmAllocations(backend: unknown, exhaustedMessage: string): void {
-  const wasm = (backend as { wasm?: { _malloc?: (bytes: number) => number } } | undefined)?.wasm;
-  if (!wasm || typeof wasm._malloc !== 'function' || guarded.has(wasm)) return;
-  const malloc = wasm._malloc.bind(wasm);
-  wasm._malloc = (bytes: number): number => {
-    const ptr = malloc(bytes);
+  const wasm = fieldOf(backend, 'wasm');
+  const malloc = methodOf(wasm, '_malloc');
+  if (typeof wasm !== 'object' || wasm === null || !malloc || guarded.has(wasm)) return;
+  Reflect.set(wasm, '_malloc', (bytes: number): number => {
+    const ptr = Number(malloc(bytes));
     if (ptr === 0 && bytes > 0) throw new Error(`Could not allocate ${bytes} bytes on the wasm heap (4 GiB cap)`);
     return ptr;
-  };
+  });
   guarded.add(wasm);
-  const memory = (backend as { wasm?: { wasmMemory?: WebAssembly.Memory } }).wasm?.wasmMemory;
-  if (memory) startHeapWatchdog(memory, exhaustedMessage);
+  const memory = fieldOf(wasm, 'wasmMemory');
+  if (memory instanceof WebAssembly.Memory) startHeapWatchdog(memory, exhaustedMessage);
 }

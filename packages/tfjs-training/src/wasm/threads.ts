@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { TrainingError } from '../errors';
+import { fieldOf, methodOf } from '../untyped';
 import { redirectWorkerBlob, reportCpusFor } from './global-patches';
 
 let prepared = false;
@@ -24,18 +25,16 @@ export function wasmThreadCount(env: NodeJS.ProcessEnv = process.env, cores = os
   return Math.max(1, Math.min(MAX_DEFAULT_THREADS, cores));
 }
 
-interface PThreadPool {
-  runningWorkers?: { unref?: () => void }[];
-  unusedWorkers?: { unref?: () => void }[];
-}
-
 /**
  * XNNPACK's pool threads wait for work for the life of the process; unreferenced, they no
  * longer keep Node's event loop alive, so a command still exits when its work is done.
  */
 function unrefPoolWorkers(backend: unknown): void {
-  const pool = (backend as { wasm?: { PThread?: PThreadPool } } | undefined)?.wasm?.PThread;
-  for (const w of [...(pool?.runningWorkers ?? []), ...(pool?.unusedWorkers ?? [])]) w.unref?.();
+  const pool = fieldOf(fieldOf(backend, 'wasm'), 'PThread');
+  for (const list of ['runningWorkers', 'unusedWorkers']) {
+    const workers = fieldOf(pool, list);
+    if (Array.isArray(workers)) for (const worker of workers as unknown[]) methodOf(worker, 'unref')?.();
+  }
 }
 
 /**
