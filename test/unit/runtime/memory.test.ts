@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { KernelFaultError } from '@tim/tfjs-training';
 import { TimError } from '../../../src/core/errors';
 import {
   bufferLimitsOf,
@@ -74,6 +75,12 @@ describe('memory planning', () => {
     const other = new Error('unrelated');
     expect(() => rethrowIfOutOfMemory(other)).toThrow(other);
     expect(new OutOfMemoryError('x')).toBeInstanceOf(TimError);
+  });
+
+  it("passes a wasm kernel's fault on as it is, never as memory to lower", () => {
+    const fault = new KernelFaultError('Conv2DBackpropFilter', new WebAssembly.RuntimeError('memory access out of bounds'), 912);
+    expect(isOutOfMemory(fault)).toBe(false);
+    expect(() => rethrowIfOutOfMemory(fault, { arch: 'resnet50' })).toThrow(fault);
   });
 });
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { relativeError } from '../../../../test/support/relative-error';
+import { relativeError } from '../support/relative-error';
 import { enableTraining } from '../../src/enable-training';
 
 type Case = { x: [number, number, number, number]; f: [number, number, number, number]; stride: number; pad: 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]] };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { relativeError as relativeErrorOf } from '../../../../test/support/relative-error';
+import { relativeError as relativeErrorOf } from '../support/relative-error';
 import { loadWasmForTraining } from '../support/wasm';
 import { registeredKernels } from '../../src/kernel-registry';
 

@@ -9,7 +9,7 @@ import { loadWasmForTraining } from '../support/wasm';
 import { parallelism } from '../../src/wasm/kernel-pool';
 import { wasmBackendOf } from '../../src/wasm/access';
 import { boundKernels } from '../../src/wasm/simd';
-import { relativeError } from '../../../../test/support/relative-error';
+import { relativeError } from '../support/relative-error';
 
 // The fused kernels where the backend has them (wasm), the formulas on the cpu reference.
 const gelu = (x: tf.Tensor): tf.Tensor => (timKernelAvailable(GELU) ? fusedGelu.apply(x) : tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));

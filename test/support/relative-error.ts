@@ -1,0 +1,1 @@
+export { relativeError } from '../../packages/tfjs-training/test/support/relative-error';
