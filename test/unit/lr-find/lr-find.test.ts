@@ -2,19 +2,18 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import { configToYaml, parseConfig } from '../../../src/config/load';
+import { configToYaml } from '../../../src/config/load';
 import type { TimConfig } from '../../../src/config/schema';
 import { RunFolder } from '../../../src/io/run-folder';
 import { groupVariables } from '../../../src/models';
 import { suggest, sweepRate } from '../../../src/lr-find/curve';
 import { lrFind } from '../../../src/lr-find/lr-find';
 import { lrSweep, type SweepResult } from '../../../src/lr-find/sweep';
-import { enableTraining } from '@tim/tfjs-training';
 import { trainedGroups } from '../../../src/train/groups';
 import { createTrainer } from '../../../src/train/trainer';
 import { timOk } from '../../support/cli';
 import { folderSnapshot } from '../../support/folder-snapshot';
-import { paintDataset } from '../../support/tiny-run';
+import { tinyLrFindConfig } from '../../support/lr-find-config';
 import { tmpDir } from '../../support/tmp';
 import { makeDataset, makeRun } from '../evaluate/run-fixture';
 import { memorySource, testConfig, tinyModel } from '../train/helpers';
@@ -25,19 +24,8 @@ let tmp: ReturnType<typeof tmpDir>;
 let config: TimConfig;
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
-  enableTraining('cpu');
   tmp = tmpDir();
-  const data = path.join(tmp.dir, 'data');
-  await paintDataset(data, 6);
-  config = parseConfig({
-    name: 'tiny_lr',
-    seed: 5,
-    data: { root: data, image_size: 16, resize: 'letterbox', val_fraction: 0.34, cache: false },
-    model: { arch: 'tiny_cnn' },
-    train: { batch_size: 6, lr_groups: { early: 1e-5, middle: 1e-4, head: 1e-3 } },
-    runtime: { backend: 'cpu' },
-  });
+  config = await tinyLrFindConfig(tmp.dir);
 });
 afterAll(() => tmp.cleanup());
 

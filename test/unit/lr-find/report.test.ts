@@ -2,16 +2,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import { parseConfig } from '../../../src/config/load';
 import { TimError } from '../../../src/core/errors';
 import { setLogLevel } from '../../../src/core/log';
 import { escapeMarkup } from '../../../src/core/markup';
 import { lrFind } from '../../../src/lr-find/lr-find';
 import type { LrFindResult } from '../../../src/lr-find/result-file';
-import { enableTraining } from '@tim/tfjs-training';
 import { buildTrainingReport } from '../../../notebooks-ts/training-results';
 import { timInProcess } from '../../support/cli-in-process';
-import { paintDataset } from '../../support/tiny-run';
+import { tinyLrFindConfig } from '../../support/lr-find-config';
 import { tmpDir } from '../../support/tmp';
 import { fakeConfig, writeFakeRun } from '../../support/fake-runs';
 
@@ -25,19 +23,8 @@ let found: string;
 
 beforeAll(async () => {
   setLogLevel('quiet');
-  await tf.setBackend('cpu');
-  enableTraining('cpu');
   tmp = tmpDir();
-  const data = path.join(tmp.dir, 'data');
-  await paintDataset(data, 6);
-  const config = parseConfig({
-    name: 'tiny_lr',
-    seed: 5,
-    data: { root: data, image_size: 16, resize: 'letterbox', val_fraction: 0.34, cache: false },
-    model: { arch: 'tiny_cnn' },
-    train: { batch_size: 6, lr_groups: { early: 1e-5, middle: 1e-4, head: 1e-3 } },
-    runtime: { backend: 'cpu' },
-  });
+  const config = await tinyLrFindConfig(tmp.dir);
   found = path.join(tmp.dir, 'lr-find', 'tiny_lr');
   await lrFind(config, { out: found, steps: 30, startLr: 1e-5, endLr: 1e3 });
 });
