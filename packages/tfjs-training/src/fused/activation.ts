@@ -21,19 +21,23 @@ export interface FusedActivation {
   apply(x: tf.Tensor): tf.Tensor;
 }
 
-/** The op and gradient of an activation; its kernel named f.kernelName, its gradient kernel that name with 'Grad' after it. */
-export function fusedActivation(f: ActivationFormulas): FusedActivation {
-  const gradName = `${f.kernelName}Grad`;
+/** The gradient that ties an activation's kernel to its gradient kernel (the name with 'Grad' after it), and its op. */
+export function activationOp(kernelName: string): Omit<FusedActivation, 'formulas'> {
+  const gradName = `${kernelName}Grad`;
   return {
-    formulas: f,
     gradient: {
-      kernelName: f.kernelName,
+      kernelName,
       inputsToSave: ['x'],
       gradFunc: (dy, saved) => {
         const [x] = saved as [tf.Tensor];
         return { x: () => tf.engine().runKernel<tf.Tensor>(gradName, { x, dy: dy as tf.Tensor }, {}) };
       },
     },
-    apply: (x) => tf.engine().runKernel<tf.Tensor>(f.kernelName, { x }, {}),
+    apply: (x) => tf.engine().runKernel<tf.Tensor>(kernelName, { x }, {}),
   };
+}
+
+/** The op and gradient of an activation with SIMD and JavaScript formulas. */
+export function fusedActivation(f: ActivationFormulas): FusedActivation {
+  return { formulas: f, ...activationOp(f.kernelName) };
 }
