@@ -36,10 +36,13 @@ describe('wasm SIMD kernels', () => {
     expect(() => build.exportedSignatures('(func (export "f") (param $a i64))')).toThrow('has type i64');
   });
 
-  it('validate in this engine', async () => {
+  it('validate in this engine: the plain builds always, the fused ones exactly where Tim uses them', async () => {
     const { fusedMultiplyAdd } = await import('../../src/wasm/simd');
-    expect(fusedMultiplyAdd()).toBe(true);
-    for (const b64 of Object.values(binaries)) expect(WebAssembly.validate(Buffer.from(b64, 'base64'))).toBe(true);
+    const valid = (b64: string): boolean => WebAssembly.validate(Buffer.from(b64, 'base64'));
+    expect([valid(binaries.PLAIN_HEAP_MODULE_NO_FMA), valid(binaries.SHARED_HEAP_MODULE_NO_FMA)]).toEqual([true, true]);
+    // Relaxed SIMD is the engine's to offer (tim doctor says whether it does); Tim needs only the plain builds.
+    const fma = fusedMultiplyAdd();
+    expect([valid(binaries.PLAIN_HEAP_MODULE), valid(binaries.SHARED_HEAP_MODULE)]).toEqual([fma, fma]);
   });
 });
 
