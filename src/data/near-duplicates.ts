@@ -1,7 +1,6 @@
-import * as path from 'path';
 import sharp from 'sharp';
 import { oneLine, TimError } from '../core/errors';
-import { decodeConcurrency, mapConcurrent } from './concurrency';
+import { recordedHashes } from './hash-record';
 
 /**
  * Near-duplicate images (the same painting scanned twice, resized, re-encoded or slightly
@@ -179,8 +178,12 @@ export interface NearDuplicateRecord {
   groups: string[][];
 }
 
-/** Hashes every image of a data set (paths relative to `root`) and groups the near-duplicates. */
-export async function findNearDuplicates(root: string, paths: readonly string[], onProgress?: (done: number) => void): Promise<NearDuplicateRecord> {
-  const hashes = await mapConcurrent(paths, decodeConcurrency(), (p) => hashImageFile(path.join(root, p)), onProgress);
+/**
+ * Hashes every image of a data set (paths relative to `root`) and groups the near-duplicates.
+ * Hashes are remembered in the data set's cache folder (`cacheDir`, as `data.cache_dir`), so
+ * only new or changed images are decoded again.
+ */
+export async function findNearDuplicates(root: string, paths: readonly string[], opts: { cacheDir?: string; onProgress?: (done: number) => void } = {}): Promise<NearDuplicateRecord> {
+  const hashes = await recordedHashes(root, paths, { method: NEAR_DUPLICATE_METHOD, hashFile: hashImageFile, ...opts });
   return { method: NEAR_DUPLICATE_METHOD, threshold: NEAR_DUPLICATE_THRESHOLD, groups: groupNearDuplicates(new Map(paths.map((p, i) => [p, hashes[i] as string]))) };
 }

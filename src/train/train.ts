@@ -177,7 +177,7 @@ export async function train(config: TimConfig, opts: TrainOptions = {}): Promise
       if (index.classes.length < 2) throw new TimError(`${cfg.data.root}: found ${index.classes.length} class folder(s); training needs at least 2`);
       const { known, unknown } = leaveClassesOut(index, cfg.data.unknown_classes);
       if (known.classes.length < 2) throw new TimError(`${cfg.data.root}: found ${known.classes.length} class folder(s) to train on; training needs at least 2`);
-      const nearDuplicates = cfg.data.near_duplicates ? await findNearDuplicates(known.root, known.items.map((it) => it.path)) : undefined;
+      const nearDuplicates = cfg.data.near_duplicates ? await findNearDuplicates(known.root, known.items.map((it) => it.path), { cacheDir: cfg.data.cache_dir }) : undefined;
       if (nearDuplicates?.groups.length) {
         log.info(`${nearDuplicates.groups.length} group(s) of near-duplicate images, each kept on one side of the split (tim data inspect lists them)`);
       }
