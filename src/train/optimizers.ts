@@ -27,8 +27,8 @@ const NO_DECAY: GroupDecay = { rate: 0, decayed: new Set() };
  * tfjs's Adam with each variable's update as one fused kernel where the backend has it (wasm,
  * cpu, webgpu): same slots, names, state and float32 arithmetic, so checkpoints and resume are unchanged.
  * With a weight decay it is torch.optim.AdamW: each decayed weight is first multiplied by
- * 1 − lr·wd, then takes the Adam step. The decay is its own op rather than a term of the fused
- * kernel, so it is the same on every backend, the stock Adam's included.
+ * 1 − lr·wd, then takes the Adam step. Where Adam runs in place (webgpu) the multiply is a term
+ * of that kernel; elsewhere it is its own op. Either way it is the same float32 multiply.
  */
 export class FusedAdam extends tf.AdamOptimizer {
   private readonly betas: AccumulatedBetas;
@@ -45,44 +45,42 @@ export class FusedAdam extends tf.AdamOptimizer {
   }
 
   override applyGradients(variableGradients: VariableGradients): void {
-    this.decayWeights(variableGradients);
-    this.adamStep(variableGradients);
+    const list = Array.isArray(variableGradients) ? variableGradients : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
+    if (timKernelAvailable(ADAM)) {
+      this.adamStep(list);
+      return;
+    }
+    for (const { name } of list) this.decayWeight(variableNamed(name));
+    super.applyGradients(variableGradients);
+  }
+
+  /** AdamW's factor for this step: 1 − lr·wd for a decayed variable, 1 for any other. */
+  private decayFactor(name: string): number {
+    return this.decay.rate > 0 && this.decay.decayed.has(name) ? 1 - this.learningRate * this.decay.rate : 1;
   }
 
   /** p ← p·(1 − lr·wd), with the step's learning rate, as AdamW before its Adam update. */
-  private decayWeights(variableGradients: VariableGradients): void {
-    if (this.decay.rate === 0 || this.decay.decayed.size === 0) return;
-    const names = Array.isArray(variableGradients) ? variableGradients.map((g) => g.name) : Object.keys(variableGradients);
-    const factor = 1 - this.learningRate * this.decay.rate;
-    for (const name of names) {
-      if (!this.decay.decayed.has(name)) continue;
-      const value = tf.engine().registeredVariables[name];
-      if (!value) throw new Error(`FusedAdam: no variable named ${name}`);
-      tf.tidy(() => value.assign(tf.mul(value, factor)));
-    }
+  private decayWeight(value: tf.Variable): void {
+    const factor = this.decayFactor(value.name);
+    if (factor !== 1) tf.tidy(() => value.assign(tf.mul(value, factor)));
   }
 
-  private adamStep(variableGradients: VariableGradients): void {
-    if (!timKernelAvailable(ADAM)) {
-      super.applyGradients(variableGradients);
-      return;
-    }
+  private adamStep(list: { name: string; tensor: tf.Tensor }[]): void {
     const self = adamState(this);
-    const list = Array.isArray(variableGradients) ? variableGradients : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
     tf.tidy(() => {
       const attrs = { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, learningRate: this.learningRate };
       const inPlace = timKernelAvailable(ADAM_IN_PLACE);
       const shared: VariableSlots[] = [];
-      const owned: VariableSlots[] = [];
+      const owned: (VariableSlots & { decayFactor: number })[] = [];
       list.forEach(({ name, tensor: gradient }, i) => {
-        const value = tf.engine().registeredVariables[name];
-        if (!value) throw new Error(`FusedAdam: no variable named ${name}`);
+        const value = variableNamed(name);
         const slot = (suffix: string) => ({ originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) });
         self.accumulatedFirstMoment[i] ??= slot('m');
         self.accumulatedSecondMoment[i] ??= slot('v');
         const slots = { value, m: self.accumulatedFirstMoment[i].variable, v: self.accumulatedSecondMoment[i].variable, grad: gradient };
         // A reshape or clone of a variable shares its data: overwriting it would change that too.
-        (inPlace && [slots.value, slots.m, slots.v].every((t) => tf.engine().backend.refCount(t.dataId) === 1) ? owned : shared).push(slots);
+        if (inPlace && [slots.value, slots.m, slots.v].every((t) => tf.engine().backend.refCount(t.dataId) === 1)) owned.push({ ...slots, decayFactor: this.decayFactor(name) });
+        else shared.push(slots);
       });
       if (owned.length > 0) {
         // The running products this step's accBeta1 and accBeta2 hold, known without reading them back.
@@ -90,6 +88,7 @@ export class FusedAdam extends tf.AdamOptimizer {
         adamInPlace(owned, { ...attrs, d1, d2 });
       }
       for (const { value, m, v, grad } of shared) {
+        this.decayWeight(value);
         const [w2, m2, v2] = adamUpdate({ value, m, v, grad, accBeta1: self.accBeta1, accBeta2: self.accBeta2 }, attrs);
         m.assign(m2);
         v.assign(v2);
@@ -100,6 +99,12 @@ export class FusedAdam extends tf.AdamOptimizer {
     });
     this.incrementIterations();
   }
+}
+
+function variableNamed(name: string): tf.Variable {
+  const value = tf.engine().registeredVariables[name];
+  if (!value) throw new Error(`FusedAdam: no variable named ${name}`);
+  return value;
 }
 
 const SEP = '::';

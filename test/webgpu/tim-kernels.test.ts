@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { enableTraining, ADAM_IN_PLACE, adamInPlace, adamUpdate, biasCorrections, batchNormTraining, layerNorm, timKernelAvailable, registerWebGPUTrainingKernels, STORAGE_BUFFERS_NEEDED, webgpuKernelsUnavailable } from '@tim/tfjs-training';
+import { enableTraining, ADAM_IN_PLACE, adamInPlace, onDispatch, webgpuBackendOf, adamUpdate, biasCorrections, batchNormTraining, layerNorm, timKernelAvailable, registerWebGPUTrainingKernels, STORAGE_BUFFERS_NEEDED, webgpuKernelsUnavailable } from '@tim/tfjs-training';
 import { selectBackend } from '../../src/runtime/backend';
 import { releaseWebGpu } from '../../src/runtime/webgpu/backend';
 import { gelu } from '../../src/models/layers/gelu';
@@ -163,6 +163,71 @@ describe('Adam over several variables in place on webgpu', () => {
         let worst = 0;
         for (let k = 0; k < n; k++) worst = Math.max(worst, Math.abs((g[k] as number) - (w[k] as number)) / Math.max(1e-6, Math.abs(w[k] as number)));
         expect(worst).toBeLessThanOrEqual(1e-5);
+      }
+    });
+  });
+
+  it("takes AdamW's decay as a term of the same dispatch: the values a multiply before it gives, without the multiply's dispatch", async () => {
+    await tf.setBackend('webgpu');
+    // Above tfjs's size for handing small elementwise ops to the CPU, so the multiplies run on the GPU.
+    const sizes = [3000, 5, 4100];
+    const factors = [Math.fround(1 - 1e-3 * 0.05), 1, Math.fround(1 - 1e-3 * 0.3)];
+    const [d1, d2] = biasCorrections(Math.fround(0.9 ** 2), Math.fround(0.999 ** 2));
+    const attrs = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, learningRate: 1e-3, d1, d2 };
+    const slotsOf = (n: number, j: number) => {
+      const t = (k: string, range?: [number, number]) => tf.tensor1d(values({ shape: [n], ...(range ? { range } : {}) }, `adamw${j}:${k}`) as Float32Array);
+      const own = (x: tf.Tensor) => {
+        const v = tf.variable(x);
+        x.dispose();
+        return v;
+      };
+      return { value: own(t('w')), m: own(t('m')), v: own(t('v', [0, 0.01])), grad: t('g') };
+    };
+    // Tim's multi-output programs report to onDispatch; the stock ones run through runWebGPUProgram.
+    const dispatchesOf = (fn: () => void): number => {
+      let n = 0;
+      const backend = webgpuBackendOf(tf.backend());
+      const original = backend.runWebGPUProgram.bind(backend);
+      backend.runWebGPUProgram = (...args) => {
+        n++;
+        return original(...args);
+      };
+      const stop = onDispatch(() => n++);
+      try {
+        fn();
+      } finally {
+        stop();
+        Reflect.deleteProperty(backend, 'runWebGPUProgram');
+      }
+      return n;
+    };
+    const read = (slots: ReturnType<typeof slotsOf>[]) => Promise.all(slots.map((s) => Promise.all([s.value, s.m, s.v].map((t) => t.data()))));
+
+    const folded = sizes.map((n, j) => ({ ...slotsOf(n, j), decayFactor: factors[j] }));
+    const foldedDispatches = dispatchesOf(() => adamInPlace(folded, attrs));
+    const separate = sizes.map((n, j) => slotsOf(n, j));
+    const separateDispatches = dispatchesOf(() => {
+      separate.forEach((s, j) => {
+        if (factors[j] !== 1) tf.tidy(() => s.value.assign(tf.mul(s.value, factors[j] as number)));
+      });
+      adamInPlace(separate, attrs);
+    });
+    const plain = sizes.map((n, j) => slotsOf(n, j));
+    adamInPlace(plain, attrs);
+    expect(separateDispatches - foldedDispatches).toBe(2);
+    const [got, want, undecayed] = await Promise.all([read(folded), read(separate), read(plain)]);
+    tf.dispose([...folded, ...separate, ...plain].flatMap((s) => [s.value, s.m, s.v, s.grad]));
+    // A factor of 1 leaves the update exactly as without decay; the others change the values.
+    expect(Array.from(got[1]?.[0] as tf.TypedArray)).toEqual(Array.from(undecayed[1]?.[0] as tf.TypedArray));
+    for (const j of [0, 2]) expect(Array.from(got[j]?.[0] as tf.TypedArray)).not.toEqual(Array.from(undecayed[j]?.[0] as tf.TypedArray));
+    sizes.forEach((n, j) => {
+      for (let o = 0; o < 3; o++) {
+        const w = want[j]?.[o] as tf.TypedArray;
+        const g = got[j]?.[o] as tf.TypedArray;
+        let worst = 0;
+        for (let k = 0; k < n; k++) worst = Math.max(worst, Math.abs((g[k] as number) - (w[k] as number)) / Math.max(1e-6, Math.abs(w[k] as number)));
+        // At most a rounding apart: the shader compiler may fuse the decay's multiply into the update's add.
+        expect(worst).toBeLessThanOrEqual(1e-6);
       }
     });
   });

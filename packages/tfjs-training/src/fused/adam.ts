@@ -44,6 +44,8 @@ export function adamUpdate(
  * backends where a dispatch per variable is the cost (webgpu). Inputs `value0`, `m0`, `v0`,
  * `grad0`, `value1`, …; no outputs. The caller hands over only values and moments whose data
  * no other tensor shares (the backend's refCount is 1), and the bias corrections as numbers.
+ * AdamW's decoupled decay is a term of it: variable i's value is first multiplied by
+ * `decayFactors[i]` (1 − lr·wd, in float32, as a separate multiply would).
  */
 export const ADAM_IN_PLACE = 'TimAdamInPlace';
 
@@ -52,6 +54,8 @@ export type AdamInPlaceAttrs = AdamAttrs & {
   /** 1 − β1ᵗ and 1 − β2ᵗ of this step, float32 (biasCorrections). */
   d1: number;
   d2: number;
+  /** Each variable's weight-decay factor, 1 where it takes none (absent: none does). */
+  decayFactors?: number[];
 };
 
 export interface AdamSlots {
@@ -59,10 +63,12 @@ export interface AdamSlots {
   m: tf.Tensor;
   v: tf.Tensor;
   grad: tf.Tensor;
+  /** AdamW's 1 − lr·wd for this variable; absent or 1: no decay. */
+  decayFactor?: number;
 }
 
 /** Runs ADAM_IN_PLACE over `items`: each value, m and v afterwards holds its updated values. */
-export function adamInPlace(items: readonly AdamSlots[], attrs: AdamInPlaceAttrs): void {
+export function adamInPlace(items: readonly AdamSlots[], attrs: Omit<AdamInPlaceAttrs, 'decayFactors'>): void {
   const inputs: Record<string, tf.Tensor> = {};
   items.forEach((s, i) => {
     inputs[`value${i}`] = s.value;
@@ -70,7 +76,8 @@ export function adamInPlace(items: readonly AdamSlots[], attrs: AdamInPlaceAttrs
     inputs[`v${i}`] = s.v;
     inputs[`grad${i}`] = s.grad;
   });
-  tf.engine().runKernel(ADAM_IN_PLACE, inputs, attrs);
+  const decayFactors = items.map((s) => s.decayFactor ?? 1);
+  tf.engine().runKernel(ADAM_IN_PLACE, inputs, { ...attrs, decayFactors });
 }
 
 /**

@@ -50,7 +50,8 @@ export function variablesPerAdamDispatch(limits: Record<string, number | undefin
  * `k` variables of any sizes in one dispatch over their elements laid end to end: invocation
  * `i` finds its variable by the running ends `e0 < e1 < …` (uniforms, so one pipeline serves
  * every group of `k`) and updates value and moments where they are, with the float32
- * operations of the one-variable kernel above.
+ * operations of the one-variable kernel above, after multiplying the value by its decay
+ * factor `f0`, `f1`, … (exactly the value where the factor is 1).
  */
 function adamInPlaceProgram(k: number, total: number): TimMultiOutputProgram {
   const names = Array.from({ length: k }, (_, j) => [`W${j}`, `M${j}`, `V${j}`]).flat();
@@ -61,9 +62,10 @@ function adamInPlaceProgram(k: number, total: number): TimMultiOutputProgram {
     let g = G${j}[x];
     let m = M${j}[x] * u.b1 + g * u.c1;
     let v = V${j}[x] * u.b2 + (g * g) * u.c2;
+    let w = W${j}[x] * u.f${j};
     M${j}[x] = m;
     V${j}[x] = v;
-    W${j}[x] = ((m / u.d1) / (sqrt(v / u.d2) + u.eps)) * u.nlr + W${j}[x];
+    W${j}[x] = ((m / u.d1) / (sqrt(v / u.d2) + u.eps)) * u.nlr + w;
   }`;
   }).join(' ');
   const base = elementwiseProgram({
@@ -71,7 +73,11 @@ function adamInPlaceProgram(k: number, total: number): TimMultiOutputProgram {
     count: total,
     inputs: Array.from({ length: k }, (_, j) => `G${j}`),
     outputShapes: [],
-    uniforms: [...['b1', 'b2', 'c1', 'c2', 'd1', 'd2', 'eps', 'nlr'].map((name) => ({ name, type: 'f32' as const })), ...Array.from({ length: k }, (_, j) => ({ name: `e${j}`, type: 'i32' as const }))],
+    uniforms: [
+      ...['b1', 'b2', 'c1', 'c2', 'd1', 'd2', 'eps', 'nlr'].map((name) => ({ name, type: 'f32' as const })),
+      ...Array.from({ length: k }, (_, j) => ({ name: `e${j}`, type: 'i32' as const })),
+      ...Array.from({ length: k }, (_, j) => ({ name: `f${j}`, type: 'f32' as const })),
+    ],
     body: branches,
   });
   return { ...base, inPlaceNames: names, outputShape: [total] };
@@ -96,12 +102,13 @@ const adamInPlaceKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
     const ends: number[] = [];
     for (const [value] of chunk) ends.push((ends[ends.length - 1] ?? 0) + tf.util.sizeFromShape((value as tf.TensorInfo).shape));
     const total = ends[ends.length - 1] ?? 0;
+    const factors = chunk.map((_, j) => f(a.decayFactors?.[start + j] ?? 1));
     const program = adamInPlaceProgram(chunk.length, total);
     runTimProgram(
       backend,
       program,
       chunk.map((s) => s[3] as tf.TensorInfo),
-      [total, ...scalars, ...ends],
+      [total, ...scalars, ...ends, ...factors],
       chunk.flatMap((s) => s.slice(0, 3)),
     );
   }
