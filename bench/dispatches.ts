@@ -4,8 +4,8 @@ import { createModel } from '../src/models';
 import { selectBackend } from '../src/runtime/backend';
 import { wrapKernels, webgpuBackendOf, convGradientFallbacks, timWebGPUKernelsEnabled, useWebGPUKernels, type DispatchRecord, isConvOrMatmul, onDispatch, recordOfProgram } from '@tim/tfjs-training';
 import { recordWebGpuDispatches, releaseWebGpu } from '../src/runtime/webgpu/backend';
-import { FusedAdam } from '../src/train/optimizers';
 import { batchGradients, stepTotals } from '../src/train/step';
+import { benchOptimizer } from './model-bench';
 
 /** A convolution or matrix product with more serial multiply-adds per invocation than this is "long". */
 export const LONG_SERIAL = 4096;
@@ -59,6 +59,8 @@ export interface DispatchReportOptions {
   execute?: boolean;
   /** Steps before the recorded one (Adam's slots are made in the first). */
   warmup?: number;
+  /** AdamW's weight decay (0 or absent: Adam). */
+  weightDecay?: number;
 }
 
 interface Tally {
@@ -151,7 +153,7 @@ export async function recordStep(opts: DispatchReportOptions, kernels: 'tim' | '
   const x = tf.randomNormal<tf.Rank.R4>([opts.batch, opts.imageSize, opts.imageSize, 3], 0, 1, 'float32', 1);
   const labels = tf.randomUniform<tf.Rank.R1>([opts.batch], 0, numClasses, 'int32', 2);
   const variables = tm.model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const optimizer = new FusedAdam(1e-4, 0.9, 0.999, 1e-8);
+  const optimizer = benchOptimizer(tm.model, opts.weightDecay);
   const step = async (): Promise<void> => {
     const r = batchGradients({ model: tm.model, variables, training: true, microBatch, loss: { numClasses } }, x, labels);
     optimizer.applyGradients(Object.entries(r.grads).map(([name, tensor]) => ({ name, tensor })));

@@ -6,6 +6,7 @@ import { selectBackend } from '../src/runtime/backend';
 import { plan } from '../src/runtime/memory';
 import { wasmHeapMb } from '@tim/tfjs-training';
 import { FusedAdam } from '../src/train/optimizers';
+import { takesWeightDecay } from '../src/train/weight-decay';
 import { balancedMicroBatch, batchGradients, evaluateBatch, stepTotals } from '../src/train/step';
 import { instrumentGpuTimes } from './gpu-times';
 import { instrumentKernels, type KernelTime, kernelTimeSchema } from './kernel-profile';
@@ -26,6 +27,17 @@ export interface ModelBenchOptions {
   quiet?: boolean;
   /** Time every kernel of the timed steps (adds a little overhead per kernel call). */
   profile?: boolean;
+  /** AdamW's decoupled weight decay (train.weight_decay); 0 or absent: Adam. */
+  weightDecay?: number;
+}
+
+/**
+ * The optimizer Tim trains with (one fused update per variable where the backend allows), at
+ * one learning rate; with a weight decay, AdamW on the weights training decays (rank above 1).
+ */
+export function benchOptimizer(model: tf.LayersModel, weightDecay = 0): FusedAdam {
+  const decayed = model.trainableWeights.filter((w) => takesWeightDecay(w, { weight_decay_1d: false })).map((w) => w.name);
+  return new FusedAdam(1e-4, 0.9, 0.999, 1e-8, { rate: weightDecay, decayed: new Set(weightDecay > 0 ? decayed : []) });
 }
 
 /** The contract printed by `tim bench train|infer --json` (and by `scripts/bench_torch.py`, with more keys). */
@@ -71,8 +83,7 @@ export async function runModelBench(opts: ModelBenchOptions): Promise<ModelBench
   const x = tf.randomNormal<tf.Rank.R4>([opts.batch, opts.imageSize, opts.imageSize, 3], 0, 1, 'float32', 1);
   const labels = tf.randomUniform<tf.Rank.R1>([opts.batch], 0, numClasses, 'int32', 2);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  // The optimizer Tim trains with (one fused update per variable where the backend allows).
-  const optimizer = new FusedAdam(1e-4, 0.9, 0.999, 1e-8);
+  const optimizer = benchOptimizer(model, opts.weightDecay);
   // Each step ends with one asynchronous read of its result, so that GPU backends have finished the work.
   const step = async (): Promise<void> => {
     if (training) {

@@ -22,6 +22,7 @@ interface ModelArgs {
   json: boolean;
   profile: boolean;
   dispatches: boolean;
+  'weight-decay': number;
 }
 
 function modelOptions(y: Argv): Argv<ModelArgs> {
@@ -36,6 +37,7 @@ function modelOptions(y: Argv): Argv<ModelArgs> {
     .option('wasm-threads', { type: 'number', describe: 'XNNPACK threads for the wasm backend (sets TIM_WASM_THREADS; default: one per core)' })
     .option('json', { type: 'boolean', default: false, describe: 'print {"backend","ms_per_image","peak_rss_mb"}' })
     .option('profile', { type: 'boolean', default: false, describe: 'also time every kernel of the timed steps and list the slowest (on webgpu: GPU time from timestamp queries)' })
+    .option('weight-decay', { type: 'number', default: 0, describe: "train: AdamW's decoupled weight decay on the weights training decays (train.weight_decay; 0: Adam)" })
     .option('dispatches', {
       type: 'boolean',
       default: false,
@@ -67,10 +69,12 @@ function modelCommand(mode: BenchMode, describe: string): CommandModule<object, 
     handler: async (argv) => {
       for (const key of ['batch', 'steps'] as const) positiveInteger(key, argv[key]);
       if (argv['micro-batch'] !== undefined) positiveInteger('micro-batch', argv['micro-batch']);
+      const decay = argv['weight-decay'];
+      if (!Number.isFinite(decay) || decay < 0) throw new TimError(`--weight-decay must be a number of at least 0, got ${decay}`);
       const imageSize = argv['image-size'] ?? (mode === 'train' ? 128 : 224);
       if (argv.dispatches) {
         if (mode !== 'train' || argv.backend !== 'webgpu') throw new TimError(`--dispatches reports a training step on webgpu: use tim bench train --backend webgpu --dispatches, got bench ${mode} --backend ${argv.backend ?? 'auto'}`);
-        const reports = await runDispatchReport({ arch: argv.arch, imageSize, batch: argv.batch, microBatch: argv['micro-batch'], warmup: argv.warmup });
+        const reports = await runDispatchReport({ arch: argv.arch, imageSize, batch: argv.batch, microBatch: argv['micro-batch'], warmup: argv.warmup, weightDecay: argv['weight-decay'] });
         process.stdout.write(argv.json ? `${JSON.stringify(reports, null, 2)}\n` : `${dispatchTable(reports)}\n`);
         return;
       }
@@ -86,6 +90,7 @@ function modelCommand(mode: BenchMode, describe: string): CommandModule<object, 
         backend: argv.backend,
         quiet: argv.json,
         profile: argv.profile,
+        weightDecay: argv['weight-decay'],
       });
       if (argv.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { type BenchRunner, compareTable, type CompareRow, runCompare } from '../../../bench/compare';
-import { runModelBench } from '../../../bench/model-bench';
+import { benchOptimizer, runModelBench } from '../../../bench/model-bench';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -65,6 +65,29 @@ describe('tim bench', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/--batch must be a positive integer/);
   }, 60_000);
+
+  it('rejects a negative weight decay with one line', () => {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'tim.js'), 'bench', 'train', '--arch', 'tiny_cnn', '--weight-decay', '-0.1'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/--weight-decay must be a number of at least 0, got -0\.1/);
+  }, 60_000);
+
+  it("decays the weights training decays, and nothing without a weight decay", () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3 }), tf.layers.batchNormalization()] });
+    const applied = (weightDecay: number): string[] => {
+      const before = model.trainableWeights.map((w) => Array.from(w.read().dataSync()));
+      const optimizer = benchOptimizer(model, weightDecay);
+      // A zero gradient: Adam moves nothing, so only the decay changes a weight.
+      tf.tidy(() => optimizer.applyGradients(model.trainableWeights.map((w) => ({ name: (w.read() as tf.Variable).name, tensor: tf.zerosLike(w.read()) }))));
+      optimizer.dispose();
+      return model.trainableWeights.filter((w, i) => Array.from(w.read().dataSync()).some((v, k) => v !== before[i]?.[k])).map((w) => w.read().shape.length.toString());
+    };
+    expect(applied(0)).toEqual([]);
+    // Only the dense kernel (rank 2) decays; its bias and BatchNorm's scale and shift (rank 1) do not.
+    expect(applied(0.5)).toEqual(['2']);
+    model.dispose();
+  });
 
   it('tabulates the Tim/PyTorch ratios', () => {
     const row: CompareRow = {
