@@ -124,47 +124,54 @@ describe("Tim's webgpu kernels against the cpu backend", () => {
 });
 
 describe('Adam over several variables in place on webgpu', () => {
+  /** A variable's value and moments (owning their data) and its gradient, from seeded values. */
+  const slotsOf = (n: number, tag: string) => {
+    const t = (k: string, range?: [number, number]) => tf.tensor1d(values({ shape: [n], ...(range ? { range } : {}) }, `${tag}:${k}`) as Float32Array);
+    // A variable made from a tensor shares its data until that tensor is disposed.
+    const own = (x: tf.Tensor) => {
+      const v = tf.variable(x);
+      x.dispose();
+      return v;
+    };
+    return { value: own(t('w')), m: own(t('m')), v: own(t('v', [0, 0.01])), grad: t('g') };
+  };
+  type Slots = ReturnType<typeof slotsOf>;
+  const read = (slots: Slots[]) => Promise.all(slots.map((s) => Promise.all([s.value, s.m, s.v].map((t) => t.data()))));
+  /** Each variable's value, m and v within `tolerance` (relative) of the reference's. */
+  const expectClose = (got: tf.TypedArray[][], want: tf.TypedArray[][], tolerance: number): void => {
+    want.forEach((outputs, j) =>
+      outputs.forEach((w, o) => {
+        const g = got[j]?.[o] as tf.TypedArray;
+        let worst = 0;
+        for (let k = 0; k < w.length; k++) worst = Math.max(worst, Math.abs((g[k] as number) - (w[k] as number)) / Math.max(1e-6, Math.abs(w[k] as number)));
+        expect(worst).toBeLessThanOrEqual(tolerance);
+      }),
+    );
+  };
+
   it('updates each value and moment as the cpu backend’s one-variable kernel does', async () => {
     const sizes = [3000, 7, 1, 513, 64, 4100, 2];
     const [d1, d2] = biasCorrections(Math.fround(0.9 ** 3), Math.fround(0.999 ** 3));
     const attrs = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, learningRate: 1e-3 };
-    const slotsOf = (n: number, j: number) => {
-      const t = (k: string, range?: [number, number]) => tf.tensor1d(values({ shape: [n], ...(range ? { range } : {}) }, `adam${j}:${k}`) as Float32Array);
-      // A variable made from a tensor shares its data until that tensor is disposed.
-      const own = (x: tf.Tensor) => {
-        const v = tf.variable(x);
-        x.dispose();
-        return v;
-      };
-      return { value: own(t('w')), m: own(t('m')), v: own(t('v', [0, 0.01])), grad: t('g') };
-    };
     await tf.setBackend('cpu');
     const want = await Promise.all(
       sizes.map(async (n, j) => {
-        const s = slotsOf(n, j);
+        const s = slotsOf(n, `adam${j}`);
         const outs = adamUpdate({ ...s, accBeta1: tf.scalar(1 - d1), accBeta2: tf.scalar(1 - d2) }, attrs);
-        const read = await Promise.all(outs.map((o) => o.data()));
+        const outputs = await Promise.all(outs.map((o) => o.data()));
         tf.dispose([...outs, s.value, s.m, s.v, s.grad]);
-        return read;
+        return outputs;
       }),
     );
     await tf.setBackend('webgpu');
     expect(timKernelAvailable(ADAM_IN_PLACE)).toBe(true);
-    const slots = sizes.map((n, j) => slotsOf(n, j));
+    const slots = sizes.map((n, j) => slotsOf(n, `adam${j}`));
     const before = tf.memory().numTensors;
     adamInPlace(slots, { ...attrs, d1, d2 });
     expect(tf.memory().numTensors).toBe(before);
-    const got = await Promise.all(slots.map((s) => Promise.all([s.value, s.m, s.v].map((t) => t.data()))));
+    const got = await read(slots);
     tf.dispose(slots.flatMap((s) => [s.value, s.m, s.v, s.grad]));
-    sizes.forEach((n, j) => {
-      for (let o = 0; o < 3; o++) {
-        const w = want[j]?.[o] as tf.TypedArray;
-        const g = got[j]?.[o] as tf.TypedArray;
-        let worst = 0;
-        for (let k = 0; k < n; k++) worst = Math.max(worst, Math.abs((g[k] as number) - (w[k] as number)) / Math.max(1e-6, Math.abs(w[k] as number)));
-        expect(worst).toBeLessThanOrEqual(1e-5);
-      }
-    });
+    expectClose(got, want, 1e-5);
   });
 
   it("takes AdamW's decay as a term of the same dispatch: the values a multiply before it gives, without the multiply's dispatch", async () => {
@@ -174,15 +181,6 @@ describe('Adam over several variables in place on webgpu', () => {
     const factors = [Math.fround(1 - 1e-3 * 0.05), 1, Math.fround(1 - 1e-3 * 0.3)];
     const [d1, d2] = biasCorrections(Math.fround(0.9 ** 2), Math.fround(0.999 ** 2));
     const attrs = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, learningRate: 1e-3, d1, d2 };
-    const slotsOf = (n: number, j: number) => {
-      const t = (k: string, range?: [number, number]) => tf.tensor1d(values({ shape: [n], ...(range ? { range } : {}) }, `adamw${j}:${k}`) as Float32Array);
-      const own = (x: tf.Tensor) => {
-        const v = tf.variable(x);
-        x.dispose();
-        return v;
-      };
-      return { value: own(t('w')), m: own(t('m')), v: own(t('v', [0, 0.01])), grad: t('g') };
-    };
     // Tim's multi-output programs report to onDispatch; the stock ones run through runWebGPUProgram.
     const dispatchesOf = (fn: () => void): number => {
       let n = 0;
@@ -201,35 +199,26 @@ describe('Adam over several variables in place on webgpu', () => {
       }
       return n;
     };
-    const read = (slots: ReturnType<typeof slotsOf>[]) => Promise.all(slots.map((s) => Promise.all([s.value, s.m, s.v].map((t) => t.data()))));
 
-    const folded = sizes.map((n, j) => ({ ...slotsOf(n, j), decayFactor: factors[j] }));
+    const folded = sizes.map((n, j) => ({ ...slotsOf(n, `adamw${j}`), decayFactor: factors[j] }));
     const foldedDispatches = dispatchesOf(() => adamInPlace(folded, attrs));
-    const separate = sizes.map((n, j) => slotsOf(n, j));
+    const separate = sizes.map((n, j) => slotsOf(n, `adamw${j}`));
     const separateDispatches = dispatchesOf(() => {
       separate.forEach((s, j) => {
         if (factors[j] !== 1) tf.tidy(() => s.value.assign(tf.mul(s.value, factors[j] as number)));
       });
       adamInPlace(separate, attrs);
     });
-    const plain = sizes.map((n, j) => slotsOf(n, j));
+    const plain = sizes.map((n, j) => slotsOf(n, `adamw${j}`));
     adamInPlace(plain, attrs);
     expect(separateDispatches - foldedDispatches).toBe(2);
     const [got, want, undecayed] = await Promise.all([read(folded), read(separate), read(plain)]);
     tf.dispose([...folded, ...separate, ...plain].flatMap((s) => [s.value, s.m, s.v, s.grad]));
+    // At most a rounding apart: the shader compiler may fuse the decay's multiply into the update's add.
+    expectClose(got, want, 1e-6);
     // A factor of 1 leaves the update exactly as without decay; the others change the values.
     expect(Array.from(got[1]?.[0] as tf.TypedArray)).toEqual(Array.from(undecayed[1]?.[0] as tf.TypedArray));
     for (const j of [0, 2]) expect(Array.from(got[j]?.[0] as tf.TypedArray)).not.toEqual(Array.from(undecayed[j]?.[0] as tf.TypedArray));
-    sizes.forEach((n, j) => {
-      for (let o = 0; o < 3; o++) {
-        const w = want[j]?.[o] as tf.TypedArray;
-        const g = got[j]?.[o] as tf.TypedArray;
-        let worst = 0;
-        for (let k = 0; k < n; k++) worst = Math.max(worst, Math.abs((g[k] as number) - (w[k] as number)) / Math.max(1e-6, Math.abs(w[k] as number)));
-        // At most a rounding apart: the shader compiler may fuse the decay's multiply into the update's add.
-        expect(worst).toBeLessThanOrEqual(1e-6);
-      }
-    });
   });
 
   it('refuses a value whose data another tensor shares, rather than changing both', async () => {
