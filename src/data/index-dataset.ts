@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { oneLine, TimError } from '../core/errors';
 import { log } from '../core/log';
 import { readJsonFileIfUsable } from '../io/json-file';
-import { makeDirs } from '../io/make-dirs';
+import { writeJsonAtomic } from '../io/atomic';
 import { defaultCacheDir } from './cache-dir';
 import { decodeConcurrency, mapConcurrent } from './concurrency';
 import { IMAGE_FORMATS, readHead, sniffFormat } from './formats';
@@ -235,10 +235,7 @@ function readChecks(file: string): Record<string, FileCheck> {
 
 function writeChecks(file: string, files: Record<string, FileCheck>): void {
   try {
-    makeDirs(path.dirname(file));
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ version: CHECKS_VERSION, files } satisfies ChecksFile));
-    fs.renameSync(tmp, file);
+    writeJsonAtomic(file, { version: CHECKS_VERSION, files } satisfies ChecksFile);
   } catch (e) {
     // A read-only data folder only costs a re-check next time.
     log.verbose(`could not record checked files in ${file}: ${oneLine(e)}`);
