@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
-import { IntUniforms, type UniformProgram } from './run-program';
-import { planSplit, type SplitPlan } from './split-plan';
+import { planSplit } from './split-plan';
+import { SplitReductionProgram } from './split-program';
 import { GEMM_SLICE_MAX, GEMM_TARGET_WORKGROUPS, GEMM_WORKGROUP, gemmDispatch, tiledGemmMain } from './tiled-gemm';
 
 /**
@@ -13,19 +13,10 @@ import { GEMM_SLICE_MAX, GEMM_TARGET_WORKGROUPS, GEMM_WORKGROUP, gemmDispatch, t
  * itself (the patch matrix is x transposed).
  */
 
-export class ConvFilterGradientProgram implements UniformProgram {
+export class ConvFilterGradientProgram extends SplitReductionProgram {
   readonly variableNames = ['x', 'dy'];
-  readonly outputShape: number[];
   readonly workgroupSize = GEMM_WORKGROUP;
-  readonly dispatchLayout = { x: [0], y: [1], z: [2] };
-  dispatch: [number, number, number];
-  shaderKey: string;
-  readonly intUniforms: IntUniforms;
-  readonly uniforms: string;
-  readonly serialMultiplyAdds: number;
-  readonly plan: SplitPlan;
-  /** Slices of the reduction: above 1, SplitSumProgram adds them. */
-  readonly splits: number;
+  readonly shaderKey: string;
   private readonly pointwise: boolean;
 
   constructor(info: tf.backend_util.Conv2DInfo) {
@@ -34,31 +25,11 @@ export class ConvFilterGradientProgram implements UniformProgram {
     const rows = filterHeight * filterWidth * inChannels;
     const length = batchSize * outHeight * outWidth;
     const [tx, ty] = gemmDispatch(rows, outChannels, 1);
-    this.plan = planSplit(length, { groupsPerSlice: tx * ty, targetGroups: GEMM_TARGET_WORKGROUPS, sliceMax: GEMM_SLICE_MAX, outputs: rows * outChannels });
-    this.splits = this.plan.splits;
-    const filterShape = [filterHeight, filterWidth, inChannels, outChannels];
-    this.outputShape = this.plan.splits === 1 ? filterShape : [this.plan.splits, ...filterShape];
-    this.dispatch = gemmDispatch(rows, outChannels, this.plan.splits);
+    const plan = planSplit(length, { groupsPerSlice: tx * ty, targetGroups: GEMM_TARGET_WORKGROUPS, sliceMax: GEMM_SLICE_MAX, outputs: rows * outChannels });
+    const uniforms = { xh: inHeight, xw: inWidth, xc: inChannels, yh: outHeight, yw: outWidth, yc: outChannels, kw: filterWidth, sh: strideHeight, sw: strideWidth, pt: top, pl: left, gemmRows: rows, reduction: length };
+    super(plan, [filterHeight, filterWidth, inChannels, outChannels], gemmDispatch(rows, outChannels, plan.splits), uniforms, plan.slice);
     this.pointwise = filterHeight === 1 && filterWidth === 1 && strideHeight === 1 && strideWidth === 1 && top === 0 && left === 0 && outHeight === inHeight && outWidth === inWidth;
     this.shaderKey = `timConvFilterGrad_${this.pointwise ? 'pointwise' : 'patches'}`;
-    this.intUniforms = new IntUniforms({
-      xh: inHeight,
-      xw: inWidth,
-      xc: inChannels,
-      yh: outHeight,
-      yw: outWidth,
-      yc: outChannels,
-      kw: filterWidth,
-      sh: strideHeight,
-      sw: strideWidth,
-      pt: top,
-      pl: left,
-      gemmRows: rows,
-      reduction: length,
-      slice: this.plan.slice,
-    });
-    this.uniforms = this.intUniforms.declaration();
-    this.serialMultiplyAdds = this.plan.slice;
   }
 
   getUserCode(): string {

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
-import { IntUniforms, type UniformProgram } from './run-program';
-import { planSplit, type SplitPlan } from './split-plan';
+import { planSplit } from './split-plan';
+import { SplitReductionProgram } from './split-program';
 import { GEMM_SLICE_MAX, GEMM_TARGET_WORKGROUPS, GEMM_WORKGROUP, gemmDispatch, tiledGemmMain } from './tiled-gemm';
 
 /**
@@ -13,19 +13,10 @@ import { GEMM_SLICE_MAX, GEMM_TARGET_WORKGROUPS, GEMM_WORKGROUP, gemmDispatch, t
  * into slices added by SplitSumProgram, and so is one whose grid would leave a large GPU idle
  * (the last stages, where dx has few pixels).
  */
-export class ConvInputGradientProgram implements UniformProgram {
+export class ConvInputGradientProgram extends SplitReductionProgram {
   readonly variableNames = ['dy', 'wt'];
-  readonly outputShape: number[];
   readonly workgroupSize = GEMM_WORKGROUP;
-  readonly dispatchLayout = { x: [0], y: [1], z: [2] };
-  dispatch: [number, number, number];
   readonly shaderKey = 'timConvInputGrad';
-  readonly intUniforms: IntUniforms;
-  readonly uniforms: string;
-  readonly serialMultiplyAdds: number;
-  readonly plan: SplitPlan;
-  /** Slices of the reduction: above 1, SplitSumProgram adds them. */
-  readonly splits: number;
 
   constructor(info: tf.backend_util.Conv2DInfo) {
     const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = info;
@@ -36,12 +27,8 @@ export class ConvInputGradientProgram implements UniformProgram {
     // The phase whose taps start at 0 has the most of them.
     const longest = Math.ceil(filterHeight / strideHeight) * Math.ceil(filterWidth / strideWidth) * outChannels;
     const [tx, ty, tz] = gemmDispatch(rows, inChannels, phases);
-    this.plan = planSplit(longest, { groupsPerSlice: tx * ty * tz, targetGroups: GEMM_TARGET_WORKGROUPS, sliceMax: GEMM_SLICE_MAX, outputs: batchSize * inHeight * inWidth * inChannels });
-    this.splits = this.plan.splits;
-    const inShape = [batchSize, inHeight, inWidth, inChannels];
-    this.outputShape = this.plan.splits === 1 ? inShape : [this.plan.splits, ...inShape];
-    this.dispatch = gemmDispatch(rows, inChannels, phases * this.plan.splits);
-    this.intUniforms = new IntUniforms({
+    const plan = planSplit(longest, { groupsPerSlice: tx * ty * tz, targetGroups: GEMM_TARGET_WORKGROUPS, sliceMax: GEMM_SLICE_MAX, outputs: batchSize * inHeight * inWidth * inChannels });
+    const uniforms = {
       batch: batchSize,
       xh: inHeight,
       xw: inWidth,
@@ -58,11 +45,9 @@ export class ConvInputGradientProgram implements UniformProgram {
       qh: phaseHeight,
       qw: phaseWidth,
       gemmRows: rows,
-      splits: this.plan.splits,
-      slice: this.plan.slice,
-    });
-    this.uniforms = this.intUniforms.declaration();
-    this.serialMultiplyAdds = Math.min(longest, this.plan.slice);
+      splits: plan.splits,
+    };
+    super(plan, [batchSize, inHeight, inWidth, inChannels], gemmDispatch(rows, inChannels, phases * plan.splits), uniforms, Math.min(longest, plan.slice));
   }
 
   getUserCode(): string {

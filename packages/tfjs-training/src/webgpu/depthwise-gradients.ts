@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
-import { planSplit, type SplitPlan } from './split-plan';
+import { planSplit } from './split-plan';
+import { SplitReductionProgram } from './split-program';
 import { IntUniforms, type UniformProgram } from './run-program';
 
 /**
@@ -10,52 +11,25 @@ import { IntUniforms, type UniformProgram } from './run-program';
 
 /** Workgroups of 64 invocations that fill a large GPU (≈ 270,000 invocations in flight on an H100). */
 const TARGET_WORKGROUPS = 4096;
+const DEPTHWISE_WORKGROUP: [number, number, number] = [64, 1, 1];
 
 /**
  * dW[kr, kc, c] = Σ_{n, oh, ow} x[n, oh·s + kr − top, ow·s + kc − left, c] · dy[n, oh, ow, c]:
  * one invocation per (slice of n·oh·ow, tap, channel); SplitSumProgram adds the slices.
  */
-export class DepthwiseFilterGradientProgram implements UniformProgram {
+export class DepthwiseFilterGradientProgram extends SplitReductionProgram {
   readonly variableNames = ['x', 'dy'];
-  readonly outputShape: number[];
-  readonly workgroupSize: [number, number, number] = [64, 1, 1];
-  readonly dispatchLayout = { x: [0], y: [1], z: [2] };
-  dispatch: [number, number, number];
+  readonly workgroupSize = DEPTHWISE_WORKGROUP;
   readonly shaderKey = 'timDepthwiseFilterGrad';
-  readonly intUniforms: IntUniforms;
-  readonly uniforms: string;
-  readonly serialMultiplyAdds: number;
-  readonly plan: SplitPlan;
-  /** Slices of the reduction: above 1, SplitSumProgram adds them. */
-  readonly splits: number;
 
   constructor(info: tf.backend_util.Conv2DInfo) {
     const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
     const taps = filterHeight * filterWidth;
     const length = batchSize * outHeight * outWidth;
-    const groups = Math.ceil(inChannels / this.workgroupSize[0]) * taps;
-    this.plan = planSplit(length, { groupsPerSlice: groups, targetGroups: TARGET_WORKGROUPS, outputs: taps * inChannels });
-    this.splits = this.plan.splits;
-    const filterShape = [filterHeight, filterWidth, inChannels, 1];
-    this.outputShape = this.plan.splits === 1 ? filterShape : [this.plan.splits, ...filterShape];
-    this.dispatch = [Math.ceil(inChannels / this.workgroupSize[0]), taps, this.plan.splits];
-    this.intUniforms = new IntUniforms({
-      xh: inHeight,
-      xw: inWidth,
-      xc: inChannels,
-      yh: outHeight,
-      yw: outWidth,
-      kw: filterWidth,
-      sh: strideHeight,
-      sw: strideWidth,
-      pt: info.padInfo.top,
-      pl: info.padInfo.left,
-      taps,
-      reduction: length,
-      slice: this.plan.slice,
-    });
-    this.uniforms = this.intUniforms.declaration();
-    this.serialMultiplyAdds = this.plan.slice;
+    const channelGroups = Math.ceil(inChannels / DEPTHWISE_WORKGROUP[0]);
+    const plan = planSplit(length, { groupsPerSlice: channelGroups * taps, targetGroups: TARGET_WORKGROUPS, outputs: taps * inChannels });
+    const uniforms = { xh: inHeight, xw: inWidth, xc: inChannels, yh: outHeight, yw: outWidth, kw: filterWidth, sh: strideHeight, sw: strideWidth, pt: info.padInfo.top, pl: info.padInfo.left, taps, reduction: length };
+    super(plan, [filterHeight, filterWidth, inChannels, 1], [channelGroups, taps, plan.splits], uniforms, plan.slice);
   }
 
   getUserCode(): string {
@@ -105,7 +79,7 @@ export class DepthwiseFilterGradientProgram implements UniformProgram {
 export class DepthwiseInputGradientProgram implements UniformProgram {
   readonly variableNames = ['dy', 'wt'];
   readonly outputShape: number[];
-  readonly workgroupSize: [number, number, number] = [64, 1, 1];
+  readonly workgroupSize = DEPTHWISE_WORKGROUP;
   readonly dispatchLayout: { x: number[] };
   dispatch: [number, number, number];
   readonly size = true;
