@@ -117,11 +117,6 @@ interface Archive {
   budget: (name: string, count: number) => void;
 }
 
-/**
- * The values of one tensor: its view (offset, sizes, strides) checked against its storage
- * before anything is allocated, so a header cannot make Tim read past a storage, into another
- * one, or allocate more than the storage and the architectures hold.
- */
 /** The `count` values of a strided view (size, stride, offset) of `all`, in row-major order of the view. */
 function gatherView(all: Float32Array, size: number[], stride: number[], offset: number, count: number): Float32Array {
   const values = new Float32Array(count);
@@ -140,6 +135,11 @@ function gatherView(all: Float32Array, size: number[], stride: number[], offset:
   return values;
 }
 
+/**
+ * The values of one tensor: its view (offset, sizes, strides) checked against its storage
+ * before anything is allocated, so a header cannot make Tim read past a storage, into another
+ * one, or allocate more than the storage and the architectures hold.
+ */
 function materialise(t: TensorRef, archive: Archive, name: string): RawTensor {
   const { file } = archive;
   const refuse = (what: string): never => {
