@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { convUniforms } from './run-program';
 import { planSplit } from './split-plan';
 import { SplitReductionProgram } from './split-program';
 import { GEMM_SLICE_MAX, GEMM_TARGET_WORKGROUPS, GEMM_WORKGROUP, gemmDispatch, tiledGemmMain } from './tiled-gemm';
@@ -26,7 +27,7 @@ export class ConvFilterGradientProgram extends SplitReductionProgram {
     const length = batchSize * outHeight * outWidth;
     const [tx, ty] = gemmDispatch(rows, outChannels, 1);
     const plan = planSplit(length, { groupsPerSlice: tx * ty, targetGroups: GEMM_TARGET_WORKGROUPS, sliceMax: GEMM_SLICE_MAX, outputs: rows * outChannels });
-    const uniforms = { xh: inHeight, xw: inWidth, xc: inChannels, yh: outHeight, yw: outWidth, yc: outChannels, kw: filterWidth, sh: strideHeight, sw: strideWidth, pt: top, pl: left, gemmRows: rows, reduction: length };
+    const uniforms = { ...convUniforms(info), yc: outChannels, gemmRows: rows, reduction: length };
     super(plan, [filterHeight, filterWidth, inChannels, outChannels], gemmDispatch(rows, outChannels, plan.splits), uniforms, plan.slice);
     this.pointwise = filterHeight === 1 && filterWidth === 1 && strideHeight === 1 && strideWidth === 1 && top === 0 && left === 0 && outHeight === inHeight && outWidth === inWidth;
     this.shaderKey = `timConvFilterGrad_${this.pointwise ? 'pointwise' : 'patches'}`;

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { convUniforms } from './run-program';
 import { planSplit } from './split-plan';
 import { SplitReductionProgram } from './split-program';
 import { GEMM_SLICE_MAX, GEMM_TARGET_WORKGROUPS, GEMM_WORKGROUP, gemmDispatch, tiledGemmMain } from './tiled-gemm';
@@ -19,7 +20,7 @@ export class ConvInputGradientProgram extends SplitReductionProgram {
   readonly shaderKey = 'timConvInputGrad';
 
   constructor(info: tf.backend_util.Conv2DInfo) {
-    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+    const { batchSize, inHeight, inWidth, inChannels, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = info;
     const phaseHeight = Math.ceil(inHeight / strideHeight);
     const phaseWidth = Math.ceil(inWidth / strideWidth);
     const rows = batchSize * phaseHeight * phaseWidth;
@@ -29,19 +30,10 @@ export class ConvInputGradientProgram extends SplitReductionProgram {
     const [tx, ty, tz] = gemmDispatch(rows, inChannels, phases);
     const plan = planSplit(longest, { groupsPerSlice: tx * ty * tz, targetGroups: GEMM_TARGET_WORKGROUPS, sliceMax: GEMM_SLICE_MAX, outputs: batchSize * inHeight * inWidth * inChannels });
     const uniforms = {
+      ...convUniforms(info),
       batch: batchSize,
-      xh: inHeight,
-      xw: inWidth,
-      xc: inChannels,
-      yh: outHeight,
-      yw: outWidth,
       yc: outChannels,
       kh: filterHeight,
-      kw: filterWidth,
-      sh: strideHeight,
-      sw: strideWidth,
-      pt: info.padInfo.top,
-      pl: info.padInfo.left,
       qh: phaseHeight,
       qw: phaseWidth,
       gemmRows: rows,

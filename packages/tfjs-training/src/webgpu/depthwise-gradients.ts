@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { planSplit } from './split-plan';
 import { SplitReductionProgram } from './split-program';
-import { IntUniforms, type UniformProgram } from './run-program';
+import { convUniforms, IntUniforms, type UniformProgram } from './run-program';
 
 /**
  * Gradients of a depthwise convolution with one filter per channel (EfficientNet's 3×3 and 5×5,
@@ -23,12 +23,12 @@ export class DepthwiseFilterGradientProgram extends SplitReductionProgram {
   readonly shaderKey = 'timDepthwiseFilterGrad';
 
   constructor(info: tf.backend_util.Conv2DInfo) {
-    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+    const { batchSize, inChannels, outHeight, outWidth, filterHeight, filterWidth } = info;
     const taps = filterHeight * filterWidth;
     const length = batchSize * outHeight * outWidth;
     const channelGroups = Math.ceil(inChannels / DEPTHWISE_WORKGROUP[0]);
     const plan = planSplit(length, { groupsPerSlice: channelGroups * taps, targetGroups: TARGET_WORKGROUPS, outputs: taps * inChannels });
-    const uniforms = { xh: inHeight, xw: inWidth, xc: inChannels, yh: outHeight, yw: outWidth, kw: filterWidth, sh: strideHeight, sw: strideWidth, pt: info.padInfo.top, pl: info.padInfo.left, taps, reduction: length };
+    const uniforms = { ...convUniforms(info), taps, reduction: length };
     super(plan, [filterHeight, filterWidth, inChannels, 1], [channelGroups, taps, plan.splits], uniforms, plan.slice);
   }
 
@@ -90,23 +90,11 @@ export class DepthwiseInputGradientProgram implements UniformProgram {
   readonly serialMultiplyAdds: number;
 
   constructor(info: tf.backend_util.Conv2DInfo) {
-    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+    const { batchSize, inHeight, inWidth, inChannels, filterHeight, filterWidth, strideHeight, strideWidth } = info;
     this.outputShape = [batchSize, inHeight, inWidth, inChannels];
     this.dispatchLayout = { x: [0, 1, 2, 3] };
     this.dispatch = [Math.ceil((batchSize * inHeight * inWidth * inChannels) / this.workgroupSize[0]), 1, 1];
-    this.intUniforms = new IntUniforms({
-      xh: inHeight,
-      xw: inWidth,
-      xc: inChannels,
-      yh: outHeight,
-      yw: outWidth,
-      kh: filterHeight,
-      kw: filterWidth,
-      sh: strideHeight,
-      sw: strideWidth,
-      pt: info.padInfo.top,
-      pl: info.padInfo.left,
-    });
+    this.intUniforms = new IntUniforms({ ...convUniforms(info), kh: filterHeight });
     this.uniforms = this.intUniforms.declaration();
     this.serialMultiplyAdds = Math.ceil(filterHeight / strideHeight) * Math.ceil(filterWidth / strideWidth);
   }

@@ -20,6 +20,25 @@ export class IntUniforms {
   }
 }
 
+/**
+ * The geometry every convolution-gradient program reads, as uniforms: x's and dy's height,
+ * width (and x's channels), the filter width, the strides and the top and left padding.
+ */
+export function convUniforms(info: tf.backend_util.Conv2DInfo): Record<string, number> {
+  return {
+    xh: info.inHeight,
+    xw: info.inWidth,
+    xc: info.inChannels,
+    yh: info.outHeight,
+    yw: info.outWidth,
+    kw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    pt: info.padInfo.top,
+    pl: info.padInfo.left,
+  };
+}
+
 /** A Tim program whose integer uniforms are its own. */
 export interface UniformProgram extends TimWebGPUProgram {
   readonly intUniforms: IntUniforms;
