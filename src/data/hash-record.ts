@@ -1,33 +1,24 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
-import { oneLine } from '../core/errors';
-import { log } from '../core/log';
-import { writeJsonAtomic } from '../io/atomic';
-import { readJsonFileIfUsable } from '../io/json-file';
 import { defaultCacheDir } from './cache-dir';
 import { decodeConcurrency, mapConcurrent } from './concurrency';
+import { type FileStamp, readFileRecord, unchangedSince, writeFileRecord } from './file-record';
 
 /**
- * The perceptual hashes of a data set's images, remembered in its cache folder by path, size
- * and modification time (as checked-files.json remembers the file checks), so that a second
- * `train` or `data inspect` decodes only the images added or changed since.
+ * The perceptual hashes of a data set's images, kept in its cache folder as a file record (as
+ * the file checks are), one record per hash method, so that a second `train` or `data inspect`
+ * decodes only the images added or changed since.
  */
-export const HASHES_FILE = 'near-duplicate-hashes.json';
+export const hashesFile = (method: string): string => `near-duplicate-hashes-${method}.json`;
 
 const HASHES_VERSION = 1;
 
-const hashesFileSchema = z.object({
-  version: z.literal(HASHES_VERSION),
-  /** The hash's method: a record of another method is not used. */
-  method: z.string(),
-  files: z.record(z.string(), z.object({ size: z.number(), mtimeMs: z.number(), hash: z.string().regex(/^[0-9a-f]{16}$/) })),
-});
-type HashesFile = z.infer<typeof hashesFileSchema>;
-type HashedFile = HashesFile['files'][string];
+const hashedFileSchema = z.object({ size: z.number(), mtimeMs: z.number(), hash: z.string().regex(/^[0-9a-f]{16}$/) });
+type HashedFile = z.infer<typeof hashedFileSchema>;
 
 export interface HashRecordOptions {
-  /** The hash's method (recorded; a record of another is ignored). */
+  /** The hash's method: each has a record of its own. */
   method: string;
   /** Hashes one image file. */
   hashFile: (file: string) => Promise<string>;
@@ -36,7 +27,7 @@ export interface HashRecordOptions {
   onProgress?: (done: number) => void;
 }
 
-function sizeAndTime(file: string): { size: number; mtimeMs: number } | undefined {
+function stampOf(file: string): FileStamp | undefined {
   try {
     const st = fs.statSync(file);
     return { size: st.size, mtimeMs: st.mtimeMs };
@@ -47,24 +38,23 @@ function sizeAndTime(file: string): { size: number; mtimeMs: number } | undefine
 
 /** The hash of every path (relative to `root`), in order: from the record where the file is unchanged, else computed. */
 export async function recordedHashes(root: string, paths: readonly string[], opts: HashRecordOptions): Promise<string[]> {
-  const file = path.join(opts.cacheDir ?? defaultCacheDir(root), HASHES_FILE);
-  const record = readJsonFileIfUsable(file, hashesFileSchema, (problem) => log.verbose(`hashing every image again: ${problem}`));
-  const known = record?.method === opts.method ? record.files : {};
+  const file = path.join(opts.cacheDir ?? defaultCacheDir(root), hashesFile(opts.method));
+  const known = readFileRecord(file, HASHES_VERSION, hashedFileSchema, 'hashing every image again');
   const entries = new Array<HashedFile | undefined>(paths.length);
   let computed = 0;
   const hashes = await mapConcurrent(
     paths,
     decodeConcurrency(),
     async (p, i) => {
-      const stat = sizeAndTime(path.join(root, p));
+      const stamp = stampOf(path.join(root, p));
       const prior = known[p];
-      if (stat && prior && prior.size === stat.size && prior.mtimeMs === stat.mtimeMs) {
+      if (stamp && unchangedSince(prior, stamp)) {
         entries[i] = prior;
         return prior.hash;
       }
       computed++;
       const hash = await opts.hashFile(path.join(root, p));
-      if (stat) entries[i] = { ...stat, hash };
+      if (stamp) entries[i] = { ...stamp, hash };
       return hash;
     },
     opts.onProgress,
@@ -74,13 +64,6 @@ export async function recordedHashes(root: string, paths: readonly string[], opt
     const entry = entries[i];
     if (entry) now[p] = entry;
   });
-  if (computed > 0 || Object.keys(known).length !== Object.keys(now).length) {
-    try {
-      writeJsonAtomic(file, { version: HASHES_VERSION, method: opts.method, files: now } satisfies HashesFile);
-    } catch (e) {
-      // A read-only cache folder only costs hashing again next time.
-      log.verbose(`could not record the images' hashes in ${file}: ${oneLine(e)}`);
-    }
-  }
+  if (computed > 0 || Object.keys(known).length !== Object.keys(now).length) writeFileRecord(file, HASHES_VERSION, now);
   return hashes;
 }

@@ -3,10 +3,9 @@ import * as path from 'path';
 import { z } from 'zod';
 import { oneLine, TimError } from '../core/errors';
 import { log } from '../core/log';
-import { readJsonFileIfUsable } from '../io/json-file';
-import { writeJsonAtomic } from '../io/atomic';
 import { defaultCacheDir } from './cache-dir';
 import { decodeConcurrency, mapConcurrent } from './concurrency';
+import { readFileRecord, unchangedSince, writeFileRecord } from './file-record';
 import { IMAGE_FORMATS, readHead, sniffFormat } from './formats';
 import { decodeReason, openImage, orientedSize, reasonLost } from './preprocess';
 import type { DatasetIndex, DatasetItem, SkippedFile } from './types';
@@ -225,22 +224,6 @@ export async function checkFile(file: string, found: { size: number; mtimeMs: nu
   }
 }
 
-const checksFileSchema = z.object({ version: z.literal(CHECKS_VERSION), files: z.record(z.string(), fileCheckSchema) });
-type ChecksFile = z.infer<typeof checksFileSchema>;
-
-/** The files already checked; none when the record is missing, damaged or of another version, so every file is checked again. */
-function readChecks(file: string): Record<string, FileCheck> {
-  return readJsonFileIfUsable(file, checksFileSchema, (problem) => log.verbose(`checking every image again: ${problem}`))?.files ?? {};
-}
-
-function writeChecks(file: string, files: Record<string, FileCheck>): void {
-  try {
-    writeJsonAtomic(file, { version: CHECKS_VERSION, files } satisfies ChecksFile);
-  } catch (e) {
-    // A read-only data folder only costs a re-check next time.
-    log.verbose(`could not record checked files in ${file}: ${oneLine(e)}`);
-  }
-}
 
 /**
  * Indexes an image folder with one sub-folder per class. Files are recognised by content;
@@ -255,11 +238,11 @@ export async function indexDatasetDetailed(root: string, opts: IndexOptions = {}
     throw new TimError(`data root '${root}' must hold one sub-folder per class and at least two classes (found ${classes.length})`);
   }
   const checksPath = path.join(opts.cacheDir ?? defaultCacheDir(root), CHECKS_FILE);
-  const known = verify ? readChecks(checksPath) : {};
+  const known = verify ? readFileRecord(checksPath, CHECKS_VERSION, fileCheckSchema, 'checking every image again') : {};
   let changed = false;
   const checks = await mapConcurrent(files, decodeConcurrency(), async (f) => {
     const prior = known[f.path];
-    if (prior && prior.size === f.size && prior.mtimeMs === f.mtimeMs && f.size > 0) return prior;
+    if (unchangedSince(prior, f) && f.size > 0) return prior;
     changed = true;
     return checkFile(path.join(root, f.path), f, verify);
   });
@@ -282,7 +265,7 @@ export async function indexDatasetDetailed(root: string, opts: IndexOptions = {}
       details.set(f.path, c);
     }
   });
-  if (verify && (changed || Object.keys(known).length !== Object.keys(record).length)) writeChecks(checksPath, record);
+  if (verify && (changed || Object.keys(known).length !== Object.keys(record).length)) writeFileRecord(checksPath, CHECKS_VERSION, record);
   const counts = new Array<number>(classes.length).fill(0);
   for (const it of items) counts[it.label] = (counts[it.label] ?? 0) + 1;
   const empty = classes.filter((_, i) => counts[i] === 0);

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { HASHES_FILE, recordedHashes } from '../../../src/data/hash-record';
+import { hashesFile, recordedHashes } from '../../../src/data/hash-record';
 import { tmpDir } from '../../support/tmp';
 
 const tmp = tmpDir();
@@ -28,7 +28,7 @@ describe("the record of the images' hashes", () => {
     const opts = { method: 'm1', hashFile: f.hashFile, cacheDir: f.cacheDir };
     const first = await recordedHashes(f.root, f.paths, opts);
     expect(f.read.sort()).toEqual([...f.paths].sort());
-    expect(fs.existsSync(path.join(f.cacheDir, HASHES_FILE))).toBe(true);
+    expect(fs.existsSync(path.join(f.cacheDir, hashesFile('m1')))).toBe(true);
 
     f.read.length = 0;
     expect(await recordedHashes(f.root, f.paths, opts)).toEqual(first);
@@ -47,18 +47,18 @@ describe("the record of the images' hashes", () => {
     const opts = { method: 'm1', hashFile: f.hashFile, cacheDir: f.cacheDir };
     await recordedHashes(f.root, f.paths, opts);
     await recordedHashes(f.root, f.paths.slice(1), opts);
-    const record = JSON.parse(fs.readFileSync(path.join(f.cacheDir, HASHES_FILE), 'utf8')) as { files: Record<string, unknown> };
+    const record = JSON.parse(fs.readFileSync(path.join(f.cacheDir, hashesFile('m1')), 'utf8')) as { files: Record<string, unknown> };
     expect(Object.keys(record.files)).toEqual(f.paths.slice(1));
   });
 
-  it('hashes everything again where the record is of another method or damaged, and still answers where it cannot be written', async () => {
+  it('hashes everything again for another method (a record of its own) or where the record is damaged, and still answers where it cannot be written', async () => {
     const f = fixture('distrust', 3);
     const first = await recordedHashes(f.root, f.paths, { method: 'm1', hashFile: f.hashFile, cacheDir: f.cacheDir });
     f.read.length = 0;
     await recordedHashes(f.root, f.paths, { method: 'm2', hashFile: f.hashFile, cacheDir: f.cacheDir });
     expect(f.read).toHaveLength(3);
 
-    fs.writeFileSync(path.join(f.cacheDir, HASHES_FILE), '{"version": 1, "method": "m1", "files": {"artist/0.png": {"size": 9');
+    fs.writeFileSync(path.join(f.cacheDir, hashesFile('m1')), '{"version": 1, "files": {"artist/0.png": {"size": 9');
     f.read.length = 0;
     expect(await recordedHashes(f.root, f.paths, { method: 'm1', hashFile: f.hashFile, cacheDir: f.cacheDir })).toEqual(first);
     expect(f.read).toHaveLength(3);
